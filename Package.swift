@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+// vfc: a tensor compiler for the crop-tied vector-field ViT (see ../shared/docs/method.md).
+import PackageDescription
+
+let package = Package(
+    name: "vfc",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vfc", targets: ["vfc"]),
+        .library(name: "VFCIR", targets: ["VFCIR"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The IR: types, ops, text format, diagnostics, verifier and shape inference.
+        .target(name: "VFCIR"),
+        // Host tensors (64-byte aligned), safetensors I/O, deterministic RNG.
+        .target(name: "VFCTensor", dependencies: ["VFCIR"]),
+        // The reference interpreter: the semantic oracle for every backend.
+        .target(name: "VFCInterpreter", dependencies: ["VFCIR", "VFCTensor"]),
+        // Pass manager, registry and the IR-to-IR passes.
+        .target(name: "VFCPasses", dependencies: ["VFCIR"]),
+        // Room reserved for: CLLVM, CBLAS (system libraries), VFCCodegen, VFCRuntime, VFCTrain.
+        .executableTarget(
+            name: "vfc",
+            dependencies: [
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "VFCIRTests", dependencies: ["VFCIR"]),
+        .testTarget(name: "VFCTensorTests", dependencies: ["VFCTensor"]),
+        .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
+        .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

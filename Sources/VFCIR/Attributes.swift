@@ -1,0 +1,112 @@
+/// An attribute value as written in `{key = value}`, before an op gives it meaning.
+public enum AttrValue: Hashable, Sendable {
+    case int(Int)
+    case float(Double)
+    case bool(Bool)
+    /// A bare identifier (`f32`) or a symbolic dim (`N`).
+    case identifier(String)
+    /// A product dim written `2*B`.
+    case dim(Dim)
+    case list([AttrValue])
+}
+
+/// The attributes of one op as written, with typed accessors that report located errors
+/// and reject unknown keys.
+public struct AttrDict {
+    public var entries: [String: (AttrValue, SourceLoc)]
+    public var opName: String
+    public var loc: SourceLoc
+    private var used = Set<String>()
+
+    public init(opName: String, loc: SourceLoc, entries: [String: (AttrValue, SourceLoc)]) {
+        self.opName = opName
+        self.loc = loc
+        self.entries = entries
+    }
+
+    private func fail(_ at: SourceLoc, _ message: String) -> DiagnosticError {
+        DiagnosticError(at, "\(opName): \(message)")
+    }
+
+    private mutating func take(_ key: String) -> (AttrValue, SourceLoc)? {
+        used.insert(key)
+        return entries[key]
+    }
+
+    public mutating func int(_ key: String, default value: Int? = nil) throws(DiagnosticError) -> Int {
+        guard let (v, l) = take(key) else {
+            if let value { return value }
+            throw fail(loc, "missing attribute '\(key)'")
+        }
+        guard case .int(let i) = v else { throw fail(l, "attribute '\(key)' must be an integer") }
+        return i
+    }
+
+    public mutating func double(_ key: String, default value: Double? = nil) throws(DiagnosticError) -> Double {
+        guard let (v, l) = take(key) else {
+            if let value { return value }
+            throw fail(loc, "missing attribute '\(key)'")
+        }
+        switch v {
+        case .int(let i): return Double(i)
+        case .float(let d): return d
+        default: throw fail(l, "attribute '\(key)' must be a number")
+        }
+    }
+
+    public mutating func bool(_ key: String) throws(DiagnosticError) -> Bool {
+        guard let (v, l) = take(key) else { return false }
+        guard case .bool(let b) = v else { throw fail(l, "attribute '\(key)' must be true or false") }
+        return b
+    }
+
+    public mutating func ints(_ key: String, default value: [Int]? = nil) throws(DiagnosticError) -> [Int] {
+        guard let (v, l) = take(key) else {
+            if let value { return value }
+            throw fail(loc, "missing attribute '\(key)'")
+        }
+        guard case .list(let items) = v else { throw fail(l, "attribute '\(key)' must be a list of integers") }
+        var out: [Int] = []
+        for item in items {
+            guard case .int(let i) = item else { throw fail(l, "attribute '\(key)' must be a list of integers") }
+            out.append(i)
+        }
+        return out
+    }
+
+    public mutating func dims(_ key: String) throws(DiagnosticError) -> [Dim] {
+        guard let (v, l) = take(key) else { throw fail(loc, "missing attribute '\(key)'") }
+        guard case .list(let items) = v else { throw fail(l, "attribute '\(key)' must be a list of dimensions") }
+        var out: [Dim] = []
+        for item in items {
+            switch item {
+            case .int(let i) where i >= 0: out.append(Dim(i))
+            case .identifier(let s): out.append(Dim(symbol: s))
+            case .dim(let d): out.append(d)
+            default: throw fail(l, "attribute '\(key)' must be a list of dimensions (non-negative integers or symbols)")
+            }
+        }
+        return out
+    }
+
+    public mutating func dtype(_ key: String) throws(DiagnosticError) -> DType {
+        guard let (v, l) = take(key) else { throw fail(loc, "missing attribute '\(key)'") }
+        guard case .identifier(let s) = v, let t = DType(rawValue: s) else {
+            throw fail(l, "attribute '\(key)' must be one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return t
+    }
+
+    /// The raw value, for ops with a free-form attribute (`constant`'s value).
+    public mutating func raw(_ key: String) throws(DiagnosticError) -> (AttrValue, SourceLoc) {
+        guard let e = take(key) else { throw fail(loc, "missing attribute '\(key)'") }
+        return e
+    }
+
+    /// Fails on any key no accessor asked for (a typo like `axs = [1]` must not be ignored).
+    public func checkAllUsed() throws(DiagnosticError) {
+        for (k, (_, l)) in entries.sorted(by: { $0.key < $1.key }) where !used.contains(k) {
+            throw fail(l, "unknown attribute '\(k)'")
+        }
+    }
+}

@@ -1,0 +1,150 @@
+/// Index of an SSA value in its function's value arena.
+public struct ValueID: Hashable, Comparable, Sendable {
+    public var index: Int
+    public init(_ index: Int) { self.index = index }
+    public static func < (a: ValueID, b: ValueID) -> Bool { a.index < b.index }
+}
+
+/// What an instruction reads: an SSA value, a module parameter, or a scalar literal.
+public enum Operand: Hashable, Sendable {
+    case value(ValueID)
+    /// `@name`: a `param` declaration of the module.
+    case param(String)
+    /// A scalar literal (`0.5`, `-1`); it takes the element type of the op's other operands
+    /// and broadcasts like a rank-0 value.
+    case literal(Double)
+}
+
+/// An SSA value: its name as written (without `%`), its type once known, where it was defined.
+public struct Value: Hashable, Sendable {
+    public var name: String
+    public var type: TensorType?
+    public var loc: SourceLoc
+
+    public init(name: String, type: TensorType?, loc: SourceLoc) {
+        self.name = name
+        self.type = type
+        self.loc = loc
+    }
+}
+
+/// One operation: `%r0, %r1 = op operands {attributes} : types`.
+public struct Instruction: Hashable, Sendable {
+    public var op: Op
+    public var operands: [Operand]
+    public var results: [ValueID]
+    public var loc: SourceLoc
+
+    public init(op: Op, operands: [Operand], results: [ValueID], loc: SourceLoc) {
+        self.op = op
+        self.operands = operands
+        self.results = results
+        self.loc = loc
+    }
+}
+
+/// A function: arguments and instruction results live in one arena (`values`), addressed
+/// by `ValueID`, so passes rewrite it without reference cycles.
+public struct Function: Hashable, Sendable {
+    public var name: String
+    public var loc: SourceLoc
+    public var arguments: [ValueID]
+    public var values: [Value]
+    public var body: [Instruction]
+    public var returns: [Operand]
+    public var returnLoc: SourceLoc
+    /// Declared (`-> ...`) or inferred result types; nil when neither is known yet.
+    public var resultTypes: [TensorType]?
+
+    public init(name: String, loc: SourceLoc = .unknown) {
+        self.name = name
+        self.loc = loc
+        arguments = []
+        values = []
+        body = []
+        returns = []
+        returnLoc = loc
+        resultTypes = nil
+    }
+
+    /// Adds a value to the arena and returns its id.
+    @discardableResult
+    public mutating func addValue(name: String, type: TensorType?, loc: SourceLoc) -> ValueID {
+        values.append(Value(name: name, type: type, loc: loc))
+        return ValueID(values.count - 1)
+    }
+
+    /// Adds a function argument.
+    @discardableResult
+    public mutating func addArgument(name: String, type: TensorType, loc: SourceLoc = .unknown) -> ValueID {
+        let id = addValue(name: name, type: type, loc: loc)
+        arguments.append(id)
+        return id
+    }
+
+    /// Appends an instruction with fresh result values and returns their ids.
+    @discardableResult
+    public mutating func append(
+        _ op: Op, _ operands: [Operand], resultNames: [String], types: [TensorType?]? = nil,
+        loc: SourceLoc = .unknown
+    ) -> [ValueID] {
+        var ids: [ValueID] = []
+        for (i, n) in resultNames.enumerated() {
+            ids.append(addValue(name: n, type: types?[i], loc: loc))
+        }
+        body.append(Instruction(op: op, operands: operands, results: ids, loc: loc))
+        return ids
+    }
+
+    public subscript(id: ValueID) -> Value {
+        get { values[id.index] }
+        set { values[id.index] = newValue }
+    }
+
+    /// Every value that some instruction or the return reads.
+    public func usedValues() -> Set<ValueID> {
+        var used = Set<ValueID>()
+        for inst in body {
+            for case .value(let v) in inst.operands { used.insert(v) }
+        }
+        for case .value(let v) in returns { used.insert(v) }
+        return used
+    }
+}
+
+/// A trainable parameter: its name is its checkpoint key.
+public struct ParamDecl: Hashable, Sendable {
+    public var name: String
+    public var type: TensorType
+    public var initializer: Initializer
+    public var loc: SourceLoc
+
+    public init(name: String, type: TensorType, initializer: Initializer, loc: SourceLoc = .unknown) {
+        self.name = name
+        self.type = type
+        self.initializer = initializer
+        self.loc = loc
+    }
+}
+
+/// A module: parameter declarations and functions, in the order written.
+public struct Module: Hashable, Sendable {
+    public var name: String?
+    public var params: [ParamDecl]
+    public var functions: [Function]
+    /// The file the module was parsed from (for diagnostics of later stages).
+    public var file: String
+
+    public init(name: String? = nil, params: [ParamDecl] = [], functions: [Function] = [], file: String = "<module>") {
+        self.name = name
+        self.params = params
+        self.functions = functions
+        self.file = file
+    }
+
+    public func param(named name: String) -> ParamDecl? { params.first { $0.name == name } }
+
+    public func function(named name: String) -> Function? { functions.first { $0.name == name } }
+
+    public func functionIndex(named name: String) -> Int? { functions.firstIndex { $0.name == name } }
+}

@@ -1,0 +1,92 @@
+/// Every operation of the vfc IR, with its attributes as associated values.
+///
+/// Shape rules, the interpreter and (later) gradients and code generation each switch over
+/// this enum exhaustively, so a new case cannot be added without all of its rules.
+/// Operand conventions are documented per case; `docs/IR.md` is the full reference.
+public enum Op: Hashable, Sendable {
+    /// `neg %x`, `exp %x`, ...: one operand, same type.
+    case unary(UnaryOp)
+    /// `add %a, %b`: same shapes, or one operand of rank 0 (a literal like `0.5` or an `[]` value).
+    case binary(BinaryOp)
+    /// `lt %a, %b`: like binary, result `i1`.
+    case compare(CompareOp)
+    /// `select %cond, %a, %b`: cond is `i1`/`u8` with the shape of the result; a and b as in binary.
+    case select
+    /// `constant {value = 0.5} : f32[2, 3]` or `{value = [1, 2, 3]}`; the result type is required.
+    case constant(ConstantValue)
+    /// `convert %x {dtype = f32}`: element type conversion (float to int truncates toward zero).
+    case convert(DType)
+    /// `broadcast %x {shape = [N, 4, 8], dims = [0, 2]}`: operand axis k becomes result axis
+    /// dims[k] (XLA's broadcast_in_dim); operand dims are equal to those result dims or 1.
+    case broadcast(shape: [Dim], dims: [Int])
+    /// `reshape %x {shape = [2*B, 64]}`: same element count, row-major order kept.
+    case reshape(shape: [Dim])
+    /// `transpose %x {perm = [0, 2, 1]}`: result axis i is operand axis perm[i].
+    case transpose(perm: [Int])
+    /// `slice %x {axis = 1, start = 0, end = 1, step = 1}`: one axis, static size, end exclusive.
+    case slice(axis: Int, start: Int, end: Int, step: Int)
+    /// `concat %a, %b, ... {axis = 1}`.
+    case concat(axis: Int)
+    /// `take %x, %idx {axis = 0}`: numpy take; result shape x[:axis] + idx + x[axis+1:].
+    case take(axis: Int)
+    /// `reduce_sum %x {axes = [1], keep_dims = false}` (also reduce_max, reduce_min, reduce_mean).
+    case reduce(ReduceOp, axes: [Int], keepDims: Bool)
+    /// `matmul %a, %b {transpose_a, transpose_b}`: [..., m, k] x [..., k, n] with equal batch
+    /// dims, or any-rank a with rank-2 b (rows of a times b, as in a linear layer).
+    case matmul(transposeA: Bool, transposeB: Bool)
+    /// `linear %x, %w, %b`: x [..., in], w [out, in], b [out] to x w^T + b, [..., out].
+    case linear
+    /// `softmax %x {axis = -1}`.
+    case softmax(axis: Int)
+    /// `log_softmax %x {axis = -1}`.
+    case logSoftmax(axis: Int)
+    /// `layer_norm %x, %weight, %bias {eps = 1e-6}`: over the last axis, biased variance.
+    case layerNorm(eps: Double)
+    /// `l2_normalize %x {axis = -1, eps = 1e-12}`: x / max(||x||, eps).
+    case l2Normalize(axis: Int, eps: Double)
+    /// `patchify %views {patch = 8}`: [N, C, H, W] to [N, (H/P)(W/P), C P P], rows row-major,
+    /// columns in (channel, py, px) order (method.md section 2).
+    case patchify(patch: Int)
+    /// `crop_sample %field, %boxes, %flips {grid = 8, source = 64}`: bilinear samples of the
+    /// field [Fs, Fs, D] at the grid x grid patch centres of each box [N, 4] (x0, y0, w, h)
+    /// with flips [N], to [N, grid^2, D] (method.md section 2).
+    case cropSample(grid: Int, source: Int)
+    /// `crop_sample_add %x, %field, %boxes, %flips, %mc, %mask_token, %mp, %pos_mask_token
+    /// {grid, source}`: (mc ? mask_token : x) + (mp ? pos_mask_token : crop_sample), masks
+    /// [N, grid^2], tokens [D].
+    case cropSampleAdd(grid: Int, source: Int)
+    /// `stop_gradient %x`: the identity, not differentiated through.
+    case stopGradient
+    /// `%a, %b = call @f(%x, %y)`.
+    case call(callee: String)
+
+    /// The op's name in the text format.
+    public var name: String {
+        switch self {
+        case .unary(let u): return u.rawValue
+        case .binary(let b): return b.rawValue
+        case .compare(let c): return c.rawValue
+        case .select: return "select"
+        case .constant: return "constant"
+        case .convert: return "convert"
+        case .broadcast: return "broadcast"
+        case .reshape: return "reshape"
+        case .transpose: return "transpose"
+        case .slice: return "slice"
+        case .concat: return "concat"
+        case .take: return "take"
+        case .reduce(let k, _, _): return "reduce_\(k.rawValue)"
+        case .matmul: return "matmul"
+        case .linear: return "linear"
+        case .softmax: return "softmax"
+        case .logSoftmax: return "log_softmax"
+        case .layerNorm: return "layer_norm"
+        case .l2Normalize: return "l2_normalize"
+        case .patchify: return "patchify"
+        case .cropSample: return "crop_sample"
+        case .cropSampleAdd: return "crop_sample_add"
+        case .stopGradient: return "stop_gradient"
+        case .call: return "call"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// The text syntax of op names and attributes: building an `Op` from what was parsed and
+/// printing an `Op`'s attributes back in canonical form (every attribute spelled out).
+public enum OpSyntax {
+    /// Every op name the parser accepts (for "unknown op" suggestions and docs).
+    public static var allNames: [String] {
+        UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue)
+            + CompareOp.allCases.map(\.rawValue) + ReduceOp.allCases.map { "reduce_\($0.rawValue)" }
+            + ["select", "constant", "convert", "broadcast", "reshape", "transpose", "slice", "concat",
+               "take", "matmul", "linear", "softmax", "log_softmax", "layer_norm", "l2_normalize",
+               "patchify", "crop_sample", "crop_sample_add", "stop_gradient", "call"]
+    }
+
+    /// Builds the op named `name` from its attributes; `call` is handled by the parser.
+    public static func makeOp(name: String, attrs: inout AttrDict) throws(DiagnosticError) -> Op? {
+        if let u = UnaryOp(rawValue: name) { return .unary(u) }
+        if let b = BinaryOp(rawValue: name) { return .binary(b) }
+        if let c = CompareOp(rawValue: name) { return .compare(c) }
+        if name.hasPrefix("reduce_"), let k = ReduceOp(rawValue: String(name.dropFirst(7))) {
+            return .reduce(k, axes: try attrs.ints("axes"), keepDims: try attrs.bool("keep_dims"))
+        }
+        switch name {
+        case "select": return .select
+        case "constant":
+            let (v, l) = try attrs.raw("value")
+            switch v {
+            case .int(let i): return .constant(.splat(Double(i)))
+            case .float(let d): return .constant(.splat(d))
+            case .list(let items):
+                var values: [Double] = []
+                for item in items {
+                    switch item {
+                    case .int(let i): values.append(Double(i))
+                    case .float(let d): values.append(d)
+                    default: throw DiagnosticError(l, "constant: 'value' must be a number or a list of numbers")
+                    }
+                }
+                return .constant(.dense(values))
+            default: throw DiagnosticError(l, "constant: 'value' must be a number or a list of numbers")
+            }
+        case "convert": return .convert(try attrs.dtype("dtype"))
+        case "broadcast": return .broadcast(shape: try attrs.dims("shape"), dims: try attrs.ints("dims"))
+        case "reshape": return .reshape(shape: try attrs.dims("shape"))
+        case "transpose": return .transpose(perm: try attrs.ints("perm"))
+        case "slice":
+            return .slice(axis: try attrs.int("axis"), start: try attrs.int("start"),
+                          end: try attrs.int("end"), step: try attrs.int("step", default: 1))
+        case "concat": return .concat(axis: try attrs.int("axis"))
+        case "take": return .take(axis: try attrs.int("axis"))
+        case "matmul": return .matmul(transposeA: try attrs.bool("transpose_a"), transposeB: try attrs.bool("transpose_b"))
+        case "linear": return .linear
+        case "softmax": return .softmax(axis: try attrs.int("axis", default: -1))
+        case "log_softmax": return .logSoftmax(axis: try attrs.int("axis", default: -1))
+        case "layer_norm": return .layerNorm(eps: try attrs.double("eps", default: 1e-6))
+        case "l2_normalize":
+            return .l2Normalize(axis: try attrs.int("axis", default: -1), eps: try attrs.double("eps", default: 1e-12))
+        case "patchify": return .patchify(patch: try attrs.int("patch"))
+        case "crop_sample": return .cropSample(grid: try attrs.int("grid"), source: try attrs.int("source"))
+        case "crop_sample_add": return .cropSampleAdd(grid: try attrs.int("grid"), source: try attrs.int("source"))
+        case "stop_gradient": return .stopGradient
+        default: return nil
+        }
+    }
+
+    /// The attributes of `op` as `key = value` strings, in a fixed order.
+    public static func attributes(of op: Op) -> [String] {
+        func list<T>(_ xs: [T]) -> String { "[" + xs.map { "\($0)" }.joined(separator: ", ") + "]" }
+        switch op {
+        case .unary, .binary, .compare, .select, .linear, .stopGradient, .call:
+            return []
+        case .constant(.splat(let v)): return ["value = \(formatNumber(v))"]
+        case .constant(.dense(let vs)): return ["value = [" + vs.map(formatNumber).joined(separator: ", ") + "]"]
+        case .convert(let t): return ["dtype = \(t)"]
+        case .broadcast(let shape, let dims): return ["shape = \(list(shape))", "dims = \(list(dims))"]
+        case .reshape(let shape): return ["shape = \(list(shape))"]
+        case .transpose(let perm): return ["perm = \(list(perm))"]
+        case .slice(let axis, let start, let end, let step):
+            return ["axis = \(axis)", "start = \(start)", "end = \(end)", "step = \(step)"]
+        case .concat(let axis), .take(let axis), .softmax(let axis), .logSoftmax(let axis):
+            return ["axis = \(axis)"]
+        case .reduce(_, let axes, let keep):
+            return ["axes = \(list(axes))"] + (keep ? ["keep_dims = true"] : [])
+        case .matmul(let ta, let tb):
+            return (ta ? ["transpose_a = true"] : []) + (tb ? ["transpose_b = true"] : [])
+        case .layerNorm(let eps): return ["eps = \(formatNumber(eps))"]
+        case .l2Normalize(let axis, let eps): return ["axis = \(axis)", "eps = \(formatNumber(eps))"]
+        case .patchify(let p): return ["patch = \(p)"]
+        case .cropSample(let g, let s), .cropSampleAdd(let g, let s): return ["grid = \(g)", "source = \(s)"]
+        }
+    }
+}

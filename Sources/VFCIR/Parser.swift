@@ -1,0 +1,361 @@
+/// Parses the vfc text format into a `Module`. The grammar (docs/IR.md):
+///
+///     module   := ('module' @name)? (param | func)*
+///     param    := 'param' @name ':' type ('=' init)?
+///     func     := 'func' @name '(' (%arg ':' type),* ')' ('->' type | '->' '(' type,* ')')? '{' stmt* '}'
+///     stmt     := %r (',' %r)* '=' opname operands attrs? (':' type | ':' '(' type,* ')')?
+///               | %r,* '=' 'call' @f '(' operands ')' (':' types)?
+///               | 'return' operands
+///     operand  := %value | @param | number
+///     type     := dtype '[' (dim (',' dim)*)? ']'     dim := factor ('*' factor)*
+///
+/// Every error is a `Diagnostic` at the offending token; the parser never traps on input.
+public struct Parser {
+    private var tokens: [Token]
+    private var index = 0
+    private let file: String
+
+    /// Parses `text`; `file` names it in diagnostics.
+    public static func parse(_ text: String, file: String) throws(DiagnosticError) -> Module {
+        var lexer = Lexer(text: text, file: file)
+        var parser = Parser(tokens: try lexer.tokenize(), file: file)
+        return try parser.parseModule()
+    }
+
+    private init(tokens: [Token], file: String) {
+        self.tokens = tokens
+        self.file = file
+    }
+
+    // MARK: token helpers
+
+    private var current: Token { tokens[min(index, tokens.count - 1)] }
+
+    private mutating func advance() -> Token {
+        let t = current
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+
+    private func describe(_ t: Token) -> String {
+        t.kind == .eof ? "end of file" : "'\(t.kind == .valueName ? "%" : t.kind == .symbolName ? "@" : "")\(t.text)'"
+    }
+
+    private func error(_ message: String, at t: Token? = nil) -> DiagnosticError {
+        let t = t ?? current
+        return DiagnosticError(t.loc, message)
+    }
+
+    @discardableResult
+    private mutating func expect(_ kind: TokenKind, _ what: String) throws(DiagnosticError) -> Token {
+        guard current.kind == kind else { throw error("expected \(what), found \(describe(current))") }
+        return advance()
+    }
+
+    private mutating func accept(_ kind: TokenKind) -> Bool {
+        if current.kind == kind {
+            _ = advance()
+            return true
+        }
+        return false
+    }
+
+    private func isKeyword(_ word: String) -> Bool { current.kind == .identifier && current.text == word }
+
+    // MARK: module level
+
+    private mutating func parseModule() throws(DiagnosticError) -> Module {
+        var module = Module(file: file)
+        if isKeyword("module") {
+            _ = advance()
+            module.name = try expect(.symbolName, "a module name like '@vit'").text
+        }
+        var seen: [String: SourceLoc] = [:]
+        while current.kind != .eof {
+            if isKeyword("param") {
+                let p = try parseParam()
+                if let prev = seen[p.name] { throw DiagnosticError(p.loc, "redefinition of '@\(p.name)' (first defined at \(prev))") }
+                seen[p.name] = p.loc
+                module.params.append(p)
+            } else if isKeyword("func") {
+                let f = try parseFunction()
+                if let prev = seen[f.name] { throw DiagnosticError(f.loc, "redefinition of '@\(f.name)' (first defined at \(prev))") }
+                seen[f.name] = f.loc
+                module.functions.append(f)
+            } else {
+                throw error("expected 'param' or 'func', found \(describe(current))")
+            }
+        }
+        return module
+    }
+
+    private mutating func parseParam() throws(DiagnosticError) -> ParamDecl {
+        let kw = advance()
+        let name = try expect(.symbolName, "a parameter name like '@weight'").text
+        try expect(.colon, "':' and the parameter type")
+        let type = try parseType()
+        var initializer = Initializer.zeros
+        if accept(.equal) { initializer = try parseInitializer() }
+        return ParamDecl(name: name, type: type, initializer: initializer, loc: kw.loc)
+    }
+
+    private mutating func parseInitializer() throws(DiagnosticError) -> Initializer {
+        let t = try expect(.identifier, "an initializer (zeros, ones, normal, trunc_normal, uniform)")
+        switch t.text {
+        case "zeros": return .zeros
+        case "ones": return .ones
+        case "normal", "trunc_normal", "uniform":
+            try expect(.lparen, "'(' after '\(t.text)'")
+            let a = try parseNumber()
+            var b: Double?
+            if t.text == "uniform" {
+                try expect(.comma, "',' between uniform's bounds")
+                b = try parseNumber()
+            }
+            try expect(.rparen, "')'")
+            if t.text == "uniform", let b {
+                guard a < b else { throw error("uniform(lo, hi) needs lo < hi, got uniform(\(formatNumber(a)), \(formatNumber(b)))", at: t) }
+                return .uniform(lo: a, hi: b)
+            }
+            guard a >= 0, a.isFinite else { throw error("\(t.text): std must be a finite non-negative number, got \(formatNumber(a))", at: t) }
+            return t.text == "normal" ? .normal(std: a) : .truncNormal(std: a)
+        default:
+            throw error("unknown initializer '\(t.text)' (expected zeros, ones, normal, trunc_normal, uniform)", at: t)
+        }
+    }
+
+    private mutating func parseNumber() throws(DiagnosticError) -> Double {
+        let t = try expect(.number, "a number")
+        guard let v = Double(t.text), v.isFinite else { throw error("number '\(t.text)' is out of range", at: t) }
+        return v
+    }
+
+    // MARK: types
+
+    /// `f32[N, 64, 2*B]`.
+    mutating func parseType() throws(DiagnosticError) -> TensorType {
+        let t = try expect(.identifier, "a type like 'f32[N, 64]'")
+        guard let dtype = DType(rawValue: t.text) else {
+            throw error("unknown element type '\(t.text)' (expected \(DType.allCases.map(\.rawValue).joined(separator: ", ")))", at: t)
+        }
+        try expect(.lbracket, "'[' after the element type")
+        var dims: [Dim] = []
+        if current.kind != .rbracket {
+            repeat {
+                if dims.count >= Limits.maxRank { throw error("rank exceeds the limit of \(Limits.maxRank)") }
+                dims.append(try parseDim())
+            } while accept(.comma)
+        }
+        try expect(.rbracket, "',' or ']' in the shape")
+        if let n = product(dims), let v = n.staticValue, v > Limits.maxElements {
+            throw error("type \(TensorType(dtype, dims)) has \(v) elements, over the limit of \(Limits.maxElements)", at: t)
+        } else if product(dims) == nil {
+            throw error("type \(TensorType(dtype, dims)) has more elements than can be counted", at: t)
+        }
+        return TensorType(dtype, dims)
+    }
+
+    private mutating func parseDim() throws(DiagnosticError) -> Dim {
+        var d = try parseDimFactor()
+        while accept(.star) {
+            let f = try parseDimFactor()
+            guard let p = d.multiplied(by: f) else { throw error("dimension overflows") }
+            d = p
+        }
+        return d
+    }
+
+    private mutating func parseDimFactor() throws(DiagnosticError) -> Dim {
+        let t = advance()
+        switch t.kind {
+        case .number:
+            guard let v = Int(t.text), v >= 0 else {
+                throw error("a dimension must be a non-negative integer or a symbol, found '\(t.text)'", at: t)
+            }
+            guard v <= Limits.maxElements else { throw error("dimension \(t.text) is over the limit of \(Limits.maxElements)", at: t) }
+            return Dim(v)
+        case .identifier:
+            return Dim(symbol: t.text)
+        default:
+            throw error("expected a dimension (an integer or a symbol like N), found \(describe(t))", at: t)
+        }
+    }
+
+    /// `type` or `(type, type)`.
+    private mutating func parseTypeList() throws(DiagnosticError) -> [TensorType] {
+        if accept(.lparen) {
+            var types: [TensorType] = []
+            if current.kind != .rparen {
+                repeat { types.append(try parseType()) } while accept(.comma)
+            }
+            try expect(.rparen, "',' or ')' in the type list")
+            return types
+        }
+        return [try parseType()]
+    }
+
+    // MARK: functions
+
+    private mutating func parseFunction() throws(DiagnosticError) -> Function {
+        let kw = advance()
+        let name = try expect(.symbolName, "a function name like '@main'").text
+        var f = Function(name: name, loc: kw.loc)
+        var scope: [String: ValueID] = [:]
+        try expect(.lparen, "'(' to start the argument list")
+        if current.kind != .rparen {
+            repeat {
+                let a = try expect(.valueName, "an argument like '%x: f32[N]'")
+                try expect(.colon, "':' and the argument type")
+                let type = try parseType()
+                if scope[a.text] != nil { throw error("redefinition of '%\(a.text)'", at: a) }
+                scope[a.text] = f.addArgument(name: a.text, type: type, loc: a.loc)
+            } while accept(.comma)
+        }
+        try expect(.rparen, "',' or ')' in the argument list")
+        if accept(.arrow) { f.resultTypes = try parseTypeList() }
+        try expect(.lbrace, "'{' to start the function body")
+        var returned = false
+        while current.kind != .rbrace {
+            if current.kind == .eof { throw error("expected '}' to close function '@\(name)'") }
+            if returned { throw error("'return' must be the last statement of '@\(name)'") }
+            if isKeyword("return") {
+                let r = advance()
+                f.returnLoc = r.loc
+                if current.kind != .rbrace {
+                    repeat { f.returns.append(try parseOperand(scope)) } while accept(.comma)
+                }
+                returned = true
+            } else {
+                try parseInstruction(into: &f, scope: &scope)
+            }
+        }
+        if !returned { throw error("function '@\(name)' has no 'return'") }
+        _ = advance()
+        return f
+    }
+
+    private mutating func parseOperand(_ scope: [String: ValueID]) throws(DiagnosticError) -> Operand {
+        let t = advance()
+        switch t.kind {
+        case .valueName:
+            guard let id = scope[t.text] else { throw error("use of undefined value '%\(t.text)'", at: t) }
+            return .value(id)
+        case .symbolName:
+            return .param(t.text)
+        case .number:
+            guard let v = Double(t.text), v.isFinite else { throw error("number '\(t.text)' is out of range", at: t) }
+            return .literal(v)
+        default:
+            throw error("expected an operand (%value, @param or a number), found \(describe(t))", at: t)
+        }
+    }
+
+    private mutating func parseInstruction(into f: inout Function, scope: inout [String: ValueID]) throws(DiagnosticError) {
+        var names: [Token] = []
+        repeat { names.append(try expect(.valueName, "a result like '%x = ...' or 'return'")) } while accept(.comma)
+        try expect(.equal, "'=' after the results")
+        let opTok = try expect(.identifier, "an op name")
+        var operands: [Operand] = []
+        var op: Op
+        if opTok.text == "call" {
+            let callee = try expect(.symbolName, "the callee, like 'call @f(%x)'")
+            try expect(.lparen, "'(' after the callee")
+            if current.kind != .rparen {
+                repeat { operands.append(try parseOperand(scope)) } while accept(.comma)
+            }
+            try expect(.rparen, "',' or ')' in the call")
+            op = .call(callee: callee.text)
+        } else {
+            if [.valueName, .symbolName, .number].contains(current.kind) {
+                repeat { operands.append(try parseOperand(scope)) } while accept(.comma)
+            }
+            var attrs = AttrDict(opName: opTok.text, loc: opTok.loc, entries: try parseAttributes())
+            guard let made = try OpSyntax.makeOp(name: opTok.text, attrs: &attrs) else {
+                throw error("unknown op '\(opTok.text)'", at: opTok)
+            }
+            try attrs.checkAllUsed()
+            op = made
+        }
+        var types: [TensorType]?
+        if accept(.colon) {
+            let tl = try parseTypeList()
+            guard tl.count == names.count else {
+                throw error("\(opTok.text): \(names.count) result(s) but \(tl.count) type(s) given", at: opTok)
+            }
+            types = tl
+        }
+        var ids: [ValueID] = []
+        for (i, n) in names.enumerated() {
+            if scope[n.text] != nil { throw error("redefinition of '%\(n.text)'", at: n) }
+            let id = f.addValue(name: n.text, type: types?[i], loc: n.loc)
+            scope[n.text] = id
+            ids.append(id)
+        }
+        f.body.append(Instruction(op: op, operands: operands, results: ids, loc: opTok.loc))
+    }
+
+    private mutating func parseAttributes() throws(DiagnosticError) -> [String: (AttrValue, SourceLoc)] {
+        var out: [String: (AttrValue, SourceLoc)] = [:]
+        guard accept(.lbrace) else { return out }
+        if current.kind != .rbrace {
+            repeat {
+                let key = try expect(.identifier, "an attribute name")
+                if out[key.text] != nil { throw error("duplicate attribute '\(key.text)'", at: key) }
+                if accept(.equal) {
+                    out[key.text] = (try parseAttrValue(depth: 0), key.loc)
+                } else {
+                    out[key.text] = (.bool(true), key.loc)
+                }
+            } while accept(.comma)
+        }
+        try expect(.rbrace, "',' or '}' in the attributes")
+        return out
+    }
+
+    private mutating func parseAttrValue(depth: Int) throws(DiagnosticError) -> AttrValue {
+        if depth > 4 { throw error("attribute lists nest too deeply") }
+        let t = advance()
+        switch t.kind {
+        case .number:
+            var v: AttrValue
+            if let i = Int(t.text) {
+                v = .int(i)
+            } else if !t.text.contains("."), !t.text.lowercased().contains("e") {
+                throw error("integer '\(t.text)' is out of range", at: t)
+            } else if let d = Double(t.text), d.isFinite {
+                v = .float(d)
+            } else {
+                throw error("number '\(t.text)' is out of range", at: t)
+            }
+            if current.kind == .star, case .int(let i) = v, i >= 0 { return .dim(try continueDim(Dim(i))) }
+            return v
+        case .identifier:
+            if t.text == "true" { return .bool(true) }
+            if t.text == "false" { return .bool(false) }
+            if current.kind == .star { return .dim(try continueDim(Dim(symbol: t.text))) }
+            return .identifier(t.text)
+        case .lbracket:
+            var items: [AttrValue] = []
+            if current.kind != .rbracket {
+                repeat {
+                    if items.count >= Limits.maxElements { throw error("attribute list is too long") }
+                    items.append(try parseAttrValue(depth: depth + 1))
+                } while accept(.comma)
+            }
+            try expect(.rbracket, "',' or ']' in the list")
+            return .list(items)
+        default:
+            throw error("expected an attribute value, found \(describe(t))", at: t)
+        }
+    }
+
+    private mutating func continueDim(_ first: Dim) throws(DiagnosticError) -> Dim {
+        var d = first
+        while accept(.star) {
+            let f = try parseDimFactor()
+            guard let p = d.multiplied(by: f) else { throw error("dimension overflows") }
+            d = p
+        }
+        return d
+    }
+}

@@ -1,0 +1,75 @@
+/// Prints a module in the canonical text format: every attribute spelled out, every known
+/// type printed, two-space indentation. `Parser.parse(print(m))` gives back `m` up to
+/// source locations, and printing is idempotent.
+public enum Printer {
+    public static func print(_ module: Module) -> String {
+        var out = ""
+        if let name = module.name { out += "module @\(name)\n" }
+        if !module.params.isEmpty {
+            if !out.isEmpty { out += "\n" }
+            for p in module.params {
+                out += "param @\(p.name) : \(p.type) = \(p.initializer)\n"
+            }
+        }
+        for f in module.functions {
+            if !out.isEmpty { out += "\n" }
+            out += print(f)
+        }
+        return out
+    }
+
+    /// Names for printing: the stored name, made unique within the function by a `.N`
+    /// suffix when passes (inline, autodiff) produced duplicates.
+    static func uniqueNames(_ f: Function) -> [String] {
+        var taken = Set<String>()
+        var names = [String](repeating: "", count: f.values.count)
+        func claim(_ id: ValueID) {
+            let base = f.values[id.index].name.isEmpty ? String(id.index) : f.values[id.index].name
+            var n = base
+            var k = 1
+            while taken.contains(n) {
+                n = "\(base).\(k)"
+                k += 1
+            }
+            taken.insert(n)
+            names[id.index] = n
+        }
+        for a in f.arguments { claim(a) }
+        for inst in f.body { for r in inst.results { claim(r) } }
+        return names
+    }
+
+    public static func print(_ f: Function) -> String {
+        let names = uniqueNames(f)
+        func operand(_ o: Operand) -> String {
+            switch o {
+            case .value(let v): return v.index < names.count ? "%" + names[v.index] : "%<invalid \(v.index)>"
+            case .param(let p): return "@" + p
+            case .literal(let x): return formatNumber(x)
+            }
+        }
+        func typeList(_ ts: [TensorType]) -> String {
+            ts.count == 1 ? ts[0].description : "(" + ts.map(\.description).joined(separator: ", ") + ")"
+        }
+        let args = f.arguments.map { "%\(names[$0.index]): \(f.values[$0.index].type.map(\.description) ?? "?")" }
+        var out = "func @\(f.name)(\(args.joined(separator: ", ")))"
+        if let rt = f.resultTypes { out += " -> " + (rt.count == 1 ? rt[0].description : "(" + rt.map(\.description).joined(separator: ", ") + ")") }
+        out += " {\n"
+        for inst in f.body {
+            var line = "  " + inst.results.map { "%" + names[$0.index] }.joined(separator: ", ") + " = "
+            if case .call(let callee) = inst.op {
+                line += "call @\(callee)(" + inst.operands.map(operand).joined(separator: ", ") + ")"
+            } else {
+                line += inst.op.name
+                if !inst.operands.isEmpty { line += " " + inst.operands.map(operand).joined(separator: ", ") }
+                let attrs = OpSyntax.attributes(of: inst.op)
+                if !attrs.isEmpty { line += " {" + attrs.joined(separator: ", ") + "}" }
+            }
+            let types = inst.results.compactMap { f.values[$0.index].type }
+            if types.count == inst.results.count, !types.isEmpty { line += " : " + typeList(types) }
+            out += line + "\n"
+        }
+        out += "  return" + (f.returns.isEmpty ? "" : " " + f.returns.map(operand).joined(separator: ", ")) + "\n}\n"
+        return out
+    }
+}

@@ -1,0 +1,173 @@
+/// Verifies a module and infers the type of every value, in place.
+///
+/// Functions are checked callees first, so a call's result types come from its callee's
+/// inferred signature with the callee's symbolic dims unified against the caller's
+/// operand types. Errors do not stop the walk: an instruction whose operand failed is
+/// skipped quietly, so one mistake gives one diagnostic, and all of them are thrown together.
+public enum Verifier {
+    public static func run(_ module: inout Module) throws(DiagnosticError) {
+        var diags: [Diagnostic] = []
+        var paramTypes: [String: TensorType] = [:]
+        for p in module.params {
+            if !p.type.isStatic {
+                diags.append(Diagnostic(p.loc, "param: '@\(p.name)' must have a static shape, got \(p.type)"))
+            }
+            paramTypes[p.name] = p.type
+        }
+        var state = [Int: VisitState]()
+        for i in module.functions.indices {
+            visit(i, &module, &state, paramTypes, &diags, callSite: nil)
+        }
+        if !diags.isEmpty { throw DiagnosticError(diags) }
+    }
+
+    enum VisitState { case inProgress, done, failed }
+
+    private static func visit(
+        _ i: Int, _ module: inout Module, _ state: inout [Int: VisitState], _ params: [String: TensorType],
+        _ diags: inout [Diagnostic], callSite: SourceLoc?
+    ) {
+        if let s = state[i] {
+            if s == .inProgress, let callSite {
+                diags.append(Diagnostic(callSite, "call: recursive call to '@\(module.functions[i].name)' (recursion is not supported)"))
+                state[i] = .failed
+            }
+            return
+        }
+        state[i] = .inProgress
+        for inst in module.functions[i].body {
+            if case .call(let callee) = inst.op, let j = module.functionIndex(named: callee) {
+                visit(j, &module, &state, params, &diags, callSite: inst.loc)
+            }
+        }
+        if state[i] == .failed { return }
+        var f = module.functions[i]
+        let ok = check(&f, module, params, &diags)
+        module.functions[i] = f
+        state[i] = ok ? .done : .failed
+    }
+
+    /// Types one function; returns false if any diagnostic was added.
+    private static func check(_ f: inout Function, _ module: Module, _ params: [String: TensorType], _ diags: inout [Diagnostic]) -> Bool {
+        let before = diags.count
+        var poisoned = Set<ValueID>()
+        var known = Set<ValueID>(f.arguments)
+        func operandType(_ o: Operand, _ loc: SourceLoc, _ opName: String) -> (TensorType?, Bool) {
+            switch o {
+            case .literal: return (nil, true)
+            case .param(let p):
+                guard let t = params[p] else {
+                    diags.append(Diagnostic(loc, "\(opName): use of undefined parameter '@\(p)'"))
+                    return (nil, false)
+                }
+                return (t, true)
+            case .value(let v):
+                guard v.index >= 0, v.index < f.values.count, known.contains(v) else {
+                    diags.append(Diagnostic(loc, "\(opName): operand %\(v.index) is not defined before its use"))
+                    return (nil, false)
+                }
+                if poisoned.contains(v) { return (nil, false) }
+                return (f.values[v.index].type, true)
+            }
+        }
+        for inst in f.body {
+            let name = inst.op.name
+            var types: [TensorType?] = []
+            var usable = true
+            for o in inst.operands {
+                let (t, ok) = operandType(o, inst.loc, name)
+                usable = usable && ok
+                types.append(t)
+            }
+            let declared = inst.results.map { f.values[$0.index].type }
+            var inferred: [TensorType]?
+            if usable {
+                do {
+                    if case .call(let callee) = inst.op {
+                        inferred = try callResultTypes(callee, types, inst, module)
+                    } else {
+                        inferred = try ShapeRules.infer(inst.op, operands: types, declared: declared)
+                    }
+                } catch {
+                    diags.append(Diagnostic(inst.loc, "\(name): \(error.message)"))
+                }
+            }
+            if let inferred, inferred.count != inst.results.count {
+                diags.append(Diagnostic(inst.loc, "\(name): gives \(inferred.count) result(s) but \(inst.results.count) name(s) are bound"))
+            } else if let inferred {
+                for (k, r) in inst.results.enumerated() {
+                    if let d = declared[k], d != inferred[k] {
+                        diags.append(Diagnostic(f.values[r.index].loc, "\(name): result type \(d) was written, but the op gives \(inferred[k])"))
+                    }
+                    f.values[r.index].type = inferred[k]
+                }
+            } else {
+                poisoned.formUnion(inst.results)
+            }
+            known.formUnion(inst.results)
+        }
+        var results: [TensorType] = []
+        var allKnown = true
+        for o in f.returns {
+            if case .literal = o {
+                diags.append(Diagnostic(f.returnLoc, "return: literal operands are not allowed; use 'constant'"))
+                allKnown = false
+                continue
+            }
+            let (t, _) = operandType(o, f.returnLoc, "return")
+            if let t { results.append(t) } else { allKnown = false }
+        }
+        if allKnown {
+            if let declared = f.resultTypes, declared != results {
+                let shown = { (ts: [TensorType]) in "(" + ts.map(\.description).joined(separator: ", ") + ")" }
+                diags.append(Diagnostic(f.returnLoc, "return: function '@\(f.name)' declares results \(shown(declared)) but returns \(shown(results))"))
+            } else {
+                f.resultTypes = results
+            }
+        }
+        return diags.count == before
+    }
+
+    /// The result types of a call: the callee's, with its symbolic dims unified against the
+    /// operand types (`N` in the callee binds to whatever dim the caller passes).
+    private static func callResultTypes(_ callee: String, _ operands: [TensorType?], _ inst: Instruction, _ module: Module) throws(ShapeError) -> [TensorType] {
+        guard let f = module.function(named: callee) else { throw ShapeError("call to undefined function '@\(callee)'") }
+        guard operands.count == f.arguments.count else {
+            throw ShapeError("'@\(callee)' takes \(f.arguments.count) argument(s), got \(operands.count)")
+        }
+        guard let results = f.resultTypes else { throw ShapeError("'@\(callee)' could not be typed") }
+        var binding: [String: Dim] = [:]
+        var deferred: [(Int, Int)] = []
+        for (k, a) in f.arguments.enumerated() {
+            guard let formal = f.values[a.index].type else { throw ShapeError("'@\(callee)' could not be typed") }
+            guard let actual = operands[k] else { throw ShapeError("argument \(k) must be a tensor, not a literal") }
+            guard formal.dtype == actual.dtype, formal.rank == actual.rank else {
+                throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(actual)")
+            }
+            for (d, fd) in formal.shape.enumerated() {
+                if let s = fd.singleSymbol {
+                    if let b = binding[s], b != actual.shape[d] {
+                        throw ShapeError("symbol \(s) of '@\(callee)' is bound to \(b) and to \(actual.shape[d]) (argument \(k) \(actual))")
+                    }
+                    binding[s] = actual.shape[d]
+                } else if fd.symbols.isEmpty {
+                    guard fd == actual.shape[d] else { throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(actual)") }
+                } else {
+                    deferred.append((k, d))
+                }
+            }
+        }
+        for (k, d) in deferred {
+            let formal = f.values[f.arguments[k].index].type!
+            guard formal.shape[d].substituting(binding) == operands[k]!.shape[d] else {
+                throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(operands[k]!)")
+            }
+        }
+        var out: [TensorType] = []
+        for r in results {
+            guard let t = r.substituting(binding) else { throw ShapeError("result shape overflows") }
+            out.append(t)
+        }
+        return out
+    }
+}
