@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import VFCIR
+
+/// Errors of the driver itself (files, flags), printed as `vfc: error: ...`.
+struct DriverError: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
+
+/// Reads a source file, or standard input for `-`.
+func readSource(_ path: String) throws -> String {
+    if path == "-" {
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        return String(decoding: data, as: UTF8.self)
+    }
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        throw DriverError("cannot read '\(path)': no such file")
+    }
+    guard !isDir.boolValue else { throw DriverError("cannot read '\(path)': it is a directory") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw DriverError("cannot read '\(path)': permission denied or unreadable")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// The name diagnostics use for a source path.
+func displayName(_ path: String) -> String { path == "-" ? "<stdin>" : path }
+
+/// Parses and verifies a module, or throws its diagnostics.
+func loadModule(_ path: String) throws -> Module {
+    let text = try readSource(path)
+    var module = try Parser.parse(text, file: displayName(path))
+    try Verifier.run(&module)
+    return module
+}
+
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
+}
+
+/// Runs a command body, turning every failure into a message on stderr and exit code 1.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as DiagnosticError {
+        printError(e.description)
+        throw ExitCode(1)
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        printError("vfc: error: \(error)")
+        throw ExitCode(1)
+    }
+}
