@@ -1,0 +1,92 @@
+import VFCIR
+
+/// The named passes a pipeline can refer to.
+///
+/// A value, not global mutable state: `PassRegistry.standard` holds the compiler's passes,
+/// and a tool or test that needs more (a test-only pass) copies it and registers them.
+public struct PassRegistry: Sendable {
+    /// The registered passes in registration order (the order `--list-passes` shows).
+    public private(set) var passes: [any Pass]
+
+    /// A registry holding `passes`; a later pass replaces an earlier one of the same name.
+    public init(_ passes: [any Pass] = []) {
+        self.passes = []
+        for p in passes { register(p) }
+    }
+
+    /// Every pass the compiler ships, in the order they usually run.
+    public static let standard = PassRegistry([
+        ShapeInferencePass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass(),
+    ])
+
+    /// The standard passes by name.
+    public static var all: [String: any Pass] {
+        var out: [String: any Pass] = [:]
+        for p in standard.passes { out[p.name] = p }
+        return out
+    }
+
+    /// The pipeline `vfc opt` runs when no `--passes` is given.
+    public static let defaultPipeline = "shape-infer,inline,canonicalize,cse,dce"
+
+    /// Adds `pass`, replacing a registered pass with the same name.
+    public mutating func register(_ pass: any Pass) {
+        if let i = passes.firstIndex(where: { $0.name == pass.name }) {
+            passes[i] = pass
+        } else {
+            passes.append(pass)
+        }
+    }
+
+    /// The pass registered under `name`, if any.
+    public func pass(named name: String) -> (any Pass)? {
+        passes.first { $0.name == name }
+    }
+
+    /// The registered names, sorted (for error messages).
+    public var names: [String] { passes.map(\.name).sorted() }
+
+    /// The `--list-passes` text: one `  name  summary` line per pass, names aligned.
+    public func listing() -> String {
+        let width = passes.map(\.name.count).max() ?? 0
+        return passes.map { p in
+            "  " + p.name + String(repeating: " ", count: width - p.name.count + 2) + p.summary + "\n"
+        }.joined()
+    }
+
+    /// Where pipeline errors point: column `column` (1-based) of the `--passes` text.
+    public static func pipelineLoc(column: Int) -> SourceLoc {
+        SourceLoc(file: "<pipeline>", line: 1, column: column)
+    }
+
+    /// Resolves a comma-separated pipeline (`"shape-infer, cse,dce"`; blanks around names
+    /// are ignored). An unknown or empty name is an error at its column that lists the
+    /// known passes, so a typo is fixed without looking anything up.
+    public func parsePipeline(_ text: String) throws(DiagnosticError) -> [any Pass] {
+        var out: [any Pass] = []
+        var column = 1
+        for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let leading = piece.prefix { $0 == " " || $0 == "\t" }.count
+            let name = piece.trimmingBlanks()
+            let at = Self.pipelineLoc(column: column + leading)
+            guard !name.isEmpty else {
+                throw DiagnosticError(at, "empty pass name in pipeline '\(text)' (known passes: \(names.joined(separator: ", ")))")
+            }
+            guard let p = pass(named: name) else {
+                throw DiagnosticError(at, "unknown pass '\(name)' (known passes: \(names.joined(separator: ", ")))")
+            }
+            out.append(p)
+            column += piece.count + 1
+        }
+        return out
+    }
+}
+
+extension Substring {
+    /// The text without leading and trailing spaces and tabs (no Foundation needed).
+    fileprivate func trimmingBlanks() -> String {
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !isBlank($0) }), let last = lastIndex(where: { !isBlank($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}

@@ -1,0 +1,104 @@
+import Testing
+import VFCIR
+@testable import VFCPasses
+
+/// A small typed module every pipeline can run on.
+let sampleModule = """
+func @main(%x: f32[N, 4]) -> f32[N, 4] {
+  %a = neg %x
+  %b = neg %a
+  %c = exp %b
+  return %c
+}
+"""
+
+@Test func parsesTextualPipeline() throws {
+    let passes = try PassRegistry.standard.parsePipeline("shape-infer,inline,canonicalize,cse,dce")
+    #expect(passes.map(\.name) == ["shape-infer", "inline", "canonicalize", "cse", "dce"])
+    let spaced = try PassRegistry.standard.parsePipeline(" cse , dce,cse")
+    #expect(spaced.map(\.name) == ["cse", "dce", "cse"])
+    #expect(try PassManager(pipeline: PassRegistry.defaultPipeline).passes.count == 5)
+}
+
+@Test func unknownPassIsReportedWithTheKnownOnes() {
+    let unknown = #expect(throws: DiagnosticError.self) {
+        _ = try PassRegistry.standard.parsePipeline("cse, fold,dce")
+    }
+    #expect(unknown?.description == "<pipeline>:1:6: error: unknown pass 'fold' (known passes: canonicalize, cse, dce, inline, shape-infer)")
+    let empty = #expect(throws: DiagnosticError.self) { _ = try PassManager(pipeline: "cse,,dce") }
+    #expect(empty?.description.hasPrefix("<pipeline>:1:5: error: empty pass name in pipeline 'cse,,dce'") == true)
+}
+
+@Test func registryListsEveryPassWithItsSummary() {
+    #expect(Set(PassRegistry.all.keys) == ["shape-infer", "inline", "canonicalize", "cse", "dce"])
+    let listing = PassRegistry.standard.listing()
+    #expect(listing.split(separator: "\n").count == 5)
+    #expect(listing.contains("  cse           reuse the first of identical instructions (all ops are pure)\n"))
+    for p in PassRegistry.standard.passes { #expect(listing.contains(p.summary)) }
+}
+
+@Test func verifyEachCatchesABrokenPass() throws {
+    var registry = PassRegistry.standard
+    registry.register(CorruptTypesPass())
+    let passes = try registry.parsePipeline("cse,corrupt-types,dce")
+    var m = try typedModule(sampleModule)
+    let error = #expect(throws: DiagnosticError.self) { try PassManager(passes: passes).run(&m) }
+    #expect(error?.diagnostics.count == 1)
+    // At the corrupted value's definition, with the verifier's own message.
+    #expect(error?.description == "test.ir:2:3: error: verification failed after corrupt-types: neg: result type f64[N, 4] was written, but the op gives f32[N, 4]")
+    // Without verification the broken module goes through unnoticed.
+    var m2 = try typedModule(sampleModule)
+    try PassManager(passes: passes, verifyEach: false).run(&m2)
+    #expect(m2.functions[0].values[1].type == TensorType(.f64, [Dim(symbol: "N"), 4]))
+}
+
+@Test func invalidInputIsRejectedBeforeTheFirstPass() throws {
+    var m = try Parser.parse("func @f(%x: f32[4]) {\n  %y = reshape %x {shape = [3]}\n  return %y\n}\n", file: "bad.ir")
+    let error = #expect(throws: DiagnosticError.self) { try PassManager(pipeline: "dce").run(&m) }
+    // The input's own diagnostic, not "verification failed after ...".
+    #expect(error?.description == "bad.ir:2:8: error: reshape: cannot reshape f32[4] to [3]: element counts differ")
+}
+
+@Test func printAfterAllDumpsEachPassWithAnMLIRHeader() throws {
+    var dumps: [String] = []
+    var pm = try PassManager(pipeline: "canonicalize,dce")
+    pm.printAfterAll = true
+    pm.output = { dumps.append($0) }
+    var m = try typedModule(sampleModule)
+    try pm.run(&m)
+    #expect(dumps.count == 2)
+    #expect(dumps[0].hasPrefix("// -----// IR Dump After canonicalize //----- //\nfunc @main("))
+    #expect(dumps[0].contains("  %c = exp %x : f32[N, 4]\n"))
+    #expect(dumps[1] == "// -----// IR Dump After dce //----- //\n" + Printer.print(m) + "\n")
+    #expect(Printer.print(m) == ir("""
+
+        func @main(%x: f32[N, 4]) -> f32[N, 4] {
+          %c = exp %x : f32[N, 4]
+          return %c
+        }
+
+        """))
+}
+
+@Test func printAfterSelectsPassesByName() throws {
+    var dumps: [String] = []
+    var m = try typedModule(sampleModule)
+    try PassManager(passes: try PassRegistry.standard.parsePipeline("canonicalize,cse,dce"),
+                    printAfter: ["cse"], output: { dumps.append($0) }).run(&m)
+    #expect(dumps.count == 1)
+    #expect(dumps.first?.hasPrefix(PassManager.dumpHeader("cse") + "\n") == true)
+    let error = #expect(throws: DiagnosticError.self) { try PassManager(passes: [DCEPass()], printAfter: ["cse"]).run(&m) }
+    #expect(error?.description.contains("print-after: pass 'cse' is not in the pipeline (dce)") == true)
+}
+
+@Test func timePassesReportsEveryPassAndTheTotal() throws {
+    var report = ""
+    var m = try typedModule(sampleModule)
+    try PassManager(passes: try PassRegistry.standard.parsePipeline("shape-infer,canonicalize,dce"),
+                    timePasses: true, output: { report += $0 }).run(&m)
+    let lines = report.split(separator: "\n").map(String.init)
+    #expect(lines.contains { $0.hasPrefix("  Total Execution Time: ") && $0.hasSuffix(" seconds") })
+    for name in ["shape-infer", "canonicalize", "dce", "(verifier)", "Total"] {
+        #expect(lines.contains { $0.hasSuffix("%)  \(name)") }, "no row for \(name) in\n\(report)")
+    }
+}
