@@ -52,6 +52,7 @@ public enum Initializer: Hashable, Sendable, CustomStringConvertible {
 public func formatNumber(_ x: Double) -> String {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x < 0 ? "-inf" : "inf" }
+    if x == 0, x.sign == .minus { return "-0.0" }
     if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
     return "\(x)"
 }

@@ -42,13 +42,16 @@ public enum Verifier {
         }
         if state[i] == .failed { return }
         var f = module.functions[i]
-        let ok = check(&f, module, params, &diags)
+        let failed = Set(state.filter { $0.value == .failed }.map { module.functions[$0.key].name })
+        let ok = check(&f, module, params, failed: failed, &diags)
         module.functions[i] = f
         state[i] = ok ? .done : .failed
     }
 
-    /// Types one function; returns false if any diagnostic was added.
-    private static func check(_ f: inout Function, _ module: Module, _ params: [String: TensorType], _ diags: inout [Diagnostic]) -> Bool {
+    /// Types one function; returns false if any diagnostic was added or a value is poisoned.
+    private static func check(
+        _ f: inout Function, _ module: Module, _ params: [String: TensorType], failed: Set<String>, _ diags: inout [Diagnostic]
+    ) -> Bool {
         let before = diags.count
         var poisoned = Set<ValueID>()
         var known = Set<ValueID>(f.arguments)
@@ -79,6 +82,8 @@ public enum Verifier {
                 usable = usable && ok
                 types.append(t)
             }
+            // A call to a function that has its own errors is not a second mistake.
+            if case .call(let callee) = inst.op, failed.contains(callee) { usable = false }
             let declared = inst.results.map { f.values[$0.index].type }
             var inferred: [TensorType]?
             if usable {
@@ -125,7 +130,9 @@ public enum Verifier {
                 f.resultTypes = results
             }
         }
-        return diags.count == before
+        // A function with poisoned values (from a failed callee) is failed too, so that its
+        // own callers stay quiet instead of reporting "could not be typed".
+        return diags.count == before && poisoned.isEmpty
     }
 
     /// The result types of a call: the callee's, with its symbolic dims unified against the
@@ -137,7 +144,7 @@ public enum Verifier {
         }
         guard let results = f.resultTypes else { throw ShapeError("'@\(callee)' could not be typed") }
         var binding: [String: Dim] = [:]
-        var deferred: [(Int, Int)] = []
+        var deferred: [(Int, TensorType, TensorType, Int)] = []
         for (k, a) in f.arguments.enumerated() {
             guard let formal = f.values[a.index].type else { throw ShapeError("'@\(callee)' could not be typed") }
             guard let actual = operands[k] else { throw ShapeError("argument \(k) must be a tensor, not a literal") }
@@ -153,14 +160,13 @@ public enum Verifier {
                 } else if fd.symbols.isEmpty {
                     guard fd == actual.shape[d] else { throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(actual)") }
                 } else {
-                    deferred.append((k, d))
+                    deferred.append((k, formal, actual, d))
                 }
             }
         }
-        for (k, d) in deferred {
-            let formal = f.values[f.arguments[k].index].type!
-            guard formal.shape[d].substituting(binding) == operands[k]!.shape[d] else {
-                throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(operands[k]!)")
+        for (k, formal, actual, d) in deferred {
+            guard formal.shape[d].substituting(binding) == actual.shape[d] else {
+                throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(actual)")
             }
         }
         var out: [TensorType] = []

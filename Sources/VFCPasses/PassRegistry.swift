@@ -26,8 +26,9 @@ public struct PassRegistry: Sendable {
         return out
     }
 
-    /// The pipeline `vfc opt` runs when no `--passes` is given.
-    public static let defaultPipeline = "shape-infer,inline,canonicalize,cse,dce"
+    /// The usual clean-up pipeline (`vfc opt` itself runs only `shape-infer` by default,
+    /// so that its output is the input, typed).
+    public static let cleanupPipeline = "shape-infer,inline,canonicalize,cse,dce"
 
     /// Adds `pass`, replacing a registered pass with the same name.
     public mutating func register(_ pass: any Pass) {

@@ -50,7 +50,13 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
-        printError("vfc: error: \(error)")
+        // Located errors (interpreter, safetensors) already carry their own prefix.
+        let text = "\(error)"
+        if text.contains(": error: ") {
+            printError(text)
+        } else {
+            printError("vfc: error: " + (text.hasPrefix("error: ") ? String(text.dropFirst(7)) : text))
+        }
         throw ExitCode(1)
     }
 }

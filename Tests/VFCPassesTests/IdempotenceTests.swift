@@ -31,15 +31,15 @@ func @main(%x: f32[B, 2, 8]) -> (f32[B, 2, 8], f32[2]) {
 }
 """
 
-@Test(arguments: ["shape-infer", "inline", "canonicalize", "cse", "dce", PassRegistry.defaultPipeline])
+@Test(arguments: ["shape-infer", "inline", "canonicalize", "cse", "dce", PassRegistry.cleanupPipeline])
 func passesAreIdempotent(_ pipeline: String) throws {
     let once = try optimize(pipeline, everythingModule)
     let twice = try optimize(pipeline, once)
     #expect(once == twice)
 }
 
-@Test func defaultPipelineOnTheSampleModule() throws {
-    let out = try optimize(PassRegistry.defaultPipeline, everythingModule)
+@Test func cleanupPipelineOnTheSampleModule() throws {
+    let out = try optimize(PassRegistry.cleanupPipeline, everythingModule)
     #expect(out.hasSuffix(ir("""
 
         func @main(%x: f32[B, 2, 8]) -> (f32[B, 2, 8], f32[2]) {

@@ -47,7 +47,8 @@ extension ShapeRules {
             throw ShapeError("slice [\(start), \(end)) is out of bounds for axis \(axis) of \(x) (size \(n))")
         }
         var shape = x.shape
-        shape[a] = Dim((end - start + step - 1) / step)
+        // (end - start - 1) / step + 1 rather than a rounded-up division: no overflow for huge steps.
+        shape[a] = Dim(end == start ? 0 : (end - start - 1) / step + 1)
         return TensorType(x.dtype, shape)
     }
 

@@ -10,7 +10,8 @@ extension ShapeRules {
         guard h % p == 0, w % p == 0 else {
             throw ShapeError("image \(h) x \(w) of \(x) is not divisible by patch \(p)")
         }
-        guard let cols = x.shape[1].multiplied(by: Dim(p * p)) else { throw ShapeError("patch width overflows") }
+        let (pp, overflow) = p.multipliedReportingOverflow(by: p)
+        guard !overflow, let cols = x.shape[1].multiplied(by: Dim(pp)) else { throw ShapeError("patch \(p) is too large: P*P overflows") }
         return TensorType(x.dtype, [x.shape[0], Dim((h / p) * (w / p)), cols])
     }
 

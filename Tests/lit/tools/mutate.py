@@ -2,7 +2,8 @@
 """Mutation robustness check: every .ir file under ROOT, mutated many ways, must make
 `vfc check` and `vfc opt` end with exit 0 (the mutant is still valid) or exit 1 with a
 located `FILE:LINE:COL: error:` message; never a signal, another exit code, or more than
-10 s. Mutations: truncation at random points, deleted lines, swapped tokens, numbers
+10 s. With --run, mutants that check are also run on random inputs (run-time errors
+without a location start with `vfc: error:`). Mutations: truncation at random points, deleted lines, swapped tokens, numbers
 replaced by huge, negative or zero values, and random bytes.
 
 Prints one line per failure and a summary; exit 1 if any mutant failed."""
@@ -58,10 +59,12 @@ def main():
     ap.add_argument("--vfc", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--count", type=int, default=60, help="mutants per file")
-    ap.add_argument("root")
+    ap.add_argument("--run", action="store_true",
+                    help="also `vfc run` the first function of each mutant that checks, on random inputs")
+    ap.add_argument("roots", nargs="+")
     args = ap.parse_args()
     files = []
-    for d, dirs, names in os.walk(args.root):
+    for d, dirs, names in (w for r in args.roots for w in os.walk(r)):
         dirs[:] = [x for x in dirs if not x.startswith(".") and x not in ("Output",)]
         files += [os.path.join(d, n) for n in sorted(names) if n.endswith(".ir")]
     files.sort()
@@ -75,8 +78,12 @@ def main():
                 with open(mpath, "w", encoding="latin-1", errors="replace") as f:
                     f.write(mutant)
                 cmds = [[args.vfc, "check", "-q", mpath],
-                        [args.vfc, "opt", "--passes", "inline,canonicalize,cse,dce", mpath]]
-                for cmd in cmds[: 1 + (n % 2)]:
+                        [args.vfc, "opt", "--passes", "inline,canonicalize,cse,dce", mpath]][: 1 + (n % 2)]
+                func = re.search(r"func @([\w.]+)", mutant)
+                if args.run and func:
+                    cmds.append([args.vfc, "run", mpath, "--func", func.group(1), "--random-inputs",
+                                 "--bind", "N=2", "--bind", "T=5", "--bind", "M=3"])
+                for cmd in cmds:
                     runs += 1
                     try:
                         p = subprocess.run(cmd, capture_output=True, timeout=10)
@@ -87,7 +94,7 @@ def main():
                     err = p.stderr.decode("utf-8", "replace")
                     if p.returncode == 1:
                         errors += 1
-                        if not LOCATED.search(err):
+                        if not LOCATED.search(err) and not err.startswith("vfc: error: "):
                             print(f"FAIL {path} #{n} {kind}: {cmd[1]} exit 1 without FILE:LINE:COL: error: {err[:200]!r}")
                             failures += 1
                     elif p.returncode != 0:

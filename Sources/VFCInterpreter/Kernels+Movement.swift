@@ -1,0 +1,104 @@
+import VFCIR
+import VFCTensor
+
+/// Data-movement kernels: broadcast, reshape, transpose, slice, concat, take. They copy
+/// already-rounded values, so their results need no rounding.
+extension Kernels {
+    /// XLA broadcast_in_dim: operand axis k is result axis dims[k]; size-1 operand axes
+    /// and result axes not in `dims` repeat the operand (stride 0).
+    static func broadcast(_ dims: [Int], _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let x = try tensor(args, 0)
+        let xs = strides(x.shape)
+        var src = [Int](repeating: 0, count: spec.shape.count)
+        for (k, d) in dims.enumerated() where x.shape[k] != 1 { src[d] = xs[k] }
+        var out = try alloc(spec)
+        stridedCopy(x, offset: 0, srcStrides: src, outShape: spec.shape, into: &out)
+        return out
+    }
+
+    /// Row-major order is kept, so the result shares the operand's buffer.
+    static func reshape(_ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let x = try tensor(args, 0)
+        guard let out = x.reshaped(to: spec.shape) else {
+            throw KernelError("cannot reshape \(Binding.shapeString(x.shape)) to \(Binding.shapeString(spec.shape))")
+        }
+        return out
+    }
+
+    /// Result axis i is operand axis perm[i].
+    static func transpose(_ perm: [Int], _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let x = try tensor(args, 0)
+        let xs = strides(x.shape)
+        var out = try alloc(spec)
+        stridedCopy(x, offset: 0, srcStrides: perm.map { xs[$0] }, outShape: spec.shape, into: &out)
+        return out
+    }
+
+    /// Elements start, start + step, ... below end along one axis.
+    static func slice(_ axis: Int, _ start: Int, _ step: Int, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let x = try tensor(args, 0)
+        let a = try Kernels.axis(axis, x.rank)
+        var src = strides(x.shape)
+        let offset = start * src[a]
+        src[a] *= step
+        var out = try alloc(spec)
+        stridedCopy(x, offset: offset, srcStrides: src, outShape: spec.shape, into: &out)
+        return out
+    }
+
+    /// Operands one after another along `axis`: for each outer index, each operand's
+    /// contiguous block of (its size along axis) x inner elements.
+    static func concat(_ axis: Int, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let xs = try tensors(args)
+        let a = try Kernels.axis(axis, spec.shape.count)
+        let (outer, _, inner) = split(spec.shape, a)
+        var out = try alloc(spec)
+        out.withUnsafeMutableBufferPointer { o in
+            var k = 0
+            for i in 0..<outer {
+                for x in xs {
+                    let block = x.shape[a] * inner
+                    x.withUnsafeBufferPointer { xb in
+                        for j in 0..<block { o[k + j] = xb[i * block + j] }
+                    }
+                    k += block
+                }
+            }
+        }
+        return out
+    }
+
+    /// numpy take: result[o, idx..., i] = x[o, indices[idx...], i]. Indices must lie in
+    /// [0, size) (negative indices do not wrap): an index out of range is an error.
+    static func take(_ axis: Int, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let x = try tensor(args, 0), idx = try tensor(args, 1)
+        let a = try Kernels.axis(axis, x.rank)
+        let (outer, n, inner) = split(x.shape, a)
+        let m = idx.count
+        var rows = [Int](repeating: 0, count: m)
+        try idx.withUnsafeBufferPointer { ib in
+            for j in 0..<m {
+                let v = ib[j]
+                // Written so that NaN fails too; the Int conversion is then in range.
+                guard v >= 0, v < Double(n) else {
+                    throw KernelError("index \(formatNumber(v)) at position \(j) of the indices is out of range for axis \(a) of size \(n)")
+                }
+                rows[j] = Int(v)
+            }
+        }
+        var out = try alloc(spec)
+        x.withUnsafeBufferPointer { xb in
+            out.withUnsafeMutableBufferPointer { o in
+                var k = 0
+                for i in 0..<outer {
+                    for j in 0..<m {
+                        let base = (i * n + rows[j]) * inner
+                        for e in 0..<inner { o[k + e] = xb[base + e] }
+                        k += inner
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

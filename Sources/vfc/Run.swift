@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import VFCIR
+import VFCInterpreter
+import VFCTensor
+
+/// `vfc run FILE.ir --func NAME ...`: run one function on the reference interpreter.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a function of a module on the reference interpreter.",
+        discussion: """
+            Inputs come from a safetensors file (one tensor per argument, keyed by the argument \
+            name without '%') or are drawn at random. Params come from --params where given and \
+            are otherwise initialised from their declarations with --seed. Prints one line per \
+            result: name, type, mean, min and max.
+            Example:
+              vfc run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65
+            """)
+
+    @Argument(help: "The .ir file ('-' for standard input).")
+    var file: String
+
+    @Option(name: .customLong("func"), help: "The function to run.")
+    var function: String
+
+    @Option(help: ArgumentHelp("Safetensors file with one tensor per argument.", valueName: "IN.safetensors"))
+    var inputs: String?
+
+    @Flag(help: "Draw the inputs at random (floats standard normal, masks 0/1); needs every symbol bound.")
+    var randomInputs = false
+
+    @Option(help: "Seed for random inputs and for params not given.")
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Safetensors file with param values, keyed by param name.", valueName: "P.safetensors"))
+    var params: String?
+
+    @Option(name: .customLong("bind"), parsing: .singleValue,
+            help: ArgumentHelp("Bind a symbolic dim (repeatable).", valueName: "N=8"))
+    var binds: [String] = []
+
+    @Option(help: ArgumentHelp("Float type to compute in: f32, or f64 for reference runs.", valueName: "f32|f64"))
+    var dtype: String = "f32"
+
+    @Option(help: ArgumentHelp("Write the results to a safetensors file (keys result0, result1, ...).", valueName: "OUT.safetensors"))
+    var output: String?
+
+    @Flag(help: "Also print every value of each result.")
+    var printValues = false
+
+    func run() throws {
+        try reportingErrors {
+            let module = try loadModule(file)
+            guard let f = module.function(named: function) else {
+                let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
+                throw DriverError("no function '@\(function)' in \(displayName(file)) (functions: \(known.isEmpty ? "none" : known))")
+            }
+            guard dtype == "f32" || dtype == "f64" else { throw DriverError("--dtype must be f32 or f64, got '\(dtype)'") }
+            let floatType: DType = dtype == "f64" ? .f64 : .f32
+            let bindings = try parseBindings(binds)
+            let args = try loadInputs(f, bindings: bindings)
+            var paramValues = try initialParams(module: module, seed: seed, floatType: floatType)
+            if let params {
+                let given = try SafetensorsFile.read(path: params)
+                for p in module.params {
+                    if let t = given.tensors[p.name] { paramValues[p.name] = t }
+                }
+            }
+            let results = try Interpreter(module: module, floatType: floatType)
+                .run(function: function, inputs: args, params: paramValues, bindings: bindings)
+            for (i, r) in results.enumerated() {
+                print(summary("result\(i)", r))
+                if printValues { print("result\(i) = \(formatValues(r))") }
+            }
+            if let output {
+                var out = SafetensorsFile()
+                for (i, r) in results.enumerated() { out.tensors["result\(i)"] = r }
+                try out.write(path: output)
+            }
+        }
+    }
+
+    private func loadInputs(_ f: Function, bindings: [String: Int]) throws -> [Tensor] {
+        if randomInputs {
+            guard inputs == nil else { throw DriverError("--inputs and --random-inputs exclude each other") }
+            return try VFCInterpreter.randomInputs(function: f, bindings: bindings, seed: seed)
+        }
+        guard let inputs else {
+            if f.arguments.isEmpty { return [] }
+            throw DriverError("'@\(f.name)' takes \(f.arguments.count) argument(s): give --inputs IN.safetensors or --random-inputs")
+        }
+        let file = try SafetensorsFile.read(path: inputs)
+        var out: [Tensor] = []
+        for a in f.arguments {
+            let name = f.values[a.index].name
+            guard let t = file.tensors[name] else {
+                throw DriverError("\(inputs): no tensor '\(name)' for argument %\(name) of '@\(f.name)' (tensors: \(file.order.joined(separator: ", ")))")
+            }
+            out.append(t)
+        }
+        return out
+    }
+}
+
+/// Parses `--bind N=8` options.
+func parseBindings(_ specs: [String]) throws -> [String: Int] {
+    var out: [String: Int] = [:]
+    for s in specs {
+        let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let v = Int(parts[1]), v >= 0 else {
+            throw DriverError("--bind expects NAME=VALUE with a non-negative integer, got '\(s)'")
+        }
+        if let old = out[parts[0]], old != v { throw DriverError("--bind: \(parts[0]) bound twice (\(old) and \(v))") }
+        out[parts[0]] = v
+    }
+    return out
+}
+
+/// `result0: f32[2, 65, 128] mean=0.00123 min=-3.2 max=3.1`.
+func summary(_ name: String, _ t: Tensor) -> String {
+    let type = "\(t.dtype)[\(t.shape.map(String.init).joined(separator: ", "))]"
+    guard t.count > 0 else { return "\(name): \(type) (empty)" }
+    var sum = 0.0, lo = Double.infinity, hi = -Double.infinity
+    t.withUnsafeBufferPointer { b in
+        for x in b {
+            sum += x
+            lo = Swift.min(lo, x)
+            hi = Swift.max(hi, x)
+        }
+    }
+    return "\(name): \(type) mean=\(g(sum / Double(t.count))) min=\(g(lo)) max=\(g(hi))"
+}
+
+/// All values, flattened row-major, 9 significant digits (enough to tell f32 values apart).
+func formatValues(_ t: Tensor) -> String {
+    "[" + t.scalars.map { String(format: "%.9g", $0) }.joined(separator: ", ") + "]"
+}
+
+private func g(_ x: Double) -> String { String(format: "%.6g", x) }
