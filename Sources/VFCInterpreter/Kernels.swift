@@ -56,15 +56,7 @@ enum Kernels {
     }
 
     /// Row-major strides of `shape`.
-    static func strides(_ shape: [Int]) -> [Int] {
-        var out = [Int](repeating: 1, count: shape.count)
-        var acc = 1
-        for i in stride(from: shape.count - 1, through: 0, by: -1) {
-            out[i] = acc
-            acc &*= shape[i]
-        }
-        return out
-    }
+    static func strides(_ shape: [Int]) -> [Int] { Tensor.rowMajorStrides(shape) }
 
     static func product(_ dims: ArraySlice<Int>) -> Int { dims.reduce(1, &*) }
 

@@ -88,7 +88,10 @@ public struct Tensor: Sendable {
     public var rank: Int { shape.count }
 
     /// Row-major strides in elements (the last dimension is contiguous).
-    public var strides: [Int] {
+    public var strides: [Int] { Tensor.rowMajorStrides(shape) }
+
+    /// Row-major strides of any shape, for kernels that index shapes other than their own.
+    public static func rowMajorStrides(_ shape: [Int]) -> [Int] {
         var out = [Int](repeating: 1, count: shape.count)
         var acc = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
