@@ -21,17 +21,20 @@ let package = Package(
         .target(name: "VFCInterpreter", dependencies: ["VFCIR", "VFCTensor"]),
         // Pass manager, registry and the IR-to-IR passes.
         .target(name: "VFCPasses", dependencies: ["VFCIR"]),
+        // Finite-difference checks of the autodiff pass on the interpreter (vfc gradcheck).
+        .target(name: "VFCGradCheck", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses"]),
         // Room reserved for: CLLVM, CBLAS (system libraries), VFCCodegen, VFCRuntime, VFCTrain.
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "VFCIRTests", dependencies: ["VFCIR"]),
         .testTarget(name: "VFCTensorTests", dependencies: ["VFCTensor"]),
         .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
         .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
+        .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]
 )

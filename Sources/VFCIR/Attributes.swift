@@ -7,6 +7,8 @@ public enum AttrValue: Hashable, Sendable {
     case identifier(String)
     /// A product dim written `2*B`.
     case dim(Dim)
+    /// `@name` (a param, in `wrt` lists).
+    case symbol(String)
     case list([AttrValue])
 }
 
@@ -95,6 +97,36 @@ public struct AttrDict {
             throw fail(l, "attribute '\(key)' must be one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return t
+    }
+
+    /// One dim (`size = N`, `size = 2*B`, `size = 10`).
+    public mutating func dim(_ key: String) throws(DiagnosticError) -> Dim {
+        guard let (v, l) = take(key) else { throw fail(loc, "missing attribute '\(key)'") }
+        switch v {
+        case .int(let i) where i >= 0: return Dim(i)
+        case .identifier(let s): return Dim(symbol: s)
+        case .dim(let d): return d
+        default: throw fail(l, "attribute '\(key)' must be a dimension (a non-negative integer or a symbol)")
+        }
+    }
+
+    /// A `wrt` list: argument indices, `@param` names and `params`.
+    public mutating func gradTargets(_ key: String) throws(DiagnosticError) -> [GradTarget] {
+        guard let (v, l) = take(key) else { throw fail(loc, "missing attribute '\(key)' (e.g. wrt = [0, @w] or wrt = [params])") }
+        guard case .list(let items) = v, !items.isEmpty else { throw fail(l, "attribute '\(key)' must be a non-empty list") }
+        var out: [GradTarget] = []
+        for item in items {
+            let t: GradTarget
+            switch item {
+            case .int(let i) where i >= 0: t = .argument(i)
+            case .symbol(let s): t = .param(s)
+            case .identifier("params"): t = .allParams
+            default: throw fail(l, "'\(key)' entries are argument indices, @params or 'params'")
+            }
+            if out.contains(t) { throw fail(l, "'\(key)' lists \(t) twice") }
+            out.append(t)
+        }
+        return out
     }
 
     /// The raw value, for ops with a free-form attribute (`constant`'s value).

@@ -147,4 +147,33 @@ public struct Module: Hashable, Sendable {
     public func function(named name: String) -> Function? { functions.first { $0.name == name } }
 
     public func functionIndex(named name: String) -> Int? { functions.firstIndex { $0.name == name } }
+
+    /// The params `function` reads, directly or through the functions it calls (or
+    /// differentiates), in declaration order.
+    public func paramsRead(by function: String) -> [String] {
+        var names = Set<String>()
+        var seen: Set<String> = [function]
+        var work = [function]
+        while let name = work.popLast() {
+            guard let g = self.function(named: name) else { continue }
+            for case .param(let p) in g.body.flatMap(\.operands) + g.returns { names.insert(p) }
+            for inst in g.body {
+                switch inst.op {
+                case .call(let callee), .valueAndGrad(let callee, _):
+                    if seen.insert(callee).inserted { work.append(callee) }
+                default: break
+                }
+            }
+        }
+        return params.map(\.name).filter { names.contains($0) }
+    }
+
+    /// The params and arguments a `value_and_grad` of `callee` differentiates, with
+    /// `params` expanded to every float param the callee reads.
+    public func expand(_ wrt: [GradTarget], callee: String) -> [GradTarget] {
+        wrt.flatMap { t -> [GradTarget] in
+            guard case .allParams = t else { return [t] }
+            return paramsRead(by: callee).filter { param(named: $0)?.type.dtype.isFloat == true }.map { .param($0) }
+        }
+    }
 }

@@ -55,8 +55,25 @@ public enum Op: Hashable, Sendable {
     /// {grid, source}`: (mc ? mask_token : x) + (mp ? pos_mask_token : crop_sample), masks
     /// [N, grid^2], tokens [D].
     case cropSampleAdd(grid: Int, source: Int)
+    /// `pad %x {axis = 1, low = 2, high = 1, interior = 0}`: zeros inserted before, after and
+    /// between the elements of one static axis (the transpose of `slice`).
+    case pad(axis: Int, low: Int, high: Int, interior: Int)
+    /// `scatter_add %updates, %indices {axis = 0, size = 10}`: zeros of shape
+    /// updates[:axis] + [size] + updates[axis + rank(indices):], plus each update added at its
+    /// index along `axis` (the transpose of `take`); out-of-range indices are errors.
+    case scatterAdd(axis: Int, size: Dim)
+    /// `crop_sample_grad %d_pe, %boxes, %flips {grid = 8, source = 64, field = 64}`: the
+    /// transpose of `crop_sample` with respect to the field: each sample's [D] row is
+    /// scatter-added into its four neighbouring cells with the bilinear weights, giving
+    /// [field, field, D].
+    case cropSampleGrad(grid: Int, source: Int, field: Int)
     /// `stop_gradient %x`: the identity, not differentiated through.
     case stopGradient
+    /// `%loss, %aux, %g0, %g1 = value_and_grad @f(%x, %y) {wrt = [0, @w]}`: the callee's
+    /// results, then the gradients of its first result (a float scalar) with respect to the
+    /// listed arguments (by index) and params (`params` lists every param the callee reads).
+    /// The `autodiff` pass expands it into a call of a generated gradient function.
+    case valueAndGrad(callee: String, wrt: [GradTarget])
     /// `%a, %b = call @f(%x, %y)`.
     case call(callee: String)
 
@@ -85,7 +102,11 @@ public enum Op: Hashable, Sendable {
         case .patchify: return "patchify"
         case .cropSample: return "crop_sample"
         case .cropSampleAdd: return "crop_sample_add"
+        case .pad: return "pad"
+        case .scatterAdd: return "scatter_add"
+        case .cropSampleGrad: return "crop_sample_grad"
         case .stopGradient: return "stop_gradient"
+        case .valueAndGrad: return "value_and_grad"
         case .call: return "call"
         }
     }

@@ -28,6 +28,24 @@ public enum ConstantValue: Hashable, Sendable {
     case dense([Double])
 }
 
+/// What `value_and_grad` differentiates with respect to.
+public enum GradTarget: Hashable, Sendable, CustomStringConvertible {
+    /// The callee's argument at this index.
+    case argument(Int)
+    /// One param, by name.
+    case param(String)
+    /// Every float param the callee reads (directly or through calls), in declaration order.
+    case allParams
+
+    public var description: String {
+        switch self {
+        case .argument(let i): return String(i)
+        case .param(let p): return "@" + p
+        case .allParams: return "params"
+        }
+    }
+}
+
 /// Initialisers of `param` declarations (method.md section 6 uses trunc_normal, zeros, ones).
 public enum Initializer: Hashable, Sendable, CustomStringConvertible {
     case zeros

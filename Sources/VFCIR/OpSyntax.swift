@@ -7,11 +7,13 @@ public enum OpSyntax {
             + CompareOp.allCases.map(\.rawValue) + ReduceOp.allCases.map { "reduce_\($0.rawValue)" }
             + ["select", "constant", "convert", "broadcast", "reshape", "transpose", "slice", "concat",
                "take", "matmul", "linear", "softmax", "log_softmax", "layer_norm", "l2_normalize",
-               "patchify", "crop_sample", "crop_sample_add", "stop_gradient", "call"]
+               "patchify", "crop_sample", "crop_sample_add", "pad", "scatter_add", "crop_sample_grad",
+               "stop_gradient", "call", "value_and_grad"]
     }
 
-    /// Builds the op named `name` from its attributes; `call` is handled by the parser.
-    public static func makeOp(name: String, attrs: inout AttrDict) throws(DiagnosticError) -> Op? {
+    /// Builds the op named `name` from its attributes; the callee of `call` and
+    /// `value_and_grad` is parsed by the parser and passed as `callee`.
+    public static func makeOp(name: String, callee: String? = nil, attrs: inout AttrDict) throws(DiagnosticError) -> Op? {
         if let u = UnaryOp(rawValue: name) { return .unary(u) }
         if let b = BinaryOp(rawValue: name) { return .binary(b) }
         if let c = CompareOp(rawValue: name) { return .compare(c) }
@@ -56,7 +58,17 @@ public enum OpSyntax {
         case "patchify": return .patchify(patch: try attrs.int("patch"))
         case "crop_sample": return .cropSample(grid: try attrs.int("grid"), source: try attrs.int("source"))
         case "crop_sample_add": return .cropSampleAdd(grid: try attrs.int("grid"), source: try attrs.int("source"))
+        case "pad":
+            return .pad(axis: try attrs.int("axis"), low: try attrs.int("low", default: 0),
+                        high: try attrs.int("high", default: 0), interior: try attrs.int("interior", default: 0))
+        case "scatter_add": return .scatterAdd(axis: try attrs.int("axis"), size: try attrs.dim("size"))
+        case "crop_sample_grad":
+            return .cropSampleGrad(grid: try attrs.int("grid"), source: try attrs.int("source"), field: try attrs.int("field"))
         case "stop_gradient": return .stopGradient
+        case "call": return callee.map { .call(callee: $0) }
+        case "value_and_grad":
+            guard let callee else { return nil }
+            return .valueAndGrad(callee: callee, wrt: try attrs.gradTargets("wrt"))
         default: return nil
         }
     }
@@ -84,6 +96,11 @@ public enum OpSyntax {
         case .layerNorm(let eps): return ["eps = \(formatNumber(eps))"]
         case .l2Normalize(let axis, let eps): return ["axis = \(axis)", "eps = \(formatNumber(eps))"]
         case .patchify(let p): return ["patch = \(p)"]
+        case .pad(let axis, let low, let high, let interior):
+            return ["axis = \(axis)", "low = \(low)", "high = \(high)", "interior = \(interior)"]
+        case .scatterAdd(let axis, let size): return ["axis = \(axis)", "size = \(size)"]
+        case .cropSampleGrad(let g, let s, let f): return ["grid = \(g)", "source = \(s)", "field = \(f)"]
+        case .valueAndGrad(_, let wrt): return ["wrt = \(list(wrt))"]
         case .cropSample(let g, let s), .cropSampleAdd(let g, let s): return ["grid = \(g)", "source = \(s)"]
         }
     }

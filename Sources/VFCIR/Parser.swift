@@ -256,26 +256,23 @@ public struct Parser {
         try expect(.equal, "'=' after the results")
         let opTok = try expect(.identifier, "an op name")
         var operands: [Operand] = []
-        var op: Op
-        if opTok.text == "call" {
-            let callee = try expect(.symbolName, "the callee, like 'call @f(%x)'")
+        var callee: String?
+        if opTok.text == "call" || opTok.text == "value_and_grad" {
+            // Ops on a function: `call @f(%x, %y)`, `value_and_grad @f(%x) {wrt = [0]}`.
+            callee = try expect(.symbolName, "the callee, like '\(opTok.text) @f(%x)'").text
             try expect(.lparen, "'(' after the callee")
             if current.kind != .rparen {
                 repeat { operands.append(try parseOperand(scope)) } while accept(.comma)
             }
-            try expect(.rparen, "',' or ')' in the call")
-            op = .call(callee: callee.text)
-        } else {
-            if [.valueName, .symbolName, .number].contains(current.kind) {
-                repeat { operands.append(try parseOperand(scope)) } while accept(.comma)
-            }
-            var attrs = AttrDict(opName: opTok.text, loc: opTok.loc, entries: try parseAttributes())
-            guard let made = try OpSyntax.makeOp(name: opTok.text, attrs: &attrs) else {
-                throw error("unknown op '\(opTok.text)'", at: opTok)
-            }
-            try attrs.checkAllUsed()
-            op = made
+            try expect(.rparen, "',' or ')' in the argument list")
+        } else if [.valueName, .symbolName, .number].contains(current.kind) {
+            repeat { operands.append(try parseOperand(scope)) } while accept(.comma)
         }
+        var attrs = AttrDict(opName: opTok.text, loc: opTok.loc, entries: try parseAttributes())
+        guard let op = try OpSyntax.makeOp(name: opTok.text, callee: callee, attrs: &attrs) else {
+            throw error("unknown op '\(opTok.text)'", at: opTok)
+        }
+        try attrs.checkAllUsed()
         var types: [TensorType]?
         if accept(.colon) {
             let tl = try parseTypeList()
@@ -329,6 +326,8 @@ public struct Parser {
             }
             if current.kind == .star, case .int(let i) = v, i >= 0 { return .dim(try continueDim(Dim(i))) }
             return v
+        case .symbolName:
+            return .symbol(t.text)
         case .identifier:
             if t.text == "true" { return .bool(true) }
             if t.text == "false" { return .bool(false) }

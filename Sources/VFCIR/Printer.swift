@@ -57,14 +57,15 @@ public enum Printer {
         out += " {\n"
         for inst in f.body {
             var line = "  " + inst.results.map { "%" + names[$0.index] }.joined(separator: ", ") + " = "
-            if case .call(let callee) = inst.op {
-                line += "call @\(callee)(" + inst.operands.map(operand).joined(separator: ", ") + ")"
-            } else {
-                line += inst.op.name
+            line += inst.op.name
+            switch inst.op {
+            case .call(let callee), .valueAndGrad(let callee, _):
+                line += " @\(callee)(" + inst.operands.map(operand).joined(separator: ", ") + ")"
+            default:
                 if !inst.operands.isEmpty { line += " " + inst.operands.map(operand).joined(separator: ", ") }
-                let attrs = OpSyntax.attributes(of: inst.op)
-                if !attrs.isEmpty { line += " {" + attrs.joined(separator: ", ") + "}" }
             }
+            let attrs = OpSyntax.attributes(of: inst.op)
+            if !attrs.isEmpty { line += " {" + attrs.joined(separator: ", ") + "}" }
             let types = inst.results.compactMap { f.values[$0.index].type }
             if types.count == inst.results.count, !types.isEmpty { line += " : " + typeList(types) }
             out += line + "\n"

@@ -36,8 +36,12 @@ public enum Verifier {
         }
         state[i] = .inProgress
         for inst in module.functions[i].body {
-            if case .call(let callee) = inst.op, let j = module.functionIndex(named: callee) {
-                visit(j, &module, &state, params, &diags, callSite: inst.loc)
+            switch inst.op {
+            case .call(let callee), .valueAndGrad(let callee, _):
+                if let j = module.functionIndex(named: callee) {
+                    visit(j, &module, &state, params, &diags, callSite: inst.loc)
+                }
+            default: break
             }
         }
         if state[i] == .failed { return }
@@ -83,13 +87,19 @@ public enum Verifier {
                 types.append(t)
             }
             // A call to a function that has its own errors is not a second mistake.
-            if case .call(let callee) = inst.op, failed.contains(callee) { usable = false }
+            switch inst.op {
+            case .call(let callee), .valueAndGrad(let callee, _):
+                if failed.contains(callee) { usable = false }
+            default: break
+            }
             let declared = inst.results.map { f.values[$0.index].type }
             var inferred: [TensorType]?
             if usable {
                 do {
                     if case .call(let callee) = inst.op {
                         inferred = try callResultTypes(callee, types, inst, module)
+                    } else if case .valueAndGrad(let callee, let wrt) = inst.op {
+                        inferred = try valueAndGradTypes(callee, wrt, types, inst, module, params)
                     } else {
                         inferred = try ShapeRules.infer(inst.op, operands: types, declared: declared)
                     }
@@ -133,6 +143,36 @@ public enum Verifier {
         // A function with poisoned values (from a failed callee) is failed too, so that its
         // own callers stay quiet instead of reporting "could not be typed".
         return diags.count == before && poisoned.isEmpty
+    }
+
+    /// The callee's result types, then the type of each gradient (that of what it is taken
+    /// with respect to); the first result must be a float scalar.
+    private static func valueAndGradTypes(
+        _ callee: String, _ wrt: [GradTarget], _ operands: [TensorType?], _ inst: Instruction, _ module: Module,
+        _ params: [String: TensorType]
+    ) throws(ShapeError) -> [TensorType] {
+        let results = try callResultTypes(callee, operands, inst, module)
+        guard let loss = results.first, loss.rank == 0, loss.dtype.isFloat else {
+            throw ShapeError("the first result of '@\(callee)' must be a float scalar (the loss), got \(results.first.map(\.description) ?? "no result")")
+        }
+        var grads: [TensorType] = []
+        for t in module.expand(wrt, callee: callee) {
+            switch t {
+            case .argument(let i):
+                guard i < operands.count, let a = operands[i] else {
+                    throw ShapeError("'wrt' names argument \(i), but '@\(callee)' is given \(operands.count) argument(s)")
+                }
+                guard a.dtype.isFloat else { throw ShapeError("cannot differentiate with respect to argument \(i) of type \(a): not a float type") }
+                grads.append(a)
+            case .param(let p):
+                guard let pt = params[p] else { throw ShapeError("'wrt' names undefined parameter '@\(p)'") }
+                guard pt.dtype.isFloat else { throw ShapeError("cannot differentiate with respect to '@\(p)' of type \(pt): not a float type") }
+                grads.append(pt)
+            case .allParams:
+                break
+            }
+        }
+        return results + grads
     }
 
     /// The result types of a call: the callee's, with its symbolic dims unified against the

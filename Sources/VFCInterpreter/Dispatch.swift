@@ -7,6 +7,7 @@ extension Executor {
     /// type; pure data movement copies values that are already rounded.
     func dispatch(_ op: Op, _ args: [Arg], _ specs: [ResultSpec], _ b: [String: Int], _ depth: Int) throws -> [Tensor] {
         if case .call(let callee) = op { return try callFunction(callee, args, b, depth) }
+        if case .valueAndGrad = op { throw KernelError(Executor.valueAndGradMessage) }
         guard specs.count == 1, let spec = specs.first else {
             throw KernelError("expected one result, \(specs.count) are bound")
         }
@@ -35,9 +36,16 @@ extension Executor {
         case .patchify(let p): return [try Kernels.patchify(p, args, spec)]
         case .cropSample(let g, let s): return [r(try Kernels.cropSample(g, s, args, spec))]
         case .cropSampleAdd(let g, let s): return [r(try Kernels.cropSampleAdd(g, s, args, spec))]
+        case .pad(let axis, let low, _, let interior): return [try Kernels.pad(axis, low, interior, args, spec)]
+        case .scatterAdd(let axis, _): return [r(try Kernels.scatterAdd(axis, args, spec))]
+        case .cropSampleGrad(let g, let s, let f): return [r(try Kernels.cropSampleGrad(g, s, f, args, spec))]
         case .call: throw KernelError("internal: call reached the kernel switch")
+        case .valueAndGrad: throw KernelError(Executor.valueAndGradMessage)
         }
     }
+
+    /// value_and_grad has no kernel: the autodiff pass expands it into ordinary ops.
+    static let valueAndGradMessage = "run the autodiff pass first (vfc run does this)"
 
     /// Runs a callee on the operand tensors. Its symbols are bound from the operand shapes
     /// (the callee's `N` is its own); the caller's bindings only fill symbols the callee's

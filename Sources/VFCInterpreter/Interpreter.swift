@@ -175,6 +175,8 @@ struct Executor {
     /// types, re-checks the op's shape rule on the concrete shapes, runs the kernel.
     private func execute(_ inst: Instruction, _ f: Function, _ env: [Tensor?], _ b: [String: Int], _ depth: Int) throws -> [Tensor] {
         do {
+            // Not executable: caught before its operands and results are looked at.
+            if case .valueAndGrad = inst.op { throw KernelError(Executor.valueAndGradMessage) }
             var args: [Arg] = []
             for o in inst.operands {
                 switch o {
@@ -243,8 +245,9 @@ struct Executor {
 }
 
 extension Executor {
-    /// `op` with its symbolic attribute dims (broadcast and reshape shapes) evaluated under
-    /// the bindings, so that its shape rule can be applied to concrete operand shapes.
+    /// `op` with its symbolic attribute dims (broadcast and reshape shapes, the scatter_add
+    /// size) evaluated under the bindings, so that its shape rule can be applied to
+    /// concrete operand shapes.
     static func concrete(_ op: Op, _ b: [String: Int]) throws -> Op {
         func eval(_ dims: [Dim]) throws -> [Dim] {
             try dims.map { d in
@@ -255,10 +258,12 @@ extension Executor {
         switch op {
         case .broadcast(let shape, let dims): return .broadcast(shape: try eval(shape), dims: dims)
         case .reshape(let shape): return .reshape(shape: try eval(shape))
+        case .scatterAdd(let axis, let size): return .scatterAdd(axis: axis, size: try eval([size])[0])
         // Exhaustive, so that a new op with symbolic attributes cannot be missed here.
         case .unary, .binary, .compare, .select, .constant, .convert, .transpose, .slice, .concat,
              .take, .reduce, .matmul, .linear, .softmax, .logSoftmax, .layerNorm, .l2Normalize,
-             .patchify, .cropSample, .cropSampleAdd, .stopGradient, .call:
+             .patchify, .cropSample, .cropSampleAdd, .pad, .cropSampleGrad, .stopGradient, .call,
+             .valueAndGrad:
             return op
         }
     }

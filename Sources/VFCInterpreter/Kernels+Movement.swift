@@ -1,8 +1,9 @@
 import VFCIR
 import VFCTensor
 
-/// Data-movement kernels: broadcast, reshape, transpose, slice, concat, take. They copy
-/// already-rounded values, so their results need no rounding.
+/// Data-movement kernels: broadcast, reshape, transpose, slice, concat, take, pad. They
+/// copy already-rounded values, so their results need no rounding. scatter_add, the
+/// transpose of take, sums values and is rounded by the dispatcher.
 extension Kernels {
     /// XLA broadcast_in_dim: operand axis k is result axis dims[k]; size-1 operand axes
     /// and result axes not in `dims` repeat the operand (stride 0).
@@ -94,6 +95,69 @@ extension Kernels {
                     for j in 0..<m {
                         let base = (i * n + rows[j]) * inner
                         for e in 0..<inner { o[k + e] = xb[base + e] }
+                        k += inner
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Zeros with x's elements at low + k * (interior + 1) along `axis` (the transpose of
+    /// a strided slice: pad(low = start, interior = step - 1) puts every element back).
+    static func pad(_ axis: Int, _ low: Int, _ interior: Int, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let x = try tensor(args, 0)
+        let a = try Kernels.axis(axis, x.rank)
+        let (outer, n, inner) = split(x.shape, a)
+        let m = spec.shape[a]
+        var out = try alloc(spec)
+        x.withUnsafeBufferPointer { xb in
+            out.withUnsafeMutableBufferPointer { o in
+                for i in 0..<outer {
+                    for k in 0..<n {
+                        let src = (i * n + k) * inner
+                        let dst = (i * m + low + k * (interior + 1)) * inner
+                        for e in 0..<inner { o[dst + e] = xb[src + e] }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The transpose of take: zeros of shape updates[:axis] + [size] + updates[axis+r:]
+    /// (r = rank of the indices), then updates[o, p..., i] added into result[o, indices[p...], i]
+    /// in row-major order over the updates, so repeated indices sum in a fixed order.
+    /// Indices must lie in [0, size): one out of range is an error, as for take.
+    static func scatterAdd(_ axis: Int, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let u = try tensor(args, 0), idx = try tensor(args, 1)
+        guard axis >= 0, axis < spec.shape.count else {
+            throw KernelError("axis \(axis) is out of range for rank \(spec.shape.count)")
+        }
+        let (outer, size, inner) = split(spec.shape, axis)
+        let m = idx.count
+        guard u.count == outer * m * inner else {
+            throw KernelError("internal: updates \(Binding.shapeString(u.shape)) do not match the result \(Binding.shapeString(spec.shape))")
+        }
+        var rows = [Int](repeating: 0, count: m)
+        try idx.withUnsafeBufferPointer { ib in
+            for j in 0..<m {
+                let v = ib[j]
+                // Written so that NaN fails too; the Int conversion is then in range.
+                guard v >= 0, v < Double(size) else {
+                    throw KernelError("index \(formatNumber(v)) at position \(j) of the indices is out of range for axis \(axis) of size \(size)")
+                }
+                rows[j] = Int(v)
+            }
+        }
+        var out = try alloc(spec)
+        u.withUnsafeBufferPointer { ub in
+            out.withUnsafeMutableBufferPointer { o in
+                var k = 0
+                for i in 0..<outer {
+                    for j in 0..<m {
+                        let base = (i * size + rows[j]) * inner
+                        for e in 0..<inner { o[base + e] += ub[k + e] }
                         k += inner
                     }
                 }

@@ -1,7 +1,8 @@
 import VFCIR
 import VFCTensor
 
-/// The vision kernels of method.md section 2: patchify, crop_sample, crop_sample_add.
+/// The vision kernels of method.md section 2: patchify, crop_sample, crop_sample_add, and
+/// crop_sample_grad (the transpose of crop_sample with respect to the field).
 extension Kernels {
     /// [N, C, H, W] to [N, (H/P)(W/P), C P P]: row i * (W/P) + j is patch (i, j), its
     /// columns in (channel, py, px) order, matching W_e [D, C, P, P] used as [D, C P^2].
@@ -98,6 +99,34 @@ extension Kernels {
         let samples = try samplePoints(boxes: boxes, flips: flips, grid: grid, source: source, fieldSide: field.shape[0], depth: d)
         var out = try alloc(spec)
         sampleField(field, samples, d, into: &out)
+        return out
+    }
+
+    /// crop_sample_grad %d, %boxes, %flips: the transpose of crop_sample with respect to
+    /// the field. The sample points and weights come from `samplePoints`, the very
+    /// computation crop_sample uses, so the two can never disagree. Each sample's row
+    /// d[n, t, :] is added, times its weight, into its four cells in cell order, samples in
+    /// row-major (n, t) order (a fixed summation order); clamped samples whose x1 == x0 (or
+    /// y1 == y0) add both contributions to the same cell, as the transpose must.
+    static func cropSampleGrad(_ grid: Int, _ source: Int, _ field: Int, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
+        let dt = try tensor(args, 0), boxes = try tensor(args, 1), flips = try tensor(args, 2)
+        let d = spec.shape[2]
+        let samples = try samplePoints(boxes: boxes, flips: flips, grid: grid, source: source, fieldSide: field, depth: d)
+        var out = try alloc(spec)
+        dt.withUnsafeBufferPointer { g in
+            out.withUnsafeMutableBufferPointer { o in
+                for (t, s) in samples.enumerated() {
+                    let (c0, c1, c2, c3) = s.cells, (w0, w1, w2, w3) = s.weights
+                    for e in 0..<d {
+                        let v = g[t * d + e]
+                        o[c0 + e] += w0 * v
+                        o[c1 + e] += w1 * v
+                        o[c2 + e] += w2 * v
+                        o[c3 + e] += w3 * v
+                    }
+                }
+            }
+        }
         return out
     }
 

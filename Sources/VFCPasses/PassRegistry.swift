@@ -16,7 +16,7 @@ public struct PassRegistry: Sendable {
 
     /// Every pass the compiler ships, in the order they usually run.
     public static let standard = PassRegistry([
-        ShapeInferencePass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass(),
+        ShapeInferencePass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass(), AutodiffPass(),
     ])
 
     /// The standard passes by name.

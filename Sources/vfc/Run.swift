@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VFCIR
 import VFCInterpreter
+import VFCPasses
 import VFCTensor
 
 /// `vfc run FILE.ir --func NAME ...`: run one function on the reference interpreter.
@@ -50,7 +51,9 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let module = try loadModule(file)
+            var module = try loadModule(file)
+            // value_and_grad is expanded into generated gradient functions before running.
+            try AutodiffPass().run(&module)
             guard let f = module.function(named: function) else {
                 let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
                 throw DriverError("no function '@\(function)' in \(displayName(file)) (functions: \(known.isEmpty ? "none" : known))")

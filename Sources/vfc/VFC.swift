@@ -12,5 +12,5 @@ struct VFC: ParsableCommand {
             Errors are printed as FILE:LINE:COL: error: <op>: <message>, with exit code 1.
             """,
         version: "0.1.0",
-        subcommands: [Check.self, Opt.self, Run.self])
+        subcommands: [Check.self, Opt.self, Run.self, GradCommand.self, GradCheckCommand.self])
 }

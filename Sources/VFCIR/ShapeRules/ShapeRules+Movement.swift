@@ -75,6 +75,37 @@ extension ShapeRules {
         return try checkCount(TensorType(first.dtype, shape))
     }
 
+    static func pad(_ axis: Int, _ low: Int, _ high: Int, _ interior: Int, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
+        let x = try unaryTensor(operands)
+        let a = try ShapeRules.axis(axis, rank: x.rank, x)
+        guard let n = x.shape[a].staticValue else {
+            throw ShapeError("padded axis \(axis) of \(x) must be static, got \(x.shape[a])")
+        }
+        let limit = Limits.maxElements
+        guard low >= 0, high >= 0, interior >= 0, low <= limit, high <= limit, interior <= limit else {
+            throw ShapeError("'low', 'high' and 'interior' must be in 0...\(limit), got \(low), \(high), \(interior)")
+        }
+        var shape = x.shape
+        // n + low + high + interior * (n - 1), each term at most 2^31: no overflow in Int.
+        shape[a] = Dim(n + low + high + interior * Swift.max(n - 1, 0))
+        return try checkCount(TensorType(x.dtype, shape))
+    }
+
+    static func scatterAdd(_ axis: Int, _ size: Dim, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
+        try arity(operands, 2, "updates, indices")
+        let u = try tensor(operands, 0, "updates")
+        let idx = try tensor(operands, 1, "indices")
+        guard idx.dtype == .i32 || idx.dtype == .i64 else { throw ShapeError("indices must be i32 or i64, got \(idx)") }
+        guard axis >= 0, axis + idx.rank <= u.rank else {
+            throw ShapeError("updates \(u) must have indices \(idx) at axis \(axis)")
+        }
+        guard Array(u.shape[axis..<(axis + idx.rank)]) == idx.shape else {
+            throw ShapeError("updates \(u) dims \(axis)..<\(axis + idx.rank) must equal the indices' shape \(idx)")
+        }
+        let shape = Array(u.shape[..<axis]) + [size] + Array(u.shape[(axis + idx.rank)...])
+        return try checkCount(TensorType(u.dtype, shape))
+    }
+
     static func take(_ axis: Int, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
         try arity(operands, 2, "x, indices")
         let x = try tensor(operands, 0, "x")

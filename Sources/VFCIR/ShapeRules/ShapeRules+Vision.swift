@@ -39,6 +39,18 @@ extension ShapeRules {
         return TensorType(field.dtype, [n, Dim(grid * grid), d])
     }
 
+    static func cropSampleGrad(_ grid: Int, _ source: Int, _ side: Int, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
+        try arity(operands, 3, "d_samples, boxes, flips")
+        let d = try tensor(operands, 0, "d_samples")
+        try requireFloat(d, "d_samples")
+        guard side >= 1, side <= 65536 else { throw ShapeError("'field' must be in 1...65536, got \(side)") }
+        let fieldType = TensorType(d.dtype, [Dim(side), Dim(side), d.rank == 3 ? d.shape[2] : Dim(1)])
+        let (n, _) = try cropInputs(grid, source, field: fieldType, boxes: try tensor(operands, 1, "boxes"), flips: try tensor(operands, 2, "flips"))
+        let expected = TensorType(d.dtype, [n, Dim(grid * grid), fieldType.shape[2]])
+        guard d == expected else { throw ShapeError("d_samples must be \(n)-by-\(grid * grid)-by-D like \(expected), got \(d)") }
+        return try checkCount(fieldType)
+    }
+
     static func cropSampleAdd(_ grid: Int, _ source: Int, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
         try arity(operands, 8, "x, field, boxes, flips, content_mask, mask_token, position_mask, pos_mask_token")
         let x = try tensor(operands, 0, "x")

@@ -34,7 +34,10 @@ public enum ShapeRules {
         case .patchify(let p): return [try patchify(p, operands)]
         case .cropSample(let g, let s): return [try cropSample(g, s, operands)]
         case .cropSampleAdd(let g, let s): return [try cropSampleAdd(g, s, operands)]
-        case .call: throw ShapeError("calls are typed by the verifier")
+        case .pad(let axis, let low, let high, let interior): return [try pad(axis, low, high, interior, operands)]
+        case .scatterAdd(let axis, let size): return [try scatterAdd(axis, size, operands)]
+        case .cropSampleGrad(let g, let s, let f): return [try cropSampleGrad(g, s, f, operands)]
+        case .call, .valueAndGrad: throw ShapeError("ops on functions are typed by the verifier")
         }
     }
 

@@ -1,0 +1,82 @@
+import ArgumentParser
+import VFCIR
+import VFCPasses
+
+/// `vfc grad FILE.ir`: print the module with generated gradient functions.
+struct GradCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grad",
+        abstract: "Print the module with a generated gradient function per function (reverse mode).",
+        discussion: """
+            For a function whose first result is a float scalar, @NAME.grad returns its results \
+            and the gradients of the first one. For any other function, @NAME.vjp takes one extra \
+            argument %ct_i per float result (its cotangent) and returns the results and the \
+            vector-Jacobian products. --wrt params differentiates with respect to every param \
+            the function reads; --wrt %a,%b with respect to those arguments (by name); the \
+            default is every float argument and every param with a gradient path.
+            """)
+
+    @Argument(help: "The .ir file ('-' for standard input).")
+    var file: String
+
+    @Option(name: .customLong("func"), help: "The function to differentiate (default: every function with float inputs or params).")
+    var function: String?
+
+    @Option(help: ArgumentHelp("What to differentiate with respect to: 'params', or argument names '%a,%b' (both may be combined: 'params,%a').", valueName: "params|%a,%b"))
+    var wrt: String?
+
+    @Option(help: ArgumentHelp("Passes to run on the result, e.g. 'inline,canonicalize,cse,dce'.", valueName: "a,b,c"))
+    var passes: String?
+
+    func run() throws {
+        try reportingErrors {
+            var module = try loadModule(file)
+            let originals = module.functions
+            let names = function.map { [$0] } ?? originals.map(\.name)
+            for name in names {
+                guard let f = module.function(named: name) else { throw DriverError("no function '@\(name)' in \(displayName(file))") }
+                let targets = try gradTargets(f, module)
+                if targets.isEmpty {
+                    if function != nil { throw DriverError("'@\(name)' has no float inputs or params to differentiate") }
+                    continue
+                }
+                let isLoss = f.resultTypes?.first.map { $0.rank == 0 && $0.dtype.isFloat } ?? false
+                let gname = AutodiffPass.freshName(name + (isLoss ? ".grad" : ".vjp"), in: module)
+                module.functions.append(try Autodiff.gradientFunction(
+                    of: name, in: module, wrt: targets, seed: isLoss ? .loss : .cotangents, name: gname, at: f.loc))
+            }
+            var pm = try PassManager(pipeline: "shape-infer" + (passes.map { "," + $0 } ?? ""))
+            pm.output = { printError($0) }
+            try pm.run(&module)
+            print(Printer.print(module), terminator: "")
+        }
+    }
+
+    /// The targets named by --wrt, or by default every float argument and every param with
+    /// a gradient path (arguments that only steer, like boxes, are left out).
+    private func gradTargets(_ f: Function, _ module: Module) throws -> [GradTarget] {
+        let argIndex = Dictionary(f.arguments.enumerated().map { (f.values[$0.element.index].name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        guard let wrt else {
+            var out: [GradTarget] = []
+            for (k, a) in f.arguments.enumerated() where f.values[a.index].type?.dtype.isFloat == true {
+                if (try? Autodiff.gradientFunction(of: f.name, in: module, wrt: [.argument(k)], seed: .cotangents, name: "probe")) != nil {
+                    out.append(.argument(k))
+                }
+            }
+            return out + module.expand([.allParams], callee: f.name)
+        }
+        var out: [GradTarget] = []
+        for item in wrt.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if item == "params" {
+                out.append(.allParams)
+            } else if item.hasPrefix("%"), let k = argIndex[String(item.dropFirst())] {
+                out.append(.argument(k))
+            } else if item.hasPrefix("@") {
+                out.append(.param(String(item.dropFirst())))
+            } else {
+                throw DriverError("--wrt: '\(item)' is not 'params', an argument of '@\(f.name)' (%name) or a param (@name)")
+            }
+        }
+        return out
+    }
+}
