@@ -57,13 +57,10 @@ struct GradCommand: ParsableCommand {
     private func gradTargets(_ f: Function, _ module: Module) throws -> [GradTarget] {
         let argIndex = Dictionary(f.arguments.enumerated().map { (f.values[$0.element.index].name, $0.offset) }, uniquingKeysWith: { a, _ in a })
         guard let wrt else {
-            var out: [GradTarget] = []
-            for (k, a) in f.arguments.enumerated() where f.values[a.index].type?.dtype.isFloat == true {
-                if (try? Autodiff.gradientFunction(of: f.name, in: module, wrt: [.argument(k)], seed: .cotangents, name: "probe")) != nil {
-                    out.append(.argument(k))
-                }
-            }
-            return out + module.expand([.allParams], callee: f.name)
+            let floats = f.arguments.indices.filter { f.values[f.arguments[$0].index].type?.dtype.isFloat == true }
+            let candidates = floats.map { GradTarget.argument($0) } + module.expand([.allParams], callee: f.name)
+            let blockers = try Autodiff.blockingOps(of: f.name, in: module, targets: candidates)
+            return zip(candidates, blockers).filter { $0.1 == nil }.map(\.0)
         }
         var out: [GradTarget] = []
         for item in wrt.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {

@@ -49,9 +49,10 @@ public enum Autodiff {
         try checkTargets(wrt, f, flat, loc: loc)
         var sweep = ReverseSweep(builder: b, wrt: wrt)
         try sweep.run(forward: f, seeds: seeds, explicit: targets.filter { $0 != .allParams })
+        var returns = f.returns
+        for t in wrt { returns.append(try sweep.gradient(of: t, in: f)) }
         g = sweep.builder.function
-        g.returns = f.returns
-        for t in wrt { g.returns.append(try sweep.gradient(of: t, in: f)) }
+        g.returns = returns
         g.resultTypes = nil
         return g
     }

@@ -31,57 +31,18 @@ struct ReverseSweep {
         (inst.operands.map { builder.type($0) }, inst.results.compactMap { builder.function.values[$0.index].type })
     }
 
-    /// The values that depend on `targets` differentiably (`active`), and for those that
-    /// depend on them only through ops without a gradient, the first such op.
-    private func activity(_ f: Function, from targets: [GradTarget]) -> (Set<ValueID>, [ValueID: Instruction]) {
-        var active = Set<ValueID>()
-        var params = Set<String>()
-        for t in targets {
-            switch t {
-            case .argument(let i): active.insert(f.arguments[i])
-            case .param(let p): params.insert(p)
-            case .allParams: break
-            }
-        }
-        func isActive(_ o: Operand) -> Bool {
-            switch o {
-            case .value(let v): return active.contains(v)
-            case .param(let p): return params.contains(p)
-            case .literal: return false
-            }
-        }
-        var blockedAt: [ValueID: Instruction] = [:]
-        for inst in f.body {
-            let (ot, rt) = types(inst)
-            let diff = GradRules.differentiable(inst.op, operandTypes: ot, resultTypes: rt)
-            if inst.operands.indices.contains(where: { diff[$0] && isActive(inst.operands[$0]) }) {
-                active.formUnion(inst.results)
-                continue
-            }
-            // stop_gradient asks for a zero gradient: that is not a blocked path.
-            if case .stopGradient = inst.op { continue }
-            let origins = inst.operands.compactMap { o -> Instruction? in
-                if case .value(let v) = o, let b = blockedAt[v] { return b }
-                return isActive(o) ? inst : nil
-            }
-            if let origin = origins.first {
-                for r in inst.results { blockedAt[r] = origin }
-            }
-        }
-        return (active, blockedAt)
-    }
-
     /// Forward activity of all targets together; and, for each target named explicitly,
     /// the located error when the result depends on it only through ops without a gradient.
     private mutating func analyse(_ f: Function, seeds: [(Operand, Operand)], explicit: [GradTarget]) throws(DiagnosticError) {
         for t in explicit {
-            let (act, blocked) = activity(f, from: [t])
-            for (o, _) in seeds {
-                guard case .value(let v) = o, !act.contains(v), let blocker = blocked[v] else { continue }
+            let (act, blocked) = Autodiff.activity(f, in: builder.module, from: [t])
+            let outputs = seeds.compactMap { o -> ValueID? in if case .value(let v) = o.0 { return v } else { return nil } }
+            if outputs.contains(where: { act.contains($0) }) { continue }
+            if let blocker = outputs.lazy.compactMap({ blocked[$0] }).first {
                 throw DiagnosticError(blocker.loc, "\(blocker.op.name): no gradient flows through this op from \(describe(t, f)) to the differentiated result")
             }
         }
-        active = activity(f, from: wrt).0
+        active = Autodiff.activity(f, in: builder.module, from: wrt).0
     }
 
     private func describe(_ t: GradTarget, _ f: Function) -> String {
@@ -118,7 +79,9 @@ struct ReverseSweep {
             guard needs.contains(true) else { continue }
             let resultName = builder.function.values[inst.results[0].index].name
             builder.loc = inst.loc
-            builder.name = "d_" + resultName
+            // Values a rule builds on the way are named after the forward op; the gradient
+            // it returns for an operand is renamed d_<operand> below.
+            builder.name = "bwd_" + resultName
             let ctx = VJPContext(inst: inst, operandTypes: ot, resultTypes: rt, adjoints: adjs, needs: needs)
             let firstNew = builder.function.values.count
             let contributions = try GradRules.vjp(ctx, &builder)
