@@ -78,7 +78,8 @@ def main():
                 with open(mpath, "w", encoding="latin-1", errors="replace") as f:
                     f.write(mutant)
                 cmds = [[args.vfc, "check", "-q", mpath],
-                        [args.vfc, "opt", "--passes", "inline,canonicalize,cse,dce", mpath]][: 1 + (n % 2)]
+                        [args.vfc, "opt", "--passes", "autodiff,inline,canonicalize,cse,dce", mpath],
+                        [args.vfc, "grad", mpath]][: 1 + (n % 3)]
                 func = re.search(r"func @([\w.]+)", mutant)
                 if args.run and func:
                     cmds.append([args.vfc, "run", mpath, "--func", func.group(1), "--random-inputs",
