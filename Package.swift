@@ -23,17 +23,26 @@ let package = Package(
         .target(name: "VFCPasses", dependencies: ["VFCIR"]),
         // Finite-difference checks of the autodiff pass on the interpreter (vfc gradcheck).
         .target(name: "VFCGradCheck", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses"]),
-        // Room reserved for: CLLVM, CBLAS (system libraries), VFCCodegen, VFCRuntime, VFCTrain.
+        // LLVM-C 19 and OpenBLAS's CBLAS as Clang modules (headers only, linked by name).
+        .target(name: "CLLVM"),
+        .target(name: "CBLAS"),
+        // What generated code calls: thread pool, parallel-for, aligned buffers (C, so that
+        // `vfc compile` objects can link it without Swift).
+        .target(name: "VFCRuntime", linkerSettings: [.linkedLibrary("pthread")]),
+        // LLVM lowering, ORC JIT and ahead-of-time objects.
+        .target(name: "VFCCodegen", dependencies: ["VFCIR", "VFCTensor", "VFCPasses", "CLLVM", "CBLAS", "VFCRuntime"]),
+        // Room reserved for: VFCTrain.
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "VFCIRTests", dependencies: ["VFCIR"]),
         .testTarget(name: "VFCTensorTests", dependencies: ["VFCTensor"]),
         .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
         .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
+        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen"]),
         .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]

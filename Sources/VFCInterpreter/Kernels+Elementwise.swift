@@ -86,8 +86,11 @@ extension Kernels {
         case .add: return try map2(a, b, spec) { $0 + $1 }
         case .sub: return try map2(a, b, spec) { $0 - $1 }
         case .mul: return try map2(a, b, spec) { $0 * $1 }
-        // Integer division truncates toward zero when the result is rounded to its type.
-        case .div: return try map2(a, b, spec) { $0 / $1 }
+        // Integer division truncates toward zero when the result is rounded to its type;
+        // an integer divided by zero is 0 (every backend agrees, none traps).
+        case .div:
+            if t.isFloat { return try map2(a, b, spec) { $0 / $1 } }
+            return try map2(a, b, spec) { $1 == 0 ? 0 : $0 / $1 }
         case .max: return try map2(a, b, spec, maxNaN)
         case .min: return try map2(a, b, spec, minNaN)
         case .pow: return try map2(a, b, spec) { Foundation.pow($0, $1) }

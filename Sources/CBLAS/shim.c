@@ -1,0 +1,1 @@
+// Empty: CBLAS only exposes cblas.h (include/shim.h) and links OpenBLAS.

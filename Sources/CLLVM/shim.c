@@ -1,0 +1,1 @@
+// Empty: CLLVM only exposes the LLVM-C headers (include/shim.h) and links libLLVM-19.

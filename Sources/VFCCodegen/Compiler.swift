@@ -1,0 +1,112 @@
+import CLLVM
+import VFCIR
+import VFCPasses
+
+/// Options of code generation. The same IR and options give the same LLVM IR, byte for byte.
+public struct CodegenOptions: Hashable, Sendable {
+    /// The CPU to generate code for; nil: the host's (`LLVMGetHostCPUName`).
+    public var targetCPU: String?
+    /// Vector width LLVM should prefer, in bits (`prefer-vector-width`): 512 lets AVX-512
+    /// hosts use `<16 x float>` operations.
+    public var preferVectorWidth = 512
+    /// Symbolic dims, bound at compile time.
+    public var bindings: [String: Int] = [:]
+
+    public init(targetCPU: String? = nil, bindings: [String: Int] = [:]) {
+        self.targetCPU = targetCPU
+        self.bindings = bindings
+    }
+
+    var attributes: FunctionAttributes {
+        let cpu = targetCPU ?? LLVMSupport.hostCPU
+        // Features come from the host only when compiling for the host CPU.
+        let features = targetCPU == nil ? LLVMSupport.hostFeatures : ""
+        return FunctionAttributes(cpu: cpu, features: features, preferVectorWidth: preferVectorWidth)
+    }
+}
+
+/// A module lowered to LLVM IR and optimised: the input of the JIT and of object emission.
+/// Owns its LLVM context and module until they are handed to the JIT.
+public final class LoweredModule {
+    let context: LLVMOrcThreadSafeContextRef
+    var module: LLVMModuleRef?
+    public let entries: [EntryPoint]
+    public let options: CodegenOptions
+
+    /// Lowers `functions` of `module` (every function when empty): value_and_grad is
+    /// expanded and calls inlined first, then each function becomes an entry point with
+    /// the buffer ABI of `EntryPoint`; the LLVM module is verified and optimised at O3.
+    public init(module input: Module, functions: [String] = [], options: CodegenOptions) throws {
+        _ = LLVMSupport.initialized
+        self.options = options
+        var module = input
+        do {
+            try PassManager(passes: [AutodiffPass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass()]).run(&module)
+        } catch {
+            throw CodegenError(error.description)
+        }
+        let names = functions.isEmpty ? input.functions.map(\.name) : functions
+        context = LLVMOrcCreateNewThreadSafeContext()
+        let ctx = LLVMOrcThreadSafeContextGetContext(context)!
+        let llvmModule = LLVMModuleCreateWithNameInContext(module.name ?? "vfc", ctx)!
+        self.module = llvmModule
+        LLVMSetTarget(llvmModule, LLVMSupport.defaultTriple)
+        let builder = LLVMCreateBuilderInContext(ctx)!
+        defer { LLVMDisposeBuilder(builder) }
+        var entries: [EntryPoint] = []
+        for name in names {
+            guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
+            var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
+            let entry = try lowering.entryPoint()
+            try lowering.emit(entry, attributes: options.attributes)
+            entries.append(entry)
+        }
+        self.entries = entries
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
+            throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")
+        }
+        LLVMDisposeMessage(message)
+        try optimize()
+    }
+
+    deinit {
+        if let module { LLVMDisposeModule(module) }
+        LLVMOrcDisposeThreadSafeContext(context)
+    }
+
+    /// A target machine for the options' CPU (the host's by default).
+    func targetMachine() throws -> LLVMTargetMachineRef {
+        var target: LLVMTargetRef?
+        var error: UnsafeMutablePointer<CChar>?
+        guard LLVMGetTargetFromTriple(LLVMSupport.defaultTriple, &target, &error) == 0, let target else {
+            throw CodegenError("no LLVM target for \(LLVMSupport.defaultTriple): \(LLVMSupport.takeString(error))")
+        }
+        let attrs = options.attributes
+        guard let tm = LLVMCreateTargetMachine(target, LLVMSupport.defaultTriple, attrs.cpu, attrs.features,
+                                               LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelDefault) else {
+            throw CodegenError("cannot create a target machine for CPU '\(attrs.cpu)'")
+        }
+        return tm
+    }
+
+    /// The new pass manager's default<O3> pipeline for the target CPU.
+    private func optimize() throws {
+        guard let module else { return }
+        let tm = try targetMachine()
+        defer { LLVMDisposeTargetMachine(tm) }
+        let passOptions = LLVMCreatePassBuilderOptions()
+        defer { LLVMDisposePassBuilderOptions(passOptions) }
+        LLVMPassBuilderOptionsSetLoopVectorization(passOptions, 1)
+        LLVMPassBuilderOptionsSetSLPVectorization(passOptions, 1)
+        if let err = LLVMRunPasses(module, "default<O3>", tm, passOptions) {
+            throw CodegenError("LLVM optimisation failed: \(LLVMSupport.message(err))")
+        }
+    }
+
+    /// The optimised module as LLVM IR text.
+    public var llvmIR: String {
+        guard let module else { return "" }
+        return LLVMSupport.takeString(LLVMPrintModuleToString(module))
+    }
+}

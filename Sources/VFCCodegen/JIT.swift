@@ -1,0 +1,100 @@
+import CBLAS
+import CLLVM
+import VFCIR
+import VFCRuntime
+import VFCTensor
+
+/// Compiled code in this process (ORC LLJIT): compile once, call many times.
+public final class JITModule {
+    private var jit: LLVMOrcLLJITRef?
+    public let entries: [EntryPoint]
+    private var addresses: [String: UInt64] = [:]
+    /// Seconds spent lowering, optimising and JIT-compiling.
+    public let compileSeconds: Double
+
+    public init(module: Module, functions: [String] = [], options: CodegenOptions = CodegenOptions()) throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let lowered = try LoweredModule(module: module, functions: functions, options: options)
+        entries = lowered.entries
+        var jit: LLVMOrcLLJITRef?
+        if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError("cannot create the JIT: \(LLVMSupport.message(err))") }
+        self.jit = jit
+        let dylib = LLVMOrcLLJITGetMainJITDylib(jit)
+        // Runtime and BLAS symbols by address (they live in this executable, which need not
+        // export them), libm and the rest through the process's dynamic symbol table.
+        try Self.defineRuntimeSymbols(jit, dylib)
+        var generator: LLVMOrcDefinitionGeneratorRef?
+        if let err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&generator, LLVMOrcLLJITGetGlobalPrefix(jit), nil, nil) {
+            throw CodegenError("cannot search the process for symbols: \(LLVMSupport.message(err))")
+        }
+        LLVMOrcJITDylibAddGenerator(dylib, generator)
+        guard let llvmModule = lowered.module else { throw CodegenError("internal: module already handed over") }
+        lowered.module = nil
+        let tsm = LLVMOrcCreateNewThreadSafeModule(llvmModule, lowered.context)
+        if let err = LLVMOrcLLJITAddLLVMIRModule(jit, dylib, tsm) {
+            throw CodegenError("cannot add the module to the JIT: \(LLVMSupport.message(err))")
+        }
+        for entry in entries {
+            var address: LLVMOrcExecutorAddress = 0
+            if let err = LLVMOrcLLJITLookup(jit, &address, entry.packedSymbol) {
+                throw CodegenError("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
+            }
+            addresses[entry.function] = address
+        }
+        compileSeconds = Double((clock.now - start).components.attoseconds) * 1e-18 + Double((clock.now - start).components.seconds)
+    }
+
+    deinit {
+        if let jit { LLVMOrcDisposeLLJIT(jit) }
+    }
+
+    private static func defineRuntimeSymbols(_ jit: LLVMOrcLLJITRef?, _ dylib: LLVMOrcJITDylibRef?) throws {
+        typealias Loop = @convention(c) (Int64, Int64, vfc_loop_body?, UnsafeMutableRawPointer?) -> Void
+        let symbols: [(String, UInt64)] = [
+            ("vfc_parallel_for", UInt64(UInt(bitPattern: unsafeBitCast(vfc_parallel_for as Loop, to: UnsafeRawPointer.self)))),
+            ("vfc_alloc", address(of: vfc_alloc as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
+            ("vfc_free", address(of: vfc_free as @convention(c) (UnsafeMutableRawPointer?) -> Void)),
+            ("cblas_sgemm", address(of: cblas_sgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?, blasint, UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint) -> Void)),
+            ("cblas_dgemm", address(of: cblas_dgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double, UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double, UnsafeMutablePointer<Double>?, blasint) -> Void)),
+        ]
+        var pairs = symbols.map { name, addr in
+            LLVMOrcCSymbolMapPair(Name: LLVMOrcLLJITMangleAndIntern(jit, name),
+                                  Sym: LLVMJITEvaluatedSymbol(Address: addr, Flags: LLVMJITSymbolFlags(GenericFlags: UInt8(LLVMJITSymbolGenericFlagsExported.rawValue), TargetFlags: 0)))
+        }
+        let unit = LLVMOrcAbsoluteSymbols(&pairs, pairs.count)
+        if let err = LLVMOrcJITDylibDefine(dylib, unit) {
+            throw CodegenError("cannot define runtime symbols: \(LLVMSupport.message(err))")
+        }
+    }
+
+    private static func address<T>(of f: T) -> UInt64 {
+        UInt64(UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self)))
+    }
+
+    /// Runs a compiled function on host tensors (converted to and from each buffer's dtype).
+    public func run(function: String, inputs: [Tensor], params: [String: Tensor]) throws -> [Tensor] {
+        guard let entry = entries.first(where: { $0.function == function }), let address = addresses[function] else {
+            throw CodegenError("'@\(function)' was not compiled")
+        }
+        guard inputs.count == entry.inputs.count else {
+            throw CodegenError("'@\(function)' takes \(entry.inputs.count) input(s), got \(inputs.count)")
+        }
+        var buffers: [NativeBuffer] = []
+        for (t, b) in zip(inputs, entry.inputs) {
+            guard t.shape == b.shape else { throw CodegenError("input %\(b.name): compiled for \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
+            buffers.append(try NativeBuffer(t, as: b.dtype))
+        }
+        for b in entry.params {
+            guard let t = params[b.name] else { throw CodegenError("missing param @\(b.name)") }
+            guard t.shape == b.shape else { throw CodegenError("param @\(b.name): expected \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
+            buffers.append(try NativeBuffer(t, as: b.dtype))
+        }
+        let outputs = try entry.outputs.map { try NativeBuffer(dtype: $0.dtype, shape: $0.shape) }
+        buffers += outputs
+        var pointers: [UnsafeMutableRawPointer?] = buffers.map { $0.pointer }
+        let fn = unsafeBitCast(UInt(address), to: (@convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void).self)
+        pointers.withUnsafeMutableBufferPointer { fn($0.baseAddress!) }
+        return outputs.map { $0.tensor() }
+    }
+}

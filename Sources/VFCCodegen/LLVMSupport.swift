@@ -1,0 +1,41 @@
+import CLLVM
+import Foundation
+
+/// One-time LLVM set-up and host facts shared by the JIT and ahead-of-time compilation.
+enum LLVMSupport {
+    /// Initialises the native target, its assembly printer and parser, once per process.
+    static let initialized: Bool = {
+        LLVMInitializeX86TargetInfo()
+        LLVMInitializeX86Target()
+        LLVMInitializeX86TargetMC()
+        LLVMInitializeX86AsmPrinter()
+        LLVMInitializeX86AsmParser()
+        return true
+    }()
+
+    /// The host's CPU name (`znver4`, `skylake-avx512`, ...).
+    static var hostCPU: String { takeString(LLVMGetHostCPUName()) }
+
+    /// The host's feature string (`+avx2,+fma,...`).
+    static var hostFeatures: String { takeString(LLVMGetHostCPUFeatures()) }
+
+    static var defaultTriple: String { takeString(LLVMGetDefaultTargetTriple()) }
+
+    /// Copies and frees a string LLVM allocated.
+    static func takeString(_ p: UnsafeMutablePointer<CChar>?) -> String {
+        guard let p else { return "" }
+        defer { LLVMDisposeMessage(p) }
+        return String(cString: p)
+    }
+
+    /// The message of an LLVMErrorRef (consumed), for a thrown CodegenError.
+    static func message(_ error: LLVMErrorRef) -> String {
+        takeString(LLVMGetErrorMessage(error))
+    }
+}
+
+/// An error of code generation: unsupported input, an LLVM failure, a bad binding.
+public struct CodegenError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ message: String) { description = message }
+}

@@ -1,0 +1,178 @@
+import CLLVM
+import VFCIR
+import VFCPasses
+
+/// A value during lowering: a dense row-major buffer, or a scalar literal operand.
+enum Lowered {
+    case buffer(LLVMValueRef, DType, [Int])
+    case literal(Double)
+
+    var shape: [Int] {
+        if case .buffer(_, _, let s) = self { return s }
+        return []
+    }
+}
+
+/// Lowers one verified, call-free function with every symbol bound into an LLVM function
+/// with the entry ABI of `EntryPoint`. Every op has a lowering (an exhaustive switch in
+/// `lower(_:)` dispatching to one file per op family); intermediates get their own 64-byte
+/// aligned buffers from the runtime, freed on return.
+struct FunctionLowering {
+    var e: Emitter
+    let module: Module
+    let function: Function
+    let bindings: [String: Int]
+    var values: [ValueID: Lowered] = [:]
+    var params: [String: Lowered] = [:]
+    var allocations: [LLVMValueRef] = []
+
+    init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
+        self.e = e
+        self.module = module
+        self.function = function
+        self.bindings = bindings
+    }
+
+    /// The static shape of a type under the bindings.
+    func shape(_ t: TensorType?) throws -> [Int] {
+        guard let t else { throw CodegenError("internal: untyped value") }
+        guard let s = t.evaluate(bindings) else {
+            throw CodegenError("'@\(function.name)': type \(t) has unbound symbols (bind them with --bind)")
+        }
+        return s
+    }
+
+    /// The entry point this function will have.
+    func entryPoint() throws -> EntryPoint {
+        var inputs: [EntryPoint.Buffer] = []
+        for a in function.arguments {
+            let v = function.values[a.index]
+            inputs.append(.init(name: v.name, dtype: v.type?.dtype ?? .f32, shape: try shape(v.type)))
+        }
+        var ps: [EntryPoint.Buffer] = []
+        for name in module.paramsRead(by: function.name) {
+            guard let p = module.param(named: name) else { continue }
+            ps.append(.init(name: name, dtype: p.type.dtype, shape: try shape(p.type)))
+        }
+        var outs: [EntryPoint.Buffer] = []
+        for (i, r) in function.returns.enumerated() {
+            guard let t = function.type(of: r, in: module) else { throw CodegenError("'@\(function.name)': result \(i) is a literal") }
+            outs.append(.init(name: "result\(i)", dtype: t.dtype, shape: try shape(t)))
+        }
+        return EntryPoint(function: function.name, symbol: EntryPoint.symbol(for: function.name), inputs: inputs, params: ps, outputs: outs)
+    }
+
+    /// Emits the entry function and its packed wrapper.
+    mutating func emit(_ entry: EntryPoint, attributes: FunctionAttributes) throws {
+        let count = entry.inputs.count + entry.params.count + entry.outputs.count
+        var paramTypes: [LLVMTypeRef?] = Array(repeating: e.ptr, count: count)
+        let fnType = LLVMFunctionType(e.void, &paramTypes, UInt32(count), 0)
+        let fn = LLVMAddFunction(e.module, entry.symbol, fnType)!
+        attributes.apply(to: fn, context: e.context)
+        e.function = fn
+        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
+        var k: UInt32 = 0
+        for (a, b) in zip(function.arguments, entry.inputs) {
+            values[a] = .buffer(LLVMGetParam(fn, k)!, b.dtype, b.shape)
+            k += 1
+        }
+        for b in entry.params {
+            params[b.name] = .buffer(LLVMGetParam(fn, k)!, b.dtype, b.shape)
+            k += 1
+        }
+        let outputs = (0..<entry.outputs.count).map { LLVMGetParam(fn, k + UInt32($0))! }
+        for inst in function.body { try lower(inst) }
+        for (i, r) in function.returns.enumerated() {
+            let src = try operand(r)
+            guard case .buffer(let p, let d, let s) = src else { continue }
+            copy(from: p, to: outputs[i], d, s.reduce(1, *))
+        }
+        for a in allocations { _ = e.call("vfc_free", e.void, [e.ptr], [a]) }
+        LLVMBuildRetVoid(e.builder)
+        try emitPacked(entry, fn, fnType!, count, attributes)
+    }
+
+    /// `void SYMBOL_packed(void **buffers)`: one signature for every entry, for the JIT.
+    private func emitPacked(_ entry: EntryPoint, _ fn: LLVMValueRef, _ fnType: LLVMTypeRef, _ count: Int, _ attributes: FunctionAttributes) throws {
+        var one: [LLVMTypeRef?] = [e.ptr]
+        let packedType = LLVMFunctionType(e.void, &one, 1, 0)
+        let packed = LLVMAddFunction(e.module, entry.packedSymbol, packedType)!
+        attributes.apply(to: packed, context: e.context)
+        var w = e
+        w.function = packed
+        LLVMPositionBuilderAtEnd(w.builder, w.block("entry"))
+        let base = LLVMGetParam(packed, 0)!
+        var args: [LLVMValueRef?] = []
+        for i in 0..<count {
+            var idx: [LLVMValueRef?] = [w.i64(i)]
+            let slot = LLVMBuildInBoundsGEP2(w.builder, w.ptr, base, &idx, 1, "")
+            args.append(LLVMBuildLoad2(w.builder, w.ptr, slot, ""))
+        }
+        LLVMBuildCall2(w.builder, fnType, fn, &args, UInt32(count), "")
+        LLVMBuildRetVoid(w.builder)
+    }
+
+    /// The lowered form of an operand.
+    func operand(_ o: Operand) throws -> Lowered {
+        switch o {
+        case .value(let v):
+            guard let l = values[v] else { throw CodegenError("internal: %\(function.values[v.index].name) used before it was lowered") }
+            return l
+        case .param(let p):
+            guard let l = params[p] else { throw CodegenError("internal: param @\(p) not passed") }
+            return l
+        case .literal(let x):
+            return .literal(x)
+        }
+    }
+
+    /// A new zeroed buffer from the runtime, freed when the function returns.
+    mutating func allocate(_ d: DType, _ shape: [Int]) -> LLVMValueRef {
+        let bytes = Swift.max(shape.reduce(1, *), 1) * d.byteSize
+        let p = e.call("vfc_alloc", e.ptr, [e.i64], [e.i64(bytes)])
+        allocations.append(p)
+        return p
+    }
+
+    func copy(from src: LLVMValueRef, to dst: LLVMValueRef, _ d: DType, _ count: Int) {
+        guard count > 0 else { return }
+        LLVMBuildMemCpy(e.builder, dst, 1, src, 1, e.i64(count * d.byteSize))
+    }
+
+    /// Lowers one instruction: its result buffer, then the op's loops.
+    mutating func lower(_ inst: Instruction) throws {
+        let ops = try inst.operands.map { try operand($0) }
+        let resultTypes = inst.results.map { function.values[$0.index].type }
+        guard let first = resultTypes.first, let t = first else { throw CodegenError("internal: \(inst.op.name) has no typed result") }
+        let outShape = try shape(t)
+        // Ops that only reinterpret a dense buffer share it instead of copying.
+        switch inst.op {
+        case .reshape, .stopGradient:
+            if case .buffer(let p, _, _) = ops[0] {
+                values[inst.results[0]] = .buffer(p, t.dtype, outShape)
+                return
+            }
+        default: break
+        }
+        let out = allocate(t.dtype, outShape)
+        let result = Lowered.buffer(out, t.dtype, outShape)
+        values[inst.results[0]] = result
+        try lowerOp(inst, ops, out, t.dtype, outShape)
+    }
+}
+
+/// The function attributes every generated function carries, so JIT and AOT code agree.
+struct FunctionAttributes {
+    var cpu: String
+    var features: String
+    var preferVectorWidth: Int
+
+    func apply(to fn: LLVMValueRef, context: LLVMContextRef) {
+        for (k, v) in [("target-cpu", cpu), ("target-features", features), ("prefer-vector-width", String(preferVectorWidth))] {
+            let a = LLVMCreateStringAttribute(context, k, UInt32(k.utf8.count), v, UInt32(v.utf8.count))
+            LLVMAddAttributeAtIndex(fn, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), a)
+        }
+        let nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8)
+        LLVMAddAttributeAtIndex(fn, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), LLVMCreateEnumAttribute(context, nounwind, 0))
+    }
+}

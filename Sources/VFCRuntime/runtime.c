@@ -1,0 +1,135 @@
+// vfc runtime: thread pool, parallel-for, aligned buffers. See include/vfc_runtime.h.
+#include "vfc_runtime.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VFC_MAX_THREADS 256
+
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_ready = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t work_done = PTHREAD_COND_INITIALIZER;
+static int requested_threads = 0;
+static int pool_threads = 1;
+
+// The job in flight: one at a time (the caller holds `job_lock` while it runs).
+static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+static vfc_loop_body job_body;
+static void *job_context;
+static int64_t job_begin, job_end;
+static uint64_t job_generation = 0;
+static int job_pending = 0;
+
+static __thread int inside_loop = 0;
+
+static void chunk(int index, int count, int64_t begin, int64_t end, int64_t *lo, int64_t *hi) {
+    int64_t n = end - begin;
+    int64_t base = n / count, extra = n % count;
+    *lo = begin + index * base + (index < extra ? index : extra);
+    *hi = *lo + base + (index < extra ? 1 : 0);
+}
+
+static void *worker(void *arg) {
+    int index = (int)(intptr_t)arg;
+    uint64_t seen = 0;
+    inside_loop = 1;
+    for (;;) {
+        pthread_mutex_lock(&pool_lock);
+        while (job_generation == seen) pthread_cond_wait(&work_ready, &pool_lock);
+        seen = job_generation;
+        vfc_loop_body body = job_body;
+        void *context = job_context;
+        int64_t begin = job_begin, end = job_end;
+        pthread_mutex_unlock(&pool_lock);
+
+        int64_t lo, hi;
+        chunk(index, pool_threads, begin, end, &lo, &hi);
+        if (lo < hi) body(context, lo, hi);
+
+        pthread_mutex_lock(&pool_lock);
+        if (--job_pending == 0) pthread_cond_signal(&work_done);
+        pthread_mutex_unlock(&pool_lock);
+    }
+    return NULL;
+}
+
+static void start_pool(void) {
+    int n = requested_threads;
+    if (n <= 0) {
+        const char *env = getenv("VFC_THREADS");
+        if (env && atoi(env) >= 1) n = atoi(env);
+        else n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    }
+    if (n < 1) n = 1;
+    if (n > VFC_MAX_THREADS) n = VFC_MAX_THREADS;
+    pool_threads = n;
+    for (int i = 1; i < n; i++) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, worker, (void *)(intptr_t)i) != 0) {
+            pool_threads = i;  // run with the threads that did start
+            pthread_attr_destroy(&attr);
+            break;
+        }
+        pthread_attr_destroy(&attr);
+    }
+}
+
+int vfc_num_threads(void) {
+    pthread_once(&pool_once, start_pool);
+    return pool_threads;
+}
+
+int vfc_set_num_threads(int threads) {
+    if (threads < 1) return -1;
+    pthread_mutex_lock(&pool_lock);
+    requested_threads = threads;
+    pthread_mutex_unlock(&pool_lock);
+    return 0;
+}
+
+void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *context) {
+    if (end <= begin) return;
+    int threads = vfc_num_threads();
+    if (inside_loop || threads == 1 || end - begin == 1) {
+        body(context, begin, end);
+        return;
+    }
+    pthread_mutex_lock(&job_lock);
+    pthread_mutex_lock(&pool_lock);
+    job_body = body;
+    job_context = context;
+    job_begin = begin;
+    job_end = end;
+    job_pending = threads - 1;
+    job_generation++;
+    pthread_cond_broadcast(&work_ready);
+    pthread_mutex_unlock(&pool_lock);
+
+    int64_t lo, hi;
+    chunk(0, threads, begin, end, &lo, &hi);
+    inside_loop = 1;
+    if (lo < hi) body(context, lo, hi);
+    inside_loop = 0;
+
+    pthread_mutex_lock(&pool_lock);
+    while (job_pending > 0) pthread_cond_wait(&work_done, &pool_lock);
+    pthread_mutex_unlock(&pool_lock);
+    pthread_mutex_unlock(&job_lock);
+}
+
+void *vfc_alloc(int64_t bytes) {
+    if (bytes < 0) return NULL;
+    size_t size = ((size_t)bytes + 63) & ~(size_t)63;
+    if (size == 0) size = 64;
+    void *p = aligned_alloc(64, size);
+    if (p) memset(p, 0, size);
+    return p;
+}
+
+void vfc_free(void *buffer) { free(buffer); }
