@@ -64,6 +64,11 @@ struct Emitter {
 
     /// for (i = 0; i < count; i++) body(i), with `count` an i64 value.
     func loop(_ count: LLVMValueRef, _ name: String = "i", _ body: (LLVMValueRef) throws -> Void) rethrows {
+        try loop(from: i64(0), to: count, name, body)
+    }
+
+    /// for (i = start; i < end; i++) body(i), with i64 bounds.
+    func loop(from start: LLVMValueRef, to count: LLVMValueRef, _ name: String = "i", _ body: (LLVMValueRef) throws -> Void) rethrows {
         let entry = LLVMGetInsertBlock(builder)
         let header = block(name + ".header"), bodyBlock = block(name + ".body"), exit = block(name + ".exit")
         LLVMBuildBr(builder, header)
@@ -76,7 +81,7 @@ struct Emitter {
         let next = LLVMBuildAdd(builder, phi, i64(1), name + ".next")
         let latch = LLVMGetInsertBlock(builder)
         LLVMBuildBr(builder, header)
-        var values: [LLVMValueRef?] = [i64(0), next]
+        var values: [LLVMValueRef?] = [start, next]
         var blocks: [LLVMBasicBlockRef?] = [entry, latch]
         LLVMAddIncoming(phi, &values, &blocks, 2)
         LLVMPositionBuilderAtEnd(builder, exit)

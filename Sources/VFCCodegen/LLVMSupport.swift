@@ -19,6 +19,14 @@ enum LLVMSupport {
     /// The host's feature string (`+avx2,+fma,...`).
     static var hostFeatures: String { takeString(LLVMGetHostCPUFeatures()) }
 
+    /// The name of a global value (a function).
+    static func valueName(_ v: LLVMValueRef?) -> String {
+        guard let v else { return "" }
+        var length = 0
+        guard let p = LLVMGetValueName2(v, &length) else { return "" }
+        return String(cString: p)
+    }
+
     static var defaultTriple: String { takeString(LLVMGetDefaultTargetTriple()) }
 
     /// Copies and frees a string LLVM allocated.

@@ -22,25 +22,34 @@ extension FunctionLowering {
 
     mutating func lowerElementwise(_ op: Op, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         let ct = computeType(op, ops)
-        try e.loop(shape.reduce(1, *)) { i in
+        let captured = ops.compactMap { o -> LLVMValueRef? in if case .buffer(let p, _, _) = o { return p } else { return nil } } + [out]
+        try parallelLoop(shape.reduce(1, *), buffers: captured) { me, i, ptrs in
+            // The operands as the (possibly outlined) loop body sees them.
+            var k = 0
+            let ops = ops.map { o -> Lowered in
+                guard case .buffer(_, let d, let s) = o else { return o }
+                defer { k += 1 }
+                return .buffer(ptrs[k], d, s)
+            }
+            let out = ptrs[ptrs.count - 1]
             let v: LLVMValueRef
             switch op {
             case .unary(let u):
-                v = unary(u, element(ops[0], i, as: ct), ct)
+                v = me.unary(u, me.element(ops[0], i, as: ct), ct)
             case .binary(let b):
-                v = binary(b, element(ops[0], i, as: ct), element(ops[1], i, as: ct), ct)
+                v = me.binary(b, me.element(ops[0], i, as: ct), me.element(ops[1], i, as: ct), ct)
             case .compare(let c):
-                v = LLVMBuildZExt(e.builder, compare(c, element(ops[0], i, as: ct), element(ops[1], i, as: ct), ct), e.i8, "")
+                v = LLVMBuildZExt(me.e.builder, me.compare(c, me.element(ops[0], i, as: ct), me.element(ops[1], i, as: ct), ct), me.e.i8, "")
             case .select:
-                let cond = truth(element(ops[0], i, as: .u8))
-                v = LLVMBuildSelect(e.builder, cond, element(ops[1], i, as: ct), element(ops[2], i, as: ct), "")
+                let cond = me.truth(me.element(ops[0], i, as: .u8))
+                v = LLVMBuildSelect(me.e.builder, cond, me.element(ops[1], i, as: ct), me.element(ops[2], i, as: ct), "")
             case .convert(let to):
                 guard case .buffer(_, let from, _) = ops[0] else { throw CodegenError("internal: convert of a literal") }
-                v = convert(element(ops[0], i, as: from), from: from, to: to)
+                v = me.convert(me.element(ops[0], i, as: from), from: from, to: to)
             default:
                 throw CodegenError("internal: \(op.name) is not elementwise")
             }
-            e.store(v, out, dtype, i)
+            me.e.store(v, out, dtype, i)
         }
     }
 
@@ -72,12 +81,13 @@ extension FunctionLowering {
         case .tanh: return e.call(f32 ? "tanhf" : "tanh", t, [t], [x])
         case .erf: return e.call(f32 ? "erff" : "erf", t, [t], [x])
         case .gelu:
-            // x * 0.5 * (1 + erf(x / sqrt 2)), the erf form of method.md section 3.
-            let scaled: LLVMValueRef = LLVMBuildFMul(e.builder, x, LLVMConstReal(t, 0.7071067811865476), "")
-            let erf = e.call(f32 ? "erff" : "erf", t, [t], [scaled])
-            let onePlus = LLVMBuildFAdd(e.builder, LLVMConstReal(t, 1), erf, "")
+            // x * 0.5 * (1 + erf(x / sqrt 2)), the erf form of method.md section 3, computed
+            // as x * 0.5 * erfc(-x / sqrt 2): the same function without the cancellation of
+            // 1 + erf for negative x, which in f32 would cost most of the digits there.
+            let scaled: LLVMValueRef = LLVMBuildFMul(e.builder, x, LLVMConstReal(t, -0.7071067811865476), "")
+            let erfc = e.call(f32 ? "erfcf" : "erfc", t, [t], [scaled])
             let half = LLVMBuildFMul(e.builder, x, LLVMConstReal(t, 0.5), "")
-            return e.fastMath(LLVMBuildFMul(e.builder, half, onePlus, ""))
+            return e.fastMath(LLVMBuildFMul(e.builder, half, erfc, ""))
         case .not: return x
         }
     }

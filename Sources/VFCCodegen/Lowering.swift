@@ -25,6 +25,9 @@ struct FunctionLowering {
     var values: [ValueID: Lowered] = [:]
     var params: [String: Lowered] = [:]
     var allocations: [LLVMValueRef] = []
+    /// The attributes of the entry (outlined parallel bodies carry them too).
+    var attributes: FunctionAttributes?
+    var parallelCount = 0
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
@@ -69,6 +72,7 @@ struct FunctionLowering {
         let fnType = LLVMFunctionType(e.void, &paramTypes, UInt32(count), 0)
         let fn = LLVMAddFunction(e.module, entry.symbol, fnType)!
         attributes.apply(to: fn, context: e.context)
+        self.attributes = attributes
         e.function = fn
         LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
         var k: UInt32 = 0

@@ -13,7 +13,8 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_ready = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t work_done = PTHREAD_COND_INITIALIZER;
 static int requested_threads = 0;
-static int pool_threads = 1;
+static int pool_threads = 1;    // workers started (including the caller)
+static int active_threads = 1;  // how many of them parallel loops use
 
 // The job in flight: one at a time (the caller holds `job_lock` while it runs).
 static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -43,10 +44,12 @@ static void *worker(void *arg) {
         vfc_loop_body body = job_body;
         void *context = job_context;
         int64_t begin = job_begin, end = job_end;
+        int active = active_threads;
         pthread_mutex_unlock(&pool_lock);
+        if (index >= active) continue;  // not part of this loop
 
         int64_t lo, hi;
-        chunk(index, pool_threads, begin, end, &lo, &hi);
+        chunk(index, active, begin, end, &lo, &hi);
         if (lo < hi) body(context, lo, hi);
 
         pthread_mutex_lock(&pool_lock);
@@ -56,16 +59,20 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-static void start_pool(void) {
-    int n = requested_threads;
-    if (n <= 0) {
-        const char *env = getenv("VFC_THREADS");
-        if (env && atoi(env) >= 1) n = atoi(env);
-        else n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    }
+static int default_threads(void) {
+    const char *env = getenv("VFC_THREADS");
+    int n = env && atoi(env) >= 1 ? atoi(env) : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 1) n = 1;
-    if (n > VFC_MAX_THREADS) n = VFC_MAX_THREADS;
+    return n > VFC_MAX_THREADS ? VFC_MAX_THREADS : n;
+}
+
+static void start_pool(void) {
+    // Workers for the larger of the default and the requested count, so that a later
+    // vfc_set_num_threads up to that count needs no new threads.
+    int n = default_threads();
+    if (requested_threads > n) n = requested_threads;
     pool_threads = n;
+    active_threads = requested_threads >= 1 && requested_threads <= n ? requested_threads : default_threads();
     for (int i = 1; i < n; i++) {
         pthread_t t;
         pthread_attr_t attr;
@@ -73,6 +80,7 @@ static void start_pool(void) {
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         if (pthread_create(&t, &attr, worker, (void *)(intptr_t)i) != 0) {
             pool_threads = i;  // run with the threads that did start
+            if (active_threads > i) active_threads = i;
             pthread_attr_destroy(&attr);
             break;
         }
@@ -82,15 +90,26 @@ static void start_pool(void) {
 
 int vfc_num_threads(void) {
     pthread_once(&pool_once, start_pool);
-    return pool_threads;
+    return active_threads;
 }
 
 int vfc_set_num_threads(int threads) {
-    if (threads < 1) return -1;
+    if (threads < 1 || threads > VFC_MAX_THREADS) return -1;
+    pthread_mutex_lock(&job_lock);  // not while a loop runs
     pthread_mutex_lock(&pool_lock);
     requested_threads = threads;
+    int started = pool_threads;
     pthread_mutex_unlock(&pool_lock);
-    return 0;
+    int ok = 0;
+    if (pthread_once(&pool_once, start_pool) == 0 && threads <= pool_threads) {
+        pthread_mutex_lock(&pool_lock);
+        active_threads = threads;
+        pthread_mutex_unlock(&pool_lock);
+    } else if (threads > started) {
+        ok = -1;  // the pool is running with fewer workers than asked for
+    }
+    pthread_mutex_unlock(&job_lock);
+    return ok;
 }
 
 void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *context) {
@@ -101,12 +120,18 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
         return;
     }
     pthread_mutex_lock(&job_lock);
+    threads = active_threads;  // settled: vfc_set_num_threads waits for job_lock
+    if (threads == 1) {
+        pthread_mutex_unlock(&job_lock);
+        body(context, begin, end);
+        return;
+    }
     pthread_mutex_lock(&pool_lock);
     job_body = body;
     job_context = context;
     job_begin = begin;
     job_end = end;
-    job_pending = threads - 1;
+    job_pending = threads - 1;  // the active workers other than the caller
     job_generation++;
     pthread_cond_broadcast(&work_ready);
     pthread_mutex_unlock(&pool_lock);

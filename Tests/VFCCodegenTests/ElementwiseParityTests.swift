@@ -51,3 +51,21 @@ import VFCIR
         #expect(try parity(m, "f", bindings: [:]) == 0)
     }
 }
+
+@Suite struct ParallelLoopTests {
+    /// Large enough to split across threads: the outlined bodies agree with the interpreter.
+    @Test func largeElementwiseRunsThroughTheThreadPool() throws {
+        let m = try verified("""
+            func @f(%x: f32[N, 1024], %y: f32[N, 1024]) {
+              %a = mul %x, %y
+              %b = add %a, 1
+              %c = gelu %b
+              return %c
+            }
+            """)
+        #expect(try parity(m, "f", bindings: ["N": 64]) < 1e-5)
+        let ir = try LoweredModule(module: m, functions: ["f"], options: CodegenOptions(bindings: ["N": 64])).llvmIR
+        #expect(ir.contains("call void @vfc_parallel_for"))
+        #expect(ir.contains("define internal void @vfc_f.par.0(ptr"))
+    }
+}

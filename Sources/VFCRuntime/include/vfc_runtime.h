@@ -24,7 +24,8 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
 /// The number of threads parallel loops use: VFC_THREADS if set (>= 1), else the cores.
 int vfc_num_threads(void);
 
-/// Sets the number of threads (>= 1) before the first parallel loop; returns 0 on success.
+/// Sets the number of threads parallel loops use (>= 1); returns 0 on success, -1 when the
+/// pool already runs with fewer workers than asked for (it starts max(default, request)).
 int vfc_set_num_threads(int threads);
 
 /// A zeroed buffer of `bytes` aligned to 64 bytes, or NULL when out of memory.
