@@ -5,7 +5,7 @@ PYTHON  ?= python3
 LIT     ?= /usr/lib/llvm-19/build/utils/lit/lit.py
 VFC     ?= .build/release/vfc
 
-.PHONY: all setup build demo test lit unit fixtures
+.PHONY: all setup build demo test lit unit example fixtures
 
 all: build
 
@@ -21,13 +21,17 @@ demo: setup build
 	$(VFC) run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65
 	$(VFC) run IR/patch_embed.ir --func embed --random-inputs --seed 0 --bind N=2
 
-# Everything: release build, swift test, lit; last line "N passed, M failed".
+# Everything: release build, swift test, lit, the C example; last line "N passed, M failed".
 test: setup
 	@scripts/test.sh
 
 # The lit suite only (needs the release vfc, built first).
 lit: build
 	$(PYTHON) $(LIT) -sv Tests/lit
+
+# The C example only: vfc compile, link with the runtime, compare with the interpreter.
+example: build
+	VFC=$(abspath $(VFC)) BUILD=$(CURDIR)/.build/examples-c examples/c/run.sh
 
 # The Swift unit tests only.
 unit:

@@ -38,11 +38,15 @@ let package = Package(
                 "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).
+        .executableTarget(
+            name: "vfc-bench", dependencies: ["VFCIR", "VFCCodegen", "CBLAS", "VFCRuntime"],
+            path: "Benchmarks/KernelBench"),
         .testTarget(name: "VFCIRTests", dependencies: ["VFCIR"]),
         .testTarget(name: "VFCTensorTests", dependencies: ["VFCTensor"]),
         .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
         .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
-        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen"]),
+        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime"]),
         .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,7 @@ set -euo pipefail
 
 LLVM_BIN=/usr/lib/llvm-19/bin
 LIT_PY=/usr/lib/llvm-19/build/utils/lit/lit.py
-PACKAGES=(llvm-19-dev llvm-19-tools libopenblas-dev python3 python3-numpy)
+PACKAGES=(llvm-19-dev llvm-19-tools libopenblas-dev gcc python3 python3-numpy)
 
 is_installed() {
     # dpkg -s exits 0 for removed-but-not-purged packages too, so check the status line.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the release vfc, runs the Swift unit tests (swift test, debug build) and the lit
-# suite, then prints exactly one final line "N passed, M failed" summing both runners.
+# Builds the release vfc, runs the Swift unit tests (swift test, debug build), the lit
+# suite and the C example (examples/c/run.sh, one test), then prints exactly one final line
+# "N passed, M failed" summing them.
 # Exits non-zero if any test failed, if a runner crashed or ran zero tests, or if the
 # release build failed (each such event counts as one failure in the summary).
 #
@@ -12,6 +13,8 @@
 #    one testcase); it failed if it has a <failure>/<error> child, skipped if <skipped>.
 #  - lit: --xunit-xml-output .build/lit/xunit.xml, same per-testcase rule
 #    (UNSUPPORTED/EXCLUDED are skipped; FAIL, XPASS, UNRESOLVED, TIMEOUT are failures).
+#  - the C example: one test, passed when examples/c/run.sh exits 0 (skipped, and not
+#    counted, when the release build failed: that failure is already counted).
 #  Skipped tests count neither as passed nor as failed.
 set -uo pipefail
 
@@ -149,6 +152,23 @@ echo "lit: $lit_p passed, $lit_f failed, $lit_s skipped (exit $lit_rc)"
 passed=$((passed + lit_p))
 failed=$((failed + lit_f))
 skipped=$((skipped + lit_s))
+
+# --- 4. the C example ---------------------------------------------------------------------
+# examples/c/run.sh: vfc compile, gcc with the runtime, compare with the interpreter's
+# fixture.  One test: passed if the script exits 0, failed otherwise.
+echo "== examples/c/run.sh"
+if ((build_failed)); then
+    notes+=("C example skipped: the release build failed")
+else
+    if VFC="$REPO/.build/release/vfc" BUILD="$REPO/.build/examples-c" examples/c/run.sh 2>&1 | tee "$LOG_DIR/example-c.log"; then
+        echo "C example: passed"
+        passed=$((passed + 1))
+    else
+        echo "C example: FAILED (see $LOG_DIR/example-c.log)"
+        failed=$((failed + 1))
+        notes+=("C example (examples/c/run.sh) failed")
+    fi
+fi
 
 # --- summary -----------------------------------------------------------------------------
 for n in "${notes[@]}"; do echo "test.sh: $n"; done

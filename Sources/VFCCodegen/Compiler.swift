@@ -46,11 +46,19 @@ public final class LoweredModule {
             throw CodegenError(error.description)
         }
         let names = functions.isEmpty ? input.functions.map(\.name) : functions
+        try LoweredModule.checkSymbols(names)
         context = LLVMOrcCreateNewThreadSafeContext()
         let ctx = LLVMOrcThreadSafeContextGetContext(context)!
         let llvmModule = LLVMModuleCreateWithNameInContext(module.name ?? "vfc", ctx)!
         self.module = llvmModule
         LLVMSetTarget(llvmModule, LLVMSupport.defaultTriple)
+        // The target's data layout before lowering, so that O3 sizes and aligns types as
+        // the code generator will.
+        let layoutMachine = try Self.targetMachine(options)
+        let layout = LLVMCreateTargetDataLayout(layoutMachine)
+        LLVMSetModuleDataLayout(llvmModule, layout)
+        LLVMDisposeTargetData(layout)
+        LLVMDisposeTargetMachine(layoutMachine)
         let builder = LLVMCreateBuilderInContext(ctx)!
         defer { LLVMDisposeBuilder(builder) }
         var entries: [EntryPoint] = []
@@ -76,7 +84,9 @@ public final class LoweredModule {
     }
 
     /// A target machine for the options' CPU (the host's by default).
-    func targetMachine() throws -> LLVMTargetMachineRef {
+    func targetMachine() throws -> LLVMTargetMachineRef { try Self.targetMachine(options) }
+
+    static func targetMachine(_ options: CodegenOptions) throws -> LLVMTargetMachineRef {
         var target: LLVMTargetRef?
         var error: UnsafeMutablePointer<CChar>?
         guard LLVMGetTargetFromTriple(LLVMSupport.defaultTriple, &target, &error) == 0, let target else {

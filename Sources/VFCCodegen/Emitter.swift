@@ -35,7 +35,9 @@ struct Emitter {
     func constant(_ v: Double, _ d: DType) -> LLVMValueRef {
         switch d {
         case .f32, .f64: return LLVMConstReal(storage(d), v)
-        case .i32, .i64, .u8, .i1:
+        case .i1:
+            return LLVMConstInt(storage(d), v != 0 && !v.isNaN ? 1 : 0, 0)
+        case .i32, .i64, .u8:
             let i = v.isFinite ? Int64(Swift.max(Swift.min(v, 9.2e18), -9.2e18)) : 0
             return LLVMConstInt(storage(d), UInt64(bitPattern: i), 1)
         }

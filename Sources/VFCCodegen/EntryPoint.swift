@@ -3,6 +3,7 @@ import VFCIR
 /// The buffer ABI of one compiled function, as written in the C header of `vfc compile`:
 /// `void NAME(const T *input..., const T *param..., T *output...)`, every buffer dense,
 /// row-major and (for the best speed) 64-byte aligned, with shapes fixed at compile time.
+/// Buffers must not overlap (the generated code assumes so: they are `noalias`).
 public struct EntryPoint: Sendable, Hashable {
     public struct Buffer: Sendable, Hashable {
         /// The argument name (without `%`), the param name, or `result<i>`.

@@ -1,5 +1,6 @@
 import CBLAS
 import CLLVM
+import Foundation
 import VFCIR
 import VFCRuntime
 import VFCTensor
@@ -8,7 +9,7 @@ import VFCTensor
 public final class JITModule {
     private var jit: LLVMOrcLLJITRef?
     public let entries: [EntryPoint]
-    private var addresses: [String: UInt64] = [:]
+    var addresses: [String: UInt64] = [:]
     /// Seconds spent lowering, optimising and JIT-compiling.
     public let compileSeconds: Double
 
@@ -42,7 +43,8 @@ public final class JITModule {
             }
             addresses[entry.function] = address
         }
-        compileSeconds = Double((clock.now - start).components.attoseconds) * 1e-18 + Double((clock.now - start).components.seconds)
+        let elapsed = (clock.now - start).components
+        compileSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }
 
     deinit {
@@ -54,6 +56,7 @@ public final class JITModule {
         let symbols: [(String, UInt64)] = [
             ("vfc_parallel_for", UInt64(UInt(bitPattern: unsafeBitCast(vfc_parallel_for as Loop, to: UnsafeRawPointer.self)))),
             ("vfc_alloc", address(of: vfc_alloc as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
+            ("vfc_alloc_uninit", address(of: vfc_alloc_uninit as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
             ("vfc_free", address(of: vfc_free as @convention(c) (UnsafeMutableRawPointer?) -> Void)),
             ("cblas_sgemm", address(of: cblas_sgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?, blasint, UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint) -> Void)),
             ("cblas_dgemm", address(of: cblas_dgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double, UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double, UnsafeMutablePointer<Double>?, blasint) -> Void)),
@@ -96,5 +99,45 @@ public final class JITModule {
         let fn = unsafeBitCast(UInt(address), to: (@convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void).self)
         pointers.withUnsafeMutableBufferPointer { fn($0.baseAddress!) }
         return outputs.map { $0.tensor() }
+    }
+}
+
+// MARK: - In-process cache
+
+extension JITModule {
+    private struct CacheKey: Hashable {
+        var module: String
+        var functions: [String]
+        var options: CodegenOptions
+    }
+
+    private static let cacheLock = NSLock()
+    nonisolated(unsafe) private static var cache: [CacheKey: JITModule] = [:]
+
+    /// The compiled module for `module`, `functions` and `options`, compiled on first use
+    /// and shared afterwards within the process (keyed by the module's printed text, the
+    /// function list and the options). Compiles are serialised by the cache's lock.
+    public static func cached(module: Module, functions: [String] = [], options: CodegenOptions = CodegenOptions()) throws -> JITModule {
+        let key = CacheKey(module: Printer.print(module), functions: functions, options: options)
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        if let hit = cache[key] { return hit }
+        let jit = try JITModule(module: module, functions: functions, options: options)
+        cache[key] = jit
+        return jit
+    }
+
+    /// The number of modules in the cache.
+    public static var cachedCount: Int {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        return cache.count
+    }
+
+    /// Empties the cache (compiled code stays alive while callers hold a JITModule).
+    public static func clearCache() {
+        cacheLock.lock()
+        defer { cacheLock.unlock() }
+        cache.removeAll()
     }
 }

@@ -1,12 +1,101 @@
 import CLLVM
 import VFCIR
 
-/// Lowering of matrix products to OpenBLAS.
+/// Lowering of matrix products to OpenBLAS: `cblas_sgemm` for f32, `cblas_dgemm` for f64
+/// (defined in the JIT by address, linked by name ahead of time), row-major, alpha 1,
+/// beta 0. blasint is 32-bit (Debian's OpenBLAS is built without OPENBLAS_USE64BITINT),
+/// so every size and leading dimension must fit in an i32. The verifier admits float
+/// operands only. Products with an empty contraction (K = 0) make no call: the result is
+/// zero-filled.
+///
+/// Precision: OpenBLAS accumulates in the element type (f32 dot products in float, in
+/// its own blocked order), unlike the interpreter's in-order double sums, so an f32 result
+/// that cancels to nearly zero carries an error relative to the terms it sums, not to
+/// itself (parity is judged norm-wise for that reason, see the tests' Support.swift).
+/// Widening f32 operands to double for dgemm would match the interpreter exactly, at
+/// roughly 2-3x the time of sgemm on 1024^3 (measured on a shared 2-core host).
 extension FunctionLowering {
     mutating func lowerMatmul(_ ta: Bool, _ tb: Bool, _ a: Lowered, _ b: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        throw CodegenError("matmul: no lowering yet")
+        guard case .buffer(let ap, _, let ash) = a, case .buffer(let bp, _, let bsh) = b else {
+            throw CodegenError("internal: matmul of a literal")
+        }
+        let ra = ash.count, rb = bsh.count
+        let (m, k) = ta ? (ash[ra - 1], ash[ra - 2]) : (ash[ra - 2], ash[ra - 1])
+        let n = tb ? bsh[rb - 2] : bsh[rb - 1]
+        let batches = ash[..<(ra - 2)].reduce(1, *)
+        if batches * m * n == 0 { return }
+        if k == 0 {
+            zeroFill(out, dtype, batches * m * n)
+            return
+        }
+        // Leading dimensions: a is stored [m, k] ([k, m] transposed), b [k, n] ([n, k]).
+        let lda = ta ? m : k, ldb = tb ? k : n
+        if rb == 2 && !ta {
+            // Rows of a times one matrix: the rows of every batch are contiguous, so one
+            // product with M = batches * m.
+            try gemm(dtype, ta, tb, batches * m, n, k, ap, lda, bp, ldb, out, n)
+            return
+        }
+        if batches == 1 {
+            try gemm(dtype, ta, tb, m, n, k, ap, lda, bp, ldb, out, n)
+            return
+        }
+        // A strided loop of products: batched same-rank operands, or transposed batches of
+        // a sharing a rank-2 b.
+        let bBatch = rb == 2 ? 0 : k * n
+        try checkBLASSizes([m, n, k, lda, ldb])
+        try e.loop(batches, "batch") { t in
+            let aPtr = e.gep(ap, dtype, e.mul(t, m * k))
+            let bPtr = bBatch == 0 ? bp : e.gep(bp, dtype, e.mul(t, bBatch))
+            let cPtr = e.gep(out, dtype, e.mul(t, m * n))
+            try gemm(dtype, ta, tb, m, n, k, aPtr, lda, bPtr, ldb, cPtr, n)
+        }
     }
+
+    /// x w^T + b: one product of the rows of x [rows, in] with w [out, in] transposed,
+    /// then the bias added to every row.
     mutating func lowerLinear(_ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        throw CodegenError("linear: no lowering yet")
+        guard ops.count == 3, case .buffer(let xp, _, let xs) = ops[0], case .buffer(let wp, _, let ws) = ops[1],
+              case .buffer(let bp, _, _) = ops[2] else { throw CodegenError("internal: linear needs tensor x, weight, bias") }
+        let dout = ws[0], din = ws[1]
+        let rows = xs.dropLast().reduce(1, *)
+        if rows * dout == 0 { return }
+        if din > 0 {
+            try gemm(dtype, false, true, rows, dout, din, xp, din, wp, din, out, dout)
+        } else {
+            zeroFill(out, dtype, rows * dout)
+        }
+        e.loop(rows, "row") { r in
+            let base = e.mul(r, dout)
+            e.loop(dout, "col") { j in
+                let i = e.add(base, j)
+                let v = e.fastMath(LLVMBuildFAdd(e.builder, e.load(out, dtype, i), e.load(bp, dtype, j), ""))
+                e.store(v, out, dtype, i)
+            }
+        }
+    }
+
+    private func zeroFill(_ p: LLVMValueRef, _ d: DType, _ count: Int) {
+        LLVMBuildMemSet(e.builder, p, LLVMConstInt(e.i8, 0, 0), e.i64(count * d.byteSize), 1)
+    }
+
+    private func checkBLASSizes(_ sizes: [Int]) throws {
+        for s in sizes where s > Int(Int32.max) {
+            throw CodegenError("matmul: size \(s) is over OpenBLAS's 32-bit limit")
+        }
+    }
+
+    /// C[M, N] = op(A)[M, K] op(B)[K, N], row-major, through cblas_sgemm / cblas_dgemm.
+    private func gemm(_ d: DType, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
+                      _ a: LLVMValueRef, _ lda: Int, _ b: LLVMValueRef, _ ldb: Int, _ c: LLVMValueRef, _ ldc: Int) throws {
+        guard d.isFloat else { throw CodegenError("internal: matmul of \(d)") }
+        try checkBLASSizes([m, n, k, lda, ldb, ldc])
+        let i32 = e.i32, t = e.storage(d)
+        func int(_ v: Int) -> LLVMValueRef { LLVMConstInt(i32, UInt64(v), 1) }
+        let rowMajor = 101, noTrans = 111, trans = 112
+        _ = e.call(d == .f32 ? "cblas_sgemm" : "cblas_dgemm", e.void,
+                   [i32, i32, i32, i32, i32, i32, t, e.ptr, i32, e.ptr, i32, t, e.ptr, i32],
+                   [int(rowMajor), int(ta ? trans : noTrans), int(tb ? trans : noTrans), int(m), int(n), int(k),
+                    LLVMConstReal(t, 1), a, int(Swift.max(lda, 1)), b, int(Swift.max(ldb, 1)), LLVMConstReal(t, 0), c, int(Swift.max(ldc, 1))])
     }
 }

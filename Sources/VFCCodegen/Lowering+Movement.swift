@@ -1,27 +1,199 @@
 import CLLVM
 import VFCIR
 
-/// Lowering of the data-movement family.
+/// Lowering of the data-movement family. Everything but take and scatter_add is one
+/// strided copy (`movementCopy`): a loop nest over an iteration shape whose source and
+/// destination offsets are static strides times the loop indices. Axes that are
+/// contiguous in both buffers are merged first, so the innermost loop is as long as
+/// possible, and an innermost run that is contiguous on both sides becomes a `memcpy`;
+/// an innermost stride-0 source (broadcast) is a splat store that LLVM vectorises.
+///
+/// take and scatter_add cannot throw from generated code: an index outside [0, n) (the
+/// interpreter reports an error) leaves its result row zero in take and is skipped by
+/// scatter_add. The JIT runs verified training code, whose indices are in range.
 extension FunctionLowering {
     mutating func lowerBroadcast(_ dims: [Int], _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        throw CodegenError("broadcast: no lowering yet")
+        let (p, d, xShape) = try movementBuffer(x, "broadcast")
+        let xs = movementStrides(xShape)
+        var src = [Int](repeating: 0, count: shape.count)
+        for (k, r) in dims.enumerated() where xShape[k] != 1 { src[r] = xs[k] }
+        movementCopy(d, shape: shape, from: p, srcStrides: src, to: out, dstStrides: movementStrides(shape))
     }
+
     mutating func lowerTranspose(_ perm: [Int], _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        throw CodegenError("transpose: no lowering yet")
+        let (p, d, xShape) = try movementBuffer(x, "transpose")
+        let xs = movementStrides(xShape)
+        movementCopy(d, shape: shape, from: p, srcStrides: perm.map { xs[$0] }, to: out, dstStrides: movementStrides(shape))
     }
+
     mutating func lowerSlice(_ axis: Int, _ start: Int, _ step: Int, _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        throw CodegenError("slice: no lowering yet")
+        let (p, d, xShape) = try movementBuffer(x, "slice")
+        let a = try movementAxis(axis, xShape.count, "slice")
+        var src = movementStrides(xShape)
+        let base = start * src[a]
+        src[a] *= step
+        movementCopy(d, shape: shape, from: p, srcBase: base, srcStrides: src, to: out, dstStrides: movementStrides(shape))
     }
+
+    /// The result is zero already (`vfc_alloc` zeroes); x's rows go to low + k (interior + 1).
     mutating func lowerPad(_ axis: Int, _ low: Int, _ interior: Int, _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        throw CodegenError("pad: no lowering yet")
+        let (p, d, xShape) = try movementBuffer(x, "pad")
+        let a = try movementAxis(axis, xShape.count, "pad")
+        var dst = movementStrides(shape)
+        let base = low * dst[a]
+        dst[a] *= interior + 1
+        movementCopy(d, shape: xShape, from: p, srcStrides: movementStrides(xShape), to: out, dstBase: base, dstStrides: dst)
     }
+
+    /// Each operand is copied into its slab of the result along `axis`.
     mutating func lowerConcat(_ axis: Int, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        throw CodegenError("concat: no lowering yet")
+        let a = try movementAxis(axis, shape.count, "concat")
+        let dst = movementStrides(shape)
+        var offset = 0
+        for o in ops {
+            let (p, d, xShape) = try movementBuffer(o, "concat")
+            movementCopy(d, shape: xShape, from: p, srcStrides: movementStrides(xShape), to: out, dstBase: offset * dst[a], dstStrides: dst)
+            offset += xShape[a]
+        }
     }
+
+    /// out[o, j, i] = x[o, idx[j], i] over (outer, indices, inner), one row copy per index;
+    /// an index outside [0, n) leaves its row zero (see the type's documentation).
     mutating func lowerTake(_ axis: Int, _ x: Lowered, _ idx: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int], loc: SourceLoc) throws {
-        throw CodegenError("take: no lowering yet")
+        let (p, d, xShape) = try movementBuffer(x, "take")
+        let (ip, id, iShape) = try movementBuffer(idx, "take")
+        let a = try movementAxis(axis, xShape.count, "take")
+        let outer = xShape[..<a].reduce(1, *), n = xShape[a], inner = xShape[(a + 1)...].reduce(1, *)
+        let m = iShape.reduce(1, *)
+        guard outer > 0, m > 0, inner > 0 else { return }
+        e.loop(outer, "take.o") { o in
+            e.loop(m, "take.j") { j in
+                let r = movementIndex(ip, id, j)
+                movementIf(LLVMBuildICmp(e.builder, LLVMIntULT, r, e.i64(n), "")!) {
+                    let src = e.mul(e.add(e.mul(o, n), r), inner)
+                    let dst = e.mul(e.add(e.mul(o, m), j), inner)
+                    LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, e.i64(inner * d.byteSize))
+                }
+            }
+        }
     }
+
+    /// The result is zero already; each updates row is added into out[o, idx[j], :] in
+    /// row-major order over the updates (a fixed order); out-of-range indices are skipped.
     mutating func lowerScatterAdd(_ axis: Int, _ u: Lowered, _ idx: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int], loc: SourceLoc) throws {
-        throw CodegenError("scatter_add: no lowering yet")
+        let (p, d, _) = try movementBuffer(u, "scatter_add")
+        let (ip, id, iShape) = try movementBuffer(idx, "scatter_add")
+        guard axis >= 0, axis < shape.count else { throw CodegenError("\(loc): error: scatter_add: axis \(axis) is out of range for rank \(shape.count)") }
+        let outer = shape[..<axis].reduce(1, *), size = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        let m = iShape.reduce(1, *)
+        guard outer > 0, m > 0, inner > 0 else { return }
+        e.loop(outer, "scatter.o") { o in
+            e.loop(m, "scatter.j") { j in
+                let r = movementIndex(ip, id, j)
+                movementIf(LLVMBuildICmp(e.builder, LLVMIntULT, r, e.i64(size), "")!) {
+                    let dst = e.mul(e.add(e.mul(o, size), r), inner)
+                    let src = e.mul(e.add(e.mul(o, m), j), inner)
+                    e.loop(inner, "scatter.i") { i in
+                        let at = e.add(dst, i)
+                        e.store(movementAccumulate(e.load(out, d, at), e.load(p, d, e.add(src, i)), d), out, d, at)
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: helpers shared with the vision family
+
+    /// The pointer, dtype and shape of a tensor operand.
+    func movementBuffer(_ o: Lowered, _ op: String) throws -> (LLVMValueRef, DType, [Int]) {
+        guard case .buffer(let p, let d, let s) = o else { throw CodegenError("internal: \(op) of a literal") }
+        return (p, d, s)
+    }
+
+    /// A possibly negative axis resolved against `rank`.
+    private func movementAxis(_ axis: Int, _ rank: Int, _ op: String) throws -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0, a < rank else { throw CodegenError("internal: \(op): axis \(axis) is out of range for rank \(rank)") }
+        return a
+    }
+
+    func movementStrides(_ shape: [Int]) -> [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        for k in shape.indices.reversed() {
+            s[k] = acc
+            acc *= shape[k]
+        }
+        return s
+    }
+
+    /// Element `j` of an index buffer as i64 (signed types sign-extended).
+    private func movementIndex(_ p: LLVMValueRef, _ d: DType, _ j: LLVMValueRef) -> LLVMValueRef {
+        let v = e.load(p, d, j)
+        switch d {
+        case .i64: return v
+        case .i32: return LLVMBuildSExt(e.builder, v, e.i64, "")
+        case .u8, .i1: return LLVMBuildZExt(e.builder, v, e.i64, "")
+        case .f32, .f64: return e.intrinsic("llvm.fptosi.sat", overloads: [e.i64, e.storage(d)], [v])
+        }
+    }
+
+    /// `acc + x` in dtype `d`: floats add (contractible), integers saturate as the
+    /// interpreter's rounding of its sums does (u8 unsigned, i1 as "or").
+    private func movementAccumulate(_ acc: LLVMValueRef, _ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
+        switch d {
+        case .f32, .f64: return e.fastMath(LLVMBuildFAdd(e.builder, acc, x, ""))
+        case .i32, .i64: return e.intrinsic("llvm.sadd.sat", e.storage(d), [acc, x])
+        case .u8: return e.intrinsic("llvm.uadd.sat", e.i8, [acc, x])
+        case .i1: return LLVMBuildOr(e.builder, acc, x, "")
+        }
+    }
+
+    /// if (cond) body()
+    func movementIf(_ cond: LLVMValueRef, _ body: () throws -> Void) rethrows {
+        let then = e.block("then"), merge = e.block("endif")
+        LLVMBuildCondBr(e.builder, cond, then, merge)
+        LLVMPositionBuilderAtEnd(e.builder, then)
+        try body()
+        LLVMBuildBr(e.builder, merge)
+        LLVMPositionBuilderAtEnd(e.builder, merge)
+    }
+
+    /// For every index tuple `i` of `shape`:
+    /// dst[dstBase + sum i_k dstStrides_k] = src[srcBase + sum i_k srcStrides_k].
+    /// Size-1 axes are dropped and axes contiguous in both buffers merged, then one loop
+    /// per remaining axis is emitted; an innermost run of stride 1 on both sides is a memcpy.
+    func movementCopy(_ d: DType, shape: [Int], from src: LLVMValueRef, srcBase: Int = 0, srcStrides: [Int],
+                     to dst: LLVMValueRef, dstBase: Int = 0, dstStrides: [Int]) {
+        if shape.contains(0) { return }
+        var axes: [(n: Int, s: Int, t: Int)] = []
+        for k in shape.indices where shape[k] != 1 {
+            let cur = (n: shape[k], s: srcStrides[k], t: dstStrides[k])
+            if let last = axes.last, last.s == cur.s * cur.n, last.t == cur.t * cur.n {
+                axes[axes.count - 1] = (n: last.n * cur.n, s: cur.s, t: cur.t)
+            } else {
+                axes.append(cur)
+            }
+        }
+        func level(_ k: Int, _ so: LLVMValueRef, _ to: LLVMValueRef) {
+            if k == axes.count {
+                e.store(e.load(src, d, so), dst, d, to)
+                return
+            }
+            let (n, s, t) = axes[k]
+            if k == axes.count - 1, s == 1, t == 1 {
+                LLVMBuildMemCpy(e.builder, e.gep(dst, d, to), 1, e.gep(src, d, so), 1, e.i64(n * d.byteSize))
+                return
+            }
+            e.loop(n, "copy\(k)") { i in
+                level(k + 1, movementStep(so, i, s), movementStep(to, i, t))
+            }
+        }
+        level(0, e.i64(srcBase), e.i64(dstBase))
+    }
+
+    /// base + i * stride (base itself for stride 0).
+    private func movementStep(_ base: LLVMValueRef, _ i: LLVMValueRef, _ stride: Int) -> LLVMValueRef {
+        stride == 0 ? base : e.add(base, e.mul(i, stride))
     }
 }

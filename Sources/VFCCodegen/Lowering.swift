@@ -25,6 +25,8 @@ struct FunctionLowering {
     var values: [ValueID: Lowered] = [:]
     var params: [String: Lowered] = [:]
     var allocations: [LLVMValueRef] = []
+    /// Output buffers not yet claimed by the value they return, by value.
+    var outputSlots: [ValueID: LLVMValueRef] = [:]
     /// The attributes of the entry (outlined parallel bodies carry them too).
     var attributes: FunctionAttributes?
     var parallelCount = 0
@@ -72,6 +74,9 @@ struct FunctionLowering {
         let fnType = LLVMFunctionType(e.void, &paramTypes, UInt32(count), 0)
         let fn = LLVMAddFunction(e.module, entry.symbol, fnType)!
         attributes.apply(to: fn, context: e.context)
+        // The ABI requires distinct, non-overlapping buffers (EntryPoint), so every one is noalias.
+        let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
+        for k in 0..<count { LLVMAddAttributeAtIndex(fn, UInt32(k + 1), LLVMCreateEnumAttribute(e.context, noalias, 0)) }
         self.attributes = attributes
         e.function = fn
         LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
@@ -85,10 +90,15 @@ struct FunctionLowering {
             k += 1
         }
         let outputs = (0..<entry.outputs.count).map { LLVMGetParam(fn, k + UInt32($0))! }
+        // A value computed here and returned is computed straight into its output buffer
+        // (the first, if it is returned twice); the others are copied at the end.
+        for (i, r) in function.returns.enumerated() {
+            if case .value(let v) = r, !function.arguments.contains(v), outputSlots[v] == nil { outputSlots[v] = outputs[i] }
+        }
         for inst in function.body { try lower(inst) }
         for (i, r) in function.returns.enumerated() {
             let src = try operand(r)
-            guard case .buffer(let p, let d, let s) = src else { continue }
+            guard case .buffer(let p, let d, let s) = src, p != outputs[i] else { continue }
             copy(from: p, to: outputs[i], d, s.reduce(1, *))
         }
         for a in allocations { _ = e.call("vfc_free", e.void, [e.ptr], [a]) }
@@ -130,10 +140,15 @@ struct FunctionLowering {
         }
     }
 
-    /// A new zeroed buffer from the runtime, freed when the function returns.
-    mutating func allocate(_ d: DType, _ shape: [Int]) -> LLVMValueRef {
+    /// A new buffer from the runtime, zeroed when asked (else its contents are undefined:
+    /// the runtime fills it with NaN bytes in poison mode, so a kernel that leaves elements
+    /// unwritten shows in tests), freed when the function returns.
+    mutating func allocate(_ d: DType, _ shape: [Int], zeroed: Bool = true) -> LLVMValueRef {
         let bytes = Swift.max(shape.reduce(1, *), 1) * d.byteSize
-        let p = e.call("vfc_alloc", e.ptr, [e.i64], [e.i64(bytes)])
+        let p = e.call(zeroed ? "vfc_alloc" : "vfc_alloc_uninit", e.ptr, [e.i64], [e.i64(bytes)])
+        // A fresh buffer overlaps nothing: lets LLVM drop runtime alias checks in loops.
+        let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
+        LLVMAddCallSiteAttribute(p, LLVMAttributeIndex(LLVMAttributeReturnIndex), LLVMCreateEnumAttribute(e.context, noalias, 0))
         allocations.append(p)
         return p
     }
@@ -158,7 +173,21 @@ struct FunctionLowering {
             }
         default: break
         }
-        let out = allocate(t.dtype, outShape)
+        // Only the ops that write some elements of their result need it zeroed first.
+        let partial: Bool
+        switch inst.op {
+        case .pad, .scatterAdd, .cropSampleGrad, .take: partial = true
+        default: partial = false
+        }
+        let out: LLVMValueRef
+        if let slot = outputSlots.removeValue(forKey: inst.results[0]) {
+            out = slot
+            if partial, outShape.reduce(1, *) > 0 {
+                LLVMBuildMemSet(e.builder, out, LLVMConstInt(e.i8, 0, 0), e.i64(outShape.reduce(1, *) * t.dtype.byteSize), 1)
+            }
+        } else {
+            out = allocate(t.dtype, outShape, zeroed: partial)
+        }
         let result = Lowered.buffer(out, t.dtype, outShape)
         values[inst.results[0]] = result
         try lowerOp(inst, ops, out, t.dtype, outShape)

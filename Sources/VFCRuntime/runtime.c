@@ -157,4 +157,17 @@ void *vfc_alloc(int64_t bytes) {
     return p;
 }
 
+static int poison = 0;
+
+void vfc_set_poison(int on) { poison = on; }
+
+void *vfc_alloc_uninit(int64_t bytes) {
+    if (bytes < 0) return NULL;
+    size_t size = ((size_t)bytes + 63) & ~(size_t)63;
+    if (size == 0) size = 64;
+    void *p = aligned_alloc(64, size);
+    if (p && poison) memset(p, 0xFF, size);
+    return p;
+}
+
 void vfc_free(void *buffer) { free(buffer); }

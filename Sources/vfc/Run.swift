@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VFCCodegen
 import VFCIR
 import VFCInterpreter
 import VFCPasses
@@ -8,12 +9,14 @@ import VFCTensor
 /// `vfc run FILE.ir --func NAME ...`: run one function on the reference interpreter.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a function of a module on the reference interpreter.",
+        abstract: "Run a function of a module on the reference interpreter or the JIT.",
         discussion: """
             Inputs come from a safetensors file (one tensor per argument, keyed by the argument \
             name without '%') or are drawn at random. Params come from --params where given and \
             are otherwise initialised from their declarations with --seed. Prints one line per \
-            result: name, type, mean, min and max.
+            result: name, type, mean, min and max. --backend jit compiles the function with LLVM \
+            (every symbolic dim bound by --bind or by the inputs' shapes) and computes in the \
+            IR's dtypes.
             Example:
               vfc run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65
             """)
@@ -49,6 +52,16 @@ struct Run: ParsableCommand {
     @Flag(help: "Also print every value of each result.")
     var printValues = false
 
+    @Option(help: ArgumentHelp("Where to run: the reference interpreter, or code compiled by the LLVM JIT.", valueName: "interp|jit"))
+    var backend: Backend = .interp
+
+    @Flag(name: .shortAndLong, help: "Print the JIT compile time to standard error.")
+    var verbose = false
+
+    enum Backend: String, ExpressibleByArgument, CaseIterable {
+        case interp, jit
+    }
+
     func run() throws {
         try reportingErrors {
             var module = try loadModule(file)
@@ -69,8 +82,22 @@ struct Run: ParsableCommand {
                     if let t = given.tensors[p.name] { paramValues[p.name] = t }
                 }
             }
-            let results = try Interpreter(module: module, floatType: floatType)
-                .run(function: function, inputs: args, params: paramValues, bindings: bindings)
+            let results: [Tensor]
+            switch backend {
+            case .interp:
+                results = try Interpreter(module: module, floatType: floatType)
+                    .run(function: function, inputs: args, params: paramValues, bindings: bindings)
+            case .jit:
+                guard floatType == .f32 else {
+                    throw DriverError("--backend jit computes in the IR's dtypes; --dtype f64 needs --backend interp")
+                }
+                let all = try jitBindings(f, args, given: bindings)
+                let jit = try JITModule(module: module, functions: [function], options: CodegenOptions(bindings: all))
+                if verbose {
+                    printError("jit: compiled @\(function) in \(String(format: "%.3f", jit.compileSeconds)) s")
+                }
+                results = try jit.run(function: function, inputs: args, params: paramValues)
+            }
             for (i, r) in results.enumerated() {
                 print(summary("result\(i)", r))
                 if printValues { print("result\(i) = \(formatValues(r))") }
@@ -81,6 +108,30 @@ struct Run: ParsableCommand {
                 try out.write(path: output)
             }
         }
+    }
+
+    /// The bindings the JIT compiles with: --bind, plus every single-symbol dim of the
+    /// arguments taken from the inputs' shapes (the JIT checks the rest).
+    private func jitBindings(_ f: Function, _ inputs: [Tensor], given: [String: Int]) throws -> [String: Int] {
+        guard inputs.count == f.arguments.count else {
+            throw DriverError("'@\(f.name)' takes \(f.arguments.count) argument(s), got \(inputs.count) input(s)")
+        }
+        var b = given
+        for (a, t) in zip(f.arguments, inputs) {
+            let v = f.values[a.index]
+            guard let type = v.type else { continue }
+            guard type.rank == t.shape.count else {
+                throw DriverError("argument %\(v.name): expected \(type), got \(t.dtype)\(t.shape)")
+            }
+            for (dim, size) in zip(type.shape, t.shape) {
+                guard let s = dim.singleSymbol else { continue }
+                if let old = b[s], old != size {
+                    throw DriverError("argument %\(v.name): expected \(type) with \(s)=\(old), got \(t.dtype)\(t.shape)")
+                }
+                b[s] = size
+            }
+        }
+        return b
     }
 
     private func loadInputs(_ f: Function, bindings: [String: Int]) throws -> [Tensor] {

@@ -8,9 +8,10 @@ struct VFC: ParsableCommand {
         abstract: "vfc: a tensor compiler for the crop-tied vector-field ViT.",
         discussion: """
             Reads modules of the vfc IR (.ir text), verifies them and infers shapes, \
-            transforms them with named passes, and runs them on the reference interpreter.
+            transforms them with named passes, runs them on the reference interpreter or the LLVM \
+            JIT, and compiles them ahead of time to objects with a C header.
             Errors are printed as FILE:LINE:COL: error: <op>: <message>, with exit code 1.
             """,
         version: "0.1.0",
-        subcommands: [Check.self, Opt.self, Run.self, GradCommand.self, GradCheckCommand.self])
+        subcommands: [Check.self, Opt.self, Run.self, Compile.self, GradCommand.self, GradCheckCommand.self])
 }

@@ -31,6 +31,14 @@ int vfc_set_num_threads(int threads);
 /// A zeroed buffer of `bytes` aligned to 64 bytes, or NULL when out of memory.
 void *vfc_alloc(int64_t bytes);
 
+/// A buffer of `bytes` aligned to 64 bytes whose contents are undefined (filled with NaN
+/// bytes after vfc_set_poison(1)), or NULL when out of memory.
+void *vfc_alloc_uninit(int64_t bytes);
+
+/// Poison mode (tests): uninitialised buffers are filled with 0xFF bytes (NaN for floats),
+/// so generated code that reads elements it never wrote shows up.
+void vfc_set_poison(int on);
+
 /// Frees a buffer from vfc_alloc (NULL is ignored).
 void vfc_free(void *buffer);
 

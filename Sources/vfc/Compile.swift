@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import VFCCodegen
+import VFCIR
+
+extension EmitKind: ExpressibleByArgument {}
+
+/// `vfc compile FILE.ir`: ahead-of-time compilation to an object file and its C header.
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile functions of a module ahead of time: an object file with a C header, assembly, or LLVM IR.",
+        discussion: """
+            Every symbolic dim must be bound (--bind N=8): shapes are fixed at compile time. \
+            Each function becomes `void vfc_NAME(const T *input..., const T *param..., T *output...)` \
+            (inputs in argument order, then the params it reads in declaration order, then its \
+            results), optimised at O3 for --target-cpu (default: this host's CPU). With --emit obj \
+            (the default) the header OUT.h is written next to OUT.o; link the object with \
+            Sources/VFCRuntime/runtime.c, OpenBLAS and libm. The same IR and flags give the same bytes.
+            Examples:
+              vfc compile model.ir --bind N=4              # model.o, model.h
+              vfc compile model.ir --bind N=4 --emit llvm -o -
+              vfc compile IR/vit_block.ir --func block --bind N=1 --bind T=5
+            """)
+
+    @Argument(help: "The .ir file ('-' for standard input, which needs -o).")
+    var file: String
+
+    @Option(name: .customLong("func"), parsing: .singleValue,
+            help: ArgumentHelp("A function to compile (repeatable; default: every function of the module).", valueName: "NAME"))
+    var functions: [String] = []
+
+    @Option(name: .customLong("bind"), parsing: .singleValue,
+            help: ArgumentHelp("Bind a symbolic dim (repeatable).", valueName: "N=8"))
+    var binds: [String] = []
+
+    @Option(name: .shortAndLong,
+            help: ArgumentHelp("The output file (default: the input's stem with .o, .s or .ll in the current directory; '-' for standard output with llvm or asm).", valueName: "OUT"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("What to write: an object file and its C header, assembly, or LLVM IR.", valueName: "obj|llvm|asm"))
+    var emit: EmitKind = .obj
+
+    @Option(help: ArgumentHelp("The CPU to generate code for (default: this host's).", valueName: "CPU"))
+    var targetCPU: String?
+
+    @Flag(name: .shortAndLong, help: "Print the target and the compile time to standard error.")
+    var verbose = false
+
+    func run() throws {
+        try reportingErrors {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let module = try loadModule(file)
+            let bindings = try parseBindings(binds)
+            var names: [String] = []
+            for f in functions where !names.contains(f) {
+                guard module.function(named: f) != nil else {
+                    let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
+                    throw DriverError("no function '@\(f)' in \(displayName(file)) (functions: \(known.isEmpty ? "none" : known))")
+                }
+                names.append(f)
+            }
+            if names.isEmpty {
+                names = module.functions.map(\.name)
+                guard !names.isEmpty else { throw DriverError("\(displayName(file)) has no functions to compile") }
+            }
+            try LoweredModule.checkSymbols(names)
+            if let cpu = targetCPU {
+                guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {
+                    throw DriverError("--target-cpu: '\(cpu)' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, skylake-avx512, znver4; list: llc -mcpu=help)")
+                }
+            }
+            let outPath = try outputPath()
+            let headerPath = emit == .obj ? Self.headerPath(for: outPath) : nil
+            if let headerPath, headerPath == outPath {
+                throw DriverError("-o \(outPath): the output would be overwritten by its C header; give the object another extension (.o)")
+            }
+            let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings)
+            let lowered = try LoweredModule(module: module, functions: names, options: options)
+            let bytes = try lowered.emit(emit)
+            try Self.write(bytes, to: outPath)
+            if let headerPath {
+                let header = CHeader(entries: lowered.entries, options: options,
+                                     objectName: URL(fileURLWithPath: outPath).lastPathComponent,
+                                     headerName: URL(fileURLWithPath: headerPath).lastPathComponent,
+                                     sourceName: file == "-" ? "<stdin>" : URL(fileURLWithPath: file).lastPathComponent)
+                try Self.write(Array(header.render().utf8), to: headerPath)
+            }
+            if verbose {
+                let d = clock.now - start
+                let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+                let cpu = targetCPU ?? "the host CPU"
+                printError("vfc compile: \(names.map { "@\($0)" }.joined(separator: ", ")) for \(cpu) in \(String(format: "%.3f", seconds)) s -> \(outPath == "-" ? "<stdout>" : outPath)\(headerPath.map { ", " + $0 } ?? "")")
+            }
+        }
+    }
+
+    /// The output path: -o, or the input's stem with the format's extension in the current
+    /// directory.
+    private func outputPath() throws -> String {
+        if let output {
+            guard !output.isEmpty else { throw DriverError("-o needs a file name") }
+            if output == "-" && emit == .obj {
+                throw DriverError("-o -: an object file is binary; give a file name, or --emit llvm or asm for standard output")
+            }
+            return output
+        }
+        guard file != "-" else { throw DriverError("reading standard input: give the output file with -o") }
+        let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        return stem + "." + emit.fileExtension
+    }
+
+    /// `dir/model.o` -> `dir/model.h` (the extension replaced, or `.h` appended).
+    static func headerPath(for output: String) -> String {
+        let url = URL(fileURLWithPath: output)
+        let name = url.lastPathComponent
+        let stem = name.contains(".") && !name.hasPrefix(".") ? String(name[..<name.lastIndex(of: ".")!]) : name
+        let dir = (output as NSString).deletingLastPathComponent
+        return dir.isEmpty ? stem + ".h" : dir + "/" + stem + ".h"
+    }
+
+    /// Writes `bytes` to `path` (standard output for `-`), with the system's reason on failure.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        if path == "-" {
+            FileHandle.standardOutput.write(Data(bytes))
+            return
+        }
+        guard let f = fopen(path, "wb") else {
+            throw DriverError("cannot write '\(path)': \(String(cString: strerror(errno)))")
+        }
+        let n = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+        let failed = n != bytes.count || fflush(f) != 0
+        let reason = String(cString: strerror(errno))
+        if fclose(f) != 0 || failed {
+            throw DriverError("cannot write '\(path)': \(reason)")
+        }
+    }
+}

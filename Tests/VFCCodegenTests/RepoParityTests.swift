@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import VFCCodegen
+import VFCIR
+import VFCInterpreter
+import VFCPasses
+import VFCTensor
+
+/// Parity of the JIT with the interpreter on every function of every .ir file in the
+/// repository: random f32 inputs and params, every symbol bound to 2, results within a
+/// relative 1e-5 (`maxRelativeDifference`: elements below 10% of the tensor's RMS are
+/// judged against that 10%). Files
+/// that do not verify (the error tests) are skipped and listed, and so is every function
+/// the interpreter itself rejects on random inputs (a `take` index out of range), with why.
+@Suite struct RepoParityTests {
+    static let tolerance = 1e-5
+
+    static func irFiles(file: String = #filePath) -> [URL] {
+        let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var out: [URL] = []
+        for dir in ["IR", "Tests/fixtures", "Tests/lit", "examples"] {
+            guard let walker = FileManager.default.enumerator(at: root.appendingPathComponent(dir), includingPropertiesForKeys: nil) else { continue }
+            for case let url as URL in walker where url.pathExtension == "ir" && !url.path.contains("/Output/") {
+                out.append(url)
+            }
+        }
+        return out.sorted { $0.path < $1.path }
+    }
+
+    @Test func everyFunctionOfEveryFileAgrees() throws {
+        var checked = 0
+        var skipped: [String] = []
+        var failures: [String] = []
+        for url in Self.irFiles() {
+            let name = url.lastPathComponent
+            guard let text = try? String(contentsOf: url, encoding: .utf8),
+                  var module = try? Parser.parse(text, file: name), (try? Verifier.run(&module)) != nil,
+                  (try? AutodiffPass().run(&module)) != nil
+            else {
+                skipped.append("\(name): does not verify (an error test)")
+                continue
+            }
+            for f in module.functions {
+                var bindings: [String: Int] = [:]
+                for a in f.arguments {
+                    for d in f.values[a.index].type?.shape ?? [] { for s in d.symbols { bindings[s] = 2 } }
+                }
+                let inputs: [Tensor], expected: [Tensor], params: [String: Tensor]
+                do {
+                    inputs = try randomInputs(function: f, bindings: bindings, seed: 1)
+                    params = try initialParams(module: module, seed: 1, floatType: nil)
+                    expected = try Interpreter(module: module).run(function: f.name, inputs: inputs, params: params, bindings: bindings)
+                } catch {
+                    skipped.append("\(name) @\(f.name): the interpreter rejects random inputs (\(error))")
+                    continue
+                }
+                do {
+                    let jit = try JITModule(module: module, functions: [f.name], options: CodegenOptions(bindings: bindings))
+                    let got = try jit.run(function: f.name, inputs: inputs, params: params)
+                    let diff = zip(got, expected).map { maxRelativeDifference($0, $1) }.max() ?? 0
+                    if got.count != expected.count || diff > Self.tolerance {
+                        failures.append("\(name) @\(f.name): max relative difference \(diff)")
+                    }
+                    checked += 1
+                } catch {
+                    failures.append("\(name) @\(f.name): \(error)")
+                }
+            }
+        }
+        print("JIT parity: \(checked) functions agree; skipped:\n  " + skipped.joined(separator: "\n  "))
+        #expect(failures.isEmpty, Comment(rawValue: "\(failures.count) functions differ:\n" + failures.joined(separator: "\n")))
+        #expect(checked >= 100)
+    }
+}
