@@ -73,19 +73,28 @@ extension FunctionLowering {
         let f32 = d == .f32
         switch u {
         case .neg: return LLVMBuildFNeg(e.builder, x, "")
-        case .exp: return e.intrinsic("llvm.exp", t, [x])
+        case .exp: return e.exp(x, d)
         case .log: return e.intrinsic("llvm.log", t, [x])
         case .sqrt: return e.intrinsic("llvm.sqrt", t, [x])
         case .rsqrt: return e.fastMath(LLVMBuildFDiv(e.builder, LLVMConstReal(t, 1), e.intrinsic("llvm.sqrt", t, [x]), ""))
         case .abs: return e.intrinsic("llvm.fabs", t, [x])
-        case .tanh: return e.call(f32 ? "tanhf" : "tanh", t, [t], [x])
+        case .tanh:
+            guard f32 else { return e.call("tanh", t, [t], [x]) }
+            return LLVMBuildFPTrunc(e.builder, e.tanhForF32(LLVMBuildFPExt(e.builder, x, e.f64, "")), t, "")
         case .erf: return e.call(f32 ? "erff" : "erf", t, [t], [x])
         case .gelu:
             // x * 0.5 * (1 + erf(x / sqrt 2)), the erf form of method.md section 3, computed
             // as x * 0.5 * erfc(-x / sqrt 2): the same function without the cancellation of
             // 1 + erf for negative x, which in f32 would cost most of the digits there.
+            // f32 evaluates it in double with a vectorisable erfc.
+            if f32 {
+                let xd: LLVMValueRef = LLVMBuildFPExt(e.builder, x, e.f64, "")
+                let scaled: LLVMValueRef = LLVMBuildFMul(e.builder, xd, LLVMConstReal(e.f64, -0.7071067811865476), "")
+                let half = LLVMBuildFMul(e.builder, xd, LLVMConstReal(e.f64, 0.5), "")
+                return LLVMBuildFPTrunc(e.builder, LLVMBuildFMul(e.builder, half, e.erfcForF32(scaled), ""), t, "")
+            }
             let scaled: LLVMValueRef = LLVMBuildFMul(e.builder, x, LLVMConstReal(t, -0.7071067811865476), "")
-            let erfc = e.call(f32 ? "erfcf" : "erfc", t, [t], [scaled])
+            let erfc = e.call("erfc", t, [t], [scaled])
             let half = LLVMBuildFMul(e.builder, x, LLVMConstReal(t, 0.5), "")
             return e.fastMath(LLVMBuildFMul(e.builder, half, erfc, ""))
         case .not: return x

@@ -215,32 +215,45 @@ extension FunctionLowering {
     mutating func lowerSoftmax(_ axis: Int, log: Bool, _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         guard case .buffer(let xp, _, _) = x else { throw CodegenError("internal: softmax of a literal") }
         let a = axis < 0 ? axis + shape.count : axis
-        let t = e.storage(dtype), w = computeWide(dtype)
+        if a == shape.count - 1 {
+            // Rows along the last axis: independent, so they are split across threads.
+            let n = shape[a], rows = n == 0 ? 0 : shape.reduce(1, *) / n
+            try parallelLoop(rows, workPerIteration: 8 * n, buffers: [xp, out]) { me, r, ptrs in
+                me.softmaxLine(ptrs[0], ptrs[1], base: me.e.mul(r, n), stride: 1, n: n, log: log, dtype)
+            }
+            return
+        }
         reductionLines(shape, a) { base, stride, n in
-            let em = e
-            let at = { (k: LLVMValueRef) in em.add(base, em.mul(k, stride)) }
-            let m = carriedLoop(e.i64(n), e.constant(-.infinity, dtype), "max") { k, acc in
-                e.intrinsic("llvm.maximum", t, [acc, e.load(xp, dtype, at(k))])
+            softmaxLine(xp, out, base: base, stride: stride, n: n, log: log, dtype)
+        }
+    }
+
+    /// Softmax (or log_softmax) of the line base + k * stride, k in 0..<n.
+    private func softmaxLine(_ xp: LLVMValueRef, _ out: LLVMValueRef, base: LLVMValueRef, stride: Int, n: Int, log: Bool, _ dtype: DType) {
+        let t = e.storage(dtype), w = computeWide(dtype)
+        let em = e
+        let at = { (k: LLVMValueRef) in em.add(base, em.mul(k, stride)) }
+        let m = carriedLoop(e.i64(n), e.constant(-.infinity, dtype), "max") { k, acc in
+            e.intrinsic("llvm.maximum", t, [acc, e.load(xp, dtype, at(k))])
+        }
+        // The shift is the max, or 0 when the max is infinite (or NaN).
+        let finite = LLVMBuildFCmp(e.builder, LLVMRealONE, e.intrinsic("llvm.fabs", t, [m]), e.constant(.infinity, dtype), "")
+        let shift = toF64(LLVMBuildSelect(e.builder, finite, m, e.constant(0, dtype), ""), dtype)
+        let s = carriedLoop(e.i64(n), e.constant(0, w), "sum") { k, acc in
+            let v = e.exp(reduceSub(toF64(e.load(xp, dtype, at(k)), dtype), shift), w)
+            if !log { e.store(fromF64(v, dtype), out, dtype, at(k)) }
+            return reduceAdd(acc, v, reassoc: true)
+        }
+        if log {
+            let ls = e.intrinsic("llvm.log", e.storage(w), [s])
+            e.loop(n, "k") { k in
+                let v = reduceSub(reduceSub(toF64(e.load(xp, dtype, at(k)), dtype), shift), ls)
+                e.store(fromF64(v, dtype), out, dtype, at(k))
             }
-            // The shift is the max, or 0 when the max is infinite (or NaN).
-            let finite = LLVMBuildFCmp(e.builder, LLVMRealONE, e.intrinsic("llvm.fabs", t, [m]), e.constant(.infinity, dtype), "")
-            let shift = toF64(LLVMBuildSelect(e.builder, finite, m, e.constant(0, dtype), ""), dtype)
-            let s = carriedLoop(e.i64(n), e.constant(0, w), "sum") { k, acc in
-                let v = e.intrinsic("llvm.exp", e.storage(w), [reduceSub(toF64(e.load(xp, dtype, at(k)), dtype), shift)])
-                if !log { e.store(fromF64(v, dtype), out, dtype, at(k)) }
-                return reduceAdd(acc, v, reassoc: true)
-            }
-            if log {
-                let ls = e.intrinsic("llvm.log", e.storage(w), [s])
-                e.loop(n, "k") { k in
-                    let v = reduceSub(reduceSub(toF64(e.load(xp, dtype, at(k)), dtype), shift), ls)
-                    e.store(fromF64(v, dtype), out, dtype, at(k))
-                }
-            } else {
-                e.loop(n, "k") { k in
-                    let v = LLVMBuildFDiv(e.builder, toF64(e.load(out, dtype, at(k)), dtype), s, "")!
-                    e.store(fromF64(v, dtype), out, dtype, at(k))
-                }
+        } else {
+            e.loop(n, "k") { k in
+                let v = LLVMBuildFDiv(e.builder, toF64(e.load(out, dtype, at(k)), dtype), s, "")!
+                e.store(fromF64(v, dtype), out, dtype, at(k))
             }
         }
     }
@@ -271,28 +284,35 @@ extension FunctionLowering {
         let d = shape.last ?? 1
         let rows = d == 0 ? 0 : shape.reduce(1, *) / d
         if rows == 0 { return }
+        // Rows are independent, so they are split across threads.
+        try parallelLoop(rows, workPerIteration: 4 * d, buffers: [xp, wp, bp, out]) { me, r, ptrs in
+            me.layerNormRow(ptrs[0], ptrs[1], ptrs[2], ptrs[3], row: r, d: d, eps: eps, dtype)
+        }
+    }
+
+    /// One row of layer_norm: mean, biased variance from the mean (two passes), normalise.
+    private func layerNormRow(_ xp: LLVMValueRef, _ wp: LLVMValueRef, _ bp: LLVMValueRef, _ out: LLVMValueRef,
+                              row r: LLVMValueRef, d: Int, eps: Double, _ dtype: DType) {
         let w = computeWide(dtype)
         let count = e.constant(Double(d), w)
-        e.loop(rows, "row") { r in
-            let base = e.mul(r, d)
-            let s = carriedLoop(e.i64(d), e.constant(0, w), "sum") { k, acc in
-                reduceAdd(acc, toF64(e.load(xp, dtype, e.add(base, k)), dtype), reassoc: true)
-            }
-            let mean = LLVMBuildFDiv(e.builder, s, count, "")!
-            // The biased variance from the mean, in a second pass.
-            let v = carriedLoop(e.i64(d), e.constant(0, w), "var") { k, acc in
-                let c = reduceSub(toF64(e.load(xp, dtype, e.add(base, k)), dtype), mean)
-                return reduceAdd(acc, reduceMul(c, c), reassoc: true)
-            }
-            let variance = LLVMBuildFDiv(e.builder, v, count, "")!
-            let den = e.intrinsic("llvm.sqrt", e.storage(w), [reduceAdd(variance, e.constant(eps, w))])
-            let rstd = LLVMBuildFDiv(e.builder, e.constant(1, w), den, "")!
-            e.loop(d, "k") { k in
-                let i = e.add(base, k)
-                let c = reduceMul(reduceSub(toF64(e.load(xp, dtype, i), dtype), mean), rstd)
-                let y = reduceAdd(reduceMul(c, toF64(e.load(wp, dtype, k), dtype)), toF64(e.load(bp, dtype, k), dtype))
-                e.store(fromF64(y, dtype), out, dtype, i)
-            }
+        let base = e.mul(r, d)
+        let s = carriedLoop(e.i64(d), e.constant(0, w), "sum") { k, acc in
+            reduceAdd(acc, toF64(e.load(xp, dtype, e.add(base, k)), dtype), reassoc: true)
+        }
+        let mean = LLVMBuildFDiv(e.builder, s, count, "")!
+        // The biased variance from the mean, in a second pass.
+        let v = carriedLoop(e.i64(d), e.constant(0, w), "var") { k, acc in
+            let c = reduceSub(toF64(e.load(xp, dtype, e.add(base, k)), dtype), mean)
+            return reduceAdd(acc, reduceMul(c, c), reassoc: true)
+        }
+        let variance = LLVMBuildFDiv(e.builder, v, count, "")!
+        let den = e.intrinsic("llvm.sqrt", e.storage(w), [reduceAdd(variance, e.constant(eps, w))])
+        let rstd = LLVMBuildFDiv(e.builder, e.constant(1, w), den, "")!
+        e.loop(d, "k") { k in
+            let i = e.add(base, k)
+            let c = reduceMul(reduceSub(toF64(e.load(xp, dtype, i), dtype), mean), rstd)
+            let y = reduceAdd(reduceMul(c, toF64(e.load(wp, dtype, k), dtype)), toF64(e.load(bp, dtype, k), dtype))
+            e.store(fromF64(y, dtype), out, dtype, i)
         }
     }
 

@@ -1,6 +1,8 @@
+import Foundation
 import Testing
 import VFCCodegen
 import VFCIR
+import VFCTensor
 
 @Suite struct ElementwiseParityTests {
     @Test func elementwiseChain() throws {
@@ -67,5 +69,52 @@ import VFCIR
         let ir = try LoweredModule(module: m, functions: ["f"], options: CodegenOptions(bindings: ["N": 64])).llvmIR
         #expect(ir.contains("call void @vfc_parallel_for"))
         #expect(ir.contains("define internal void @vfc_f.par.0(ptr"))
+    }
+}
+
+@Suite struct MathFunctionTests {
+    /// The vectorisable exp against libm over its whole range, edges included.
+    @Test func expMatchesLibmToTheLastDigits() throws {
+        let xs: [Double] = [-800, -745.2, -744, -720, -700, -20, -1, -1e-10, 0, 1e-10, 0.5, 0.6931471805599453, 1, 10,
+                            88.7, 300, 709, 709.78, 710, .infinity, -.infinity, .nan]
+        let m = try verified("""
+            func @f(%x: f64[\(xs.count)]) {
+              %y = exp %x
+              return %y
+            }
+            """)
+        let jit = try JITModule(module: m, functions: ["f"])
+        let y = try jit.run(function: "f", inputs: [VFCTensor.Tensor(dtype: .f64, shape: [xs.count], scalars: xs)], params: [:])[0]
+        for (i, x) in xs.enumerated() {
+            let want = Foundation.exp(x), got = y[flat: i]
+            if want.isNaN {
+                #expect(got.isNaN)
+            } else if want == 0 || want.isInfinite {
+                #expect(got == want, "exp(\(x)) = \(got), libm \(want)")
+            } else if want < 2.3e-308 {
+                #expect(Swift.abs(got - want) <= 1e-16 * 1e-300, "exp(\(x)) = \(got), libm \(want)")  // subnormal: absolute
+            } else {
+                #expect(Swift.abs(got - want) / want < 1e-14, "exp(\(x)) = \(got), libm \(want)")
+            }
+        }
+    }
+
+    /// f32 gelu and tanh (double-precision approximations, vectorisable) stay within a few
+    /// f32 ulps of the exact functions over the whole useful range.
+    @Test func f32GeluAndTanhAreAccurate() throws {
+        let xs = stride(from: -12.0, through: 12.0, by: 0.0371).map { Double(Float($0)) } + [0, 1e-9, -3e-5, 20, -20]
+        let m = try verified("""
+            func @f(%x: f32[\(xs.count)]) {
+              %g = gelu %x
+              %t = tanh %x
+              return %g, %t
+            }
+            """)
+        let out = try JITModule(module: m, functions: ["f"]).run(function: "f", inputs: [VFCTensor.Tensor(dtype: .f32, shape: [xs.count], scalars: xs)], params: [:])
+        for (i, x) in xs.enumerated() {
+            let gelu = x * 0.5 * Foundation.erfc(-x / 2.0.squareRoot()), tanh = Foundation.tanh(x)
+            #expect(Swift.abs(out[0][flat: i] - gelu) <= 4e-7 * Swift.abs(gelu) + 1e-37, "gelu(\(x)) = \(out[0][flat: i]), exact \(gelu)")
+            #expect(Swift.abs(out[1][flat: i] - tanh) <= 2.5e-7 * Swift.abs(tanh) + 1e-37, "tanh(\(x)) = \(out[1][flat: i]), exact \(tanh)")
+        }
     }
 }
