@@ -77,7 +77,7 @@ public final class JITModule {
 
     /// Runs a compiled function on host tensors (converted to and from each buffer's dtype).
     public func run(function: String, inputs: [Tensor], params: [String: Tensor]) throws -> [Tensor] {
-        guard let entry = entries.first(where: { $0.function == function }), let address = addresses[function] else {
+        guard let entry = entries.first(where: { $0.function == function }) else {
             throw CodegenError("'@\(function)' was not compiled")
         }
         guard inputs.count == entry.inputs.count else {
@@ -95,9 +95,7 @@ public final class JITModule {
         }
         let outputs = try entry.outputs.map { try NativeBuffer(dtype: $0.dtype, shape: $0.shape) }
         buffers += outputs
-        var pointers: [UnsafeMutableRawPointer?] = buffers.map { $0.pointer }
-        let fn = unsafeBitCast(UInt(address), to: (@convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void).self)
-        pointers.withUnsafeMutableBufferPointer { fn($0.baseAddress!) }
+        try call(function: function, buffers: buffers.map(\.pointer))
         return outputs.map { $0.tensor() }
     }
 }

@@ -2,6 +2,18 @@ import Testing
 import VFCCodegen
 import VFCIR
 
+/// `func @f(%a: A, %b: B) { matmul %a, %b {flags} }`.
+func matmulModule(_ a: String, _ b: String, _ ta: Bool, _ tb: Bool) throws -> Module {
+    let flags = (ta ? ["transpose_a"] : []) + (tb ? ["transpose_b"] : [])
+    let attrs = flags.isEmpty ? "" : " {\(flags.joined(separator: ", "))}"
+    return try verified("""
+        func @f(%a: \(a), %b: \(b)) {
+          %c = matmul %a, %b\(attrs)
+          return %c
+        }
+        """)
+}
+
 /// JIT (OpenBLAS sgemm/dgemm) vs interpreter on matmul and linear, relative 1e-5.
 @Suite struct LinalgParityTests {
     static let tolerance = 1e-5
@@ -10,16 +22,9 @@ import VFCIR
     func matmulTransposeFlags(ta: Bool, tb: Bool) throws {
         let a = ta ? "f32[7, M]" : "f32[M, 7]"
         let b = tb ? "f32[6, 7]" : "f32[7, 6]"
-        let flags = (ta ? ["transpose_a"] : []) + (tb ? ["transpose_b"] : [])
-        let attrs = flags.isEmpty ? "" : " {\(flags.joined(separator: ", "))}"
-        let m = try verified("""
-            func @f(%a: \(a), %b: \(b)) {
-              %c = matmul %a, %b\(attrs)
-              return %c
-            }
-            """)
+        let m = try matmulModule(a, b, ta, tb)
         for mv in [1, 5] {
-            #expect(try nanAwareParity(m, "f", bindings: ["M": mv]) < Self.tolerance)
+            #expect(try parity(m, "f", bindings: ["M": mv]) < Self.tolerance)
         }
     }
 
@@ -27,16 +32,9 @@ import VFCIR
     func batchedMatmul(ta: Bool, tb: Bool) throws {
         let a = ta ? "f32[2, B, 9, 5]" : "f32[2, B, 5, 9]"
         let b = tb ? "f32[2, B, 4, 9]" : "f32[2, B, 9, 4]"
-        let flags = (ta ? ["transpose_a"] : []) + (tb ? ["transpose_b"] : [])
-        let attrs = flags.isEmpty ? "" : " {\(flags.joined(separator: ", "))}"
-        let m = try verified("""
-            func @f(%a: \(a), %b: \(b)) {
-              %c = matmul %a, %b\(attrs)
-              return %c
-            }
-            """)
+        let m = try matmulModule(a, b, ta, tb)
         for bv in [1, 3] {
-            #expect(try nanAwareParity(m, "f", bindings: ["B": bv]) < Self.tolerance)
+            #expect(try parity(m, "f", bindings: ["B": bv]) < Self.tolerance)
         }
     }
 
@@ -57,7 +55,7 @@ import VFCIR
             }
             """)
         for n in [1, 4] {
-            #expect(try nanAwareParity(m, "f", bindings: ["N": n]) < Self.tolerance)
+            #expect(try parity(m, "f", bindings: ["N": n]) < Self.tolerance)
         }
     }
 
@@ -70,7 +68,7 @@ import VFCIR
               return %x, %y, %z
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: [:]) < 1e-12)
+        #expect(try parity(m, "f", bindings: [:]) < 1e-12)
     }
 
     @Test func emptyContraction() throws {
@@ -82,7 +80,7 @@ import VFCIR
               return %x, %y, %z
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: [:]) == 0)
+        #expect(try parity(m, "f", bindings: [:]) == 0)
     }
 
     @Test func linear() throws {
@@ -98,8 +96,8 @@ import VFCIR
               return %a, %c, %d, %e
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: ["N": 3, "T": 7]) < Self.tolerance)
-        #expect(try nanAwareParity(m, "f", bindings: ["N": 1, "T": 1]) < Self.tolerance)
+        #expect(try parity(m, "f", bindings: ["N": 3, "T": 7]) < Self.tolerance)
+        #expect(try parity(m, "f", bindings: ["N": 1, "T": 1]) < Self.tolerance)
     }
 
     @Test func f64LinearUsesDgemm() throws {
@@ -109,12 +107,12 @@ import VFCIR
               return %a
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: [:]) < 1e-12)
+        #expect(try parity(m, "f", bindings: [:]) < 1e-12)
     }
 
     /// One ViT encoder block (layer_norm, linear, attention through matmul and softmax).
     @Test func vitBlock() throws {
         let m = try verified(try repoFile("IR/vit_block.ir"), file: "vit_block.ir")
-        #expect(try nanAwareParity(m, "block", bindings: ["N": 2, "T": 65]) < Self.tolerance)
+        #expect(try parity(m, "block", bindings: ["N": 2, "T": 65]) < Self.tolerance)
     }
 }

@@ -4,26 +4,6 @@ import VFCIR
 import VFCInterpreter
 import VFCTensor
 
-/// `parity`, also failing (an infinite difference) where exactly one side is NaN:
-/// `maxRelativeDifference` skips such elements (`Swift.max(worst, .nan)` keeps `worst`),
-/// and these tests produce NaN and infinities on purpose.
-func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int], seed: UInt64 = 0) throws -> Double {
-    let f = try #require(module.function(named: function))
-    let inputs = try randomInputs(function: f, bindings: bindings, seed: seed)
-    let params = try initialParams(module: module, seed: seed, floatType: nil)
-    let expected = try Interpreter(module: module).run(function: function, inputs: inputs, params: params, bindings: bindings)
-    let jit = try JITModule(module: module, functions: [function], options: CodegenOptions(bindings: bindings))
-    let got = try jit.run(function: function, inputs: inputs, params: params)
-    #expect(got.count == expected.count)
-    var worst = 0.0
-    for (a, b) in zip(got, expected) {
-        guard a.shape == b.shape else { return .infinity }
-        for i in 0..<a.count where a[flat: i].isNaN != b[flat: i].isNaN { return .infinity }
-        worst = Swift.max(worst, maxRelativeDifference(a, b))
-    }
-    return worst
-}
-
 /// JIT vs interpreter on reduce_{sum,max,min,mean}, softmax, log_softmax, l2_normalize and
 /// layer_norm (relative 1e-5; integer results exactly).
 @Suite struct ReductionParityTests {
@@ -50,7 +30,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
             }
             """)
         for n in [1, 3] {
-            #expect(try nanAwareParity(m, "f", bindings: ["N": n]) < Self.tolerance)
+            #expect(try parity(m, "f", bindings: ["N": n]) < Self.tolerance)
         }
     }
 
@@ -67,7 +47,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
               return %a, %b, %c, %d, %e, %g
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: [:]) < Self.tolerance)
+        #expect(try parity(m, "f", bindings: [:]) < Self.tolerance)
     }
 
     /// Long f32 sums: a float accumulator would drift past the tolerance (and results that
@@ -86,7 +66,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
             }
             """)
         for seed: UInt64 in [0, 1, 2] {
-            #expect(try nanAwareParity(m, "f", bindings: [:], seed: seed) < Self.tolerance)
+            #expect(try parity(m, "f", bindings: [:], seed: seed) < Self.tolerance)
         }
     }
 
@@ -110,7 +90,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
             }
             """)
         // %u0 sums 300 values of 0 or 1: over 255, saturated like the interpreter.
-        #expect(try nanAwareParity(m, "f", bindings: ["N": 4]) == 0)
+        #expect(try parity(m, "f", bindings: ["N": 4]) == 0)
     }
 
     @Test func negativeIntegers() throws {
@@ -123,7 +103,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
               return %a, %b, %c
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: [:]) == 0)
+        #expect(try parity(m, "f", bindings: [:]) == 0)
     }
 
     @Test func nanPropagatesThroughMaxAndMin() throws {
@@ -138,7 +118,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
               return %a, %b, %c, %d
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: [:]) < Self.tolerance)
+        #expect(try parity(m, "f", bindings: [:]) < Self.tolerance)
     }
 
     @Test func emptyReductions() throws {
@@ -154,7 +134,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
               return %a, %b, %c, %d, %e, %g, %h
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: [:]) == 0)
+        #expect(try parity(m, "f", bindings: [:]) == 0)
     }
 
     @Test func softmaxAndLogSoftmax() throws {
@@ -176,7 +156,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
             }
             """)
         for n in [1, 5] {
-            #expect(try nanAwareParity(m, "f", bindings: ["N": n]) < Self.tolerance)
+            #expect(try parity(m, "f", bindings: ["N": n]) < Self.tolerance)
         }
     }
 
@@ -194,7 +174,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
               return %a, %b, %d, %e
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: [:]) < Self.tolerance)
+        #expect(try parity(m, "f", bindings: [:]) < Self.tolerance)
     }
 
     @Test func l2Normalize() throws {
@@ -210,7 +190,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
               return %a, %b, %c, %e, %g, %h
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: ["N": 4]) < Self.tolerance)
+        #expect(try parity(m, "f", bindings: ["N": 4]) < Self.tolerance)
     }
 
     @Test func layerNorm() throws {
@@ -228,7 +208,7 @@ func nanAwareParity(_ module: Module, _ function: String, bindings: [String: Int
               return %a, %c, %e, %g, %h
             }
             """)
-        #expect(try nanAwareParity(m, "f", bindings: ["N": 2, "T": 5]) < Self.tolerance)
+        #expect(try parity(m, "f", bindings: ["N": 2, "T": 5]) < Self.tolerance)
     }
 }
 
