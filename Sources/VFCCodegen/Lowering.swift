@@ -44,6 +44,9 @@ struct FunctionLowering {
         guard let s = t.evaluate(bindings) else {
             throw CodegenError("'@\(function.name)': type \(t) has unbound symbols (bind them with --bind)")
         }
+        guard let n = product(s.map { Dim($0) })?.staticValue, n <= Limits.maxElements else {
+            throw CodegenError("'@\(function.name)': \(t) with \(bindings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) has more than \(Limits.maxElements) elements")
+        }
         return s
     }
 
@@ -146,6 +149,13 @@ struct FunctionLowering {
     mutating func allocate(_ d: DType, _ shape: [Int], zeroed: Bool = true) -> LLVMValueRef {
         let bytes = Swift.max(shape.reduce(1, *), 1) * d.byteSize
         let p = e.call(zeroed ? "vfc_alloc" : "vfc_alloc_uninit", e.ptr, [e.i64], [e.i64(bytes)])
+        // Out of memory cannot be thrown from generated code: the runtime reports it and exits.
+        let ok = e.block("alloc.ok"), failed = e.block("alloc.failed")
+        LLVMBuildCondBr(e.builder, LLVMBuildIsNull(e.builder, p, ""), failed, ok)
+        LLVMPositionBuilderAtEnd(e.builder, failed)
+        _ = e.call("vfc_out_of_memory", e.void, [e.i64], [e.i64(bytes)])
+        LLVMBuildUnreachable(e.builder)
+        LLVMPositionBuilderAtEnd(e.builder, ok)
         // A fresh buffer overlaps nothing: lets LLVM drop runtime alias checks in loops.
         let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
         LLVMAddCallSiteAttribute(p, LLVMAttributeIndex(LLVMAttributeReturnIndex), LLVMCreateEnumAttribute(e.context, noalias, 0))

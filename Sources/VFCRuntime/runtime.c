@@ -2,6 +2,7 @@
 #include "vfc_runtime.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -205,6 +206,11 @@ void *vfc_alloc(int64_t bytes) {
     void *p = take_block(size);
     if (p) memset(p, 0, size);
     return p;
+}
+
+void vfc_out_of_memory(int64_t bytes) {
+    fprintf(stderr, "vfc: error: out of memory allocating %lld bytes for a compiled kernel\n", (long long)bytes);
+    exit(1);
 }
 
 static int poison = 0;

@@ -39,6 +39,10 @@ void *vfc_alloc_uninit(int64_t bytes);
 /// so generated code that reads elements it never wrote shows up.
 void vfc_set_poison(int on);
 
+/// Reports that a buffer of `bytes` could not be allocated ("vfc: error: out of memory ...")
+/// and exits with status 1: generated code calls it when vfc_alloc returns NULL.
+void vfc_out_of_memory(int64_t bytes);
+
 /// Frees a buffer from vfc_alloc (NULL is ignored).
 void vfc_free(void *buffer);
 
