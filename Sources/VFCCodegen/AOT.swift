@@ -180,6 +180,9 @@ public struct CHeader: Sendable {
              * (symbolic dims bound by --bind). Inputs and params are only read; outputs are
              * overwritten entirely and must not overlap the other buffers. i1 and u8 buffers
              * hold one byte per element (masks: 0 or 1).
+             * Donation: a result marked `aliases` in the IR has no output buffer; it is
+             * written into the input or param it aliases (not const), which holds the
+             * result after the call.
              * Alignment: every buffer must be aligned to its element size; align them to 64
              * bytes (aligned_alloc(64, ...), posix_memalign) for the best speed.
              * SYMBOL_packed(void **buffers) takes the same pointers as one array.
@@ -217,17 +220,36 @@ public struct CHeader: Sendable {
                 return name
             }
             typealias Row = (buffer: EntryPoint.Buffer, cName: String, role: String, const: Bool)
+            // Which result each donated input or param receives (by its position in `buffers`).
+            var receives: [Int: Int] = [:]
+            for (i, b) in entry.outputs.enumerated() { if let d = b.aliasIndex { receives[d] = i } }
+            func donatedNote(_ k: Int) -> String { receives[k].map { " (donated: holds result\($0) after the call)" } ?? "" }
             var rows: [Row] = []
-            for (i, b) in entry.inputs.enumerated() { rows.append((b, unique(Self.identifier(b.name)), "input \(i) %\(b.name)", true)) }
-            for b in entry.params { rows.append((b, unique(Self.identifier(b.name)), "param @\(b.name)", true)) }
-            for (i, b) in entry.outputs.enumerated() { rows.append((b, unique(Self.identifier(b.name)), "output \(i)", false)) }
+            for (i, b) in entry.inputs.enumerated() {
+                rows.append((b, unique(Self.identifier(b.name)), "input \(i) %\(b.name)" + donatedNote(i), receives[i] == nil))
+            }
+            for (j, b) in entry.params.enumerated() {
+                let k = entry.inputs.count + j
+                rows.append((b, unique(Self.identifier(b.name)), "param @\(b.name)" + donatedNote(k), receives[k] == nil))
+            }
+            var own = 0
+            for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil {
+                rows.append((b, unique(Self.identifier(b.name)), "output \(i)", false))
+                own += 1
+            }
             let nameWidth = rows.map(\.cName.count).max() ?? 0
             let typeWidth = rows.map { Self.shapeText($0.buffer).count }.max() ?? 0
-            out += "\n/* @\(entry.function): \(entry.inputs.count) input(s), \(entry.params.count) param(s), \(entry.outputs.count) output(s).\n"
+            let donatedCount = entry.outputs.count - own
+            out += "\n/* @\(entry.function): \(entry.inputs.count) input(s), \(entry.params.count) param(s), \(own) output(s)"
+                + (donatedCount > 0 ? ", \(donatedCount) donated result(s)" : "") + ".\n"
             for r in rows {
                 let name = r.cName.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
                 let type = Self.shapeText(r.buffer).padding(toLength: typeWidth, withPad: " ", startingAt: 0)
                 out += " *   \(name)  \(type)  \(r.role)\n"
+            }
+            for b in entry.outputs {
+                guard let d = b.aliasIndex, d < rows.count else { continue }
+                out += " *   \(b.name) is written into \(rows[d].cName) (donated: the input buffer holds the result after the call)\n"
             }
             out += " */\n"
             let prefix = entry.symbol.uppercased()

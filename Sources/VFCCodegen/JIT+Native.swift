@@ -1,13 +1,14 @@
 /// Calling compiled code on caller-owned buffers, without the conversions of `run`.
 extension JITModule {
-    /// Calls `function` with one pointer per buffer of its entry point (inputs, params,
-    /// outputs, in `EntryPoint` order), each holding the dtype and shape it was compiled
-    /// for. For benchmarks and hosts that keep tensors in machine form.
+    /// Calls `function` with one pointer per buffer of its entry point (`EntryPoint.buffers`:
+    /// inputs, params, then the outputs that are not donated), each holding the dtype and
+    /// shape it was compiled for. A donated result is left in the input or param buffer it
+    /// aliases. For benchmarks and hosts that keep tensors in machine form.
     public func call(function: String, buffers: [UnsafeMutableRawPointer]) throws {
         guard let entry = entries.first(where: { $0.function == function }), let address = addresses[function] else {
             throw CodegenError("'@\(function)' was not compiled")
         }
-        let expected = entry.inputs.count + entry.params.count + entry.outputs.count
+        let expected = entry.buffers.count
         guard buffers.count == expected else {
             throw CodegenError("'@\(function)' takes \(expected) buffers, got \(buffers.count)")
         }

@@ -77,6 +77,8 @@ public final class JITModule {
     }
 
     /// Runs a compiled function on host tensors (converted to and from each buffer's dtype).
+    /// The tensors given are not modified: inputs and params are converted into buffers of
+    /// their own, and a donated result is read back from its donated buffer.
     public func run(function: String, inputs: [Tensor], params: [String: Tensor]) throws -> [Tensor] {
         guard let entry = entries.first(where: { $0.function == function }) else {
             throw CodegenError("'@\(function)' was not compiled")
@@ -94,10 +96,16 @@ public final class JITModule {
             guard t.shape == b.shape else { throw CodegenError("param @\(b.name): expected \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
             buffers.append(try NativeBuffer(t, as: b.dtype))
         }
-        let outputs = try entry.outputs.map { try NativeBuffer(dtype: $0.dtype, shape: $0.shape) }
-        buffers += outputs
+        // A donated result has no buffer of its own: it is read back from the (converted
+        // copy of the) input or param it is written into.
+        var own: [Int: NativeBuffer] = [:]
+        for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil {
+            let out = try NativeBuffer(dtype: b.dtype, shape: b.shape)
+            own[i] = out
+            buffers.append(out)
+        }
         try call(function: function, buffers: buffers.map(\.pointer))
-        return outputs.map { $0.tensor() }
+        return entry.outputs.enumerated().map { i, b in (b.aliasIndex.map { buffers[$0] } ?? own[i]!).tensor() }
     }
 }
 

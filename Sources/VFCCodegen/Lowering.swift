@@ -57,27 +57,78 @@ struct FunctionLowering {
             let v = function.values[a.index]
             inputs.append(.init(name: v.name, dtype: v.type?.dtype ?? .f32, shape: try shape(v.type)))
         }
+        // The params it reads, and those it only donates a result to, in declaration order.
+        var read = Set(module.paramsRead(by: function.name))
+        for case .param(let p) in function.resultAliases.values { read.insert(p) }
         var ps: [EntryPoint.Buffer] = []
-        for name in module.paramsRead(by: function.name) {
-            guard let p = module.param(named: name) else { continue }
-            ps.append(.init(name: name, dtype: p.type.dtype, shape: try shape(p.type)))
+        for p in module.params where read.contains(p.name) {
+            ps.append(.init(name: p.name, dtype: p.type.dtype, shape: try shape(p.type)))
         }
         var outs: [EntryPoint.Buffer] = []
         for (i, r) in function.returns.enumerated() {
             guard let t = function.type(of: r, in: module) else { throw CodegenError("'@\(function.name)': result \(i) is a literal") }
-            outs.append(.init(name: "result\(i)", dtype: t.dtype, shape: try shape(t)))
+            var b = EntryPoint.Buffer(name: "result\(i)", dtype: t.dtype, shape: try shape(t))
+            switch function.resultAliases[i] {
+            case .argument(let a)?:
+                guard a >= 0, a < inputs.count else { throw CodegenError("internal: result \(i) aliases argument \(a)") }
+                b.aliasOf = inputs[a].name
+                b.aliasIndex = a
+            case .param(let p)?:
+                guard let k = ps.firstIndex(where: { $0.name == p }) else { throw CodegenError("internal: result \(i) aliases unknown param @\(p)") }
+                b.aliasOf = p
+                b.aliasIndex = inputs.count + k
+            case nil: break
+            }
+            outs.append(b)
         }
         return EntryPoint(function: function.name, symbol: EntryPoint.symbol(for: function.name), inputs: inputs, params: ps, outputs: outs)
     }
 
+    /// Whether donated result `i` (returning `value`, written into the input `ref`) can be
+    /// computed straight into the donated buffer: its producer is elementwise (it reads and
+    /// writes element `k` together), nothing after the producer reads the donated input
+    /// (or a value sharing its buffer), and no other result returns it or the input.
+    func canWriteInPlace(result i: Int, _ value: ValueID, into ref: InputRef) -> Bool {
+        guard !function.arguments.contains(value),
+              let at = function.body.firstIndex(where: { $0.results.contains(value) }) else { return false }
+        switch function.body[at].op {
+        case .unary, .binary, .compare, .select, .convert: break
+        default: return false
+        }
+        // The donated input and the values that share its buffer (reshape, stop_gradient).
+        var shared = Set<ValueID>()
+        func isDonor(_ o: Operand) -> Bool {
+            switch (o, ref) {
+            case (.value(let v), _): return shared.contains(v)
+            case (.param(let p), .param(let q)): return p == q
+            default: return false
+            }
+        }
+        if case .argument(let a) = ref { shared.insert(function.arguments[a]) }
+        for inst in function.body {
+            switch inst.op {
+            case .reshape, .stopGradient:
+                if let o = inst.operands.first, isDonor(o) { shared.formUnion(inst.results) }
+            default: break
+            }
+        }
+        for inst in function.body[(at + 1)...] where inst.operands.contains(where: isDonor) { return false }
+        for (j, r) in function.returns.enumerated() where j != i {
+            if r == .value(value) || isDonor(r) { return false }
+        }
+        return true
+    }
+
     /// Emits the entry function and its packed wrapper.
     mutating func emit(_ entry: EntryPoint, attributes: FunctionAttributes) throws {
-        let count = entry.inputs.count + entry.params.count + entry.outputs.count
+        let count = entry.buffers.count
         var paramTypes: [LLVMTypeRef?] = Array(repeating: e.ptr, count: count)
         let fnType = LLVMFunctionType(e.void, &paramTypes, UInt32(count), 0)
         let fn = LLVMAddFunction(e.module, entry.symbol, fnType)!
         attributes.apply(to: fn, context: e.context)
-        // The ABI requires distinct, non-overlapping buffers (EntryPoint), so every one is noalias.
+        // The ABI requires distinct, non-overlapping buffers (EntryPoint), so every one is
+        // noalias. A donated buffer stays noalias: it is read and written only through its
+        // own argument (the result is computed into it, or copied into it at the end).
         let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
         for k in 0..<count { LLVMAddAttributeAtIndex(fn, UInt32(k + 1), LLVMCreateEnumAttribute(e.context, noalias, 0)) }
         self.attributes = attributes
@@ -92,18 +143,51 @@ struct FunctionLowering {
             params[b.name] = .buffer(LLVMGetParam(fn, k)!, b.dtype, b.shape)
             k += 1
         }
-        let outputs = (0..<entry.outputs.count).map { LLVMGetParam(fn, k + UInt32($0))! }
+        // One destination per result: its own output buffer, or the donated input's.
+        var outputs: [LLVMValueRef] = []
+        for b in entry.outputs {
+            if let d = b.aliasIndex {
+                outputs.append(LLVMGetParam(fn, UInt32(d))!)
+            } else {
+                outputs.append(LLVMGetParam(fn, k)!)
+                k += 1
+            }
+        }
+        let donated = Set(entry.outputs.indices.filter { entry.outputs[$0].aliasIndex != nil })
         // A value computed here and returned is computed straight into its output buffer
-        // (the first, if it is returned twice); the others are copied at the end.
-        for (i, r) in function.returns.enumerated() {
+        // (the first, if it is returned twice); the others are copied at the end. A donated
+        // result is computed into the donated buffer when that is safe, else copied.
+        for (i, r) in function.returns.enumerated() where !donated.contains(i) {
             if case .value(let v) = r, !function.arguments.contains(v), outputSlots[v] == nil { outputSlots[v] = outputs[i] }
         }
+        for (i, r) in function.returns.enumerated() where donated.contains(i) {
+            if case .value(let v) = r, outputSlots[v] == nil, let ref = function.resultAliases[i],
+               canWriteInPlace(result: i, v, into: ref) {
+                outputSlots[v] = outputs[i]
+            }
+        }
         for inst in function.body { try lower(inst) }
-        for (i, r) in function.returns.enumerated() {
+        // Own outputs first: they may read an input that a donated result overwrites.
+        for (i, r) in function.returns.enumerated() where !donated.contains(i) {
             let src = try operand(r)
             guard case .buffer(let p, let d, let s) = src, p != outputs[i] else { continue }
             copy(from: p, to: outputs[i], d, s.reduce(1, *))
         }
+        // Donated results: a source that is itself a donated buffer (results swapped
+        // between inputs) is saved first, so every copy reads the values returned.
+        let destinations = Set(donated.map { outputs[$0] })
+        var pending: [(LLVMValueRef, LLVMValueRef, DType, Int)] = []
+        for i in donated.sorted() {
+            guard case .buffer(var p, let d, let s) = try operand(function.returns[i]), p != outputs[i] else { continue }
+            let n = s.reduce(1, *)
+            if destinations.contains(p) {
+                let saved = allocate(d, s, zeroed: false)
+                copy(from: p, to: saved, d, n)
+                p = saved
+            }
+            pending.append((p, outputs[i], d, n))
+        }
+        for (src, dst, d, n) in pending { copy(from: src, to: dst, d, n) }
         for a in allocations { _ = e.call("vfc_free", e.void, [e.ptr], [a]) }
         LLVMBuildRetVoid(e.builder)
         try emitPacked(entry, fn, fnType!, count, attributes)

@@ -15,6 +15,21 @@ public enum Operand: Hashable, Sendable {
     case literal(Double)
 }
 
+/// An input of a function that a result may be written into (`-> f32[4] aliases %w`):
+/// one of its arguments, by position, or a module parameter.
+public enum InputRef: Hashable, Sendable, CustomStringConvertible {
+    case argument(Int)
+    case param(String)
+
+    /// `@name` for a param; `%<index>` for an argument (`Function.spelling(of:)` gives its name).
+    public var description: String {
+        switch self {
+        case .argument(let i): return "%\(i)"
+        case .param(let p): return "@" + p
+        }
+    }
+}
+
 /// An SSA value: its name as written (without `%`), its type once known, where it was defined.
 public struct Value: Hashable, Sendable {
     public var name: String
@@ -55,6 +70,10 @@ public struct Function: Hashable, Sendable {
     public var returnLoc: SourceLoc
     /// Declared (`-> ...`) or inferred result types; nil when neither is known yet.
     public var resultTypes: [TensorType]?
+    /// Donated results, by result index: `-> (f32[4] aliases %w, f32[])` says result 0 is
+    /// written into the buffer of argument `%w` by compiled code (the caller gives up that
+    /// input). Semantics stay pure: results are values; only the buffer ABI changes.
+    public var resultAliases: [Int: InputRef]
 
     public init(name: String, loc: SourceLoc = .unknown) {
         self.name = name
@@ -65,6 +84,17 @@ public struct Function: Hashable, Sendable {
         returns = []
         returnLoc = loc
         resultTypes = nil
+        resultAliases = [:]
+    }
+
+    /// `%name` of an argument, `@name` of a param.
+    public func spelling(of ref: InputRef) -> String {
+        switch ref {
+        case .argument(let i):
+            guard i >= 0, i < arguments.count else { return ref.description }
+            return "%" + values[arguments[i].index].name
+        case .param(let p): return "@" + p
+        }
     }
 
     /// Adds a value to the arena and returns its id.

@@ -2,7 +2,8 @@
 ///
 ///     module   := ('module' @name)? (param | func)*
 ///     param    := 'param' @name ':' type ('=' init)?
-///     func     := 'func' @name '(' (%arg ':' type),* ')' ('->' type | '->' '(' type,* ')')? '{' stmt* '}'
+///     func     := 'func' @name '(' (%arg ':' type),* ')' ('->' result | '->' '(' result,* ')')? '{' stmt* '}'
+///     result   := type ('aliases' (%arg | @param))?
 ///     stmt     := %r (',' %r)* '=' opname operands attrs? (':' type | ':' '(' type,* ')')?
 ///               | %r,* '=' 'call' @f '(' operands ')' (':' types)?
 ///               | 'return' operands
@@ -196,6 +197,38 @@ public struct Parser {
 
     // MARK: functions
 
+    /// The declared results: `type` or `(type, type)`, each optionally followed by
+    /// `aliases %arg` or `aliases @param` (a donated result).
+    private mutating func parseResults(into f: inout Function, _ scope: [String: ValueID]) throws(DiagnosticError) {
+        var types: [TensorType] = []
+        func result(_ p: inout Parser) throws(DiagnosticError) {
+            types.append(try p.parseType())
+            guard p.isKeyword("aliases") else { return }
+            _ = p.advance()
+            let t = p.advance()
+            switch t.kind {
+            case .valueName:
+                guard let id = scope[t.text], let i = f.arguments.firstIndex(of: id) else {
+                    throw p.error("'aliases' names unknown argument '%\(t.text)'", at: t)
+                }
+                f.resultAliases[types.count - 1] = .argument(i)
+            case .symbolName:
+                f.resultAliases[types.count - 1] = .param(t.text)
+            default:
+                throw p.error("expected an argument or param after 'aliases' (like '%w' or '@weight'), found \(p.describe(t))", at: t)
+            }
+        }
+        if accept(.lparen) {
+            if current.kind != .rparen {
+                repeat { try result(&self) } while accept(.comma)
+            }
+            try expect(.rparen, "',' or ')' in the result list")
+        } else {
+            try result(&self)
+        }
+        f.resultTypes = types
+    }
+
     private mutating func parseFunction() throws(DiagnosticError) -> Function {
         let kw = advance()
         let name = try expect(.symbolName, "a function name like '@main'").text
@@ -212,7 +245,7 @@ public struct Parser {
             } while accept(.comma)
         }
         try expect(.rparen, "',' or ')' in the argument list")
-        if accept(.arrow) { f.resultTypes = try parseTypeList() }
+        if accept(.arrow) { try parseResults(into: &f, scope) }
         try expect(.lbrace, "'{' to start the function body")
         var returned = false
         while current.kind != .rbrace {

@@ -53,7 +53,17 @@ public enum Printer {
         }
         let args = f.arguments.map { "%\(names[$0.index]): \(f.values[$0.index].type.map(\.description) ?? "?")" }
         var out = "func @\(f.name)(\(args.joined(separator: ", ")))"
-        if let rt = f.resultTypes { out += " -> " + (rt.count == 1 ? rt[0].description : "(" + rt.map(\.description).joined(separator: ", ") + ")") }
+        if let rt = f.resultTypes {
+            let results = rt.enumerated().map { i, t -> String in
+                switch f.resultAliases[i] {
+                case .argument(let a)?:
+                    return "\(t) aliases " + (a >= 0 && a < f.arguments.count ? "%" + names[f.arguments[a].index] : "%<invalid \(a)>")
+                case .param(let p)?: return "\(t) aliases @\(p)"
+                case nil: return t.description
+                }
+            }
+            out += " -> " + (results.count == 1 ? results[0] : "(" + results.joined(separator: ", ") + ")")
+        }
         out += " {\n"
         for inst in f.body {
             var line = "  " + inst.results.map { "%" + names[$0.index] }.joined(separator: ", ") + " = "

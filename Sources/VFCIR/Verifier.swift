@@ -140,9 +140,46 @@ public enum Verifier {
                 f.resultTypes = results
             }
         }
+        checkAliases(f, params, &diags)
         // A function with poisoned values (from a failed callee) is failed too, so that its
         // own callers stay quiet instead of reporting "could not be typed".
         return diags.count == before && poisoned.isEmpty
+    }
+
+    /// Donated results (`-> f32[4] aliases %w`): the input exists, has the result's type,
+    /// and is donated at most once.
+    private static func checkAliases(_ f: Function, _ params: [String: TensorType], _ diags: inout [Diagnostic]) {
+        var donated: [InputRef: Int] = [:]
+        for (i, ref) in f.resultAliases.sorted(by: { $0.key < $1.key }) {
+            let spelled = f.spelling(of: ref)
+            guard i >= 0, i < f.returns.count else {
+                diags.append(Diagnostic(f.returnLoc, "return: result \(i) aliases \(spelled), but '@\(f.name)' returns \(f.returns.count) result(s)"))
+                continue
+            }
+            let inputType: TensorType?
+            switch ref {
+            case .argument(let a):
+                guard a >= 0, a < f.arguments.count else {
+                    diags.append(Diagnostic(f.returnLoc, "return: result \(i) aliases argument \(a), but '@\(f.name)' takes \(f.arguments.count) argument(s)"))
+                    continue
+                }
+                inputType = f.values[f.arguments[a].index].type
+            case .param(let p):
+                guard let t = params[p] else {
+                    diags.append(Diagnostic(f.returnLoc, "return: result \(i) aliases undefined parameter '@\(p)'"))
+                    continue
+                }
+                inputType = t
+            }
+            if let first = donated[ref] {
+                diags.append(Diagnostic(f.returnLoc, "return: \(spelled) is donated to result \(first) and to result \(i); an input can be donated at most once"))
+                continue
+            }
+            donated[ref] = i
+            if let rt = f.resultTypes, i < rt.count, let inputType, rt[i] != inputType {
+                diags.append(Diagnostic(f.returnLoc, "return: result \(i) \(rt[i]) cannot alias \(spelled) of type \(inputType)"))
+            }
+        }
     }
 
     /// The callee's result types, then the type of each gradient (that of what it is taken

@@ -42,8 +42,9 @@ import VFCTensor
             }
             for f in module.functions {
                 var bindings: [String: Int] = [:]
-                for a in f.arguments {
-                    for d in f.values[a.index].type?.shape ?? [] { for s in d.symbols { bindings[s] = 2 } }
+                // Every symbol of the function, including those only its body uses.
+                for v in f.values {
+                    for d in v.type?.shape ?? [] { for s in d.symbols { bindings[s] = 2 } }
                 }
                 let inputs: [Tensor], expected: [Tensor], params: [String: Tensor]
                 do {

@@ -54,6 +54,7 @@ public enum Autodiff {
         g = sweep.builder.function
         g.returns = returns
         g.resultTypes = nil
+        g.resultAliases = [:]  // a generated gradient function donates nothing
         return g
     }
 
