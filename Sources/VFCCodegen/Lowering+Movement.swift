@@ -117,15 +117,7 @@ extension FunctionLowering {
         return a
     }
 
-    func movementStrides(_ shape: [Int]) -> [Int] {
-        var s = [Int](repeating: 1, count: shape.count)
-        var acc = 1
-        for k in shape.indices.reversed() {
-            s[k] = acc
-            acc *= shape[k]
-        }
-        return s
-    }
+    func movementStrides(_ shape: [Int]) -> [Int] { rowMajorStrides(shape) }
 
     /// Element `j` of an index buffer as i64 (signed types sign-extended).
     private func movementIndex(_ p: LLVMValueRef, _ d: DType, _ j: LLVMValueRef) -> LLVMValueRef {

@@ -52,6 +52,17 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// Row-major strides, in elements, of a dense tensor of `shape` (the last axis contiguous).
+public func rowMajorStrides(_ shape: [Int]) -> [Int] {
+    var out = [Int](repeating: 1, count: shape.count)
+    var acc = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+        out[i] = acc
+        acc &*= shape[i]
+    }
+    return out
+}
+
 /// Limits that keep absurd inputs from becoming allocations (a declared
 /// `f32[100000000000]` is an error, not 400 GB of memory).
 public enum Limits {

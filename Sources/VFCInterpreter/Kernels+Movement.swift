@@ -76,17 +76,7 @@ extension Kernels {
         let a = try Kernels.axis(axis, x.rank)
         let (outer, n, inner) = split(x.shape, a)
         let m = idx.count
-        var rows = [Int](repeating: 0, count: m)
-        try idx.withUnsafeBufferPointer { ib in
-            for j in 0..<m {
-                let v = ib[j]
-                // Written so that NaN fails too; the Int conversion is then in range.
-                guard v >= 0, v < Double(n) else {
-                    throw KernelError("index \(formatNumber(v)) at position \(j) of the indices is out of range for axis \(a) of size \(n)")
-                }
-                rows[j] = Int(v)
-            }
-        }
+        let rows = try checkedIndices(idx, size: n, axis: a)
         var out = try alloc(spec)
         x.withUnsafeBufferPointer { xb in
             out.withUnsafeMutableBufferPointer { o in
@@ -139,17 +129,7 @@ extension Kernels {
         guard u.count == outer * m * inner else {
             throw KernelError("internal: updates \(Binding.shapeString(u.shape)) do not match the result \(Binding.shapeString(spec.shape))")
         }
-        var rows = [Int](repeating: 0, count: m)
-        try idx.withUnsafeBufferPointer { ib in
-            for j in 0..<m {
-                let v = ib[j]
-                // Written so that NaN fails too; the Int conversion is then in range.
-                guard v >= 0, v < Double(size) else {
-                    throw KernelError("index \(formatNumber(v)) at position \(j) of the indices is out of range for axis \(axis) of size \(size)")
-                }
-                rows[j] = Int(v)
-            }
-        }
+        let rows = try checkedIndices(idx, size: size, axis: axis)
         var out = try alloc(spec)
         u.withUnsafeBufferPointer { ub in
             out.withUnsafeMutableBufferPointer { o in
@@ -164,5 +144,18 @@ extension Kernels {
             }
         }
         return out
+    }
+
+    /// The indices of take/scatter_add as Ints, each checked to be in 0..<size (NaN too).
+    static func checkedIndices(_ idx: Tensor, size: Int, axis: Int) throws -> [Int] {
+        try idx.withUnsafeBufferPointer { ib in
+            try ib.enumerated().map { j, v in
+                // Written so that NaN fails too; the Int conversion is then in range.
+                guard v >= 0, v < Double(size) else {
+                    throw KernelError("index \(formatNumber(v)) at position \(j) of the indices is out of range for axis \(axis) of size \(size)")
+                }
+                return Int(v)
+            }
+        }
     }
 }

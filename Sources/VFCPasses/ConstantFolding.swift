@@ -86,15 +86,7 @@ enum ConstantFolder {
         return n
     }
 
-    static func strides(_ shape: [Int]) -> [Int] {
-        var out = [Int](repeating: 1, count: shape.count)
-        var s = 1
-        for k in shape.indices.reversed() {
-            out[k] = s
-            s *= shape[k]
-        }
-        return out
-    }
+    static func strides(_ shape: [Int]) -> [Int] { rowMajorStrides(shape) }
 
     static func unravel(_ i: Int, _ shape: [Int]) -> [Int] {
         var out = [Int](repeating: 0, count: shape.count)

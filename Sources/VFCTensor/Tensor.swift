@@ -91,15 +91,7 @@ public struct Tensor: Sendable {
     public var strides: [Int] { Tensor.rowMajorStrides(shape) }
 
     /// Row-major strides of any shape, for kernels that index shapes other than their own.
-    public static func rowMajorStrides(_ shape: [Int]) -> [Int] {
-        var out = [Int](repeating: 1, count: shape.count)
-        var acc = 1
-        for i in stride(from: shape.count - 1, through: 0, by: -1) {
-            out[i] = acc
-            acc &*= shape[i]
-        }
-        return out
-    }
+    public static func rowMajorStrides(_ shape: [Int]) -> [Int] { VFCIR.rowMajorStrides(shape) }
 
     /// True when the element buffer is 64-byte aligned (always, by construction; for tests).
     public var isAligned: Bool {
