@@ -18,7 +18,8 @@ build:
 
 demo: setup build
 	$(VFC) check -q IR/vit_block.ir && $(VFC) check -q IR/patch_embed.ir
-	$(VFC) run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65
+	$(VFC) run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65 -v
+	$(VFC) run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65 --backend interp
 	$(VFC) run IR/patch_embed.ir --func embed --random-inputs --seed 0 --bind N=2
 
 # Everything: release build, swift test, lit, the C example; last line "N passed, M failed".

@@ -59,6 +59,7 @@ public final class JITModule {
             ("vfc_alloc_uninit", address(of: vfc_alloc_uninit as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
             ("vfc_free", address(of: vfc_free as @convention(c) (UnsafeMutableRawPointer?) -> Void)),
             ("vfc_out_of_memory", address(of: vfc_out_of_memory as @convention(c) (Int64) -> Void)),
+            ("vfc_index_error", address(of: vfc_index_error as @convention(c) (UnsafePointer<CChar>?, Int64, Int64) -> Void)),
             ("cblas_sgemm", address(of: cblas_sgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?, blasint, UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint) -> Void)),
             ("cblas_dgemm", address(of: cblas_dgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double, UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double, UnsafeMutablePointer<Double>?, blasint) -> Void)),
         ]
@@ -93,7 +94,7 @@ public final class JITModule {
         }
         for b in entry.params {
             guard let t = params[b.name] else { throw CodegenError("missing param @\(b.name)") }
-            guard t.shape == b.shape else { throw CodegenError("param @\(b.name): expected \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
+            guard t.shape == b.shape else { throw CodegenError("param @\(b.name): expected \(b.dtype)\(b.shape), got \(t.shape)") }
             buffers.append(try NativeBuffer(t, as: b.dtype))
         }
         // A donated result has no buffer of its own: it is read back from the (converted

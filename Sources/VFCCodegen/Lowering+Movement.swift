@@ -8,9 +8,10 @@ import VFCIR
 /// possible, and an innermost run that is contiguous on both sides becomes a `memcpy`;
 /// an innermost stride-0 source (broadcast) is a splat store that LLVM vectorises.
 ///
-/// take and scatter_add cannot throw from generated code: an index outside [0, n) (the
-/// interpreter reports an error) leaves its result row zero in take and is skipped by
-/// scatter_add. The JIT runs verified training code, whose indices are in range.
+/// take and scatter_add check every index: one outside [0, n) makes the runtime print the
+/// interpreter's located message (`FILE:LINE:COL: error: take: index 5 at position 1 of
+/// the indices is out of range for axis 0 of size 3`) and exit with status 1, since
+/// generated code cannot throw.
 extension FunctionLowering {
     mutating func lowerBroadcast(_ dims: [Int], _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         let (p, d, xShape) = try movementBuffer(x, "broadcast")
@@ -57,8 +58,7 @@ extension FunctionLowering {
         }
     }
 
-    /// out[o, j, i] = x[o, idx[j], i] over (outer, indices, inner), one row copy per index;
-    /// an index outside [0, n) leaves its row zero (see the type's documentation).
+    /// out[o, j, i] = x[o, idx[j], i] over (outer, indices, inner), one row copy per index.
     mutating func lowerTake(_ axis: Int, _ x: Lowered, _ idx: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int], loc: SourceLoc) throws {
         let (p, d, xShape) = try movementBuffer(x, "take")
         let (ip, id, iShape) = try movementBuffer(idx, "take")
@@ -69,17 +69,16 @@ extension FunctionLowering {
         e.loop(outer, "take.o") { o in
             e.loop(m, "take.j") { j in
                 let r = movementIndex(ip, id, j)
-                movementIf(LLVMBuildICmp(e.builder, LLVMIntULT, r, e.i64(n), "")!) {
-                    let src = e.mul(e.add(e.mul(o, n), r), inner)
-                    let dst = e.mul(e.add(e.mul(o, m), j), inner)
-                    LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, e.i64(inner * d.byteSize))
-                }
+                checkIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
+                let src = e.mul(e.add(e.mul(o, n), r), inner)
+                let dst = e.mul(e.add(e.mul(o, m), j), inner)
+                LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, e.i64(inner * d.byteSize))
             }
         }
     }
 
     /// The result is zero already; each updates row is added into out[o, idx[j], :] in
-    /// row-major order over the updates (a fixed order); out-of-range indices are skipped.
+    /// row-major order over the updates (a fixed order).
     mutating func lowerScatterAdd(_ axis: Int, _ u: Lowered, _ idx: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int], loc: SourceLoc) throws {
         let (p, d, _) = try movementBuffer(u, "scatter_add")
         let (ip, id, iShape) = try movementBuffer(idx, "scatter_add")
@@ -90,13 +89,12 @@ extension FunctionLowering {
         e.loop(outer, "scatter.o") { o in
             e.loop(m, "scatter.j") { j in
                 let r = movementIndex(ip, id, j)
-                movementIf(LLVMBuildICmp(e.builder, LLVMIntULT, r, e.i64(size), "")!) {
-                    let dst = e.mul(e.add(e.mul(o, size), r), inner)
-                    let src = e.mul(e.add(e.mul(o, m), j), inner)
-                    e.loop(inner, "scatter.i") { i in
-                        let at = e.add(dst, i)
-                        e.store(movementAccumulate(e.load(out, d, at), e.load(p, d, e.add(src, i)), d), out, d, at)
-                    }
+                checkIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
+                let dst = e.mul(e.add(e.mul(o, size), r), inner)
+                let src = e.mul(e.add(e.mul(o, m), j), inner)
+                e.loop(inner, "scatter.i") { i in
+                    let at = e.add(dst, i)
+                    e.store(movementAccumulate(e.load(out, d, at), e.load(p, d, e.add(src, i)), d), out, d, at)
                 }
             }
         }
@@ -141,15 +139,21 @@ extension FunctionLowering {
         }
     }
 
-    /// if (cond) body()
-    func movementIf(_ cond: LLVMValueRef, _ body: () throws -> Void) rethrows {
-        let then = e.block("then"), merge = e.block("endif")
-        LLVMBuildCondBr(e.builder, cond, then, merge)
-        LLVMPositionBuilderAtEnd(e.builder, then)
-        try body()
-        LLVMBuildBr(e.builder, merge)
-        LLVMPositionBuilderAtEnd(e.builder, merge)
+    /// Unless 0 <= index < size, calls the runtime's `vfc_index_error` with the
+    /// interpreter's message for this op (located at the op), which exits with status 1.
+    func checkIndex(_ index: LLVMValueRef, position: LLVMValueRef, size: Int, axis: Int, op: String, loc: SourceLoc) {
+        let ok = e.block("\(op).index.ok"), bad = e.block("\(op).index.bad")
+        LLVMBuildCondBr(e.builder, LLVMBuildICmp(e.builder, LLVMIntULT, index, e.i64(size), ""), ok, bad)
+        LLVMPositionBuilderAtEnd(e.builder, bad)
+        // A printf format: '%' in the file name is doubled.
+        let place = "\(loc)".replacingOccurrences(of: "%", with: "%%")
+        let format = "\(place): error: \(op): index %lld at position %lld of the indices is out of range for axis \(axis) of size \(size)"
+        let text = LLVMBuildGlobalStringPtr(e.builder, format, "vfc.index.message")!
+        _ = e.call("vfc_index_error", e.void, [e.ptr, e.i64, e.i64], [text, index, position])
+        LLVMBuildUnreachable(e.builder)
+        LLVMPositionBuilderAtEnd(e.builder, ok)
     }
+
 
     /// For every index tuple `i` of `shape`:
     /// dst[dstBase + sum i_k dstStrides_k] = src[srcBase + sum i_k srcStrides_k].

@@ -42,7 +42,8 @@ struct FunctionLowering {
     func shape(_ t: TensorType?) throws -> [Int] {
         guard let t else { throw CodegenError("internal: untyped value") }
         guard let s = t.evaluate(bindings) else {
-            throw CodegenError("'@\(function.name)': type \(t) has unbound symbols (bind them with --bind)")
+            let unbound = Set(t.shape.flatMap(\.symbols).filter { bindings[$0] == nil }).sorted()
+            throw CodegenError("'@\(function.name)': symbol \(unbound.joined(separator: ", ")) of \(t) is not bound; pass a binding (e.g. --bind \(unbound.first ?? "N")=...)")
         }
         guard let n = product(s.map { Dim($0) })?.staticValue, n <= Limits.maxElements else {
             throw CodegenError("'@\(function.name)': \(t) with \(bindings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) has more than \(Limits.maxElements) elements")

@@ -1,6 +1,15 @@
 import VFCIR
 import VFCTensor
 
+/// The bindings under which `function` runs on `inputs`: `given` (e.g. `--bind N=8`)
+/// extended by unifying the argument types with the input shapes, by the interpreter's rules
+/// (f32 and f64 inputs are interchangeable). Other backends call it so that they accept and
+/// reject exactly the inputs the interpreter does, with the same messages.
+public func bindSymbols(function: Function, inputs: [Tensor], given: [String: Int]) throws -> [String: Int] {
+    try Binding.unify(function, inputs: inputs.map { ($0.dtype, $0.shape) }, given: given,
+                      dtypeMatches: { $0 == $1 || ($0.isFloat && $1.isFloat) })
+}
+
 /// Binding symbolic dims (`N`, `T`) to sizes by unifying a function's argument types with
 /// the shapes of the actual inputs.
 enum Binding {

@@ -213,6 +213,13 @@ void vfc_out_of_memory(int64_t bytes) {
     exit(1);
 }
 
+void vfc_index_error(const char *format, int64_t index, int64_t position) {
+    fflush(stdout);
+    fprintf(stderr, format, (long long)index, (long long)position);
+    fputc('\n', stderr);
+    exit(1);
+}
+
 static int poison = 0;
 
 void vfc_set_poison(int on) { poison = on; }

@@ -14,9 +14,10 @@ struct Run: ParsableCommand {
             Inputs come from a safetensors file (one tensor per argument, keyed by the argument \
             name without '%') or are drawn at random. Params come from --params where given and \
             are otherwise initialised from their declarations with --seed. Prints one line per \
-            result: name, type, mean, min and max. --backend jit compiles the function with LLVM \
-            (every symbolic dim bound by --bind or by the inputs' shapes) and computes in the \
-            IR's dtypes.
+            result: name, type, mean, min and max. By default (--dtype f32) the function is \
+            compiled with LLVM (every symbolic dim bound by --bind or by the inputs' shapes) and \
+            computes in the IR's dtypes; --backend interp runs the reference interpreter, which \
+            --dtype f64 implies.
             Example:
               vfc run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65
             """)
@@ -52,8 +53,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Also print every value of each result.")
     var printValues = false
 
-    @Option(help: ArgumentHelp("Where to run: the reference interpreter, or code compiled by the LLVM JIT.", valueName: "interp|jit"))
-    var backend: Backend = .interp
+    @Option(help: ArgumentHelp("Where to run: code compiled by the LLVM JIT (the default with --dtype f32), or the reference interpreter (the default with --dtype f64).", valueName: "interp|jit"))
+    var backend: Backend?
 
     @Flag(name: .shortAndLong, help: "Print the JIT compile time to standard error.")
     var verbose = false
@@ -83,7 +84,7 @@ struct Run: ParsableCommand {
                 }
             }
             let results: [Tensor]
-            switch backend {
+            switch backend ?? (floatType == .f32 ? .jit : .interp) {
             case .interp:
                 results = try Interpreter(module: module, floatType: floatType)
                     .run(function: function, inputs: args, params: paramValues, bindings: bindings)
@@ -91,7 +92,7 @@ struct Run: ParsableCommand {
                 guard floatType == .f32 else {
                     throw DriverError("--backend jit computes in the IR's dtypes; --dtype f64 needs --backend interp")
                 }
-                let all = try jitBindings(f, args, given: bindings)
+                let all = try bindSymbols(function: f, inputs: args, given: bindings)
                 let jit = try JITModule(module: module, functions: [function], options: CodegenOptions(bindings: all))
                 if verbose {
                     printError("jit: compiled @\(function) in \(String(format: "%.3f", jit.compileSeconds)) s")
@@ -112,28 +113,6 @@ struct Run: ParsableCommand {
 
     /// The bindings the JIT compiles with: --bind, plus every single-symbol dim of the
     /// arguments taken from the inputs' shapes (the JIT checks the rest).
-    private func jitBindings(_ f: Function, _ inputs: [Tensor], given: [String: Int]) throws -> [String: Int] {
-        guard inputs.count == f.arguments.count else {
-            throw DriverError("'@\(f.name)' takes \(f.arguments.count) argument(s), got \(inputs.count) input(s)")
-        }
-        var b = given
-        for (a, t) in zip(f.arguments, inputs) {
-            let v = f.values[a.index]
-            guard let type = v.type else { continue }
-            guard type.rank == t.shape.count else {
-                throw DriverError("argument %\(v.name): expected \(type), got \(t.dtype)\(t.shape)")
-            }
-            for (dim, size) in zip(type.shape, t.shape) {
-                guard let s = dim.singleSymbol else { continue }
-                if let old = b[s], old != size {
-                    throw DriverError("argument %\(v.name): expected \(type) with \(s)=\(old), got \(t.dtype)\(t.shape)")
-                }
-                b[s] = size
-            }
-        }
-        return b
-    }
-
     private func loadInputs(_ f: Function, bindings: [String: Int]) throws -> [Tensor] {
         if randomInputs {
             guard inputs == nil else { throw DriverError("--inputs and --random-inputs exclude each other") }

@@ -147,23 +147,26 @@ import VFCTensor
         #expect(try parity(m, "f", bindings: ["N": 2]) < 1e-6)
     }
 
-    @Test func outOfRangeIndicesGiveZeroRowsAndAreSkipped() throws {
-        // The interpreter reports these indices as errors; generated code cannot throw,
-        // so take writes a zero row and scatter_add skips the update.
+    @Test func indicesAreBoundsChecked() throws {
+        // Generated code cannot throw: an index out of range calls the runtime, which prints
+        // the interpreter's located message and exits 1 (Tests/lit/codegen/index_errors.test
+        // runs that); here, the check is in the code and in-range indices pass it.
         let m = try verified("""
-            func @f(%x: f32[3, 2], %i: i32[4]) {
+            func @f(%x: f32[3, 2], %i: i32[4], %j: i32[4]) {
               %t = take %x, %i {axis = 0}
-              %s = scatter_add %t, %i {axis = 0, size = 2}
+              %s = scatter_add %t, %j {axis = 0, size = 3}
               return %t, %s
             }
-            """)
-        let jit = try JITModule(module: m, functions: ["f"])
-        let x = Tensor(dtype: .f32, shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])
-        let i = Tensor(dtype: .i32, shape: [4], scalars: [2, -1, 3, 0])
-        let out = try jit.run(function: "f", inputs: [x, i], params: [:])
-        #expect(out[0].scalars == [5, 6, 0, 0, 0, 0, 1, 2])
-        // rows of t: [5, 6] -> index 2 (out of range for size 2, skipped), [0, 0] -> -1
-        // (skipped), [0, 0] -> 3 (skipped), [1, 2] -> 0.
-        #expect(out[1].scalars == [1, 2, 0, 0])
+            """, file: "idx.ir")
+        let ir = try LoweredModule(module: m, functions: ["f"], options: CodegenOptions()).llvmIR
+        #expect(ir.contains("call void @vfc_index_error"))
+        #expect(ir.contains("idx.ir:2:8: error: take: index %lld at position %lld of the indices is out of range for axis 0 of size 3"))
+        #expect(ir.contains("idx.ir:3:8: error: scatter_add: index %lld"))
+        let out = try JITModule(module: m, functions: ["f"]).run(
+            function: "f", inputs: [Tensor(dtype: .f32, shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6]),
+                                    Tensor(dtype: .i32, shape: [4], scalars: [2, 1, 2, 0]), Tensor(dtype: .i32, shape: [4], scalars: [2, 1, 2, 0])],
+            params: [:])
+        #expect(out[0].scalars == [5, 6, 3, 4, 5, 6, 1, 2])
+        #expect(out[1].scalars == [1, 2, 3, 4, 10, 12])
     }
 }

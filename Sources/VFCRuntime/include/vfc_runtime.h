@@ -43,6 +43,10 @@ void vfc_set_poison(int on);
 /// and exits with status 1: generated code calls it when vfc_alloc returns NULL.
 void vfc_out_of_memory(int64_t bytes);
 
+/// Reports an index out of range in take or scatter_add and exits with status 1: `format`
+/// is the located message with two `%lld` for the index and its position.
+void vfc_index_error(const char *format, int64_t index, int64_t position);
+
 /// Frees a buffer from vfc_alloc (NULL is ignored).
 void vfc_free(void *buffer);
 
