@@ -203,22 +203,10 @@ public struct CHeader: Sendable {
             #endif
 
             """
-        var macros: Set<String> = []
-        func uniqueMacro(_ base: String) -> String {
-            var name = base, k = 2
-            while macros.contains(name) { name = base + "_\(k)"; k += 1 }
-            macros.insert(name)
-            return name
-        }
+        var macros = UniqueNames()
         for entry in entries {
             // Parameter names: unique within the declaration.
-            var used: Set<String> = []
-            func unique(_ base: String) -> String {
-                var name = base, k = 2
-                while used.contains(name) { name = base + "_\(k)"; k += 1 }
-                used.insert(name)
-                return name
-            }
+            var used = UniqueNames()
             typealias Row = (buffer: EntryPoint.Buffer, cName: String, role: String, const: Bool)
             // Which result each donated input or param receives (by its position in `buffers`).
             var receives: [Int: Int] = [:]
@@ -226,15 +214,15 @@ public struct CHeader: Sendable {
             func donatedNote(_ k: Int) -> String { receives[k].map { " (donated: holds result\($0) after the call)" } ?? "" }
             var rows: [Row] = []
             for (i, b) in entry.inputs.enumerated() {
-                rows.append((b, unique(Self.identifier(b.name)), "input \(i) %\(b.name)" + donatedNote(i), receives[i] == nil))
+                rows.append((b, used.claim(Self.identifier(b.name)), "input \(i) %\(b.name)" + donatedNote(i), receives[i] == nil))
             }
             for (j, b) in entry.params.enumerated() {
                 let k = entry.inputs.count + j
-                rows.append((b, unique(Self.identifier(b.name)), "param @\(b.name)" + donatedNote(k), receives[k] == nil))
+                rows.append((b, used.claim(Self.identifier(b.name)), "param @\(b.name)" + donatedNote(k), receives[k] == nil))
             }
             var own = 0
             for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil {
-                rows.append((b, unique(Self.identifier(b.name)), "output \(i)", false))
+                rows.append((b, used.claim(Self.identifier(b.name)), "output \(i)", false))
                 own += 1
             }
             let nameWidth = rows.map(\.cName.count).max() ?? 0
@@ -256,10 +244,10 @@ public struct CHeader: Sendable {
             for r in rows {
                 // `int_` (a keyword made an identifier) is plain INT in a macro name.
                 let base = r.cName.hasSuffix("_") && Self.keywords.contains(String(r.cName.dropLast())) ? String(r.cName.dropLast()) : r.cName
-                let macro = uniqueMacro(prefix + "_" + base.uppercased() + "_COUNT")
+                let macro = macros.claim(prefix + "_" + base.uppercased() + "_COUNT")
                 out += "#define \(macro) \(r.buffer.count) /* \(Self.shapeText(r.buffer)) */\n"
             }
-            out += "#define \(uniqueMacro(prefix + "_NUM_BUFFERS")) \(rows.count)\n"
+            out += "#define \(macros.claim(prefix + "_NUM_BUFFERS")) \(rows.count)\n"
             let params = rows.map { "\($0.const ? "const " : "")\(Self.cType($0.buffer.dtype)) *\($0.cName)" }
             out += "void \(entry.symbol)(\(params.isEmpty ? "void" : params.joined(separator: ", ")));\n"
             out += "void \(entry.packedSymbol)(void **buffers);\n"
@@ -274,5 +262,20 @@ public struct CHeader: Sendable {
 
             """
         return out
+    }
+}
+
+/// C identifiers made unique by a `_2`, `_3`, ... suffix on repeats.
+struct UniqueNames {
+    private var taken: Set<String> = []
+
+    mutating func claim(_ base: String) -> String {
+        var name = base, k = 2
+        while taken.contains(name) {
+            name = base + "_\(k)"
+            k += 1
+        }
+        taken.insert(name)
+        return name
     }
 }
