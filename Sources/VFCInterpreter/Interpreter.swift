@@ -35,31 +35,15 @@ public struct Interpreter: Sendable {
             let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
             throw InterpreterError("no function @\(function) in the module (functions: \(known.isEmpty ? "none" : known))")
         }
-        let prepared = try prepareParams(used: Interpreter.paramsUsed(by: f, in: module), given: params)
+        let prepared = try prepareParams(used: module.paramsRead(by: f.name), given: params)
         let exec = Executor(module: module, floatType: floatType, params: prepared)
         return try exec.call(f, inputs: inputs, given: bindings, fallback: [:], depth: 0)
-    }
-
-    /// The names of the params `f` reads, directly or through the functions it calls.
-    static func paramsUsed(by f: Function, in module: Module) -> [String] {
-        var names = Set<String>()
-        var seen: Set<String> = [f.name]
-        var work = [f]
-        while let g = work.popLast() {
-            for case .param(let p) in g.body.flatMap(\.operands) + g.returns { names.insert(p) }
-            for inst in g.body {
-                if case .call(let callee) = inst.op, seen.insert(callee).inserted, let h = module.function(named: callee) {
-                    work.append(h)
-                }
-            }
-        }
-        return names.sorted()
     }
 
     /// Checks the given params against their declarations and converts f32/f64 to the
     /// type they run in, once per run rather than at every use.
     private func prepareParams(used: [String], given: [String: Tensor]) throws -> [String: Tensor] {
-        let missing = used.filter { given[$0] == nil }
+        let missing = used.filter { given[$0] == nil }.sorted()
         if !missing.isEmpty {
             throw InterpreterError("missing param\(missing.count == 1 ? "" : "s"): \(missing.map { "@\($0)" }.joined(separator: ", "))")
         }
