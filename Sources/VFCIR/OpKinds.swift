@@ -54,6 +54,9 @@ public enum Initializer: Hashable, Sendable, CustomStringConvertible {
     /// Normal with standard deviation `std`, cut at +-2 std (method.md section 6).
     case truncNormal(std: Double)
     case uniform(lo: Double, hi: Double)
+    /// The initial value of another param of the same type (a teacher starting as a copy of
+    /// its student). The source must not itself be a copy.
+    case copy(of: String)
 
     public var description: String {
         switch self {
@@ -62,6 +65,7 @@ public enum Initializer: Hashable, Sendable, CustomStringConvertible {
         case .normal(let s): return "normal(\(formatNumber(s)))"
         case .truncNormal(let s): return "trunc_normal(\(formatNumber(s)))"
         case .uniform(let lo, let hi): return "uniform(\(formatNumber(lo)), \(formatNumber(hi)))"
+        case .copy(let source): return "copy(@\(source))"
         }
     }
 }

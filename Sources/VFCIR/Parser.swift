@@ -101,8 +101,13 @@ public struct Parser {
     }
 
     private mutating func parseInitializer() throws(DiagnosticError) -> Initializer {
-        let t = try expect(.identifier, "an initializer (zeros, ones, normal, trunc_normal, uniform)")
+        let t = try expect(.identifier, "an initializer (zeros, ones, normal, trunc_normal, uniform, copy)")
         switch t.text {
+        case "copy":
+            try expect(.lparen, "'(' after 'copy'")
+            let source = try expect(.symbolName, "the param to copy, like '@weight'").text
+            try expect(.rparen, "')'")
+            return .copy(of: source)
         case "zeros": return .zeros
         case "ones": return .ones
         case "normal", "trunc_normal", "uniform":
@@ -121,7 +126,7 @@ public struct Parser {
             guard a >= 0, a.isFinite else { throw error("\(t.text): std must be a finite non-negative number, got \(formatNumber(a))", at: t) }
             return t.text == "normal" ? .normal(std: a) : .truncNormal(std: a)
         default:
-            throw error("unknown initializer '\(t.text)' (expected zeros, ones, normal, trunc_normal, uniform)", at: t)
+            throw error("unknown initializer '\(t.text)' (expected zeros, ones, normal, trunc_normal, uniform, copy)", at: t)
         }
     }
 

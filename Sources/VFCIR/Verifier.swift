@@ -14,6 +14,7 @@ public enum Verifier {
             }
             paramTypes[p.name] = p.type
         }
+        checkCopies(module, &diags)
         var state = [Int: VisitState]()
         for i in module.functions.indices {
             visit(i, &module, &state, paramTypes, &diags, callSite: nil)
@@ -22,6 +23,23 @@ public enum Verifier {
     }
 
     enum VisitState { case inProgress, done, failed }
+
+    /// `copy(@source)` needs a declared source of exactly the same type that is not itself
+    /// a copy (so initialisation never depends on declaration order or chains).
+    private static func checkCopies(_ module: Module, _ diags: inout [Diagnostic]) {
+        for p in module.params {
+            guard case .copy(let source) = p.initializer else { continue }
+            guard let s = module.param(named: source) else {
+                diags.append(Diagnostic(p.loc, "param: '@\(p.name)' copies undefined parameter '@\(source)'"))
+                continue
+            }
+            if s.type != p.type {
+                diags.append(Diagnostic(p.loc, "param: '@\(p.name)' : \(p.type) copies '@\(source)' of a different type \(s.type)"))
+            } else if case .copy = s.initializer {
+                diags.append(Diagnostic(p.loc, "param: '@\(p.name)' copies '@\(source)', which is itself a copy"))
+            }
+        }
+    }
 
     private static func visit(
         _ i: Int, _ module: inout Module, _ state: inout [Int: VisitState], _ params: [String: TensorType],

@@ -2,7 +2,8 @@ import VFCIR
 import VFCTensor
 
 /// The initial value of every param of `module`, from its declared initializer
-/// (zeros, ones, normal(std), trunc_normal(std) cut at +-2 std, uniform(lo, hi)).
+/// (zeros, ones, normal(std), trunc_normal(std) cut at +-2 std, uniform(lo, hi), or a
+/// copy of another param's initial value).
 ///
 /// Each param draws from its own `RNG`, seeded from `seed` and the param's name, so that
 /// adding, removing or reordering params leaves the others' values unchanged. Values are
@@ -12,6 +13,7 @@ import VFCTensor
 public func initialParams(module: Module, seed: UInt64, floatType: DType?) throws -> [String: Tensor] {
     if let t = floatType, !t.isFloat { throw InterpreterError("floatType must be f32 or f64, got \(t)") }
     var out: [String: Tensor] = [:]
+    var copies: [(String, String)] = []
     for p in module.params {
         guard let shape = p.type.staticShape else {
             throw InterpreterError("param @\(p.name) has a symbolic type \(p.type)", at: p.loc)
@@ -31,9 +33,17 @@ public func initialParams(module: Module, seed: UInt64, floatType: DType?) throw
         case .normal(let std): t = Tensor.randomNormal(dtype: d, shape: shape, std: std, rng: &rng)
         case .truncNormal(let std): t = Tensor.randomTruncatedNormal(dtype: d, shape: shape, std: std, rng: &rng)
         case .uniform(let lo, let hi): t = Tensor.randomUniform(dtype: d, shape: shape, lo: lo, hi: hi, rng: &rng)
+        case .copy(let source):
+            copies.append((p.name, source))
+            continue
         }
         let target = Executor.runtimeType(d, floatType)
         out[p.name] = t.dtype == target ? t : t.converted(to: target)
+    }
+    for (name, source) in copies {
+        // The verifier guarantees a source of the same type that is not itself a copy.
+        guard let t = out[source] else { throw InterpreterError("param @\(name) copies unknown param @\(source)") }
+        out[name] = t
     }
     return out
 }
