@@ -25,17 +25,26 @@ struct FunctionLowering {
     var values: [ValueID: Lowered] = [:]
     var params: [String: Lowered] = [:]
     var allocations: [LLVMValueRef] = []
+    /// The last instruction reading each value, and for each allocation the last
+    /// instruction reading any value held in it (see Lowering+Liveness).
+    var lastUse: [ValueID: Int] = [:]
+    var liveUntil: [LLVMValueRef: Int] = [:]
     /// Output buffers not yet claimed by the value they return, by value.
     var outputSlots: [ValueID: LLVMValueRef] = [:]
     /// The attributes of the entry (outlined parallel bodies carry them too).
     var attributes: FunctionAttributes?
     var parallelCount = 0
+    /// Functions outlined by `kernel` so far (their names are numbered).
+    var kernelCount = 0
+    /// Kernels already emitted, by what determines their code (see `kernel`).
+    var kernels: [String: (fn: LLVMValueRef, type: LLVMTypeRef)] = [:]
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
         self.module = module
         self.function = function
         self.bindings = bindings
+        self.lastUse = Self.lastUses(function)
     }
 
     /// The static shape of a type under the bindings.
@@ -132,6 +141,13 @@ struct FunctionLowering {
         // own argument (the result is computed into it, or copied into it at the end).
         let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
         for k in 0..<count { LLVMAddAttributeAtIndex(fn, UInt32(k + 1), LLVMCreateEnumAttribute(e.context, noalias, 0)) }
+        // The entry only allocates, calls kernels (each optimised on its own) and frees: its
+        // code is thousands of calls in a row, which O3 and the machine scheduler would
+        // spend seconds on for no speed, so it is compiled as at -O0.
+        for a in ["noinline", "optnone"] {
+            let kind = LLVMGetEnumAttributeKindForName(a, a.utf8.count)
+            LLVMAddAttributeAtIndex(fn, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), LLVMCreateEnumAttribute(e.context, kind, 0))
+        }
         self.attributes = attributes
         e.function = fn
         LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
@@ -167,7 +183,10 @@ struct FunctionLowering {
                 outputSlots[v] = outputs[i]
             }
         }
-        for inst in function.body { try lower(inst) }
+        for (i, inst) in function.body.enumerated() {
+            try lower(inst)
+            releaseDead(after: i)
+        }
         // Own outputs first: they may read an input that a donated result overwrites.
         for (i, r) in function.returns.enumerated() where !donated.contains(i) {
             let src = try operand(r)
@@ -264,6 +283,7 @@ struct FunctionLowering {
         case .reshape, .stopGradient:
             if case .buffer(let p, _, _) = ops[0] {
                 values[inst.results[0]] = .buffer(p, t.dtype, outShape)
+                holds(inst.results[0], in: p)
                 return
             }
         default: break
@@ -285,7 +305,8 @@ struct FunctionLowering {
         }
         let result = Lowered.buffer(out, t.dtype, outShape)
         values[inst.results[0]] = result
-        try lowerOp(inst, ops, out, t.dtype, outShape)
+        holds(inst.results[0], in: out)
+        try kernel(inst, ops, out) { lowering, ops, out in try lowering.lowerOp(inst, ops, out, t.dtype, outShape) }
     }
 }
 
