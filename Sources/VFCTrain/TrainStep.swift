@@ -1,0 +1,158 @@
+import VFCCodegen
+import VFCIR
+import VFCInterpreter
+import VFCPasses
+import VFCTensor
+
+/// An error of a training-step run that names the file and tensor at fault.
+public struct StepError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ message: String) { description = message }
+}
+
+/// What one result of a training-step function is, read off the function itself: a result
+/// that aliases a param is that param's new value; a returned value named `grad.<param>` is
+/// that param's raw gradient; any other (scalar) result is a metric named by its value
+/// (`loss`, `grad_norm`, ...).
+public enum ResultRole: Equatable, Sendable {
+    case metric(String)
+    case gradient(param: String)
+    case state(param: String)
+}
+
+/// A training step of a module (method.md section 6): the function, how its results map
+/// onto the state, and its compiled forms. The state is every param of the module, keyed by
+/// param name (the checkpoint layout of method.md section 7); the batch is the function's
+/// arguments, keyed by argument name.
+public final class TrainStep {
+    /// Where a step runs: code compiled by the LLVM JIT (the IR's dtypes), or the
+    /// reference interpreter computing every float in `floatType`.
+    public enum Backend: Sendable, Equatable {
+        case jit
+        case interpreter(floatType: DType)
+    }
+
+    /// The results of one step: metrics in result order, raw gradients, and the full state
+    /// after the step (every param, in its declared dtype).
+    public struct Outcome {
+        public var metrics: [(name: String, value: Double)]
+        public var gradients: [String: Tensor]
+        public var state: [String: Tensor]
+    }
+
+    /// The module with `value_and_grad` expanded.
+    public let module: Module
+    public let function: Function
+    public let roles: [ResultRole]
+    private var compiled: [[String: Int]: JITModule] = [:]
+    /// Seconds spent in JIT compiles so far.
+    public private(set) var compileSeconds = 0.0
+
+    public init(module input: Module, function name: String = "train_step") throws {
+        var module = input
+        try AutodiffPass().run(&module)
+        guard let f = module.function(named: name) else {
+            let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
+            throw StepError("no function '@\(name)' in the module (functions: \(known.isEmpty ? "none" : known))")
+        }
+        var roles: [ResultRole] = []
+        for (i, r) in f.returns.enumerated() {
+            if case .param(let p)? = f.resultAliases[i] {
+                roles.append(.state(param: p))
+                continue
+            }
+            guard case .value(let v) = r else {
+                throw StepError("result \(i) of @\(name) is a param that it does not update; return a value")
+            }
+            let valueName = f.values[v.index].name
+            if valueName.hasPrefix("grad."), module.param(named: String(valueName.dropFirst(5))) != nil {
+                roles.append(.gradient(param: String(valueName.dropFirst(5))))
+            } else if let t = f.values[v.index].type, t.rank == 0 {
+                roles.append(.metric(valueName))
+            } else {
+                throw StepError("result \(i) of @\(name) (%\(valueName)) is neither a scalar metric, a 'grad.<param>' nor an update of a param ('aliases @param')")
+            }
+        }
+        self.module = module
+        self.function = f
+        self.roles = roles
+    }
+
+    /// The params the step reads and writes, in declaration order, with their types.
+    public var stateLayout: [(name: String, type: TensorType)] { module.params.map { ($0.name, $0.type) } }
+
+    /// Every param of the module from `state`, checked against its declaration; `source`
+    /// names the file in messages. Tensors the module does not declare are returned in
+    /// `extra` (a caller may warn about them).
+    public func checkState(_ state: [String: Tensor], source: String) throws -> (state: [String: Tensor], extra: [String]) {
+        var out: [String: Tensor] = [:]
+        for p in module.params {
+            guard let t = state[p.name] else {
+                throw StepError("\(source): missing tensor '\(p.name)' (\(p.type))")
+            }
+            guard t.dtype == p.type.dtype || (t.dtype.isFloat && p.type.dtype.isFloat), t.shape == p.type.staticShape else {
+                throw StepError("\(source): tensor '\(p.name)' is \(describe(t)), expected \(p.type)")
+            }
+            out[p.name] = t
+        }
+        let declared = Set(module.params.map(\.name))
+        return (out, state.keys.filter { !declared.contains($0) }.sorted())
+    }
+
+    /// The step's arguments from `batch`, by argument name, with the symbolic dims they bind
+    /// (the batch size `B`). Errors name the tensor, its shape and what was expected.
+    public func inputs(from batch: [String: Tensor], source: String) throws -> (inputs: [Tensor], bindings: [String: Int]) {
+        var inputs: [Tensor] = []
+        for a in function.arguments {
+            let name = function.values[a.index].name
+            let declared = function.values[a.index].type.map { "\($0)" } ?? "?"
+            guard let t = batch[name] else { throw StepError("\(source): missing tensor '\(name)' (\(declared))") }
+            inputs.append(t)
+        }
+        do {
+            return (inputs, try bindSymbols(function: function, inputs: inputs, given: [:]))
+        } catch {
+            throw StepError("\(source): \(error)".replacingOccurrences(of: "argument %", with: "tensor %"))
+        }
+    }
+
+    /// Runs one step. `state` must have passed `checkState`, `inputs` come from `inputs(from:)`.
+    public func run(state: [String: Tensor], inputs: [Tensor], bindings: [String: Int], backend: Backend) throws -> Outcome {
+        let results: [Tensor]
+        switch backend {
+        case .jit:
+            let jit = try compiledModule(bindings)
+            results = try jit.run(function: function.name, inputs: inputs, params: state)
+        case .interpreter(let floatType):
+            let params = state.mapValues { $0.dtype.isFloat && $0.dtype != floatType ? $0.converted(to: floatType) : $0 }
+            results = try Interpreter(module: module, floatType: floatType)
+                .run(function: function.name, inputs: inputs, params: params, bindings: bindings)
+        }
+        var outcome = Outcome(metrics: [], gradients: [:], state: state)
+        for (role, r) in zip(roles, results) {
+            switch role {
+            case .metric(let name): outcome.metrics.append((name, r.scalars.first ?? .nan))
+            case .gradient(let p): outcome.gradients[p] = declared(r, p)
+            case .state(let p): outcome.state[p] = declared(r, p)
+            }
+        }
+        return outcome
+    }
+
+    /// The JIT-compiled step for `bindings`, compiled once per batch size.
+    public func compiledModule(_ bindings: [String: Int]) throws -> JITModule {
+        if let jit = compiled[bindings] { return jit }
+        let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings))
+        compiled[bindings] = jit
+        compileSeconds += jit.compileSeconds
+        return jit
+    }
+
+    /// `r` in the declared dtype of param `p` (an f64 reference run still writes an f32 state).
+    private func declared(_ r: Tensor, _ p: String) -> Tensor {
+        guard let d = module.param(named: p)?.type.dtype, d != r.dtype else { return r }
+        return r.converted(to: d)
+    }
+
+    private func describe(_ t: Tensor) -> String { "\(t.dtype)[\(t.shape.map(String.init).joined(separator: ", "))]" }
+}
