@@ -33,15 +33,24 @@ public final class LoweredModule {
     public let entries: [EntryPoint]
     public let options: CodegenOptions
 
-    /// Lowers `functions` of `module` (every function when empty): value_and_grad is
-    /// expanded and calls inlined first, then each function becomes an entry point with
-    /// the buffer ABI of `EntryPoint`; the LLVM module is verified and optimised at O3.
-    public init(module input: Module, functions: [String] = [], options: CodegenOptions) throws {
+    /// The pass manager code generation runs when the caller gives none: the
+    /// `PassRegistry.codegenPipeline`, verified after every pass.
+    public static func defaultPassManager() -> PassManager {
+        // The pipeline names only registered passes, so this cannot fail.
+        (try? PassManager(pipeline: PassRegistry.codegenPipeline)) ?? PassManager(passes: [])
+    }
+
+    /// Lowers `functions` of `module` (every function when empty): `passManager` runs first
+    /// (by default `PassRegistry.codegenPipeline`: value_and_grad expanded, calls inlined,
+    /// cleaned up; a caller passes its own to add debugging flags or disable passes), then
+    /// each function becomes an entry point with the buffer ABI of `EntryPoint`; the LLVM
+    /// module is verified and optimised at O3.
+    public init(module input: Module, functions: [String] = [], options: CodegenOptions, passManager: PassManager? = nil) throws {
         _ = LLVMSupport.initialized
         self.options = options
         var module = input
         do {
-            try PassManager(passes: [AutodiffPass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass()]).run(&module)
+            try (passManager ?? Self.defaultPassManager()).run(&module)
         } catch {
             throw CodegenError(error.description)
         }

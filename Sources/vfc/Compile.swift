@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VFCCodegen
 import VFCIR
+import VFCPasses
 
 extension EmitKind: ExpressibleByArgument {}
 
@@ -20,6 +21,7 @@ struct Compile: ParsableCommand {
               vfc compile model.ir --bind N=4              # model.o, model.h
               vfc compile model.ir --bind N=4 --emit llvm -o -
               vfc compile IR/vit_block.ir --func block --bind N=1 --bind T=5
+              vfc compile model.ir --bind N=4 --emit llvm -o - --print-ir-after-all --time-passes
             """)
 
     @Argument(help: "The .ir file ('-' for standard input, which needs -o).")
@@ -45,6 +47,12 @@ struct Compile: ParsableCommand {
 
     @Flag(name: .shortAndLong, help: "Print the target and the compile time to standard error.")
     var verbose = false
+
+    @Option(help: ArgumentHelp("The pass pipeline run before lowering.", valueName: "a,b,c"))
+    var passes: String = PassRegistry.codegenPipeline
+
+    @OptionGroup(title: "Debugging the compiler")
+    var debug: PassDebugOptions
 
     func run() throws {
         try reportingErrors {
@@ -76,7 +84,8 @@ struct Compile: ParsableCommand {
                 throw DriverError("-o \(outPath): the output would be overwritten by its C header; give the object another extension (.o)")
             }
             let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings)
-            let lowered = try LoweredModule(module: module, functions: names, options: options)
+            let lowered = try LoweredModule(module: module, functions: names, options: options,
+                                            passManager: try debug.passManager(passes))
             let bytes = try lowered.emit(emit)
             try Self.write(bytes, to: outPath)
             if let headerPath {
