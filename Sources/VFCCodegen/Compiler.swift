@@ -31,6 +31,8 @@ public final class LoweredModule {
     let context: LLVMOrcThreadSafeContextRef
     var module: LLVMModuleRef?
     public let entries: [EntryPoint]
+    /// What lowering emitted for each entry, in the order of `entries`.
+    public let stats: [LoweringStats]
     public let options: CodegenOptions
 
     /// The pass manager code generation runs when the caller gives none: the
@@ -71,14 +73,17 @@ public final class LoweredModule {
         let builder = LLVMCreateBuilderInContext(ctx)!
         defer { LLVMDisposeBuilder(builder) }
         var entries: [EntryPoint] = []
+        var stats: [LoweringStats] = []
         for name in names {
             guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
             var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
             let entry = try lowering.entryPoint()
             try lowering.emit(entry, attributes: options.attributes)
             entries.append(entry)
+            stats.append(lowering.stats)
         }
         self.entries = entries
+        self.stats = stats
         var message: UnsafeMutablePointer<CChar>?
         if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
             throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")
