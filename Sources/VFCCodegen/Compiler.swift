@@ -31,17 +31,28 @@ public final class LoweredModule {
     let context: LLVMOrcThreadSafeContextRef
     var module: LLVMModuleRef?
     public let entries: [EntryPoint]
+    /// What lowering emitted for each entry, in the order of `entries`.
+    public let stats: [LoweringStats]
     public let options: CodegenOptions
 
-    /// Lowers `functions` of `module` (every function when empty): value_and_grad is
-    /// expanded and calls inlined first, then each function becomes an entry point with
-    /// the buffer ABI of `EntryPoint`; the LLVM module is verified and optimised at O3.
-    public init(module input: Module, functions: [String] = [], options: CodegenOptions) throws {
+    /// The pass manager code generation runs when the caller gives none: the
+    /// `PassRegistry.codegenPipeline`, verified after every pass.
+    public static func defaultPassManager() -> PassManager {
+        // The pipeline names only registered passes, so this cannot fail.
+        (try? PassManager(pipeline: PassRegistry.codegenPipeline)) ?? PassManager(passes: [])
+    }
+
+    /// Lowers `functions` of `module` (every function when empty): `passManager` runs first
+    /// (by default `PassRegistry.codegenPipeline`: value_and_grad expanded, calls inlined,
+    /// cleaned up; a caller passes its own to add debugging flags or disable passes), then
+    /// each function becomes an entry point with the buffer ABI of `EntryPoint`; the LLVM
+    /// module is verified and optimised at O3.
+    public init(module input: Module, functions: [String] = [], options: CodegenOptions, passManager: PassManager? = nil) throws {
         _ = LLVMSupport.initialized
         self.options = options
         var module = input
         do {
-            try PassManager(passes: [AutodiffPass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass()]).run(&module)
+            try (passManager ?? Self.defaultPassManager()).run(&module)
         } catch {
             throw CodegenError(error.description)
         }
@@ -62,14 +73,17 @@ public final class LoweredModule {
         let builder = LLVMCreateBuilderInContext(ctx)!
         defer { LLVMDisposeBuilder(builder) }
         var entries: [EntryPoint] = []
+        var stats: [LoweringStats] = []
         for name in names {
             guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
             var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
             let entry = try lowering.entryPoint()
             try lowering.emit(entry, attributes: options.attributes)
             entries.append(entry)
+            stats.append(lowering.stats)
         }
         self.entries = entries
+        self.stats = stats
         var message: UnsafeMutablePointer<CChar>?
         if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
             throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")

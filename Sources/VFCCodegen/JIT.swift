@@ -2,6 +2,7 @@ import CBLAS
 import CLLVM
 import Foundation
 import VFCIR
+import VFCPasses
 import VFCRuntime
 import VFCTensor
 
@@ -13,10 +14,12 @@ public final class JITModule {
     /// Seconds spent lowering, optimising and JIT-compiling.
     public let compileSeconds: Double
 
-    public init(module: Module, functions: [String] = [], options: CodegenOptions = CodegenOptions()) throws {
+    /// Compiles `functions` of `module` (every function when empty); `passManager` replaces
+    /// the default pipeline run before lowering (see `LoweredModule`).
+    public init(module: Module, functions: [String] = [], options: CodegenOptions = CodegenOptions(), passManager: PassManager? = nil) throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let lowered = try LoweredModule(module: module, functions: functions, options: options)
+        let lowered = try LoweredModule(module: module, functions: functions, options: options, passManager: passManager)
         entries = lowered.entries
         var jit: LLVMOrcLLJITRef?
         if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError("cannot create the JIT: \(LLVMSupport.message(err))") }

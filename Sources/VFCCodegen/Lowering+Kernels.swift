@@ -14,7 +14,7 @@ extension FunctionLowering {
     /// The kernel receives each distinct buffer once (a buffer used twice stays one pointer,
     /// so aliasing is visible to LLVM). The result buffer is `noalias` unless an operand is
     /// that same buffer (an in-place update of a donated input), since only it is written.
-    /// Scratch buffers the body allocates are freed before the kernel returns.
+    /// Scratch buffers the body allocates are allocated and freed in the kernel.
     ///
     /// Identical kernels are emitted once: the twelve blocks of an encoder, or the student
     /// and the teacher, run the same loops on different buffers. The code depends only on
@@ -66,11 +66,13 @@ extension FunctionLowering {
             guard let k, case .buffer(_, let d, let s) = o else { return o }
             return .buffer(LLVMGetParam(fn, UInt32(k))!, d, s)
         }
-        let outer = allocations
-        allocations = []
+        // The memory plan's buffers are values of the entry, out of the kernel's reach:
+        // scratch space is allocated and freed inside the kernel instead.
+        let outer = (allocations, plan.free, plan.scratch)
+        (allocations, plan.free, plan.scratch) = ([], [], [])
         try body(&self, inner, LLVMGetParam(fn, UInt32(outSlot))!)
         for a in allocations { _ = e.call("vfc_free", e.void, [e.ptr], [a]) }
-        allocations = outer
+        (allocations, plan.free, plan.scratch) = outer
         LLVMBuildRetVoid(e.builder)
         e.function = caller
         LLVMPositionBuilderAtEnd(e.builder, callerBlock)

@@ -25,10 +25,6 @@ struct FunctionLowering {
     var values: [ValueID: Lowered] = [:]
     var params: [String: Lowered] = [:]
     var allocations: [LLVMValueRef] = []
-    /// The last instruction reading each value, and for each allocation the last
-    /// instruction reading any value held in it (see Lowering+Liveness).
-    var lastUse: [ValueID: Int] = [:]
-    var liveUntil: [LLVMValueRef: Int] = [:]
     /// Output buffers not yet claimed by the value they return, by value.
     var outputSlots: [ValueID: LLVMValueRef] = [:]
     /// The attributes of the entry (outlined parallel bodies carry them too).
@@ -38,13 +34,17 @@ struct FunctionLowering {
     var kernelCount = 0
     /// Kernels already emitted, by what determines their code (see `kernel`).
     var kernels: [String: (fn: LLVMValueRef, type: LLVMTypeRef)] = [:]
+    /// What has been emitted so far (`vfc compile --stats`).
+    var stats = LoweringStats()
+    /// Liveness and the pool of temporary buffers (`Lowering+Memory.swift`).
+    var plan: MemoryPlan
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
         self.module = module
         self.function = function
         self.bindings = bindings
-        self.lastUse = Self.lastUses(function)
+        self.plan = MemoryPlan(function)
     }
 
     /// The static shape of a type under the bindings.
@@ -183,15 +183,14 @@ struct FunctionLowering {
                 outputSlots[v] = outputs[i]
             }
         }
-        for (i, inst) in function.body.enumerated() {
-            try lower(inst)
-            releaseDead(after: i)
-        }
+        stats.ioBytes = entry.buffers.map { $0.count * $0.dtype.byteSize }.reduce(0, +)
+        for (k, inst) in function.body.enumerated() { try lower(inst, at: k) }
         // Own outputs first: they may read an input that a donated result overwrites.
         for (i, r) in function.returns.enumerated() where !donated.contains(i) {
             let src = try operand(r)
             guard case .buffer(let p, let d, let s) = src, p != outputs[i] else { continue }
             copy(from: p, to: outputs[i], d, s.reduce(1, *))
+            kernel(read: bytes(src), written: bytes(src), flops: 0)
         }
         // Donated results: a source that is itself a donated buffer (results swapped
         // between inputs) is saved first, so every copy reads the values returned.
@@ -207,7 +206,10 @@ struct FunctionLowering {
             }
             pending.append((p, outputs[i], d, n))
         }
-        for (src, dst, d, n) in pending { copy(from: src, to: dst, d, n) }
+        for (src, dst, d, n) in pending {
+            copy(from: src, to: dst, d, n)
+            kernel(read: n * d.byteSize, written: n * d.byteSize, flops: 0)
+        }
         for a in allocations { _ = e.call("vfc_free", e.void, [e.ptr], [a]) }
         LLVMBuildRetVoid(e.builder)
         try emitPacked(entry, fn, fnType!, count, attributes)
@@ -247,33 +249,14 @@ struct FunctionLowering {
         }
     }
 
-    /// A new buffer from the runtime, zeroed when asked (else its contents are undefined:
-    /// the runtime fills it with NaN bytes in poison mode, so a kernel that leaves elements
-    /// unwritten shows in tests), freed when the function returns.
-    mutating func allocate(_ d: DType, _ shape: [Int], zeroed: Bool = true) -> LLVMValueRef {
-        let bytes = Swift.max(shape.reduce(1, *), 1) * d.byteSize
-        let p = e.call(zeroed ? "vfc_alloc" : "vfc_alloc_uninit", e.ptr, [e.i64], [e.i64(bytes)])
-        // Out of memory cannot be thrown from generated code: the runtime reports it and exits.
-        let ok = e.block("alloc.ok"), failed = e.block("alloc.failed")
-        LLVMBuildCondBr(e.builder, LLVMBuildIsNull(e.builder, p, ""), failed, ok)
-        LLVMPositionBuilderAtEnd(e.builder, failed)
-        _ = e.call("vfc_out_of_memory", e.void, [e.i64], [e.i64(bytes)])
-        LLVMBuildUnreachable(e.builder)
-        LLVMPositionBuilderAtEnd(e.builder, ok)
-        // A fresh buffer overlaps nothing: lets LLVM drop runtime alias checks in loops.
-        let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
-        LLVMAddCallSiteAttribute(p, LLVMAttributeIndex(LLVMAttributeReturnIndex), LLVMCreateEnumAttribute(e.context, noalias, 0))
-        allocations.append(p)
-        return p
-    }
-
     func copy(from src: LLVMValueRef, to dst: LLVMValueRef, _ d: DType, _ count: Int) {
         guard count > 0 else { return }
         LLVMBuildMemCpy(e.builder, dst, 1, src, 1, e.i64(count * d.byteSize))
     }
 
-    /// Lowers one instruction: its result buffer, then the op's loops.
-    mutating func lower(_ inst: Instruction) throws {
+    /// Lowers instruction `index` of the body: its result buffer (planned), then the op's
+    /// loops; buffers it reads last go back to the plan's pool.
+    mutating func lower(_ inst: Instruction, at index: Int) throws {
         let ops = try inst.operands.map { try operand($0) }
         let resultTypes = inst.results.map { function.values[$0.index].type }
         guard let first = resultTypes.first, let t = first else { throw CodegenError("internal: \(inst.op.name) has no typed result") }
@@ -283,7 +266,6 @@ struct FunctionLowering {
         case .reshape, .stopGradient:
             if case .buffer(let p, _, _) = ops[0] {
                 values[inst.results[0]] = .buffer(p, t.dtype, outShape)
-                holds(inst.results[0], in: p)
                 return
             }
         default: break
@@ -294,6 +276,12 @@ struct FunctionLowering {
         case .pad, .scatterAdd, .cropSampleGrad, .take: partial = true
         default: partial = false
         }
+        switch inst.op {
+        case .unary, .binary, .compare, .select, .convert:
+            // Elementwise: an operand read for the last time can hold the result (in place).
+            releaseDying(inst, at: index, inPlace: (outShape.reduce(1, *), t.dtype.byteSize))
+        default: break
+        }
         let out: LLVMValueRef
         if let slot = outputSlots.removeValue(forKey: inst.results[0]) {
             out = slot
@@ -302,11 +290,13 @@ struct FunctionLowering {
             }
         } else {
             out = allocate(t.dtype, outShape, zeroed: partial)
+            claim(out, for: inst.results[0])
         }
         let result = Lowered.buffer(out, t.dtype, outShape)
         values[inst.results[0]] = result
-        holds(inst.results[0], in: out)
+        count(inst.op, ops, t.dtype, outShape)
         try kernel(inst, ops, out) { lowering, ops, out in try lowering.lowerOp(inst, ops, out, t.dtype, outShape) }
+        releaseDying(inst, at: index)
     }
 }
 

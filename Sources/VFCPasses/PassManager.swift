@@ -13,6 +13,9 @@ public protocol Pass: Sendable {
     static var summary: String { get }
     /// Rewrites `module`; throws located diagnostics for input it cannot handle.
     func run(_ module: inout Module) throws(DiagnosticError)
+    /// Passes that exist to test the compiler itself (a pass that breaks the IR on
+    /// purpose): resolvable in pipelines, left out of `--list-passes` and error listings.
+    static var isTestOnly: Bool { get }
 }
 
 extension Pass {
@@ -20,6 +23,10 @@ extension Pass {
     public var name: String { Self.name }
     /// The pass's summary, reachable through an existential.
     public var summary: String { Self.summary }
+    /// Ordinary passes are not test-only.
+    public static var isTestOnly: Bool { false }
+    /// Whether the pass is test-only, reachable through an existential.
+    public var isTestOnly: Bool { Self.isTestOnly }
 }
 
 /// Runs a pipeline of passes over a module, MLIR style: the input is verified once, then
@@ -46,6 +53,14 @@ public struct PassManager {
     public var timePasses: Bool
     /// Receives IR dumps and the timing report, each as one complete chunk of text.
     public var output: (String) -> Void
+    /// Called with the module before the first pass (step 0, named `input`) and after each
+    /// pass (step k, the k-th pass's name): `--dump-dir` writes one numbered file per call.
+    /// Not called for a pass that fails.
+    public var observer: ((_ step: Int, _ name: String, _ module: Module) -> Void)?
+    /// Called when a pass fails with an internal compiler error or leaves the module
+    /// invalid, with the IR that entered it; returns where it saved the reproducer (or nil),
+    /// which the error message then names. User diagnostics (bad input) never call it.
+    public var reproducer: ((CrashReproducer) -> String?)?
 
     /// A manager running `passes` with the given options; output goes to stdout by default.
     public init(
@@ -59,6 +74,8 @@ public struct PassManager {
         self.printAfter = printAfter
         self.timePasses = timePasses
         self.output = output
+        self.observer = nil
+        self.reproducer = nil
     }
 
     /// A manager for a textual pipeline (`"shape-infer,cse,dce"`) resolved in `registry`;
@@ -92,22 +109,52 @@ public struct PassManager {
         // The input is verified in place: passes rely on every value being typed.
         try Verifier.run(&module)
         verifyTime += clock.now - start
-        for pass in passes {
+        observer?(0, "input", module)
+        for (step, pass) in passes.enumerated() {
+            // A value type: keeping the input costs one copy, made when the pass writes.
+            let entering = reproducer == nil ? nil : module
             let t0 = clock.now
-            try pass.run(&module)
+            do {
+                try pass.run(&module)
+            } catch {
+                guard let entering, error.diagnostics.contains(where: { Self.isInternal($0.message) }) else { throw error }
+                throw reproduce(error, pass: step, entering: entering, kind: .internalError)
+            }
             timings.append((pass.name, clock.now - t0))
             if printAfterAll || printAfter.contains(pass.name) {
                 output(Self.dumpHeader(pass.name) + "\n" + Printer.print(module) + "\n")
             }
             if verifyEach {
                 let t1 = clock.now
-                try Self.verify(module, after: pass.name)
+                do {
+                    try Self.verify(module, after: pass.name)
+                } catch {
+                    guard let entering else { throw error }
+                    throw reproduce(error, pass: step, entering: entering, kind: .verificationFailure)
+                }
                 verifyTime += clock.now - t1
             }
+            observer?(step + 1, pass.name, module)
         }
         if timePasses {
             output(Self.timingReport(timings, verifier: verifyTime, total: clock.now - start))
         }
+    }
+
+    /// Whether a pass's diagnostic reports a bug in the compiler rather than in the input:
+    /// passes spell those `internal error` (`autodiff: internal error: ...`) or `internal:`.
+    public static func isInternal(_ message: String) -> Bool {
+        message.contains("internal error") || message.hasPrefix("internal:") || message.contains(": internal:")
+    }
+
+    /// Saves a reproducer through `reproducer` and returns `error` with a note on where.
+    private func reproduce(_ error: DiagnosticError, pass step: Int, entering: Module, kind: CrashReproducer.Kind) -> DiagnosticError {
+        let report = CrashReproducer(pass: passes[step].name, step: step, pipeline: passes.map(\.name), kind: kind, module: entering)
+        guard let path = reproducer?(report) else { return error }
+        var out = error
+        let note = "; reproducer: \(path) (run: \(report.command(file: path)))"
+        if let last = out.diagnostics.indices.last { out.diagnostics[last].message += note }
+        return out
     }
 
     /// Verifies a copy, so that a pass leaving a type unset or stale is caught rather than
@@ -152,5 +199,47 @@ public struct PassManager {
         out += row("(verifier)", verifier)
         out += row("Total", total)
         return out
+    }
+}
+
+/// What a crash reproducer holds: the IR that entered a failing pass and the pipeline it
+/// ran in. `text` is a module file whose header comment says how to rerun the failure.
+public struct CrashReproducer: Sendable {
+    /// How the pass failed.
+    public enum Kind: String, Sendable {
+        /// The pass threw an internal compiler error.
+        case internalError = "internal compiler error"
+        /// The verifier rejected the module the pass produced.
+        case verificationFailure = "verification failed"
+    }
+
+    /// The failing pass.
+    public var pass: String
+    /// Its position in the pipeline (0-based).
+    public var step: Int
+    /// The whole pipeline, in order.
+    public var pipeline: [String]
+    public var kind: Kind
+    /// The module as it entered the failing pass.
+    public var module: Module
+
+    public init(pass: String, step: Int, pipeline: [String], kind: Kind, module: Module) {
+        self.pass = pass
+        self.step = step
+        self.pipeline = pipeline
+        self.kind = kind
+        self.module = module
+    }
+
+    /// The command that reruns the failing pass on the saved IR (verifying after it).
+    public func command(file: String) -> String { "vfc opt \(file) --passes \(pass)" }
+
+    /// The reproducer file: a header comment, then the module (which parses back).
+    public func text(file: String) -> String {
+        var out = "// vfc crash reproducer: \(kind.rawValue) in pass '\(pass)' (step \(step + 1) of \(pipeline.count))\n"
+        out += "// pipeline: \(pipeline.joined(separator: ","))\n"
+        out += "// the IR below entered '\(pass)'; reproduce with:\n"
+        out += "//   \(command(file: file))\n"
+        return out + Printer.print(module)
     }
 }

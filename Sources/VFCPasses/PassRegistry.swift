@@ -14,21 +14,27 @@ public struct PassRegistry: Sendable {
         for p in passes { register(p) }
     }
 
-    /// Every pass the compiler ships, in the order they usually run.
+    /// Every pass the compiler ships, in the order they usually run, and the test-only
+    /// passes the crash reproducer's tests use (resolvable, not listed).
     public static let standard = PassRegistry([
         ShapeInferencePass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass(), AutodiffPass(),
+        TestInternalErrorPass(), TestBreakIRPass(),
     ])
 
-    /// The standard passes by name.
+    /// The standard passes by name (test-only passes left out).
     public static var all: [String: any Pass] {
         var out: [String: any Pass] = [:]
-        for p in standard.passes { out[p.name] = p }
+        for p in standard.passes where !p.isTestOnly { out[p.name] = p }
         return out
     }
 
     /// The usual clean-up pipeline (`vfc opt` itself runs only `shape-infer` by default,
     /// so that its output is the input, typed).
     public static let cleanupPipeline = "shape-infer,inline,canonicalize,cse,dce"
+
+    /// What code generation (`vfc compile`, `vfc run`'s JIT) runs before lowering: every
+    /// `value_and_grad` expanded, every call inlined, the module cleaned up.
+    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce"
 
     /// Adds `pass`, replacing a registered pass with the same name.
     public mutating func register(_ pass: any Pass) {
@@ -44,13 +50,15 @@ public struct PassRegistry: Sendable {
         passes.first { $0.name == name }
     }
 
-    /// The registered names, sorted (for error messages).
-    public var names: [String] { passes.map(\.name).sorted() }
+    /// The registered names, sorted (for error messages); test-only passes left out.
+    public var names: [String] { passes.filter { !$0.isTestOnly }.map(\.name).sorted() }
 
-    /// The `--list-passes` text: one `  name  summary` line per pass, names aligned.
+    /// The `--list-passes` text: one `  name  summary` line per pass, names aligned
+    /// (test-only passes left out).
     public func listing() -> String {
-        let width = passes.map(\.name.count).max() ?? 0
-        return passes.map { p in
+        let listed = passes.filter { !$0.isTestOnly }
+        let width = listed.map(\.name.count).max() ?? 0
+        return listed.map { p in
             "  " + p.name + String(repeating: " ", count: width - p.name.count + 2) + p.summary + "\n"
         }.joined()
     }
@@ -80,6 +88,20 @@ public struct PassRegistry: Sendable {
             column += piece.count + 1
         }
         return out
+    }
+}
+
+extension PassRegistry {
+    /// `passes` without those named in `disabled` (`--disable-passes=a,b`). Every name must
+    /// be a registered pass (else an error listing the known passes); a registered pass
+    /// that is not in the pipeline is simply not there to remove.
+    public func removing(_ disabled: [String], from passes: [any Pass]) throws(DiagnosticError) -> [any Pass] {
+        for name in disabled where pass(named: name) == nil {
+            throw DiagnosticError(Self.pipelineLoc(column: 0),
+                                  "disable-passes: unknown pass '\(name)' (known passes: \(names.joined(separator: ", ")))")
+        }
+        let off = Set(disabled)
+        return passes.filter { !off.contains($0.name) }
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VFCCodegen
 import VFCIR
+import VFCPasses
 
 extension EmitKind: ExpressibleByArgument {}
 
@@ -20,6 +21,7 @@ struct Compile: ParsableCommand {
               vfc compile model.ir --bind N=4              # model.o, model.h
               vfc compile model.ir --bind N=4 --emit llvm -o -
               vfc compile IR/vit_block.ir --func block --bind N=1 --bind T=5
+              vfc compile model.ir --bind N=4 --emit llvm -o - --print-ir-after-all --time-passes
             """)
 
     @Argument(help: "The .ir file ('-' for standard input, which needs -o).")
@@ -46,6 +48,15 @@ struct Compile: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print the target and the compile time to standard error.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("The pass pipeline run before lowering.", valueName: "a,b,c"))
+    var passes: String = PassRegistry.codegenPipeline
+
+    @Flag(help: "Print what lowering emits, one 'name: value' per line (kernels, sgemm_calls, flops, bytes_moved, peak_memory_bytes, ...); the output file is written only with -o.")
+    var stats = false
+
+    @OptionGroup(title: "Debugging the compiler")
+    var debug: PassDebugOptions
+
     func run() throws {
         try reportingErrors {
             let clock = ContinuousClock()
@@ -65,10 +76,18 @@ struct Compile: ParsableCommand {
                 guard !names.isEmpty else { throw DriverError("\(displayName(file)) has no functions to compile") }
             }
             try LoweredModule.checkSymbols(names)
+            try Self.checkBindings(module, names, bindings)
             if let cpu = targetCPU {
                 guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {
                     throw DriverError("--target-cpu: '\(cpu)' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, skylake-avx512, znver4; list: llc -mcpu=help)")
                 }
+            }
+            if stats && output == nil {
+                // A query: the statistics only, no files in the current directory.
+                let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings),
+                                                passManager: try debug.passManager(passes))
+                Self.printStats(lowered)
+                return
             }
             let outPath = try outputPath()
             let headerPath = emit == .obj ? Self.headerPath(for: outPath) : nil
@@ -76,7 +95,9 @@ struct Compile: ParsableCommand {
                 throw DriverError("-o \(outPath): the output would be overwritten by its C header; give the object another extension (.o)")
             }
             let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings)
-            let lowered = try LoweredModule(module: module, functions: names, options: options)
+            let lowered = try LoweredModule(module: module, functions: names, options: options,
+                                            passManager: try debug.passManager(passes))
+            if stats { Self.printStats(lowered) }
             let bytes = try lowered.emit(emit)
             try Self.write(bytes, to: outPath)
             if let headerPath {
@@ -92,6 +113,30 @@ struct Compile: ParsableCommand {
                 let cpu = targetCPU ?? "the host CPU"
                 printError("vfc compile: \(names.map { "@\($0)" }.joined(separator: ", ")) for \(cpu) in \(String(format: "%.3f", seconds)) s -> \(outPath == "-" ? "<stdout>" : outPath)\(headerPath.map { ", " + $0 } ?? "")")
             }
+        }
+    }
+
+    /// Every symbolic dim the functions use must be bound: one error naming them all, with
+    /// the flags to add.
+    static func checkBindings(_ module: Module, _ names: [String], _ bindings: [String: Int]) throws {
+        var missing: [(String, [String])] = []
+        for name in names {
+            guard let f = module.function(named: name) else { continue }
+            let symbols = Set(f.values.flatMap { $0.type?.shape.flatMap(\.symbols) ?? [] })
+            let unbound = symbols.filter { bindings[$0] == nil }.sorted()
+            if !unbound.isEmpty { missing.append((name, unbound)) }
+        }
+        guard !missing.isEmpty else { return }
+        let all = Array(Set(missing.flatMap(\.1))).sorted()
+        let which = missing.map { "@\($0.0) uses \($0.1.joined(separator: ", "))" }.joined(separator: "; ")
+        throw DriverError("symbolic dims must be bound at compile time: \(which); add \(all.map { "--bind \($0)=..." }.joined(separator: " "))")
+    }
+
+    /// `--stats`: the lines of each compiled function, after a `function: @NAME` line.
+    static func printStats(_ lowered: LoweredModule) {
+        for (entry, s) in zip(lowered.entries, lowered.stats) {
+            print("function: @\(entry.function)")
+            for line in s.lines { print(line) }
         }
     }
 

@@ -14,6 +14,7 @@ struct Opt: ParsableCommand {
             Examples:
               vfc opt model.ir --passes inline,canonicalize,cse,dce
               vfc opt model.ir --passes inline,cse --print-ir-after-all
+              vfc opt model.ir --passes inline,cse,dce --dump-dir dumps --time-passes
               cat model.ir | vfc opt - | vfc opt -
             """)
 
@@ -26,18 +27,8 @@ struct Opt: ParsableCommand {
     @Flag(help: "List the registered passes and exit.")
     var listPasses = false
 
-    @Flag(name: .customLong("print-ir-after-all"), help: "Print the module to stderr after every pass.")
-    var printIRAfterAll = false
-
-    @Option(name: .customLong("print-ir-after"), parsing: .singleValue,
-            help: ArgumentHelp("Print the module to stderr after the named pass (repeatable).", valueName: "pass"))
-    var printIRAfter: [String] = []
-
-    @Flag(help: "Print the wall time of each pass to stderr.")
-    var timePasses = false
-
-    @Flag(inversion: .prefixedNo, help: "Run the verifier after every pass.")
-    var verifyEach = true
+    @OptionGroup(title: "Debugging the compiler")
+    var debug: PassDebugOptions
 
     @Flag(help: "Check the errors against '// expected-error {{...}}' comments instead of printing.")
     var verifyDiagnostics = false
@@ -54,13 +45,7 @@ struct Opt: ParsableCommand {
                 return
             }
             var module = try Parser.parse(try readSource(file), file: displayName(file))
-            var pm = try PassManager(pipeline: passes)
-            pm.verifyEach = verifyEach
-            pm.printAfterAll = printIRAfterAll
-            pm.printAfter = Set(printIRAfter)
-            pm.timePasses = timePasses
-            pm.output = { printError($0) }
-            try pm.run(&module)
+            try debug.passManager(passes).run(&module)
             print(Printer.print(module), terminator: "")
         }
     }
