@@ -112,7 +112,9 @@ public final class TrainStep {
         do {
             return (inputs, try bindSymbols(function: function, inputs: inputs, given: [:]))
         } catch {
-            throw StepError("\(source): \(error)".replacingOccurrences(of: "argument %", with: "tensor %"))
+            var text = "\(error)"
+            if text.hasPrefix("error: ") { text.removeFirst(7) }
+            throw StepError("\(source): " + text.replacingOccurrences(of: "argument %", with: "tensor %"))
         }
     }
 

@@ -2,8 +2,11 @@ import VFCIR
 
 extension Autodiff {
     /// The values that depend on `targets` differentiably (`active`), and for those that
-    /// depend on them only through ops without a gradient, the first such op.
-    static func activity(_ f: Function, in module: Module, from targets: [GradTarget]) -> (Set<ValueID>, [ValueID: Instruction]) {
+    /// depend on them only through ops without a gradient, the first such op. A
+    /// `stop_gradient` counts as such an op only with `stopGradientBlocks` (it asks for a zero
+    /// gradient, which is no error when differentiating, but which finite differences of
+    /// the function itself do not see).
+    static func activity(_ f: Function, in module: Module, from targets: [GradTarget], stopGradientBlocks: Bool = false) -> (Set<ValueID>, [ValueID: Instruction]) {
         var active = Set<ValueID>()
         var params = Set<String>()
         for t in targets {
@@ -30,7 +33,7 @@ extension Autodiff {
                 continue
             }
             // stop_gradient asks for a zero gradient: that is not a blocked path.
-            if case .stopGradient = inst.op { continue }
+            if case .stopGradient = inst.op, !stopGradientBlocks { continue }
             let origins = inst.operands.compactMap { o -> Instruction? in
                 if case .value(let v) = o, let b = blockedAt[v] { return b }
                 return isActive(o) ? inst : nil
@@ -45,14 +48,15 @@ extension Autodiff {
     /// For each target, the op that stops every path from it to the first result, or nil
     /// when a gradient flows (or when the result does not depend on it at all). Calls are
     /// inlined first. `vfc gradcheck` and `vfc grad` use it to leave out inputs such as
-    /// boxes, which steer the computation without being differentiable.
-    public static func blockingOps(of function: String, in module: Module, targets: [GradTarget]) throws(DiagnosticError) -> [Instruction?] {
+    /// boxes, which steer the computation without being differentiable (and, with
+    /// `stopGradientBlocks`, inputs that reach the result only through `stop_gradient`).
+    public static func blockingOps(of function: String, in module: Module, targets: [GradTarget], stopGradientBlocks: Bool = false) throws(DiagnosticError) -> [Instruction?] {
         var flat = module
         var state: [String: Bool] = [:]
         try InlinePass.inlineCalls(in: function, &flat, &state, callSite: nil)
         guard let f = flat.function(named: function) else { throw DiagnosticError(.unknown, "autodiff: no function '@\(function)'") }
         return targets.map { t in
-            let (active, blocked) = activity(f, in: flat, from: [t])
+            let (active, blocked) = activity(f, in: flat, from: [t], stopGradientBlocks: stopGradientBlocks)
             let outputs = f.returns.compactMap { o -> ValueID? in if case .value(let v) = o { return v } else { return nil } }
             if outputs.contains(where: { active.contains($0) }) { return nil }
             return outputs.lazy.compactMap { blocked[$0] }.first
