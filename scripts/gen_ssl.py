@@ -253,8 +253,8 @@ def emit_encoders(w, c):
     D, n, nl = c.D, c.n, c.nl
     tg, tl = n * n + 1, nl * nl + 1
 
-    def blocks(prefix, tokens):
-        w(f"  %z0 = {tokens}")
+    def blocks(prefix, tokens, results="%z0"):
+        w(f"  {results} = {tokens}")
         for i in range(c.depth):
             w(f"  %z{i + 1} = call @block(%z{i}, {block_args(prefix, i)})")
         w(f"  %out = layer_norm %z{c.depth}, @{prefix}norm.weight, @{prefix}norm.bias {{eps = 1e-6}}")
@@ -277,13 +277,24 @@ def emit_encoders(w, c):
     w("// The teacher encoder on unmasked global views, and its field samples at the patch centres.")
     w(f"func @teacher_global(%views: f32[N, 3, {c.G}, {c.G}], %boxes: f32[N, 4], %flips: u8[N]) "
       f"-> (f32[N, {tg}, {D}], f32[N, {n * n}, {D}]) {{")
-    w(f"  %z0, %pe = call @embed_global(%views, %boxes, %flips, {embed_args('teacher.')})")
-    for i in range(c.depth):
-        w(f"  %z{i + 1} = call @block(%z{i}, {block_args('teacher.', i)})")
-    w(f"  %out = layer_norm %z{c.depth}, @teacher.norm.weight, @teacher.norm.bias {{eps = 1e-6}}")
+    blocks("teacher.", f"call @embed_global(%views, %boxes, %flips, {embed_args('teacher.')})", results="%z0, %pe")
     w("  return %out, %pe")
     w("}")
     w()
+    assert c.G == c.S, "whole-image features need global views of the source's size"
+    for prefix, name in (("", "features"), ("teacher.", "teacher_features")):
+        who = "teacher" if prefix else "student"
+        w(f"// The {who} encoder on whole images (box = the image, no flip, no masks): the features")
+        w(f"// of the exported backbone (vfc export; timm's forward_features).")
+        w(f"func @{name}(%images: f32[N, 3, {c.G}, {c.G}]) -> f32[N, {tg}, {D}] {{")
+        w(f"  %box = constant {{value = [0, 0, {c.S}, {c.S}]}} : f32[4]")
+        w(f"  %boxes = broadcast %box {{shape = [N, 4], dims = [1]}}")
+        w(f"  %no_flip = constant {{value = 0}} : u8[]")
+        w(f"  %flips = broadcast %no_flip {{shape = [N], dims = []}}")
+        blocks(prefix, f"call @embed_global(%images, %boxes, %flips, {embed_args(prefix)})", results="%z0, %pe")
+        w("  return %out")
+        w("}")
+        w()
 
 
 def batch_types(c):
