@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "vfc", targets: ["vfc"]),
         .library(name: "VFCIR", targets: ["VFCIR"]),
+        .library(name: "VFCData", targets: ["VFCData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,12 @@ let package = Package(
         // LLVM-C 19 and OpenBLAS's CBLAS as Clang modules (headers only, linked by name).
         .target(name: "CLLVM"),
         .target(name: "CBLAS"),
+        // libjpeg-turbo (TurboJPEG API) and libpng (simplified png_image_* API), the same way.
+        .target(name: "CTurboJPEG"),
+        .target(name: "CPNG"),
+        // The data pipeline: image folders, views and masks of method.md section 1, batches
+        // in section 7's layout, a background prefetcher, the synthetic shapes dataset.
+        .target(name: "VFCData", dependencies: ["VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
         // What generated code calls: thread pool, parallel-for, aligned buffers (C, so that
         // `vfc compile` objects can link it without Swift).
         .target(name: "VFCRuntime", linkerSettings: [.linkedLibrary("pthread")]),
@@ -36,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).
@@ -48,6 +55,7 @@ let package = Package(
         .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
         .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
         .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime"]),
+        .testTarget(name: "VFCDataTests", dependencies: ["VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
         .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]

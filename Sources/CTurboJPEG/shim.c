@@ -1,0 +1,1 @@
+// Empty: CTurboJPEG only exposes turbojpeg.h (include/shim.h) and links libturbojpeg.

@@ -1,0 +1,61 @@
+/// The shape of the batches a `BatchSampler` produces (the method.md configs table) and
+/// the seed that makes them reproducible.
+public struct BatchConfig: Sendable, Equatable {
+    /// Source image side S (the dataset's images must have this size).
+    public var imageSize: Int
+    /// Patch side P.
+    public var patchSize: Int
+    /// Global and local view sides G, L (multiples of P).
+    public var globalSize: Int
+    public var localSize: Int
+    /// Global and local views per image, Vg >= 1 and Vl >= 0.
+    public var globalViews: Int
+    public var localViews: Int
+    /// Images per batch B.
+    public var batchSize: Int
+    /// The seed every random decision derives from.
+    public var seed: UInt64
+    /// DINO's photometric augmentation (off: views are pure resampled crops, for tests).
+    public var photometric: Bool
+    /// ImageNet mean/std normalisation after augmentation (off: pixels stay in [0, 1]).
+    public var normalize: Bool
+
+    public init(imageSize: Int, patchSize: Int, globalSize: Int, localSize: Int,
+                globalViews: Int, localViews: Int, batchSize: Int, seed: UInt64,
+                photometric: Bool = true, normalize: Bool = true) {
+        self.imageSize = imageSize
+        self.patchSize = patchSize
+        self.globalSize = globalSize
+        self.localSize = localSize
+        self.globalViews = globalViews
+        self.localViews = localViews
+        self.batchSize = batchSize
+        self.seed = seed
+        self.photometric = photometric
+        self.normalize = normalize
+    }
+
+    /// Patches per side of a global view, n = G / P.
+    public var patchesPerSide: Int { globalSize / patchSize }
+
+    /// Throws a `DatasetError` naming the first inconsistent setting.
+    public func validate() throws {
+        func need(_ ok: Bool, _ msg: String) throws { if !ok { throw DatasetError("batch config: \(msg)") } }
+        try need(imageSize > 0, "image size S must be positive, got \(imageSize)")
+        try need(patchSize > 0, "patch size P must be positive, got \(patchSize)")
+        try need(globalSize > 0 && globalSize % patchSize == 0,
+                 "global view side G = \(globalSize) must be a positive multiple of P = \(patchSize)")
+        try need(localSize > 0 && localSize % patchSize == 0,
+                 "local view side L = \(localSize) must be a positive multiple of P = \(patchSize)")
+        try need(globalViews >= 1, "global views Vg must be at least 1, got \(globalViews)")
+        try need(localViews >= 0, "local views Vl must not be negative, got \(localViews)")
+        try need(batchSize >= 1, "batch size B must be at least 1, got \(batchSize)")
+    }
+
+    /// The settings as `key=value` words (part of the sampler state string).
+    var fields: [(String, String)] {
+        [("S", "\(imageSize)"), ("P", "\(patchSize)"), ("G", "\(globalSize)"), ("L", "\(localSize)"),
+         ("Vg", "\(globalViews)"), ("Vl", "\(localViews)"), ("B", "\(batchSize)"), ("seed", "\(seed)"),
+         ("photometric", photometric ? "1" : "0"), ("normalize", normalize ? "1" : "0")]
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import VFCData
+import VFCTensor
+
+/// `vfc data`: the data pipeline from the command line (synthetic datasets, batch dumps).
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Make datasets and inspect the training batches of the data pipeline.",
+        subcommands: [Synth.self, BatchDump.self])
+
+    /// `vfc data synth --out DIR --n N --seed S [--size S]`.
+    struct Synth: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "synth",
+            abstract: "Write a procedural dataset of shapes on textured backgrounds.",
+            discussion: """
+                Writes DIR/images/NNNNN.png (RGB, SIZE x SIZE) and DIR/labels.json, which lists \
+                every image's objects: class name and id (\(SynthDataset.classes.joined(separator: ", "))), \
+                bounding box [x0, y0, w, h] in pixels, centre [cx, cy], radius, rotation and colour. \
+                The same seed gives the same files.
+                """)
+
+        @Option(help: ArgumentHelp("Output directory (created if needed).", valueName: "DIR"))
+        var out: String
+
+        @Option(help: "Number of images.")
+        var n: Int
+
+        @Option(help: "Seed.")
+        var seed: UInt64 = 0
+
+        @Option(help: "Image side in pixels.")
+        var size: Int = 64
+
+        @Option(help: ArgumentHelp("Image file format: png (lossless) or jpg (quality 95).", valueName: "png|jpg"))
+        var format: String = "png"
+
+        func run() throws {
+            try reportingErrors {
+                guard format == "png" || format == "jpg" else { throw DriverError("--format must be png or jpg, got '\(format)'") }
+                let labels = try SynthDataset.write(to: out, count: n, seed: seed, size: size, jpeg: format == "jpg")
+                let objects = labels.images.reduce(0) { $0 + $1.objects.count }
+                print("wrote \(labels.images.count) images (\(size)x\(size), \(objects) objects) to \(out)/images and \(out)/labels.json")
+            }
+        }
+    }
+
+    /// `vfc data batch --data DIR ... -o batch.safetensors`.
+    struct BatchDump: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "batch",
+            abstract: "Write one training batch (method.md section 7 layout) to a safetensors file.",
+            discussion: """
+                Loads the image folder DIR (recursive .jpg/.jpeg/.png, resized to SIZE x SIZE), \
+                builds the batch the sampler yields at --index for --seed and writes global_views, \
+                local_views, boxes, flips, content_masks and position_masks. The metadata holds \
+                the sampler state after the batch and the dataset size. Unreadable images are \
+                skipped with a warning on stderr.
+                """)
+
+        @Option(help: ArgumentHelp("Image folder.", valueName: "DIR"))
+        var data: String
+        @Option(help: "Source image side S.")
+        var size: Int = 64
+        @Option(help: "Patch side P.")
+        var patch: Int = 8
+        @Option(name: .customLong("global"), help: "Global view side G.")
+        var globalSize: Int = 64
+        @Option(name: .customLong("local"), help: "Local view side L.")
+        var localSize: Int = 32
+        @Option(name: .customLong("global-views"), help: "Global views per image Vg.")
+        var globalViews: Int = 2
+        @Option(name: .customLong("local-views"), help: "Local views per image Vl.")
+        var localViews: Int = 4
+        @Option(help: "Images per batch B.")
+        var batch: Int = 16
+        @Option(help: "Seed.")
+        var seed: UInt64 = 0
+        @Option(help: "Which batch of the run to write (0 = the first).")
+        var index: Int = 0
+        @Flag(name: .customLong("no-photometric"), help: "No colour jitter, grayscale, blur or solarize (pure resampled crops).")
+        var noPhotometric = false
+        @Flag(name: .customLong("no-normalize"), help: "Keep pixels in [0, 1] (no ImageNet mean/std normalisation).")
+        var noNormalize = false
+        @Flag(name: .customLong("with-sources"), help: "Also write source_images [B,S,S,3] F32 in [0,1] and image_indices [B] I64.")
+        var withSources = false
+        @Option(name: .shortAndLong, help: ArgumentHelp("Output file.", valueName: "OUT.safetensors"))
+        var output: String
+
+        func run() throws {
+            try reportingErrors {
+                guard index >= 0 else { throw DriverError("--index must not be negative") }
+                let folder = try ImageFolder(directory: data, size: size) { printError("vfc: warning: " + $0) }
+                let config = BatchConfig(
+                    imageSize: size, patchSize: patch, globalSize: globalSize, localSize: localSize,
+                    globalViews: globalViews, localViews: localViews, batchSize: batch, seed: seed,
+                    photometric: !noPhotometric, normalize: !noNormalize)
+                let sampler = try BatchSampler(dataset: folder, config: config)
+                let b = sampler.batch(at: index)
+                var tensors = b.tensors
+                if withSources {
+                    var src = Tensor(dtype: .f32, shape: [batch, size, size, 3])
+                    src.withUnsafeMutableBufferPointer { buf in
+                        for (slot, i) in b.imageIndices.enumerated() {
+                            let px = folder.images[i].pixels
+                            for j in px.indices { buf[slot * px.count + j] = Double(px[j]) }
+                        }
+                    }
+                    tensors["source_images"] = src
+                    tensors["image_indices"] = Tensor(dtype: .i64, shape: [batch], scalars: b.imageIndices.map(Double.init))
+                }
+                let file = SafetensorsFile(tensors: tensors, metadata: [
+                    "sampler_state_after": b.stateAfter,
+                    "images": "\(folder.count)",
+                    "skipped": "\(folder.skipped.count)",
+                ])
+                try file.write(path: output)
+                print("\(folder.count) images (\(folder.skipped.count) skipped); wrote batch \(index) (B=\(batch), Vg=\(globalViews), Vl=\(localViews), n=\(config.patchesPerSide)) to \(output)")
+            }
+        }
+    }
+}
