@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Idempotently create .venv-torch at the repository root with the CPU build of PyTorch
 # (pinned: a plain `pip install torch` pulls the multi-GB CUDA build) and NumPy, for the
-# PyTorch reference of the SSL training step in Tests/fixtures/ssl/.
+# PyTorch reference of the SSL training step in Tests/fixtures/ssl/, and timm (pinned, without
+# its dependencies: its torchvision needs the CUDA torch; timm_check.py stands in for it)
+# with pillow, for the check that `vfc export --format timm` loads with strict=True.
 # Prints the venv's python path on stdout (last line).
 set -euo pipefail
 
@@ -9,6 +11,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv-torch"
 PY="$VENV/bin/python"
 TORCH_PIN="torch==2.13.0+cpu"
+TIMM_PIN="timm==0.9.16"
 
 if [[ ! -x "$PY" ]]; then
     echo "torch-venv: creating $VENV" >&2
@@ -16,14 +19,17 @@ if [[ ! -x "$PY" ]]; then
 fi
 
 if "$PY" - <<'PYEOF' >/dev/null 2>&1
-import torch, numpy
+import torch, numpy, PIL
+from importlib.metadata import version
 assert torch.__version__ == "2.13.0+cpu", torch.__version__
+assert version("timm") == "0.9.16"
 PYEOF
 then
     :
 else
-    echo "torch-venv: installing $TORCH_PIN numpy" >&2
-    "$PY" -m pip install --quiet "$TORCH_PIN" numpy >&2
+    echo "torch-venv: installing $TORCH_PIN numpy pillow $TIMM_PIN" >&2
+    "$PY" -m pip install --quiet "$TORCH_PIN" numpy pillow >&2
+    "$PY" -m pip install --quiet --no-deps "$TIMM_PIN" >&2
 fi
 
 echo "$PY"

@@ -36,7 +36,7 @@ struct ExportCommand: ParsableCommand {
             let path = try checkpointPath(source)
             let state = try SafetensorsFile.read(path: path)
             let backbone = try timmBackbone(state: state.tensors, prefix: teacher ? "teacher." : "")
-            try SafetensorsFile(tensors: backbone, metadata: ["format": "pt", "vfc.source": path]).write(path: output)
+            try SafetensorsFile(tensors: backbone, metadata: ["format": "pt"]).write(path: output)
         }
     }
 }

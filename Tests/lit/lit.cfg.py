@@ -58,6 +58,9 @@ def tool_pattern(name):
 # Substitutions are regular expressions; the %-prefixed ones are listed before lit's
 # built-ins (lit appends its own after config.substitutions), so %tools is not eaten by %t.
 config.substitutions.append(("%python", sys.executable.replace("\\", "/")))
+# The virtualenv with PyTorch and timm that scripts/torch-venv.sh makes (scripts/test.sh runs
+# it first); the tests that use it fail, rather than skip, when it is missing.
+config.substitutions.append(("%torchpython", os.path.join(repo_root, ".venv-torch", "bin", "python")))
 config.substitutions.append(("%fixtures", os.path.join(repo_root, "Tests", "fixtures")))
 config.substitutions.append(("%tools", os.path.join(config.test_source_root, "tools")))
 config.substitutions.append(("%repo", repo_root))
