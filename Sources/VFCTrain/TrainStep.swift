@@ -123,8 +123,9 @@ public final class TrainStep {
         let results: [Tensor]
         switch backend {
         case .jit:
-            let jit = try compiledModule(bindings)
-            results = try jit.run(function: function.name, inputs: inputs, params: state)
+            let s = try session(state: state, bindings: bindings)
+            try s.native.call(inputs: inputs)
+            results = roles.indices.map { s.native.result($0) }
         case .interpreter(let floatType):
             let params = state.mapValues { $0.dtype.isFloat && $0.dtype != floatType ? $0.converted(to: floatType) : $0 }
             results = try Interpreter(module: module, floatType: floatType)
@@ -139,6 +140,49 @@ public final class TrainStep {
             }
         }
         return outcome
+    }
+
+    /// A JIT-compiled step whose state stays in machine form between steps (a training
+    /// loop): each `run` updates the state in place.
+    public final class Session {
+        public let step: TrainStep
+        let native: JITSession
+        private let unread: [String: Tensor]
+
+        init(step: TrainStep, native: JITSession, state: [String: Tensor]) {
+            self.step = step
+            self.native = native
+            let read = Set(native.entry.params.map(\.name))
+            unread = state.filter { !read.contains($0.key) }
+        }
+
+        /// One step on `inputs` (from `TrainStep.inputs(from:)`, of the session's batch
+        /// size): the metrics, in result order.
+        public func run(inputs: [Tensor]) throws -> [(name: String, value: Double)] {
+            try native.call(inputs: inputs)
+            return zip(step.roles, step.roles.indices).compactMap { role, i in
+                guard case .metric(let name) = role else { return nil }
+                return (name, native.result(i).scalars.first ?? .nan)
+            }
+        }
+
+        /// The raw gradients of the last step, by param name.
+        public func gradients() -> [String: Tensor] {
+            var out: [String: Tensor] = [:]
+            for (i, role) in step.roles.enumerated() {
+                if case .gradient(let p) = role { out[p] = native.result(i) }
+            }
+            return out
+        }
+
+        /// The current state: every param of the module, in its declared dtype.
+        public var state: [String: Tensor] { unread.merging(native.params) { $1 } }
+    }
+
+    /// A session on `state` for batches of `bindings` (compiled once per batch size).
+    public func session(state: [String: Tensor], bindings: [String: Int]) throws -> Session {
+        let jit = try compiledModule(bindings)
+        return Session(step: self, native: try JITSession(jit: jit, function: function.name, params: state), state: state)
     }
 
     /// The JIT-compiled step for `bindings`, compiled once per batch size.

@@ -1,0 +1,67 @@
+import VFCIR
+import VFCTensor
+
+/// A compiled function called again and again on params that stay in machine form between
+/// calls: a training loop. Results that alias a param (`-> T aliases @p`) are written into
+/// that param's buffer, so the state is updated in place and never converted or copied
+/// between steps; only the inputs of each call and the results asked for are converted.
+public final class JITSession {
+    public let jit: JITModule
+    public let entry: EntryPoint
+    private var paramBuffers: [NativeBuffer]
+    private let outputBuffers: [Int: NativeBuffer]
+
+    /// `params` must hold every param of the entry with its compiled shape (floats in any
+    /// float dtype: they are converted once, here).
+    public init(jit: JITModule, function: String, params: [String: Tensor]) throws {
+        guard let entry = jit.entries.first(where: { $0.function == function }) else {
+            throw CodegenError("'@\(function)' was not compiled")
+        }
+        self.jit = jit
+        self.entry = entry
+        paramBuffers = try entry.params.map { b in
+            guard let t = params[b.name] else { throw CodegenError("missing param @\(b.name)") }
+            guard t.shape == b.shape else { throw CodegenError("param @\(b.name): expected \(b.dtype)\(b.shape), got \(t.shape)") }
+            return try NativeBuffer(t, as: b.dtype)
+        }
+        var outputs: [Int: NativeBuffer] = [:]
+        for (i, b) in entry.outputs.enumerated() where b.aliasOf == nil {
+            outputs[i] = try NativeBuffer(dtype: b.dtype, shape: b.shape)
+        }
+        outputBuffers = outputs
+    }
+
+    /// Runs the function once on `inputs` (converted to the compiled dtypes). Donated
+    /// results update the params; the other results stay in buffers until `result(_:)`.
+    public func call(inputs: [Tensor]) throws {
+        guard inputs.count == entry.inputs.count else {
+            throw CodegenError("'@\(entry.function)' takes \(entry.inputs.count) input(s), got \(inputs.count)")
+        }
+        var keep: [NativeBuffer] = []
+        for (t, b) in zip(inputs, entry.inputs) {
+            guard t.shape == b.shape else { throw CodegenError("input %\(b.name): compiled for \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
+            keep.append(try NativeBuffer(t, as: b.dtype))
+        }
+        var pointers = keep.map(\.pointer) + paramBuffers.map(\.pointer)
+        for (i, b) in entry.outputs.enumerated() where b.aliasOf == nil { pointers.append(outputBuffers[i]!.pointer) }
+        try jit.call(function: entry.function, buffers: pointers)
+        withExtendedLifetime(keep) {}
+    }
+
+    /// Result `i` of the last call (a donated result is its param's current value).
+    public func result(_ i: Int) -> Tensor {
+        if let buffer = outputBuffers[i] { return buffer.tensor() }
+        let name = entry.outputs[i].aliasOf ?? ""
+        return param(name) ?? Tensor(dtype: entry.outputs[i].dtype, shape: entry.outputs[i].shape)
+    }
+
+    /// The current value of a param, nil if the function does not read it.
+    public func param(_ name: String) -> Tensor? {
+        entry.params.firstIndex { $0.name == name }.map { paramBuffers[$0].tensor() }
+    }
+
+    /// Every param the function reads, by name.
+    public var params: [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: zip(entry.params.map(\.name), paramBuffers.map { $0.tensor() }))
+    }
+}
