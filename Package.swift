@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "vfc", targets: ["vfc"]),
         .library(name: "VFCIR", targets: ["VFCIR"]),
+        .library(name: "VFCRun", targets: ["VFCRun"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,11 +32,15 @@ let package = Package(
         .target(name: "VFCRuntime", linkerSettings: [.linkedLibrary("pthread")]),
         // LLVM lowering, ORC JIT and ahead-of-time objects.
         .target(name: "VFCCodegen", dependencies: ["VFCIR", "VFCTensor", "VFCPasses", "CLLVM", "CBLAS", "VFCRuntime"]),
+        // Run outputs of `vfc train`: metrics.jsonl, TensorBoard event files, atomic
+        // checkpoints, and the loss-curve plots of `vfc plot` (SVG, PNG). No dependencies
+        // beyond VFCTensor: CRCs, protobuf, DEFLATE and the font are written out here.
+        .target(name: "VFCRun", dependencies: ["VFCIR", "VFCTensor"]),
         // Room reserved for: VFCTrain.
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCRun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).
@@ -47,6 +52,7 @@ let package = Package(
         .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
         .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
         .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime"]),
+        .testTarget(name: "VFCRunTests", dependencies: ["VFCRun", "VFCTensor", "VFCIR"]),
         .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]
