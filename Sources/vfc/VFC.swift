@@ -13,5 +13,5 @@ struct VFC: ParsableCommand {
             Errors are printed as FILE:LINE:COL: error: <op>: <message>, with exit code 1.
             """,
         version: "0.1.0",
-        subcommands: [Check.self, Opt.self, Run.self, Compile.self, GradCommand.self, GradCheckCommand.self])
+        subcommands: [Check.self, Opt.self, Run.self, Compile.self, GradCommand.self, GradCheckCommand.self, PlotCommand.self])
 }
