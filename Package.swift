@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "vfc", targets: ["vfc"]),
         .library(name: "VFCIR", targets: ["VFCIR"]),
         .library(name: "VFCData", targets: ["VFCData"]),
+        .library(name: "VFCRun", targets: ["VFCRun"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,12 +39,16 @@ let package = Package(
         .target(name: "VFCRuntime", linkerSettings: [.linkedLibrary("pthread")]),
         // LLVM lowering, ORC JIT and ahead-of-time objects.
         .target(name: "VFCCodegen", dependencies: ["VFCIR", "VFCTensor", "VFCPasses", "CLLVM", "CBLAS", "VFCRuntime"]),
+        // Run outputs of `vfc train`: metrics.jsonl, TensorBoard event files, atomic
+        // checkpoints, and the loss-curve plots of `vfc plot` (SVG, PNG). No dependencies
+        // beyond VFCTensor: CRCs, protobuf, DEFLATE and the font are written out here.
+        .target(name: "VFCRun", dependencies: ["VFCIR", "VFCTensor"]),
         // Training: one step of a module's train_step on a state and a batch (vfc step, init).
-        .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen"]),
+        .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCData", "VFCRun"]),
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).
@@ -56,6 +61,7 @@ let package = Package(
         .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
         .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime"]),
         .testTarget(name: "VFCDataTests", dependencies: ["VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
+        .testTarget(name: "VFCRunTests", dependencies: ["VFCRun", "VFCTensor", "VFCIR"]),
         .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]

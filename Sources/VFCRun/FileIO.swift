@@ -1,0 +1,166 @@
+import Foundation
+
+/// An I/O failure in a run directory, printed as `cannot VERB PATH: REASON`.
+public struct RunIOError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public init(path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    static func io(_ verb: String, _ path: String, _ code: Int32 = errno) -> RunIOError {
+        RunIOError(path: path, "cannot \(verb) \(path): \(String(cString: strerror(code)))")
+    }
+
+    public var description: String { message }
+}
+
+/// Small POSIX helpers shared by the run-output writers: whole-buffer writes, fsync of
+/// files and directories, and atomic replacement of a file's contents.
+public enum RunFiles {
+    /// Creates `path` and its missing parents (like `mkdir -p`).
+    public static func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw RunIOError(path: path, "cannot create directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short writes and EINTR. Returns errno on failure.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+        bytes.withUnsafeBytes { raw -> Int32? in
+            guard let base = raw.baseAddress else { return nil }
+            var done = 0
+            while done < raw.count {
+                let n = sysWrite(fd, base + done, raw.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                done += n
+            }
+            return nil
+        }
+    }
+
+    /// Flushes a directory's entries (a rename or unlink inside it) to stable storage.
+    public static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw RunIOError.io("open directory", path) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw RunIOError.io("fsync directory", path) }
+    }
+
+    /// The directory part of `path` ("." when it has none).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The last component of `path`.
+    static func baseName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// The temporary name `atomicWrite` uses for `path`: hidden, in the same directory,
+    /// tagged with the process id so two processes never share one.
+    public static func temporaryPath(for path: String) -> String {
+        let dir = directory(of: path)
+        return "\(dir)/.\(baseName(of: path)).tmp.\(getpid())"
+    }
+
+    /// Replaces the contents of `path` with `bytes` so that after a crash at any point the
+    /// file holds either its old contents or all of the new ones, never a mixture:
+    /// write a temporary file in the same directory, fsync it, rename it over `path`,
+    /// fsync the directory (which makes the rename itself durable).
+    public static func atomicWrite(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        let tmp = temporaryPath(for: path)
+        unlink(tmp)  // a leftover of an earlier process with our pid
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else { throw RunIOError.io("write", path) }
+        var failure: (String, Int32)?
+        if let e = writeAll(fd, bytes) { failure = ("write", e) }
+        if failure == nil, fsync(fd) != 0 { failure = ("fsync", errno) }
+        if close(fd) != 0, failure == nil { failure = ("close", errno) }
+        if failure == nil, rename(tmp, path) != 0 { failure = ("rename", errno) }
+        if let (verb, code) = failure {
+            unlink(tmp)
+            throw RunIOError.io("\(verb) (writing)", path, code)
+        }
+        try syncDirectory(directory(of: path))
+    }
+
+    /// The whole file, or a `RunIOError` naming it.
+    public static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw RunIOError.io("read", path) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let got = chunk.withUnsafeMutableBytes { sysRead(fd, $0.baseAddress, $0.count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw RunIOError.io("read", path)
+            }
+            if got == 0 { break }
+            bytes.append(contentsOf: chunk[0..<got])
+        }
+        return bytes
+    }
+
+    /// The names in a directory (not `.` and `..`), sorted; empty when it does not exist.
+    static func listDirectory(_ path: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+    }
+
+    /// Whether `path` exists and is a directory.
+    public static func isDirectory(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
+}
+
+/// An append-only file written with one `write(2)` per record and no user-space buffer,
+/// so every record is in the kernel (and survives kill -9) as soon as `append` returns.
+final class AppendFile {
+    let path: String
+    private var fd: Int32
+
+    /// Opens `path` for appending; `truncate` empties it first.
+    init(path: String, truncate: Bool = false, exclusive: Bool = false) throws {
+        self.path = path
+        var flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC
+        if truncate { flags |= O_TRUNC }
+        if exclusive { flags |= O_EXCL }
+        fd = open(path, flags, 0o644)
+        guard fd >= 0 else { throw RunIOError.io("open", path) }
+    }
+
+    func append(_ bytes: [UInt8]) throws {
+        guard fd >= 0 else { throw RunIOError(path: path, "cannot write \(path): file is closed") }
+        if let e = RunFiles.writeAll(fd, bytes) { throw RunIOError.io("write", path, e) }
+    }
+
+    /// fsync: the records written so far survive a power loss too.
+    func sync() throws {
+        guard fd >= 0 else { return }
+        if fsync(fd) != 0 { throw RunIOError.io("fsync", path) }
+    }
+
+    func close() {
+        if fd >= 0 { sysClose(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
+}
+
+// At file scope so the names resolve to the C functions, not to methods of the same name.
+private func sysRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, buf, n) }
+private func sysWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int { write(fd, buf, n) }
+private func sysClose(_ fd: Int32) { _ = close(fd) }

@@ -1,0 +1,39 @@
+import Testing
+@testable import VFCRun
+
+@Test func crc32cKnownVectors() {
+    // The CRC catalogue's check value, and the iSCSI vectors of RFC 3720 (B.4).
+    #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+    #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+    #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+    #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
+    #expect(CRC32C.checksum((0..<32).map { UInt8(31 - $0) }) == 0x113F_DB5C)
+    #expect(CRC32C.checksum([]) == 0)
+}
+
+@Test func crc32cIncrementalMatchesWhole() {
+    let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+    let split = CRC32C.table.update(CRC32C.table.update(0, data[..<400]), data[400...])
+    #expect(split == CRC32C.checksum(data))
+}
+
+@Test func maskRoundTrips() {
+    for crc: UInt32 in [0, 1, 0xE306_9283, 0xFFFF_FFFF, 0x8000_0000] {
+        #expect(CRC32C.unmask(CRC32C.mask(crc)) == crc)
+    }
+    // Masked CRC of the 8 length bytes of an empty record, as TensorFlow writes it.
+    let crc = CRC32C.checksum([UInt8](repeating: 0, count: 8))
+    #expect(CRC32C.mask(crc) == ((crc >> 15) | (crc << 17)) &+ 0xA282_EAD8)
+}
+
+@Test func crc32AndAdler32KnownVectors() {
+    #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+    #expect(CRC32.checksum(Array("IEND".utf8)) == 0xAE42_6082)  // every PNG ends with it
+    #expect(Adler32.checksum(Array("Wikipedia".utf8)) == 0x11E6_0398)
+    #expect(Adler32.checksum([]) == 1)
+    // Long input exercises the deferred modulo.
+    let big = [UInt8](repeating: 0xFF, count: 100_000)
+    var a: UInt64 = 1, b: UInt64 = 0
+    for x in big { a = (a + UInt64(x)) % 65521; b = (b + a) % 65521 }
+    #expect(Adler32.checksum(big) == UInt32(b << 16 | a))
+}
