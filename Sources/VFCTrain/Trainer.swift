@@ -1,0 +1,200 @@
+import Foundation
+import VFCCodegen
+import VFCData
+import VFCIR
+import VFCInterpreter
+import VFCRun
+import VFCTensor
+
+/// A training run of a module's `train_step` on an image folder: the data pipeline, the
+/// JIT-compiled step with its state in machine form, the schedule, metrics (JSON lines and
+/// TensorBoard) and atomic checkpoints, resumable bit-exactly.
+public final class Trainer {
+    /// What one step reports to the progress display.
+    public struct Progress {
+        public var step: Int
+        public var steps: Int
+        public var metrics: [(name: String, value: Double)]
+        public var lr: Double
+        public var imagesPerSecond: Double
+        /// Seconds the step waited for its batch (0 when the pipeline keeps up).
+        public var dataWait: Double
+        /// Seconds since the first step of this process.
+        public var elapsed: Double
+    }
+
+    /// How a `run` ended.
+    public struct Summary {
+        public var firstStep: Int
+        public var lastStep: Int
+        public var seconds: Double
+        public var imagesPerSecond: Double
+        public var dataWaitSeconds: Double
+        public var lastCheckpoint: String?
+        public var interrupted: Bool
+    }
+
+    public let config: RunConfig
+    public let runDirectory: String
+    public let step: TrainStep
+    public let dataset: ImageFolder
+    /// The step the run continues from (0 for a fresh run).
+    public let startStep: Int
+    /// Seconds the JIT compile took.
+    public private(set) var compileSeconds = 0.0
+    private let batchConfig: BatchConfig
+    private let samplerState: String?
+    private var state: [String: Tensor]
+    private let store: CheckpointStore
+    private let say: (String) -> Void
+
+    /// Prepares a run: a fresh one writes `config.json` (an existing run directory with
+    /// checkpoints is refused: resume it or choose another), a resumed one reads it and
+    /// continues from the newest valid checkpoint (refused ones are reported via `say`).
+    public init(config: RunConfig, runDirectory: String, resume: Bool, say: @escaping (String) -> Void) throws {
+        self.config = config
+        self.runDirectory = runDirectory
+        self.say = say
+        try config.schedule.validate()
+        guard config.steps >= 0, config.batch >= 1, config.checkpointEvery >= 1 else {
+            throw StepError("--steps must be >= 0, --batch and --checkpoint-every >= 1")
+        }
+        guard let text = FileManager.default.contents(atPath: config.module).map({ String(decoding: $0, as: UTF8.self) }) else {
+            throw StepError("cannot read '\(config.module)': no such file")
+        }
+        if RunConfig.digest(text) != config.moduleDigest {
+            throw StepError("\(config.module) has changed since the run started (digest \(RunConfig.digest(text)), the run's is \(config.moduleDigest))")
+        }
+        var module = try Parser.parse(text, file: config.module)
+        try Verifier.run(&module)
+        step = try TrainStep(module: module)
+        batchConfig = try Trainer.batchConfig(step, config)
+        try batchConfig.validate()
+        dataset = try ImageFolder(directory: config.data, size: batchConfig.imageSize, warn: say)
+        store = CheckpointStore(runDirectory: runDirectory)
+
+        var restored: Checkpoint?
+        if resume {
+            let search = store.latestValid { [step] c in
+                _ = try step.checkState(c.tensors, source: c.path)
+                guard c.metadata["data_state"] != nil else { throw CheckpointInvalid("metadata 'data_state' is missing") }
+            }
+            for m in search.messages { say(m) }
+            restored = search.checkpoint
+            if restored == nil { say("no valid checkpoint in \(runDirectory): starting from step 0") }
+        } else {
+            if !store.list().isEmpty {
+                throw StepError("\(runDirectory) already holds checkpoints: continue it with --resume \(runDirectory), or choose another --out")
+            }
+            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try Data(try config.json().utf8).write(to: URL(fileURLWithPath: RunConfig.fileName(in: runDirectory)), options: .atomic)
+        }
+        if let c = restored {
+            state = try step.checkState(c.tensors, source: c.path).state
+            startStep = c.step
+            samplerState = c.metadata["data_state"]
+            say("resuming from \(c.path) (step \(c.step))")
+        } else {
+            state = try initialParams(module: step.module, seed: config.seed, floatType: nil)
+            startStep = 0
+            samplerState = nil
+        }
+    }
+
+    /// The data geometry the step expects, read off its arguments and the field:
+    /// global_views [B, Vg, 3, G, G], local_views [B, Vl, 3, L, L], content_masks
+    /// [B, Vg, n, n] (P = G / n), pos_field [S, S, D].
+    static func batchConfig(_ step: TrainStep, _ config: RunConfig) throws -> BatchConfig {
+        func arg(_ name: String) throws -> [Int] {
+            guard let a = step.function.arguments.first(where: { step.function.values[$0.index].name == name }),
+                  let t = step.function.values[a.index].type else {
+                throw StepError("@\(step.function.name) has no argument %\(name)")
+            }
+            return try t.shape.dropFirst().map { d in
+                guard let v = d.staticValue else { throw StepError("%\(name): dims after the batch dim must be static, got \(t)") }
+                return v
+            }
+        }
+        let g = try arg("global_views"), l = try arg("local_views"), m = try arg("content_masks")
+        guard g.count == 4, l.count == 4, m.count == 3, m[1] > 0, g[2] % m[1] == 0,
+              let field = step.module.param(named: "pos_field")?.type.staticShape, field.count == 3 else {
+            throw StepError("@\(step.function.name)'s arguments and @pos_field do not have method.md's layout")
+        }
+        return BatchConfig(imageSize: field[0], patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
+                           globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
+                           photometric: config.photometric)
+    }
+
+    /// Runs from `startStep` to `config.steps`. `shouldStop` is polled after every step (a
+    /// Ctrl-C): the run then writes a checkpoint and returns. A NaN or infinite loss stops
+    /// the run with an error naming the step and the last good checkpoint.
+    public func run(shouldStop: () -> Bool, progress: (Progress) -> Void) throws -> Summary {
+        try Runtime.setThreads(config.threads)
+        var sampler = try BatchSampler(dataset: dataset, config: batchConfig)
+        if let s = samplerState { try sampler.restore(state: s) }
+        let session = try step.session(state: state, bindings: ["B": config.batch])
+        compileSeconds = step.compileSeconds
+        let resumeAt = startStep > 0 ? startStep : nil
+        let metrics = try MetricsLog(runDirectory: runDirectory, resumingAtStep: resumeAt)
+        let board = try TensorBoardWriter(runDirectory: runDirectory, resumingAtStep: resumeAt)
+        defer { metrics.close(); board.close() }
+        let prefetcher = Prefetcher(sampler: sampler, depth: 2)
+        defer { prefetcher.stop() }
+
+        let start = Date()
+        var lastCheckpoint = store.list().first?.path
+        var savedStep = startStep
+        var current = startStep
+        var dataState = samplerState ?? sampler.state
+        func checkpoint() throws {
+            try metrics.sync()
+            try board.sync()
+            lastCheckpoint = try store.save(step: current, tensors: session.state,
+                                            metadata: ["data_state": dataState, "config": try config.json(), "format": "pt"])
+            savedStep = current
+        }
+        var interrupted = false
+        while current < config.steps {
+            let stepStart = Date()
+            let batch = prefetcher.next()
+            let wait = prefetcher.lastWaitSeconds
+            let (lr, wd, momentum) = config.schedule.values(at: current)
+            var tensors = batch.tensors
+            tensors["lr"] = Tensor(scalar: lr, dtype: .f32)
+            tensors["weight_decay"] = Tensor(scalar: wd, dtype: .f32)
+            tensors["teacher_momentum"] = Tensor(scalar: momentum, dtype: .f32)
+            let (inputs, _) = try step.inputs(from: tensors, source: "batch \(batch.index)")
+            let values = try session.run(inputs: inputs)
+            current += 1
+            dataState = batch.stateAfter
+            if let loss = values.first(where: { $0.name == "loss" })?.value, !loss.isFinite {
+                throw StepError("step \(current): the loss is \(loss); stopping. The last good checkpoint is "
+                                + (lastCheckpoint ?? "none (no checkpoint was written)")
+                                + ": resume from it (vfc train --resume \(runDirectory)) with a lower --lr")
+            }
+            let seconds = Date().timeIntervalSince(stepStart)
+            let imagesPerSecond = Double(config.batch) / Swift.max(seconds, 1e-9)
+            var logged = Dictionary(values.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+            logged["lr"] = Double(Float(lr))
+            logged["weight_decay"] = Double(Float(wd))
+            logged["teacher_momentum"] = Double(Float(momentum))
+            logged["images_per_s"] = imagesPerSecond
+            logged["data_wait_s"] = wait
+            try metrics.log(step: current, metrics: logged)
+            try board.log(step: current, scalars: logged)
+            progress(Progress(step: current, steps: config.steps, metrics: values, lr: lr, imagesPerSecond: imagesPerSecond,
+                              dataWait: wait, elapsed: Date().timeIntervalSince(start)))
+            if shouldStop() {
+                interrupted = true
+                break
+            }
+            if current % config.checkpointEvery == 0 { try checkpoint() }
+        }
+        if current > savedStep || lastCheckpoint == nil { try checkpoint() }
+        let seconds = Date().timeIntervalSince(start)
+        let done = current - startStep
+        return Summary(firstStep: startStep, lastStep: current, seconds: seconds,
+                       imagesPerSecond: Double(done * config.batch) / Swift.max(seconds, 1e-9),
+                       dataWaitSeconds: prefetcher.totalWaitSeconds, lastCheckpoint: lastCheckpoint, interrupted: interrupted)
+    }
+}

@@ -1,0 +1,185 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import VFCCodegen
+import VFCTrain
+
+/// `vfc train FILE.ir --data DIR --out RUN_DIR` and `vfc train --resume RUN_DIR`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a module's train_step on an image folder (JIT), with metrics and checkpoints.",
+        discussion: """
+            Compiles @train_step once, then runs the schedule of method.md section 6 on batches \
+            prepared by a background worker (views and masks of section 1). Writes \
+            RUN_DIR/config.json, metrics.jsonl, TensorBoard events in tb/, and checkpoints \
+            ckpt-STEP.safetensors (atomic, the last 3 kept). Ctrl-C writes a checkpoint and \
+            exits 0; --resume continues from the newest valid checkpoint bit-exactly (the \
+            schedule runs over --schedule-steps, not --steps, so a run can be extended).
+            Examples:
+              vfc train IR/ssl_micro.ir --data data/photos --out runs/micro --steps 300
+              vfc train --resume runs/micro --steps 600
+              vfc plot runs/micro -o curves.png
+            """)
+
+    @Argument(help: "The .ir file with @train_step (not with --resume: the run's own).")
+    var file: String?
+
+    @Option(help: ArgumentHelp("The image folder (JPEG, PNG; searched recursively).", valueName: "DIR"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("The run directory to create.", valueName: "RUN_DIR"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the run in RUN_DIR from its newest valid checkpoint.", valueName: "RUN_DIR"))
+    var resume: String?
+
+    @Option(help: "Stop after this many steps in all (default 100; with --resume, the run's).")
+    var steps: Int?
+
+    @Option(help: "Images per batch.")
+    var batch = 16
+
+    @Option(help: "Peak learning rate (after warm-up).")
+    var lr = 5e-4
+
+    @Option(help: "Final learning rate of the cosine decay.")
+    var minLr = 1e-6
+
+    @Option(help: "Steps of linear learning-rate warm-up.")
+    var warmupSteps = 10
+
+    @Option(help: "Steps over which the cosine schedules run (lr, weight decay, teacher momentum).")
+    var scheduleSteps = 1000
+
+    @Option(help: "Weight decay at the start (cosine to --weight-decay-end).")
+    var weightDecay = 0.04
+
+    @Option(help: "Weight decay at the end of the schedule.")
+    var weightDecayEnd = 0.4
+
+    @Option(help: "Teacher momentum at the start (cosine to 1).")
+    var momentum = 0.996
+
+    @Option(help: "Seed of the initialisation and of the data pipeline.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Write a checkpoint every K steps (and at the end).")
+    var checkpointEvery = 50
+
+    @Option(help: "Threads of the compiled step (default: every core; a resume keeps the run's).")
+    var threads: Int?
+
+    @Option(help: "When not on a terminal, print one line every K steps.")
+    var logEvery = 10
+
+    @Flag(help: "Leave out the photometric augmentation (colour jitter, grayscale, blur, solarize).")
+    var noPhotometric = false
+
+    func validate() throws {
+        if resume != nil {
+            if file != nil || data != nil || out != nil {
+                throw ValidationError("--resume takes the module, data and output of the run itself: leave out FILE, --data and --out")
+            }
+        } else if file == nil || data == nil || out == nil {
+            throw ValidationError("give FILE.ir, --data DIR and --out RUN_DIR (or --resume RUN_DIR)")
+        }
+        if logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let runDirectory: String
+            var config: RunConfig
+            if let resume {
+                runDirectory = resume
+                config = try RunConfig.read(runDirectory: resume)
+                if let steps { config.steps = steps }
+            } else {
+                runDirectory = out!
+                let text = try readSource(file!)
+                config = RunConfig(module: file!, moduleDigest: RunConfig.digest(text), data: data!, steps: steps ?? 100,
+                                   batch: batch, seed: seed,
+                                   schedule: Schedule(lr: lr, minLR: minLr, warmupSteps: warmupSteps, horizon: scheduleSteps,
+                                                      weightDecay: weightDecay, weightDecayEnd: weightDecayEnd, momentum: momentum),
+                                   checkpointEvery: checkpointEvery, threads: threads ?? Runtime.threads,
+                                   photometric: !noPhotometric)
+            }
+            let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil) { printError("vfc: " + $0) }
+            let interrupt = InterruptFlag()
+            let display = ProgressDisplay(logEvery: logEvery)
+            print("training @\(trainer.step.function.name) of \(config.module) on \(trainer.dataset.count) images of \(config.data) "
+                  + "(\(trainer.dataset.skipped.count) skipped), batch \(config.batch), steps \(trainer.startStep) -> \(config.steps), "
+                  + "\(config.threads) thread(s)")
+            var compiled = false
+            let summary = try trainer.run(shouldStop: { interrupt.isSet }) { p in
+                if !compiled {
+                    compiled = true
+                    print("jit: compiled @\(trainer.step.function.name) in \(String(format: "%.2f", trainer.compileSeconds)) s")
+                }
+                display.show(p)
+            }
+            display.finish()
+            let rate = String(format: "%.1f", summary.imagesPerSecond)
+            let waited = String(format: "%.1f", summary.dataWaitSeconds)
+            print((summary.interrupted ? "interrupted at" : "done:") + " step \(summary.lastStep) (\(summary.lastStep - summary.firstStep) steps "
+                  + "in \(String(format: "%.1f", summary.seconds)) s, \(rate) images/s, \(waited) s waiting for data); "
+                  + "checkpoint \(summary.lastCheckpoint ?? "none"); skipped images: \(trainer.dataset.skipped.count)")
+        }
+    }
+}
+
+/// Set by SIGINT (Ctrl-C): the training loop checkpoints and stops after the current step.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+    private let source: DispatchSourceSignal
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "vfc.sigint"))
+        source.setEventHandler { [unowned self] in
+            self.lock.withLock { self.set = true }
+            printError("vfc: interrupted: writing a checkpoint after this step (Ctrl-C again to quit at once)")
+            signal(SIGINT, SIG_DFL)
+        }
+        source.resume()
+    }
+
+    var isSet: Bool { lock.withLock { set } }
+}
+
+/// The progress of a run: a bar redrawn in place on a terminal, else one line every K steps.
+final class ProgressDisplay {
+    private let terminal = isatty(STDOUT_FILENO) != 0
+    private let logEvery: Int
+    private var drawn = false
+
+    init(logEvery: Int) { self.logEvery = logEvery }
+
+    func show(_ p: Trainer.Progress) {
+        let value = { (name: String) in p.metrics.first { $0.name == name }?.value ?? .nan }
+        let remaining = p.step > 0 ? p.elapsed / Double(p.step) * Double(p.steps - p.step) : 0
+        let text = String(format: "step %d/%d loss %.4f (cls %.3f mim %.3f pos %.3f) lr %.2e %.1f img/s",
+                          p.step, p.steps, value("loss"), value("loss_cls"), value("loss_mim"), value("loss_pos"),
+                          p.lr, p.imagesPerSecond)
+        if terminal {
+            let width = 24
+            let filled = p.steps > 0 ? width * p.step / p.steps : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            print("\r[\(bar)] \(text) ETA \(Self.clock(remaining))\u{1B}[K", terminator: "")
+            fflush(nil)
+            drawn = true
+        } else if p.step % logEvery == 0 || p.step == p.steps {
+            print("\(text) data-wait \(String(format: "%.2f", p.dataWait)) s ETA \(Self.clock(remaining))")
+            fflush(nil)
+        }
+    }
+
+    func finish() { if drawn { print("") } }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.isFinite ? seconds : 0)
+        return String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+    }
+}
