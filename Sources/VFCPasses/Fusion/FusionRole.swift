@@ -22,6 +22,11 @@ public enum FusionRole: Equatable, Sendable {
     /// The role of `inst`, whose operand 0 has `inputRank` dims (for axis checks).
     public static func of(_ inst: Instruction, inputRank: Int) -> FusionRole {
         switch inst.op {
+        case .unary(.erf), .unary(.log), .binary(.pow):
+            // These lower to scalar libm calls: in a fused loop they would keep every other
+            // op of the kernel from vectorising (measured: the GELU backward chain with erf
+            // fused ran about 2x slower than unfused).
+            return .opaque(reason: "\(inst.op.name) calls libm (a scalar loop): fused, it would keep the kernel from vectorising")
         case .unary, .binary, .compare, .select, .convert:
             return .elementwise
         case .softmax(let axis), .logSoftmax(let axis):
