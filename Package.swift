@@ -53,7 +53,7 @@ let package = Package(
             ]),
         // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).
         .executableTarget(
-            name: "vfc-bench", dependencies: ["VFCIR", "VFCCodegen", "CBLAS", "VFCRuntime"],
+            name: "vfc-bench", dependencies: ["VFCIR", "VFCPasses", "VFCCodegen", "CBLAS", "VFCRuntime"],
             path: "Benchmarks/KernelBench"),
         .testTarget(name: "VFCIRTests", dependencies: ["VFCIR"]),
         .testTarget(name: "VFCTensorTests", dependencies: ["VFCTensor"]),

@@ -1,6 +1,9 @@
 // vfc-bench: generated kernels against the memory and GEMM floors measured in the same run.
 //
-//   swift run -c release vfc-bench [--quick]
+//   swift run -c release vfc-bench [--quick] [--vit]
+//
+// --vit runs only the ViT block forward and forward+backward, fused against unfused
+// (--disable-passes=fuse-*) in the same process (VitBench.swift); a full run ends with it.
 //
 // Bandwidth kernels (an elementwise chain, softmax, layer_norm) report GB/s of the bytes
 // they must move (inputs read once, output written once) next to a memcpy moving the same
@@ -44,6 +47,13 @@ func cpuModel() -> String {
     let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     return text.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
         .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+}
+
+if CommandLine.arguments.contains("--vit") {
+    print("vfc ViT block benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    print("OpenBLAS core: \(String(cString: openblas_get_corename())), OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")")
+    try vitBlockBenchmark(quick: quick, repeats: repeats)
+    exit(0)
 }
 
 let rows = quick ? 1024 : 4096, cols = 1024
@@ -107,3 +117,4 @@ for threads in [1, 2] {
     print(pad("matmul", 15) + String(format: " %7d   ", threads) + pad("\(m)^3", 13)
           + String(format: " %7.1f GFLOP/s %7.1f GFLOP/s %.2f x sgemm", flops / t / 1e9, flops / direct / 1e9, direct / t))
 }
+try vitBlockBenchmark(quick: quick, repeats: repeats)

@@ -75,7 +75,7 @@ extension FunctionLowering {
         }
     }
 
-    private func zeroFill(_ p: LLVMValueRef, _ d: DType, _ count: Int) {
+    func zeroFill(_ p: LLVMValueRef, _ d: DType, _ count: Int) {
         LLVMBuildMemSet(e.builder, p, LLVMConstInt(e.i8, 0, 0), e.i64(count * d.byteSize), 1)
     }
 
@@ -86,7 +86,7 @@ extension FunctionLowering {
     }
 
     /// C[M, N] = op(A)[M, K] op(B)[K, N], row-major, through cblas_sgemm / cblas_dgemm.
-    private func gemm(_ d: DType, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
+    func gemm(_ d: DType, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
                       _ a: LLVMValueRef, _ lda: Int, _ b: LLVMValueRef, _ ldb: Int, _ c: LLVMValueRef, _ ldc: Int) throws {
         guard d.isFloat else { throw CodegenError("internal: matmul of \(d)") }
         try checkBLASSizes([m, n, k, lda, ldb, ldc])

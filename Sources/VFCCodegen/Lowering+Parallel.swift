@@ -23,27 +23,55 @@ extension FunctionLowering {
         }
         let caller = e.function
         let callerBlock = LLVMGetInsertBlock(e.builder)
+        // The distinct buffers (an in-place op captures one buffer twice) become `noalias`
+        // parameters of an always-inlined body function: inlining turns them into scoped
+        // alias metadata, so a fused loop over many buffers still vectorises without
+        // runtime overlap checks (pointers loaded from `ctx` would carry no such facts).
+        var distinct: [LLVMValueRef] = []
+        let position = buffers.map { b -> Int in
+            if let k = distinct.firstIndex(of: b) { return k }
+            distinct.append(b)
+            return distinct.count - 1
+        }
         var params: [LLVMTypeRef?] = [e.ptr, e.i64, e.i64]
         let bodyType = LLVMFunctionType(e.void, &params, 3, 0)
         let name = "\(LLVMSupport.valueName(caller)).par.\(parallelCount)"
         parallelCount += 1
+        var innerParams: [LLVMTypeRef?] = Array(repeating: e.ptr, count: distinct.count) + [e.i64, e.i64]
+        let innerType = LLVMFunctionType(e.void, &innerParams, UInt32(innerParams.count), 0)!
+        let inner = LLVMAddFunction(e.module, name + ".body", innerType)!
+        LLVMSetLinkage(inner, LLVMInternalLinkage)
+        attributes?.apply(to: inner, context: e.context)
+        let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
+        let alwaysInline = LLVMGetEnumAttributeKindForName("alwaysinline", 12)
+        for k in distinct.indices { LLVMAddAttributeAtIndex(inner, UInt32(k + 1), LLVMCreateEnumAttribute(e.context, noalias, 0)) }
+        LLVMAddAttributeAtIndex(inner, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), LLVMCreateEnumAttribute(e.context, alwaysInline, 0))
+        e.function = inner
+        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
+        let innerPointers = distinct.indices.map { LLVMGetParam(inner, UInt32($0))! }
+        let captured = position.map { innerPointers[$0] }
+        try e.loop(from: LLVMGetParam(inner, UInt32(distinct.count))!, to: LLVMGetParam(inner, UInt32(distinct.count + 1))!) { i in
+            try body(&self, i, captured)
+        }
+        LLVMBuildRetVoid(e.builder)
         let outlined = LLVMAddFunction(e.module, name, bodyType)!
         LLVMSetLinkage(outlined, LLVMInternalLinkage)
         attributes?.apply(to: outlined, context: e.context)
         e.function = outlined
         LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
         let ctx = LLVMGetParam(outlined, 0)!
-        let captured = buffers.indices.map { k -> LLVMValueRef in
+        var args: [LLVMValueRef?] = distinct.indices.map { k -> LLVMValueRef? in
             var idx: [LLVMValueRef?] = [e.i64(k)]
             let slot = LLVMBuildInBoundsGEP2(e.builder, e.ptr, ctx, &idx, 1, "")
             return LLVMBuildLoad2(e.builder, e.ptr, slot, "")
         }
-        try e.loop(from: LLVMGetParam(outlined, 1)!, to: LLVMGetParam(outlined, 2)!) { i in try body(&self, i, captured) }
+        args += [LLVMGetParam(outlined, 1), LLVMGetParam(outlined, 2)]
+        LLVMBuildCall2(e.builder, innerType, inner, &args, UInt32(args.count), "")
         LLVMBuildRetVoid(e.builder)
         e.function = caller
         LLVMPositionBuilderAtEnd(e.builder, callerBlock)
-        let array = LLVMBuildArrayAlloca(e.builder, e.ptr, e.i64(Swift.max(buffers.count, 1)), "captures")!
-        for (k, b) in buffers.enumerated() {
+        let array = LLVMBuildArrayAlloca(e.builder, e.ptr, e.i64(Swift.max(distinct.count, 1)), "captures")!
+        for (k, b) in distinct.enumerated() {
             var idx: [LLVMValueRef?] = [e.i64(k)]
             LLVMBuildStore(e.builder, b, LLVMBuildInBoundsGEP2(e.builder, e.ptr, array, &idx, 1, ""))
         }

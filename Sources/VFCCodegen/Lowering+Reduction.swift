@@ -21,7 +21,7 @@ import VFCIR
 /// `llvm.minimum`), integer max/min compare unsigned for u8 and i1.
 extension FunctionLowering {
     /// The type float sums and normalisations compute in: double, for f32 too (see above).
-    private func computeWide(_ d: DType) -> DType { .f64 }
+    func computeWide(_ d: DType) -> DType { .f64 }
 
     // MARK: reduce
 
@@ -114,14 +114,14 @@ extension FunctionLowering {
 
     /// The type a reduction accumulates in: double for float sums, i64 for integer sums,
     /// the element type for max/min.
-    private func reduceAccumulatorType(_ kind: ReduceOp, _ d: DType) -> DType {
+    func reduceAccumulatorType(_ kind: ReduceOp, _ d: DType) -> DType {
         switch kind {
         case .max, .min: return d
         case .sum, .mean: return d.isFloat ? computeWide(d) : .i64
         }
     }
 
-    private func reduceIdentity(_ kind: ReduceOp, _ acc: DType) -> LLVMValueRef {
+    func reduceIdentity(_ kind: ReduceOp, _ acc: DType) -> LLVMValueRef {
         switch kind {
         case .sum, .mean: return e.constant(0, acc)
         case .max: return acc.isFloat ? e.constant(-.infinity, acc) : reduceIntegerBound(acc, max: false)
@@ -130,7 +130,7 @@ extension FunctionLowering {
     }
 
     /// The smallest (or largest) value of an integer dtype.
-    private func reduceIntegerBound(_ d: DType, max: Bool) -> LLVMValueRef {
+    func reduceIntegerBound(_ d: DType, max: Bool) -> LLVMValueRef {
         let t = e.storage(d)
         switch d {
         case .i32: return LLVMConstInt(t, UInt64(bitPattern: max ? Int64(Int32.max) : Int64(Int32.min)), 1)
@@ -141,7 +141,7 @@ extension FunctionLowering {
     }
 
     /// The interpreter's result of an empty reduction, rounded to `d`.
-    private func reduceEmptyValue(_ kind: ReduceOp, _ d: DType) -> LLVMValueRef {
+    func reduceEmptyValue(_ kind: ReduceOp, _ d: DType) -> LLVMValueRef {
         switch kind {
         case .sum: return e.constant(0, d)
         case .mean: return e.constant(.nan, d)
@@ -154,11 +154,11 @@ extension FunctionLowering {
     }
 
     /// `x` (of dtype `d`) in the accumulator type.
-    private func reduceWiden(_ x: LLVMValueRef, _ d: DType, to acc: DType) -> LLVMValueRef {
+    func reduceWiden(_ x: LLVMValueRef, _ d: DType, to acc: DType) -> LLVMValueRef {
         d == acc ? x : convert(x, from: d, to: acc)
     }
 
-    private func reduceCombine(_ kind: ReduceOp, _ acc: DType, _ a: LLVMValueRef, _ v: LLVMValueRef) -> LLVMValueRef {
+    func reduceCombine(_ kind: ReduceOp, _ acc: DType, _ a: LLVMValueRef, _ v: LLVMValueRef) -> LLVMValueRef {
         let t = e.storage(acc)
         switch kind {
         case .sum, .mean:
@@ -173,7 +173,7 @@ extension FunctionLowering {
 
     /// An accumulated value as a result of dtype `d`: mean divides by `n`, double narrows
     /// to f32, i64 saturates to i32 or u8.
-    private func reduceFinish(_ kind: ReduceOp, _ v: LLVMValueRef, _ acc: DType, _ d: DType, _ n: Int) -> LLVMValueRef {
+    func reduceFinish(_ kind: ReduceOp, _ v: LLVMValueRef, _ acc: DType, _ d: DType, _ n: Int) -> LLVMValueRef {
         var v = v
         if kind == .mean { v = LLVMBuildFDiv(e.builder, v, e.constant(Double(n), acc), "") }
         return acc == d ? v : convert(v, from: acc, to: d)
@@ -182,24 +182,24 @@ extension FunctionLowering {
     // MARK: softmax, l2_normalize, layer_norm
 
     /// `x` of dtype `d` in the type normalisations compute in (`computeWide(d)`, double).
-    private func toF64(_ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
+    func toF64(_ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
         computeWide(d) == d ? x : LLVMBuildFPExt(e.builder, x, e.storage(computeWide(d)), "")
     }
 
     /// A result in the compute type (double) narrowed to dtype `d`.
-    private func fromF64(_ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
+    func fromF64(_ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
         computeWide(d) == d ? x : LLVMBuildFPTrunc(e.builder, x, e.storage(d), "")
     }
 
-    private func reduceAdd(_ a: LLVMValueRef, _ b: LLVMValueRef, reassoc: Bool = false) -> LLVMValueRef {
+    func reduceAdd(_ a: LLVMValueRef, _ b: LLVMValueRef, reassoc: Bool = false) -> LLVMValueRef {
         e.fastMath(LLVMBuildFAdd(e.builder, a, b, ""), reassoc: reassoc)
     }
 
-    private func reduceSub(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef {
+    func reduceSub(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef {
         e.fastMath(LLVMBuildFSub(e.builder, a, b, ""))
     }
 
-    private func reduceMul(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef {
+    func reduceMul(_ a: LLVMValueRef, _ b: LLVMValueRef) -> LLVMValueRef {
         e.fastMath(LLVMBuildFMul(e.builder, a, b, ""))
     }
 
@@ -219,41 +219,49 @@ extension FunctionLowering {
             // Rows along the last axis: independent, so they are split across threads.
             let n = shape[a], rows = n == 0 ? 0 : shape.reduce(1, *) / n
             try parallelLoop(rows, workPerIteration: 8 * n, buffers: [xp, out]) { me, r, ptrs in
-                me.softmaxLine(ptrs[0], ptrs[1], base: me.e.mul(r, n), stride: 1, n: n, log: log, dtype)
+                let em = me.e
+                me.softmaxLine(load: { em.load(ptrs[0], dtype, $0) }, scratch: ptrs[1], store: { em.store($1, ptrs[1], dtype, $0) },
+                               base: me.e.mul(r, n), stride: 1, n: n, log: log, dtype)
             }
             return
         }
+        let em = e
         reductionLines(shape, a) { base, stride, n in
-            softmaxLine(xp, out, base: base, stride: stride, n: n, log: log, dtype)
+            softmaxLine(load: { em.load(xp, dtype, $0) }, scratch: out, store: { em.store($1, out, dtype, $0) },
+                        base: base, stride: stride, n: n, log: log, dtype)
         }
     }
 
-    /// Softmax (or log_softmax) of the line base + k * stride, k in 0..<n.
-    private func softmaxLine(_ xp: LLVMValueRef, _ out: LLVMValueRef, base: LLVMValueRef, stride: Int, n: Int, log: Bool, _ dtype: DType) {
+    /// Softmax (or log_softmax) of the line base + k * stride, k in 0..<n: `load(index)`
+    /// gives an input element (a fused prologue computes it there), `scratch` holds the
+    /// exponentials (softmax), `store(index, value)` takes each result element (a fused
+    /// epilogue runs there).
+    func softmaxLine(load: (LLVMValueRef) -> LLVMValueRef, scratch: LLVMValueRef, store: (LLVMValueRef, LLVMValueRef) -> Void,
+                     base: LLVMValueRef, stride: Int, n: Int, log: Bool, _ dtype: DType) {
         let t = e.storage(dtype), w = computeWide(dtype)
         let em = e
         let at = { (k: LLVMValueRef) in em.add(base, em.mul(k, stride)) }
         let m = carriedLoop(e.i64(n), e.constant(-.infinity, dtype), "max") { k, acc in
-            e.intrinsic("llvm.maximum", t, [acc, e.load(xp, dtype, at(k))])
+            e.intrinsic("llvm.maximum", t, [acc, load(at(k))])
         }
         // The shift is the max, or 0 when the max is infinite (or NaN).
         let finite = LLVMBuildFCmp(e.builder, LLVMRealONE, e.intrinsic("llvm.fabs", t, [m]), e.constant(.infinity, dtype), "")
         let shift = toF64(LLVMBuildSelect(e.builder, finite, m, e.constant(0, dtype), ""), dtype)
         let s = carriedLoop(e.i64(n), e.constant(0, w), "sum") { k, acc in
-            let v = e.exp(reduceSub(toF64(e.load(xp, dtype, at(k)), dtype), shift), w)
-            if !log { e.store(fromF64(v, dtype), out, dtype, at(k)) }
+            let v = e.exp(reduceSub(toF64(load(at(k)), dtype), shift), w)
+            if !log { e.store(fromF64(v, dtype), scratch, dtype, at(k)) }
             return reduceAdd(acc, v, reassoc: true)
         }
         if log {
             let ls = e.intrinsic("llvm.log", e.storage(w), [s])
             e.loop(n, "k") { k in
-                let v = reduceSub(reduceSub(toF64(e.load(xp, dtype, at(k)), dtype), shift), ls)
-                e.store(fromF64(v, dtype), out, dtype, at(k))
+                let v = reduceSub(reduceSub(toF64(load(at(k)), dtype), shift), ls)
+                store(at(k), fromF64(v, dtype))
             }
         } else {
             e.loop(n, "k") { k in
-                let v = LLVMBuildFDiv(e.builder, toF64(e.load(out, dtype, at(k)), dtype), s, "")!
-                e.store(fromF64(v, dtype), out, dtype, at(k))
+                let v = LLVMBuildFDiv(e.builder, toF64(e.load(scratch, dtype, at(k)), dtype), s, "")!
+                store(at(k), fromF64(v, dtype))
             }
         }
     }
@@ -286,23 +294,27 @@ extension FunctionLowering {
         if rows == 0 { return }
         // Rows are independent, so they are split across threads.
         try parallelLoop(rows, workPerIteration: 4 * d, buffers: [xp, wp, bp, out]) { me, r, ptrs in
-            me.layerNormRow(ptrs[0], ptrs[1], ptrs[2], ptrs[3], row: r, d: d, eps: eps, dtype)
+            let em = me.e
+            me.layerNormRow(load: { em.load(ptrs[0], dtype, $0) }, ptrs[1], ptrs[2], store: { em.store($1, ptrs[3], dtype, $0) },
+                            row: r, d: d, eps: eps, dtype)
         }
     }
 
     /// One row of layer_norm: mean, biased variance from the mean (two passes), normalise.
-    private func layerNormRow(_ xp: LLVMValueRef, _ wp: LLVMValueRef, _ bp: LLVMValueRef, _ out: LLVMValueRef,
-                              row r: LLVMValueRef, d: Int, eps: Double, _ dtype: DType) {
+    /// `load(index)` gives an input element, `store(index, value)` takes a result element
+    /// (where a fused prologue and epilogue run).
+    func layerNormRow(load: (LLVMValueRef) -> LLVMValueRef, _ wp: LLVMValueRef, _ bp: LLVMValueRef, store: (LLVMValueRef, LLVMValueRef) -> Void,
+                      row r: LLVMValueRef, d: Int, eps: Double, _ dtype: DType) {
         let w = computeWide(dtype)
         let count = e.constant(Double(d), w)
         let base = e.mul(r, d)
         let s = carriedLoop(e.i64(d), e.constant(0, w), "sum") { k, acc in
-            reduceAdd(acc, toF64(e.load(xp, dtype, e.add(base, k)), dtype), reassoc: true)
+            reduceAdd(acc, toF64(load(e.add(base, k)), dtype), reassoc: true)
         }
         let mean = LLVMBuildFDiv(e.builder, s, count, "")!
         // The biased variance from the mean, in a second pass.
         let v = carriedLoop(e.i64(d), e.constant(0, w), "var") { k, acc in
-            let c = reduceSub(toF64(e.load(xp, dtype, e.add(base, k)), dtype), mean)
+            let c = reduceSub(toF64(load(e.add(base, k)), dtype), mean)
             return reduceAdd(acc, reduceMul(c, c), reassoc: true)
         }
         let variance = LLVMBuildFDiv(e.builder, v, count, "")!
@@ -310,9 +322,9 @@ extension FunctionLowering {
         let rstd = LLVMBuildFDiv(e.builder, e.constant(1, w), den, "")!
         e.loop(d, "k") { k in
             let i = e.add(base, k)
-            let c = reduceMul(reduceSub(toF64(e.load(xp, dtype, i), dtype), mean), rstd)
+            let c = reduceMul(reduceSub(toF64(load(i), dtype), mean), rstd)
             let y = reduceAdd(reduceMul(c, toF64(e.load(wp, dtype, k), dtype)), toF64(e.load(bp, dtype, k), dtype))
-            e.store(fromF64(y, dtype), out, dtype, i)
+            store(i, fromF64(y, dtype))
         }
     }
 
@@ -335,7 +347,7 @@ extension FunctionLowering {
 
     /// A counted loop carrying one value: acc = initial; for k in 0..<count { acc =
     /// body(k, acc) }; returns the final acc (a register reduction LLVM can vectorise).
-    private func carriedLoop(_ count: LLVMValueRef, _ initial: LLVMValueRef, _ name: String, _ body: (LLVMValueRef, LLVMValueRef) throws -> LLVMValueRef) rethrows -> LLVMValueRef {
+    func carriedLoop(_ count: LLVMValueRef, _ initial: LLVMValueRef, _ name: String, _ body: (LLVMValueRef, LLVMValueRef) throws -> LLVMValueRef) rethrows -> LLVMValueRef {
         let b = e.builder
         let entry = LLVMGetInsertBlock(b)
         let header = e.block(name + ".header"), bodyBlock = e.block(name + ".body"), exit = e.block(name + ".exit")

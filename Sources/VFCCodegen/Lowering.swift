@@ -103,6 +103,10 @@ struct FunctionLowering {
               let at = function.body.firstIndex(where: { $0.results.contains(value) }) else { return false }
         switch function.body[at].op {
         case .unary, .binary, .compare, .select, .convert: break
+        case .call(let callee):
+            // A fused elementwise kernel reads every operand at index i before it writes
+            // its results at i, like the ops it holds.
+            guard let k = module.function(named: callee).flatMap(FusedKernel.init), k.anchor == nil else { return false }
         default: return false
         }
         // The donated input and the values that share its buffer (reshape, stop_gradient).
@@ -258,6 +262,10 @@ struct FunctionLowering {
     /// loops; buffers it reads last go back to the plan's pool.
     mutating func lower(_ inst: Instruction, at index: Int) throws {
         let ops = try inst.operands.map { try operand($0) }
+        if case .call = inst.op, try lowerFusedCall(inst, ops, at: index) {
+            releaseDying(inst, at: index)
+            return
+        }
         let resultTypes = inst.results.map { function.values[$0.index].type }
         guard let first = resultTypes.first, let t = first else { throw CodegenError("internal: \(inst.op.name) has no typed result") }
         let outShape = try shape(t)

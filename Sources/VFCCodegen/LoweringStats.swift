@@ -60,20 +60,34 @@ extension FunctionLowering {
             kernel(read: read, written: written, flops: 9 * outCount)
         case .cropSampleGrad:
             kernel(read: read, written: written, flops: 8 * (ops.first?.shape.reduce(1, *) ?? 0))
-        case .matmul(let ta, _):
-            let a = ops[0].shape, b = ops[1].shape
-            guard a.count >= 2, b.count >= 2 else { return }
-            let k = ta ? a[a.count - 2] : a[a.count - 1]
-            let batches = a.dropLast(2).reduce(1, *)
-            let calls = outCount == 0 || k == 0 ? 0 : (b.count == 2 && !ta ? 1 : batches)
-            gemm(calls: calls, read: read, written: written, flops: 2 * outCount * k)
+        case .matmul:
+            guard let (calls, flops) = gemmWork(op, ops, outCount) else { return }
+            gemm(calls: calls, read: read, written: written, flops: flops)
         case .linear:
-            let k = ops[0].shape.last ?? 0
-            gemm(calls: outCount == 0 || k == 0 ? 0 : 1, read: bytes(ops[0]) + bytes(ops[1]), written: written, flops: 2 * outCount * k)
+            guard let (calls, flops) = gemmWork(op, ops, outCount) else { return }
+            gemm(calls: calls, read: bytes(ops[0]) + bytes(ops[1]), written: written, flops: flops)
             // The bias pass reads the product and the bias, and writes the result.
             kernel(read: written + bytes(ops[2]), written: written, flops: outCount)
         case .call, .valueAndGrad:
             break
+        }
+    }
+
+    /// The BLAS calls and flops (2mnk) of a matmul or linear with `outCount` result
+    /// elements; nil for other ops.
+    func gemmWork(_ op: Op, _ ops: [Lowered], _ outCount: Int) -> (calls: Int, flops: Int)? {
+        switch op {
+        case .matmul(let ta, _):
+            let a = ops[0].shape, b = ops[1].shape
+            guard a.count >= 2, b.count >= 2 else { return nil }
+            let k = ta ? a[a.count - 2] : a[a.count - 1]
+            let batches = a.dropLast(2).reduce(1, *)
+            return (outCount == 0 || k == 0 ? 0 : (b.count == 2 && !ta ? 1 : batches), 2 * outCount * k)
+        case .linear:
+            let k = ops[0].shape.last ?? 0
+            return (outCount == 0 || k == 0 ? 0 : 1, 2 * outCount * k)
+        default:
+            return nil
         }
     }
 

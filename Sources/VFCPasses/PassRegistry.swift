@@ -18,6 +18,7 @@ public struct PassRegistry: Sendable {
     /// passes the crash reproducer's tests use (resolvable, not listed).
     public static let standard = PassRegistry([
         ShapeInferencePass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass(), AutodiffPass(),
+        FuseReductionsPass(), FuseEpiloguesPass(), FuseElementwisePass(),
         TestInternalErrorPass(), TestBreakIRPass(),
     ])
 
@@ -33,8 +34,23 @@ public struct PassRegistry: Sendable {
     public static let cleanupPipeline = "shape-infer,inline,canonicalize,cse,dce"
 
     /// What code generation (`vfc compile`, `vfc run`'s JIT) runs before lowering: every
-    /// `value_and_grad` expanded, every call inlined, the module cleaned up.
-    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce"
+    /// `value_and_grad` expanded, every call inlined, the module cleaned up, then fused
+    /// (reductions first, so that a chain feeding a softmax becomes its prologue rather
+    /// than a stored matmul epilogue).
+    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce,fuse-reductions,fuse-epilogues,fuse-elementwise"
+
+    /// The fusion passes, for `--disable-passes` and `--debug-fusion`.
+    public static let fusionPasses = [FuseReductionsPass.name, FuseEpiloguesPass.name, FuseElementwisePass.name]
+
+    /// This registry with the fusion passes reporting every unfused producer/consumer
+    /// pair to `explain` (`--debug-fusion`).
+    public func explainingFusion(_ explain: @escaping @Sendable (String) -> Void) -> PassRegistry {
+        var r = self
+        r.register(FuseReductionsPass(explain: explain))
+        r.register(FuseEpiloguesPass(explain: explain))
+        r.register(FuseElementwisePass(explain: explain))
+        return r
+    }
 
     /// Adds `pass`, replacing a registered pass with the same name.
     public mutating func register(_ pass: any Pass) {

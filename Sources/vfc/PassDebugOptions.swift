@@ -28,6 +28,9 @@ struct PassDebugOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Run the verifier after every pass.")
     var verifyEach = true
 
+    @Flag(name: .customLong("debug-fusion"), help: "Print every producer/consumer pair the fuse-* passes leave unfused, and why (stderr).")
+    var debugFusion = false
+
     /// The names of a repeatable, comma-separable option, in order, without blanks.
     private static func names(_ values: [String]) -> [String] {
         values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -36,7 +39,8 @@ struct PassDebugOptions: ParsableArguments {
     /// A pass manager for `pipeline` (text, resolved in `registry`) with these flags applied:
     /// disabled passes removed, dumps and timings to stderr, numbered files and crash
     /// reproducers written to `--dump-dir` (reproducers to the temporary directory without it).
-    func passManager(_ pipeline: String, registry: PassRegistry = .standard) throws -> PassManager {
+    func passManager(_ pipeline: String, registry standard: PassRegistry = .standard) throws -> PassManager {
+        let registry = debugFusion ? standard.explainingFusion { printError($0) } : standard
         let disabled = Self.names(disablePasses)
         for name in disabled where registry.pass(named: name) == nil {
             throw DriverError("--disable-passes: unknown pass '\(name)' (known passes: \(registry.names.joined(separator: ", ")))")

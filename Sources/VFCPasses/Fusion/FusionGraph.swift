@@ -1,0 +1,220 @@
+import VFCIR
+
+/// One function's body during a fusion pass: its instructions, partitioned into groups
+/// that become fused kernels.
+///
+/// The representation of a fused kernel in the IR is an ordinary function, named
+/// `@F.fused.K` after the function `@F` it came from, holding the fused ops, and called from
+/// `@F` with `call`: it prints, parses, verifies, runs on the interpreter and differentiates
+/// like any function (inlining undoes fusion), and the code generator lowers a call whose
+/// callee has the form of a kernel (elementwise ops around at most one anchor, see
+/// `FusionRole`) as one loop nest. A later fuse pass first expands `@F`'s kernel calls
+/// again (their ops stay grouped), so passes compose; every pass renumbers the kernels.
+/// Kernels of other kinds (crop_sample_add with its producers, the optimizer update) can
+/// be added as new anchors with their own lowering.
+struct FusionGraph {
+    var function: Function
+    /// Union-find parents over body indices: instructions in one set form one kernel.
+    var parent: [Int]
+    /// The body index defining each value (arguments have none).
+    var producer: [ValueID: Int] = [:]
+    /// The body indices reading each value, in order.
+    var users: [ValueID: [Int]] = [:]
+    /// Values the function returns.
+    var returned: Set<ValueID> = []
+    /// Why a producer/consumer pair (body indices) was not fused, when a rule said so.
+    var reasons: [Pair: String] = [:]
+
+    struct Pair: Hashable {
+        var producer: Int
+        var consumer: Int
+    }
+
+    /// The prefix of the kernels made from `function`.
+    static func kernelPrefix(_ function: String) -> String { function + ".fused." }
+
+    /// The graph of `f`, with the calls of its kernels in `module` expanded back into their
+    /// ops (each call's ops in one group).
+    init(_ f: Function, in module: Module) {
+        var g = f
+        var body: [Instruction] = []
+        var groups: [[Int]] = []
+        for inst in f.body {
+            guard case .call(let callee) = inst.op, callee.hasPrefix(Self.kernelPrefix(f.name)),
+                  let kernel = module.function(named: callee),
+                  let expanded = Self.expand(kernel, call: inst, into: &g) else {
+                body.append(inst)
+                continue
+            }
+            groups.append(Array(body.count..<(body.count + expanded.count)))
+            body += expanded
+        }
+        g.body = body
+        Self.makeNamesUnique(&g)
+        function = g
+        parent = Array(body.indices)
+        for members in groups { for m in members.dropFirst() { parent[find(m)] = find(members[0]) } }
+        for (i, inst) in body.enumerated() {
+            for r in inst.results { producer[r] = i }
+            for case .value(let v) in inst.operands where users[v]?.last != i { users[v, default: []].append(i) }
+        }
+        for case .value(let v) in f.returns { returned.insert(v) }
+    }
+
+    /// The kernel's ops as instructions of the caller: arguments replaced by the call's
+    /// operands, returned values by the call's results, other values added to the caller.
+    /// Nil (the call stays as it is) when the kernel does not have the form fusion writes.
+    private static func expand(_ kernel: Function, call: Instruction, into f: inout Function) -> [Instruction]? {
+        guard kernel.arguments.count == call.operands.count, kernel.returns.count == call.results.count else { return nil }
+        var map: [ValueID: Operand] = [:]
+        for (a, o) in zip(kernel.arguments, call.operands) { map[a] = o }
+        var resultOf: [ValueID: ValueID] = [:]
+        for (r, c) in zip(kernel.returns, call.results) {
+            guard case .value(let v) = r, !kernel.arguments.contains(v), resultOf[v] == nil else { return nil }
+            resultOf[v] = c
+        }
+        var out: [Instruction] = []
+        for var inst in kernel.body {
+            if case .call = inst.op { return nil }
+            inst.operands = inst.operands.map { o in
+                if case .value(let v) = o, let m = map[v] { return m }
+                return o
+            }
+            inst.results = inst.results.map { r in
+                let id = resultOf[r] ?? f.addValue(name: kernel[r].name, type: kernel[r].type, loc: kernel[r].loc)
+                map[r] = .value(id)
+                return id
+            }
+            out.append(inst)
+        }
+        return out
+    }
+
+    /// Gives every value the name the printer would print (a `.N` suffix on duplicates,
+    /// as `Printer` does), so a kernel's arguments and results carry the names its caller
+    /// prints for them.
+    static func makeNamesUnique(_ f: inout Function) {
+        var taken = Set<String>()
+        func claim(_ id: ValueID) {
+            let base = f.values[id.index].name.isEmpty ? String(id.index) : f.values[id.index].name
+            var n = base
+            var k = 1
+            while taken.contains(n) {
+                n = "\(base).\(k)"
+                k += 1
+            }
+            taken.insert(n)
+            f.values[id.index].name = n
+        }
+        for a in f.arguments { claim(a) }
+        for inst in f.body { for r in inst.results { claim(r) } }
+    }
+
+    // MARK: groups
+
+    mutating func find(_ i: Int) -> Int {
+        var r = i
+        while parent[r] != r { r = parent[r] }
+        var k = i
+        while parent[k] != r { (parent[k], k) = (r, parent[k]) }
+        return r
+    }
+
+    func root(_ i: Int) -> Int {
+        var r = i
+        while parent[r] != r { r = parent[r] }
+        return r
+    }
+
+    /// The members of `i`'s group, in body order.
+    func members(of i: Int) -> [Int] {
+        let r = root(i)
+        return function.body.indices.filter { root($0) == r }
+    }
+
+    func type(_ v: ValueID) -> TensorType? { function[v].type }
+
+    /// The fusion role of instruction `i`.
+    func role(_ i: Int) -> FusionRole {
+        let inst = function.body[i]
+        var rank = 0
+        if case .value(let v)? = inst.operands.first { rank = type(v)?.rank ?? 0 }
+        return FusionRole.of(inst, inputRank: rank)
+    }
+
+    /// The anchor of `i`'s group, if it has one.
+    func anchor(of i: Int) -> Int? { members(of: i).first { role($0).isAnchor } }
+
+    /// The printed name of a value (`%x`) and of an instruction's first result.
+    func name(_ v: ValueID) -> String { "%" + function[v].name }
+    func describe(_ i: Int) -> String {
+        let inst = function.body[i]
+        return (inst.results.first.map(name) ?? "?") + " (" + inst.op.name + ")"
+    }
+
+    /// Whether merging the groups of `indices` would create a cycle between kernels: some
+    /// value computed outside them depends on one of them and feeds one of them. Returns
+    /// such a value's name (for the explanation), or nil when the merge is legal.
+    func cycle(merging indices: [Int]) -> String? {
+        let roots = Set(indices.map(root))
+        let merged = function.body.indices.filter { roots.contains(root($0)) }
+        var reached = Set(merged.flatMap { function.body[$0].results })
+        var reachedGroups: Set<Int> = []
+        var changed = true
+        var witness: [Int: ValueID] = [:]
+        while changed {
+            changed = false
+            for (i, inst) in function.body.enumerated() where !roots.contains(root(i)) && !reachedGroups.contains(root(i)) {
+                for case .value(let v) in inst.operands where reached.contains(v) {
+                    let r = root(i)
+                    reachedGroups.insert(r)
+                    for m in function.body.indices where root(m) == r {
+                        for res in function.body[m].results {
+                            reached.insert(res)
+                            witness[root(m)] = witness[root(m)] ?? res
+                        }
+                    }
+                    changed = true
+                    break
+                }
+            }
+        }
+        for m in merged {
+            for case .value(let v) in function.body[m].operands {
+                if let p = producer[v], reachedGroups.contains(root(p)) { return name(v) }
+            }
+        }
+        return nil
+    }
+
+    /// Merges the groups of `indices` unless that creates a cycle (then records why for
+    /// the pair `producer` -> `consumer` and returns false).
+    mutating func merge(_ indices: [Int], producer p: Int, consumer c: Int) -> Bool {
+        if let through = cycle(merging: indices) {
+            reasons[Pair(producer: p, consumer: c)] = "fusing would make a cycle: \(through) depends on the kernel and feeds it"
+            return false
+        }
+        let r = find(indices[0])
+        for i in indices.dropFirst() { parent[find(i)] = r }
+        return true
+    }
+
+    mutating func note(_ p: Int, _ c: Int, _ reason: String) {
+        if reasons[Pair(producer: p, consumer: c)] == nil { reasons[Pair(producer: p, consumer: c)] = reason }
+    }
+
+    /// Every producer/consumer pair in different groups with its reason (from `reasons`,
+    /// else `fallback`), one line each, for `--debug-fusion`.
+    func unfusedPairs(pass: String, _ fallback: (Int, Int) -> String?) -> [String] {
+        var lines: [String] = []
+        for (c, inst) in function.body.enumerated() {
+            var seen: Set<Int> = []
+            for case .value(let v) in inst.operands {
+                guard let p = producer[v], root(p) != root(c), seen.insert(p).inserted else { continue }
+                guard let why = reasons[Pair(producer: p, consumer: c)] ?? fallback(p, c) else { continue }
+                lines.append("\(pass): @\(function.name): \(describe(p)) -> \(describe(c)): \(why)")
+            }
+        }
+        return lines
+    }
+}
