@@ -16,11 +16,14 @@ setup:
 build:
 	$(SWIFT) build -c release --product vfc
 
+# The main job: a short JIT training run of method.md's micro model on the sample photos
+# (setup extracts them into data/photos), with progress, metrics, checkpoints and a plot.
+DEMO_RUN ?= runs/demo
 demo: setup build
-	$(VFC) check -q IR/vit_block.ir && $(VFC) check -q IR/patch_embed.ir
-	$(VFC) run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65 -v
-	$(VFC) run IR/vit_block.ir --func block --random-inputs --seed 0 --bind N=2 --bind T=65 --backend interp
-	$(VFC) run IR/patch_embed.ir --func embed --random-inputs --seed 0 --bind N=2
+	rm -rf $(DEMO_RUN)
+	$(VFC) train IR/ssl_micro.ir --data data/photos --out $(DEMO_RUN) --steps 60 --batch 8 --checkpoint-every 20
+	$(VFC) plot $(DEMO_RUN) -o $(DEMO_RUN)/curves.png
+	@echo "demo: metrics in $(DEMO_RUN)/metrics.jsonl, TensorBoard events in $(DEMO_RUN)/tb, curves in $(DEMO_RUN)/curves.png"
 
 # Everything: release build, swift test, lit, the C example; last line "N passed, M failed".
 test: setup

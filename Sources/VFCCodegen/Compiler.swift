@@ -51,6 +51,12 @@ public final class LoweredModule {
         _ = LLVMSupport.initialized
         self.options = options
         var module = input
+        if !functions.isEmpty {
+            // Only what the requested functions reach goes through the passes: compiling one
+            // small function of a module that also holds a whole training step stays quick.
+            let reachable = input.functionsReachable(from: functions)
+            module.functions.removeAll { !reachable.contains($0.name) }
+        }
         do {
             try (passManager ?? Self.defaultPassManager()).run(&module)
         } catch {

@@ -182,11 +182,19 @@ public struct Module: Hashable, Sendable {
     /// differentiates), in declaration order.
     public func paramsRead(by function: String) -> [String] {
         var names = Set<String>()
-        var seen: Set<String> = [function]
-        var work = [function]
-        while let name = work.popLast() {
+        for name in functionsReachable(from: [function]) {
             guard let g = self.function(named: name) else { continue }
             for case .param(let p) in g.body.flatMap(\.operands) + g.returns { names.insert(p) }
+        }
+        return params.map(\.name).filter { names.contains($0) }
+    }
+
+    /// `functions` and every function they call or differentiate, directly or not.
+    public func functionsReachable(from functions: [String]) -> Set<String> {
+        var seen = Set(functions)
+        var work = functions
+        while let name = work.popLast() {
+            guard let g = self.function(named: name) else { continue }
             for inst in g.body {
                 switch inst.op {
                 case .call(let callee), .valueAndGrad(let callee, _):
@@ -195,7 +203,7 @@ public struct Module: Hashable, Sendable {
                 }
             }
         }
-        return params.map(\.name).filter { names.contains($0) }
+        return seen
     }
 
     /// The params and arguments a `value_and_grad` of `callee` differentiates, with

@@ -168,7 +168,8 @@ public final class Trainer {
             current += 1
             dataState = batch.stateAfter
             if let loss = values.first(where: { $0.name == "loss" })?.value, !loss.isFinite {
-                throw StepError("step \(current): the loss is \(loss); stopping. The last good checkpoint is "
+                let spelled = loss.isNaN ? "NaN" : (loss > 0 ? "+inf" : "-inf")
+                throw StepError("step \(current): the loss is \(spelled); stopping. The last good checkpoint is "
                                 + (lastCheckpoint ?? "none (no checkpoint was written)")
                                 + ": resume from it (vfc train --resume \(runDirectory)) with a lower --lr")
             }

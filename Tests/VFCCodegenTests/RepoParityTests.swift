@@ -15,12 +15,19 @@ import VFCTensor
 @Suite struct RepoParityTests {
     static let tolerance = 1e-5
 
+    /// The training steps of method.md's real configs: the same functions as
+    /// Tests/fixtures/ssl_nano.ir (which the sweeps check) at sizes that take minutes on the
+    /// interpreter of a debug build. Tests/lit/ssl/step_backends.test checks them (release
+    /// build, JIT against the f64 interpreter).
+    static let largeModels: Set<String> = ["ssl_micro.ir", "ssl_tiny.ir"]
+
     static func irFiles(file: String = #filePath) -> [URL] {
         let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         var out: [URL] = []
         for dir in ["IR", "Tests/fixtures", "Tests/lit", "examples"] {
             guard let walker = FileManager.default.enumerator(at: root.appendingPathComponent(dir), includingPropertiesForKeys: nil) else { continue }
-            for case let url as URL in walker where url.pathExtension == "ir" && !url.path.contains("/Output/") {
+            for case let url as URL in walker where url.pathExtension == "ir" && !url.path.contains("/Output/")
+                && !largeModels.contains(url.lastPathComponent) {
                 out.append(url)
             }
         }

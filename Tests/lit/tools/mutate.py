@@ -61,6 +61,10 @@ def main():
     ap.add_argument("--count", type=int, default=60, help="mutants per file")
     ap.add_argument("--run", action="store_true",
                     help="also `vfc run` the first function of each mutant that checks, on random inputs")
+    ap.add_argument("--run-max-lines", type=int, default=1200,
+                    help="with --run, run mutants only of files up to this many lines (the whole "
+                         "training steps of IR/ssl_*.ir take seconds to compile; their functions are "
+                         "run at small sizes through Tests/fixtures/ssl_nano.ir)")
     ap.add_argument("roots", nargs="+")
     args = ap.parse_args()
     files = []
@@ -81,7 +85,7 @@ def main():
                         [args.vfc, "opt", "--passes", "autodiff,inline,canonicalize,cse,dce", mpath],
                         [args.vfc, "grad", mpath]][: 1 + (n % 3)]
                 func = re.search(r"func @([\w.]+)", mutant)
-                if args.run and func:
+                if args.run and func and text.count("\n") <= args.run_max_lines:
                     cmds.append([args.vfc, "run", mpath, "--func", func.group(1), "--random-inputs",
                                  "--bind", "N=2", "--bind", "T=5", "--bind", "M=3"])
                 for cmd in cmds:
