@@ -81,10 +81,11 @@ public enum LossPlot {
         let w = Double(options.width), h = Double(options.height)
         let title = options.title ?? "\(runName): training loss"
         fig.title = title
-        fig.add(.text(title, at: Point(w / 2, 38), size: titleSize, color: textColor, anchor: .middle, vertical: false))
+        fig.add(.text(fit([title], size: titleSize, width: w - 20), at: Point(w / 2, 38), size: titleSize, color: textColor, anchor: .middle, vertical: false))
         let first = Int(steps.min() ?? 0), last = Int(steps.max() ?? 0)
-        var subtitle = "steps \(first)-\(last), \(entries.count) entries"
-        if options.smoothing > 0 { subtitle += "; thick: EMA (smoothing \(options.smoothing)), faint: raw" }
+        let range = "steps \(first)-\(last), \(entries.count) entries"
+        let smoothing = options.smoothing > 0 ? "thick: EMA (smoothing \(options.smoothing)), faint: raw" : ""
+        let subtitle = fit(smoothing.isEmpty ? [range] : ["\(range); \(smoothing)", smoothing], size: 16, width: w - 20)
         fig.add(.text(subtitle, at: Point(w / 2, 64), size: 16, color: axisColor, anchor: .middle, vertical: false))
 
         let left = 100.0, right = w - 30
@@ -114,6 +115,14 @@ public enum LossPlot {
         return fig
     }
 
+    /// The first candidate that fits in `width` at `size`, else the last one cut short with "...".
+    static func fit(_ candidates: [String], size: Double, width: Double) -> String {
+        for c in candidates where Figure.textWidth(c, size: size) <= width { return c }
+        var s = candidates.last ?? ""
+        while !s.isEmpty, Figure.textWidth(s + "...", size: size) > width { s.removeLast() }
+        return s + "..."
+    }
+
     static func assignColors(_ names: [String]) -> [RGBA] {
         var used = Set(names.compactMap { fixedColors[$0] })
         var free = palette.filter { !used.contains($0) }.makeIterator()
@@ -132,16 +141,19 @@ public enum LossPlot {
         fig.add(.rect(x: box.x, y: box.y, width: box.w, height: box.h, fill: RGBA(hex: 0xFBFBFB), stroke: nil, lineWidth: 0))
         // Gridlines sit on half pixels so that one-pixel lines stay crisp.
         func crisp(_ v: Double) -> Double { v.rounded(.down) + 0.5 }
-        for (v, label) in x.ticks(count: 8) {
+        for (v, label) in x.ticks(count: max(2, min(8, Int(box.w / 120)))) {
             guard let f = x.fraction(v), f >= -1e-9, f <= 1 + 1e-9 else { continue }
             let px = crisp(box.x + f * box.w)
             fig.add(.polyline([Point(px, box.y), Point(px, box.y + box.h)], color: gridColor, width: 1, dash: nil))
             fig.add(.polyline([Point(px, box.y + box.h), Point(px, box.y + box.h + 5)], color: axisColor, width: 1, dash: nil))
             if showXLabels {
-                fig.add(.text(label, at: Point(px, box.y + box.h + 24), size: labelSize, color: textColor, anchor: .middle, vertical: false))
+                // Kept inside the picture: the last label of a long run is wide.
+                let half = Figure.textWidth(label, size: labelSize) / 2
+                let cx = min(max(px, half + 2), Double(fig.width) - half - 2)
+                fig.add(.text(label, at: Point(cx, box.y + box.h + 24), size: labelSize, color: textColor, anchor: .middle, vertical: false))
             }
         }
-        for (v, label) in y.ticks(count: yTicks) {
+        for (v, label) in y.ticks(count: max(2, min(yTicks, Int(box.h / 45)))) {
             guard let f = y.fraction(v), f >= -1e-9, f <= 1 + 1e-9 else { continue }
             let py = crisp(box.y + box.h - f * box.h)
             fig.add(.polyline([Point(box.x, py), Point(box.x + box.w, py)], color: gridColor, width: 1, dash: nil))

@@ -48,8 +48,8 @@ struct PlotCommand: ParsableCommand {
                 throw PlotError("unknown output extension '\(ext.isEmpty ? "" : "." + ext)' in \(output): use .png or .svg")
             }
             guard smoothing >= 0, smoothing < 1 else { throw PlotError("--smoothing must be in [0, 1), got \(smoothing)") }
-            guard (200...10000).contains(width), (200...10000).contains(height) else {
-                throw PlotError("--width and --height must be between 200 and 10000 pixels")
+            guard (600...10000).contains(width), (400...10000).contains(height) else {
+                throw PlotError("--width must be 600 to 10000 pixels and --height 400 to 10000, got \(width)x\(height)")
             }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: runDirectory, isDirectory: &isDirectory) else {
