@@ -117,6 +117,7 @@ extension FunctionLowering {
             releaseDying(inst, at: index, inPlace: (size[0], size[1]))
         }
         // Result buffers: the caller's output slots, else planned buffers.
+        let inputSlots = bufs.pointers.count
         var stored: [ValueID: Int] = [:]
         for (r, ret) in zip(inst.results, f.returns) {
             guard case .value(let v) = ret, let t = function[r].type else { continue }
@@ -168,7 +169,12 @@ extension FunctionLowering {
             anchorSlot = s
         } else if needsBuffer {
             let n = aShape.reduce(1, *)
-            if let (_, s) = stored.sorted(by: { $0.value < $1.value }).first(where: { bufs.count[$0.value] == n && bufs.dtype[$0.key]?.byteSize == at.dtype.byteSize }) {
+            // Not a result computed in place of an input: the anchor's pass writes whole rows
+            // before the epilogue reads that input.
+            let inputs = Set(bufs.pointers.prefix(inputSlots))
+            if let (_, s) = stored.sorted(by: { $0.value < $1.value }).first(where: {
+                bufs.count[$0.value] == n && bufs.dtype[$0.key]?.byteSize == at.dtype.byteSize && !inputs.contains(bufs.pointers[$0.value])
+            }) {
                 anchorSlot = s
             } else {
                 anchorSlot = bufsA.add(allocate(at.dtype, aShape, zeroed: false), n)

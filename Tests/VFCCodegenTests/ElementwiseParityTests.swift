@@ -68,7 +68,8 @@ import VFCTensor
         #expect(try parity(m, "f", bindings: ["N": 64]) < 1e-5)
         let ir = try LoweredModule(module: m, functions: ["f"], options: CodegenOptions(bindings: ["N": 64])).llvmIR
         #expect(ir.contains("call void @vfc_parallel_for"))
-        #expect(ir.contains("define internal void @vfc_f.par.0(ptr"))
+        // The kernel function f.k.0 holds the loop; its body is outlined for the pool.
+        #expect(ir.contains("define internal void @f.k.0.par.0(ptr"))
     }
 }
 

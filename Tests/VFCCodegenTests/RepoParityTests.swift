@@ -21,6 +21,13 @@ import VFCTensor
     /// build, JIT against the f64 interpreter).
     static let largeModels: Set<String> = ["ssl_micro.ir", "ssl_tiny.ir"]
 
+    /// Functions whose results are not comparable element by element on random inputs, and
+    /// why; each is checked elsewhere on realistic inputs.
+    static let notComparable: [String: String] = [
+        "ssl_nano.ir @train_step": "AdamW divides by sqrt(v) + eps, so gradient components that are zero in exact arithmetic (the attention key bias) move by +-lr on rounding noise that differs between any two backends; Tests/lit/ssl/step_backends.test compares the step per tensor on real batches",
+        "ssl_nano.ir @loss.grad": "random 'teacher probabilities' (not distributions) at temperature 0.04 amplify f32 rounding beyond 1e-5; Tests/lit/ssl/step_backends.test and gradcheck_nano.test check it on real batches",
+    ]
+
     static func irFiles(file: String = #filePath) -> [URL] {
         let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         var out: [URL] = []
@@ -48,6 +55,10 @@ import VFCTensor
                 continue
             }
             for f in module.functions {
+                if let why = Self.notComparable["\(name) @\(f.name)"] {
+                    skipped.append("\(name) @\(f.name): \(why)")
+                    continue
+                }
                 var bindings: [String: Int] = [:]
                 // Every symbol of the function, including those only its body uses.
                 for v in f.values {
