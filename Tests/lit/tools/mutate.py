@@ -61,10 +61,10 @@ def main():
     ap.add_argument("--count", type=int, default=60, help="mutants per file")
     ap.add_argument("--run", action="store_true",
                     help="also `vfc run` the first function of each mutant that checks, on random inputs")
-    ap.add_argument("--run-max-lines", type=int, default=1200,
-                    help="with --run, run mutants only of files up to this many lines (the whole "
-                         "training steps of IR/ssl_*.ir take seconds to compile; their functions are "
-                         "run at small sizes through Tests/fixtures/ssl_nano.ir)")
+    ap.add_argument("--max-lines", type=int, default=1200,
+                    help="mutate only files up to this many lines: the whole training steps of "
+                         "IR/ssl_*.ir take seconds per command; the same generated code is mutated "
+                         "at small sizes through Tests/fixtures/ssl_nano.ir")
     ap.add_argument("roots", nargs="+")
     args = ap.parse_args()
     files = []
@@ -77,6 +77,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for path in files:
             text = open(path, encoding="utf-8", errors="replace").read()
+            if text.count("\n") > args.max_lines:
+                print(f"skipped {path}: {text.count(chr(10))} lines (over --max-lines)")
+                continue
             for n, (kind, mutant) in enumerate(mutants(text, rng, args.count)):
                 mpath = os.path.join(tmp, "mutant.ir")
                 with open(mpath, "w", encoding="latin-1", errors="replace") as f:
@@ -85,7 +88,7 @@ def main():
                         [args.vfc, "opt", "--passes", "autodiff,inline,canonicalize,cse,dce", mpath],
                         [args.vfc, "grad", mpath]][: 1 + (n % 3)]
                 func = re.search(r"func @([\w.]+)", mutant)
-                if args.run and func and text.count("\n") <= args.run_max_lines:
+                if args.run and func:
                     cmds.append([args.vfc, "run", mpath, "--func", func.group(1), "--random-inputs",
                                  "--bind", "N=2", "--bind", "T=5", "--bind", "M=3"])
                 for cmd in cmds:
