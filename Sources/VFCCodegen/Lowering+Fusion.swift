@@ -168,7 +168,13 @@ extension FunctionLowering {
             anchorSlot = s
         } else if needsBuffer {
             let n = aShape.reduce(1, *)
-            if let (_, s) = stored.sorted(by: { $0.value < $1.value }).first(where: { bufs.count[$0.value] == n && bufs.dtype[$0.key]?.byteSize == at.dtype.byteSize }) {
+            // Not a result buffer that holds an input of the kernel (a result computed in
+            // place of a dying input): the anchor would overwrite the input before the
+            // epilogue reads it (softmax's exponentials over log_qp in `tlq = p * log_qp`).
+            let inputs = Set(f.arguments.compactMap { bufs.slot[$0] }.map { bufs.pointers[$0] } + bufs.paramSlot.values.map { bufs.pointers[$0] })
+            if let (_, s) = stored.sorted(by: { $0.value < $1.value }).first(where: {
+                bufs.count[$0.value] == n && bufs.dtype[$0.key]?.byteSize == at.dtype.byteSize && !inputs.contains(bufs.pointers[$0.value])
+            }) {
                 anchorSlot = s
             } else {
                 anchorSlot = bufsA.add(allocate(at.dtype, aShape, zeroed: false), n)
