@@ -11,10 +11,15 @@ public struct CodegenOptions: Hashable, Sendable {
     public var preferVectorWidth = 512
     /// Symbolic dims, bound at compile time.
     public var bindings: [String: Int] = [:]
+    /// Profiling: the entry brackets every kernel call, and kernels every sgemm call, with
+    /// `vfc_prof_begin(id)` / `vfc_prof_end(id)` (the sites are `LoweredModule.profileSites`;
+    /// `Profiler` reads the counters). Off, the code is exactly what it is without profiling.
+    public var profile = false
 
-    public init(targetCPU: String? = nil, bindings: [String: Int] = [:]) {
+    public init(targetCPU: String? = nil, bindings: [String: Int] = [:], profile: Bool = false) {
         self.targetCPU = targetCPU
         self.bindings = bindings
+        self.profile = profile
     }
 
     var attributes: FunctionAttributes {
@@ -34,6 +39,8 @@ public final class LoweredModule {
     /// What lowering emitted for each entry, in the order of `entries`.
     public let stats: [LoweringStats]
     public let options: CodegenOptions
+    /// The profiled sites of every entry (empty unless `options.profile`).
+    public let profileSites: [ProfileSite]
 
     /// The pass manager code generation runs when the caller gives none: the
     /// `PassRegistry.codegenPipeline`, verified after every pass.
@@ -80,9 +87,11 @@ public final class LoweredModule {
         defer { LLVMDisposeBuilder(builder) }
         var entries: [EntryPoint] = []
         var stats: [LoweringStats] = []
+        let profile = options.profile ? ProfileTable() : nil
         for name in names {
             guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
             var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
+            lowering.profile = profile
             let entry = try lowering.entryPoint()
             try lowering.emit(entry, attributes: options.attributes)
             entries.append(entry)
@@ -90,6 +99,7 @@ public final class LoweredModule {
         }
         self.entries = entries
         self.stats = stats
+        profileSites = profile?.sites ?? []
         var message: UnsafeMutablePointer<CChar>?
         if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
             throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")

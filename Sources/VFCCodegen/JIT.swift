@@ -10,6 +10,8 @@ import VFCTensor
 public final class JITModule {
     private var jit: LLVMOrcLLJITRef?
     public let entries: [EntryPoint]
+    /// The profiled sites (empty unless compiled with `CodegenOptions.profile`).
+    public let profileSites: [ProfileSite]
     var addresses: [String: UInt64] = [:]
     /// Seconds spent lowering, optimising and JIT-compiling.
     public let compileSeconds: Double
@@ -21,6 +23,7 @@ public final class JITModule {
         let start = clock.now
         let lowered = try LoweredModule(module: module, functions: functions, options: options, passManager: passManager)
         entries = lowered.entries
+        profileSites = lowered.profileSites
         var jit: LLVMOrcLLJITRef?
         if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError("cannot create the JIT: \(LLVMSupport.message(err))") }
         self.jit = jit
@@ -61,6 +64,8 @@ public final class JITModule {
             ("vfc_alloc", address(of: vfc_alloc as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
             ("vfc_alloc_uninit", address(of: vfc_alloc_uninit as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
             ("vfc_free", address(of: vfc_free as @convention(c) (UnsafeMutableRawPointer?) -> Void)),
+            ("vfc_prof_begin", address(of: vfc_prof_begin as @convention(c) (Int64) -> Void)),
+            ("vfc_prof_end", address(of: vfc_prof_end as @convention(c) (Int64) -> Void)),
             ("vfc_out_of_memory", address(of: vfc_out_of_memory as @convention(c) (Int64) -> Void)),
             ("vfc_index_error", address(of: vfc_index_error as @convention(c) (UnsafePointer<CChar>?, Int64, Int64) -> Void)),
             ("cblas_sgemm", address(of: cblas_sgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?, blasint, UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint) -> Void)),

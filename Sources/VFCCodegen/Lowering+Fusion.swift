@@ -146,7 +146,7 @@ extension FunctionLowering {
         guard let a = k.anchor else {
             let n = try shape(f[f.body[f.body.count - 1].results[0]].type).reduce(1, *)
             kernel(read: read, written: written, flops: f.body.count * n)
-            try outlined(key: key, pointers: bufs.pointers) { me, inner in
+            try outlined(key: key, pointers: bufs.pointers, site: (.fused, "elementwise", fusedDetail(f, n: n))) { me, inner in
                 var b = bufs
                 b.pointers = bufs.pointers.map(inner)
                 try me.fusedElementwiseLoop(k, b, stored, count: n)
@@ -211,7 +211,8 @@ extension FunctionLowering {
         }
         var anchorPointers = bufsA.pointers
         for case .buffer(let p, _, _) in anchorOps where LLVMIsNull(p) == 0 { anchorPointers.append(p) }
-        try outlined(key: key + " anchor \(anchorSlot) \(anchorOps.map(\.shape))", pointers: anchorPointers) { me, inner in
+        try outlined(key: key + " anchor \(anchorSlot) \(anchorOps.map(\.shape))", pointers: anchorPointers,
+                     site: (.fused, anchorInst.op.name, fusedDetail(f, n: outCount))) { me, inner in
             var b = bufsA
             b.pointers = bufsA.pointers.map(inner)
             let ops = anchorOps.map { o -> Lowered in
@@ -432,5 +433,12 @@ extension FunctionLowering {
             try me.kernelCompute(k.epilogue, bufs, ptrs, &env, r)
             me.kernelStore(bufs, stored, ptrs, env, r, skip: av)
         }
+    }
+}
+
+extension FunctionLowering {
+    /// What a fused kernel does, for the profile: its ops and the element count.
+    func fusedDetail(_ f: Function, n: Int) -> String {
+        "\(f.body.count) ops over \(n): " + f.body.map(\.op.name).joined(separator: ",")
     }
 }

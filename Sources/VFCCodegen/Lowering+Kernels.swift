@@ -8,17 +8,18 @@ extension FunctionLowering {
     /// that report bad indices) the source location; that is the key under which identical
     /// kernels are emitted once.
     mutating func kernel(
-        _ inst: Instruction, _ ops: [Lowered], _ out: LLVMValueRef,
+        _ inst: Instruction, _ ops: [Lowered], _ out: LLVMValueRef, op: String,
         _ body: (inout FunctionLowering, [Lowered], LLVMValueRef) throws -> Void
     ) throws {
-        var key = "\(inst.op) \(ops.map(describe)) -> \(inst.results.map { function.values[$0.index].type.map(String.init(describing:)) ?? "?" })"
+        let signature = "\(ops.map(describe)) -> \(inst.results.map { function.values[$0.index].type.map(String.init(describing:)) ?? "?" })"
+        var key = "\(inst.op) " + signature
         switch inst.op {
         case .take, .scatterAdd: key += " at \(inst.loc)"
         default: break
         }
         var pointers = [out]
         for case .buffer(let p, _, _) in ops { pointers.append(p) }
-        try outlined(key: key, pointers: pointers) { lowering, inner in
+        try outlined(key: key, pointers: pointers, site: (.kernel, op, signature.replacingOccurrences(of: "\"", with: ""))) { lowering, inner in
             let mapped = ops.map { o -> Lowered in
                 guard case .buffer(let p, let d, let s) = o else { return o }
                 return .buffer(inner(p), d, s)
@@ -43,8 +44,11 @@ extension FunctionLowering {
     /// passed once). Scratch buffers the body allocates are allocated and freed in the
     /// kernel. A kernel with the same `key` and the same pattern of shared buffers is
     /// emitted once and called again.
+    ///
+    /// With profiling on, the call is bracketed by `vfc_prof_begin/end` of the kernel's
+    /// site (`site`: kind, op name, detail; one site per kernel function).
     mutating func outlined(
-        key: String, pointers: [LLVMValueRef],
+        key: String, pointers: [LLVMValueRef], site: (ProfileSite.Kind, String, String),
         _ body: (inout FunctionLowering, (LLVMValueRef) -> LLVMValueRef) throws -> Void
     ) throws {
         var args: [LLVMValueRef] = []
@@ -60,15 +64,20 @@ extension FunctionLowering {
         let fullKey = key + " \(pattern)"
         var callArgs: [LLVMValueRef?] = args
         if let (fn, type) = kernels[fullKey] {
+            let id = kernelSites[LLVMSupport.valueName(fn)]
+            if let id { profileBegin(id) }
             LLVMBuildCall2(e.builder, type, fn, &callArgs, UInt32(args.count), "")
+            if let id { profileEnd(id) }
             return
         }
         let caller = e.function
         let callerBlock = LLVMGetInsertBlock(e.builder)
         var types: [LLVMTypeRef?] = Array(repeating: e.ptr, count: args.count)
         let type = LLVMFunctionType(e.void, &types, UInt32(args.count), 0)!
-        let fn = LLVMAddFunction(e.module, "\(function.name).k.\(kernelCount)", type)!
+        let fnName = "\(function.name).k.\(kernelCount)"
+        let fn = LLVMAddFunction(e.module, fnName, type)!
         kernelCount += 1
+        if let profile { kernelSites[fnName] = profile.add(site.0, name: fnName, op: site.1, detail: site.2) }
         LLVMSetLinkage(fn, LLVMInternalLinkage)
         attributes?.apply(to: fn, context: e.context)
         let noinline = LLVMGetEnumAttributeKindForName("noinline", 8)
@@ -88,8 +97,17 @@ extension FunctionLowering {
         e.function = caller
         LLVMPositionBuilderAtEnd(e.builder, callerBlock)
         kernels[fullKey] = (fn, type)
+        let id = kernelSites[fnName]
+        if let id { profileBegin(id) }
         LLVMBuildCall2(e.builder, type, fn, &callArgs, UInt32(args.count), "")
+        if let id { profileEnd(id) }
     }
+
+    /// `vfc_prof_begin(id)` at the builder's position.
+    func profileBegin(_ id: Int) { _ = e.call("vfc_prof_begin", e.void, [e.i64], [e.i64(id)]) }
+
+    /// `vfc_prof_end(id)` at the builder's position.
+    func profileEnd(_ id: Int) { _ = e.call("vfc_prof_end", e.void, [e.i64], [e.i64(id)]) }
 
     private func describe(_ o: Lowered) -> String {
         switch o {

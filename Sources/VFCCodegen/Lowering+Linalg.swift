@@ -93,6 +93,11 @@ extension FunctionLowering {
         let i32 = e.i32, t = e.storage(d)
         func int(_ v: Int) -> LLVMValueRef { LLVMConstInt(i32, UInt64(v), 1) }
         let rowMajor = 101, noTrans = 111, trans = 112
+        let site = profile?.add(.sgemm, name: "", op: d == .f32 ? "sgemm" : "dgemm",
+                                detail: "\(m)x\(n)x\(k)\(ta ? " A^T" : "")\(tb ? " B^T" : "")",
+                                parent: LLVMSupport.valueName(e.function))
+        if let site { profileBegin(site) }
+        defer { if let site { profileEnd(site) } }
         _ = e.call(d == .f32 ? "cblas_sgemm" : "cblas_dgemm", e.void,
                    [i32, i32, i32, i32, i32, i32, t, e.ptr, i32, e.ptr, i32, t, e.ptr, i32],
                    [int(rowMajor), int(ta ? trans : noTrans), int(tb ? trans : noTrans), int(m), int(n), int(k),

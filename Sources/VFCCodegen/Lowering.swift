@@ -38,6 +38,10 @@ struct FunctionLowering {
     var stats = LoweringStats()
     /// Liveness and the pool of temporary buffers (`Lowering+Memory.swift`).
     var plan: MemoryPlan
+    /// Profiling sites (nil: no profiling code is emitted).
+    var profile: ProfileTable?
+    /// The profile id of each outlined kernel, by function name.
+    var kernelSites: [String: Int] = [:]
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
@@ -155,6 +159,8 @@ struct FunctionLowering {
         self.attributes = attributes
         e.function = fn
         LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
+        let stepSite = profile?.add(.step, name: entry.symbol, op: "step", detail: "@\(function.name)")
+        if let stepSite { profileBegin(stepSite) }
         var k: UInt32 = 0
         for (a, b) in zip(function.arguments, entry.inputs) {
             values[a] = .buffer(LLVMGetParam(fn, k)!, b.dtype, b.shape)
@@ -215,6 +221,7 @@ struct FunctionLowering {
             kernel(read: n * d.byteSize, written: n * d.byteSize, flops: 0)
         }
         for a in allocations { _ = e.call("vfc_free", e.void, [e.ptr], [a]) }
+        if let stepSite { profileEnd(stepSite) }
         LLVMBuildRetVoid(e.builder)
         try emitPacked(entry, fn, fnType!, count, attributes)
     }
@@ -303,7 +310,7 @@ struct FunctionLowering {
         let result = Lowered.buffer(out, t.dtype, outShape)
         values[inst.results[0]] = result
         count(inst.op, ops, t.dtype, outShape)
-        try kernel(inst, ops, out) { lowering, ops, out in try lowering.lowerOp(inst, ops, out, t.dtype, outShape) }
+        try kernel(inst, ops, out, op: inst.op.name) { lowering, ops, out in try lowering.lowerOp(inst, ops, out, t.dtype, outShape) }
         releaseDying(inst, at: index)
     }
 }

@@ -47,6 +47,8 @@ public final class TrainStep {
     private var compiled: [[String: Int]: JITModule] = [:]
     /// Seconds spent in JIT compiles so far.
     public private(set) var compileSeconds = 0.0
+    /// Compile with profiling code (`CodegenOptions.profile`); set before the first compile.
+    public var profile = false
 
     public init(module input: Module, function name: String = "train_step") throws {
         var module = input
@@ -175,6 +177,9 @@ public final class TrainStep {
             return out
         }
 
+        /// The profiled sites of the compiled step (empty unless `TrainStep.profile`).
+        public var profileSites: [ProfileSite] { native.jit.profileSites }
+
         /// The current state: every param of the module, in its declared dtype.
         public var state: [String: Tensor] { unread.merging(native.params) { $1 } }
     }
@@ -188,7 +193,7 @@ public final class TrainStep {
     /// The JIT-compiled step for `bindings`, compiled once per batch size.
     public func compiledModule(_ bindings: [String: Int]) throws -> JITModule {
         if let jit = compiled[bindings] { return jit }
-        let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings))
+        let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings, profile: profile))
         compiled[bindings] = jit
         compileSeconds += jit.compileSeconds
         return jit

@@ -42,6 +42,8 @@ public final class Trainer {
     public let startStep: Int
     /// Seconds the JIT compile took.
     public private(set) var compileSeconds = 0.0
+    /// The profiled sites of the compiled step (set by `run`; empty unless `step.profile`).
+    public private(set) var profileSites: [ProfileSite] = []
     private let batchConfig: BatchConfig
     private let samplerState: String?
     private var state: [String: Tensor]
@@ -134,6 +136,7 @@ public final class Trainer {
         if let s = samplerState { try sampler.restore(state: s) }
         let session = try step.session(state: state, bindings: ["B": config.batch])
         compileSeconds = step.compileSeconds
+        profileSites = session.profileSites
         let resumeAt = startStep > 0 ? startStep : nil
         let metrics = try MetricsLog(runDirectory: runDirectory, resumingAtStep: resumeAt)
         let board = try TensorBoardWriter(runDirectory: runDirectory, resumingAtStep: resumeAt)

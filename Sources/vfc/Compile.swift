@@ -54,6 +54,9 @@ struct Compile: ParsableCommand {
     @Flag(help: "Print what lowering emits, one 'name: value' per line (kernels, sgemm_calls, flops, bytes_moved, peak_memory_bytes, ...); the output file is written only with -o.")
     var stats = false
 
+    @Flag(help: "Emit profiling calls around every kernel and sgemm call (vfc_prof_begin/end of the runtime; see 'vfc step --profile').")
+    var profile = false
+
     @OptionGroup(title: "Debugging the compiler")
     var debug: PassDebugOptions
 
@@ -84,7 +87,7 @@ struct Compile: ParsableCommand {
             }
             if stats && output == nil {
                 // A query: the statistics only, no files in the current directory.
-                let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings),
+                let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile),
                                                 passManager: try debug.passManager(passes))
                 Self.printStats(lowered)
                 return
@@ -94,7 +97,7 @@ struct Compile: ParsableCommand {
             if let headerPath, headerPath == outPath {
                 throw DriverError("-o \(outPath): the output would be overwritten by its C header; give the object another extension (.o)")
             }
-            let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings)
+            let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile)
             let lowered = try LoweredModule(module: module, functions: names, options: options,
                                             passManager: try debug.passManager(passes))
             if stats { Self.printStats(lowered) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VFCCodegen
 import VFCIR
 import VFCTensor
 import VFCTrain
@@ -16,9 +17,18 @@ struct StepCommand: ParsableCommand {
             boxes, flips, content_masks, position_masks, lr, weight_decay, teacher_momentum); \
             the batch size is taken from its shapes. Prints the step's metrics (loss, loss_cls, \
             loss_mim, loss_pos before the update, grad_norm before clipping).
+            Timing (JIT): --repeat N runs W (--warmup) untimed and N timed steps after the first \
+            (compiling) one, in one process on the same batch (the state keeps updating in \
+            machine form); --json then adds compile_s, first_step_s, step_times_s, median_s, \
+            min_s, max_s and peak_rss_bytes (getrusage) to the first step's metrics; --out and \
+            --grads then hold the state and gradients after the last step. --profile compiles \
+            the step with per-kernel timers and prints the time shares of the timed steps (of \
+            the first step without --repeat); with --json the table goes to standard error.
             Example:
               vfc init IR/ssl_micro.ir --seed 0 -o state.safetensors
               vfc step IR/ssl_micro.ir --state state.safetensors --batch batch.safetensors --json --out next.safetensors
+              vfc step IR/ssl_micro.ir --state state.safetensors --batch batch.safetensors --json --repeat 10 --warmup 2
+              vfc step IR/ssl_micro.ir --state state.safetensors --batch batch.safetensors --repeat 5 --profile
             """)
 
     @Argument(help: "The .ir file ('-' for standard input).")
@@ -51,6 +61,25 @@ struct StepCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print compile and step times to standard error.")
     var verbose = false
 
+    @Option(name: .customLong("repeat"), help: ArgumentHelp("Timed steps after the first (JIT).", valueName: "N"))
+    var repeatCount = 0
+
+    @Option(help: ArgumentHelp("Untimed steps between the first and the timed ones (with --repeat).", valueName: "W"))
+    var warmup = 0
+
+    @Flag(help: "Per-kernel time shares of the step (sgemm, fused kernels, the rest).")
+    var profile = false
+
+    @Flag(help: ArgumentHelp("Benchmark worker: after the first step's JSON line, read a step count per line from standard input, run that many steps and print their times as JSON; at end of input print peak_rss_bytes.", visibility: .hidden))
+    var serve = false
+
+    func validate() throws {
+        if repeatCount < 0 || warmup < 0 { throw ValidationError("--repeat and --warmup must be >= 0") }
+        if (repeatCount > 0 || warmup > 0 || profile || serve) && backend != .jit {
+            throw ValidationError("--repeat, --warmup, --profile and --serve time the JIT step: leave out --backend interp")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             let floatType: DType
@@ -67,6 +96,10 @@ struct StepCommand: ParsableCommand {
                 printError("vfc: warning: \(state): ignoring \(extra.count) tensor(s) the module does not declare: \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", ..." : "")")
             }
             let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: batch).tensors, source: batch)
+            if repeatCount > 0 || warmup > 0 || profile || serve {
+                try timed(step, checked, inputs, bindings)
+                return
+            }
             let start = Date()
             let outcome = try step.run(state: checked, inputs: inputs, bindings: bindings,
                                        backend: backend == .jit ? .jit : .interpreter(floatType: floatType))
@@ -91,5 +124,85 @@ struct StepCommand: ParsableCommand {
     }
 }
 
+extension StepCommand {
+    /// The JIT step through a session (the state stays in machine form): the first step,
+    /// then the warm-up and timed steps, the JSON or text report, the profile.
+    func timed(_ step: TrainStep, _ state: [String: Tensor], _ inputs: [Tensor], _ bindings: [String: Int]) throws {
+        step.profile = profile
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        var t0 = clock.now
+        let session = try step.session(state: state, bindings: bindings)
+        let sites = session.profileSites
+        if profile && repeatCount == 0 { Profiler.reset(sites) }
+        t0 = clock.now
+        let metrics = try session.run(inputs: inputs)
+        let first = seconds(clock.now - t0)
+        var fields = metrics.map { ("\($0.name)", jsonNumber($0.value)) }
+        fields.append(("compile_s", jsonNumber(step.compileSeconds)))
+        fields.append(("first_step_s", jsonNumber(first)))
+        if verbose { printError("jit: compiled @\(function) in \(String(format: "%.3f", step.compileSeconds)) s; first step \(String(format: "%.3f", first)) s") }
+        func runSteps(_ n: Int) throws -> [Double] {
+            var times: [Double] = []
+            for _ in 0..<n {
+                let t = clock.now
+                _ = try session.run(inputs: inputs)
+                times.append(seconds(clock.now - t))
+            }
+            return times
+        }
+        if serve {
+            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+            flushOut()
+            while let line = readLine() {
+                guard let n = Int(line.trimmingCharacters(in: .whitespaces)), n >= 0 else { continue }
+                let times = try runSteps(n)
+                print("{\"step_times_s\": [\(times.map(jsonNumber).joined(separator: ", "))]}")
+                flushOut()
+            }
+            print("{\"peak_rss_bytes\": \(peakRSSBytes())}")
+            flushOut()
+            return
+        }
+        _ = try runSteps(warmup)
+        if profile && repeatCount > 0 { Profiler.reset(sites) }
+        let times = try runSteps(repeatCount)
+        if !times.isEmpty {
+            let sorted = times.sorted()
+            let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            fields.append(("step_times_s", "[" + times.map(jsonNumber).joined(separator: ", ") + "]"))
+            fields += [("median_s", jsonNumber(median)), ("min_s", jsonNumber(sorted[0])), ("max_s", jsonNumber(sorted[sorted.count - 1]))]
+        }
+        fields.append(("peak_rss_bytes", "\(peakRSSBytes())"))
+        if json {
+            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        } else {
+            for (name, value) in fields { print("\(name): \(value)") }
+        }
+        if profile {
+            let table = Profiler.report(sites, steps: max(repeatCount, 1))
+            if json { FileHandle.standardError.write(Data(table.utf8)) } else { print(table, terminator: "") }
+        }
+        if let out {
+            try SafetensorsFile(tensors: session.state, metadata: ["format": "pt", "vfc.module": step.module.name ?? ""]).write(path: out)
+        }
+        if let grads {
+            var file = SafetensorsFile()
+            for (p, g) in session.gradients() { file.tensors["grad." + p] = g }
+            try file.write(path: grads)
+        }
+    }
+}
+
+/// The peak resident set size of this process (getrusage ru_maxrss, in bytes).
+func peakRSSBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}
+
 /// A JSON number (NaN and infinities, which JSON cannot spell, as null).
 func jsonNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+
+/// Flushes standard output (a benchmark worker answers line by line on a pipe).
+func flushOut() { fflush(nil) }

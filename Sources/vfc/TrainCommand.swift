@@ -76,6 +76,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Leave out the photometric augmentation (colour jitter, grayscale, blur, solarize).")
     var noPhotometric = false
 
+    @Flag(help: "Compile the step with per-kernel timers and print the time shares of the steps after the first at the end.")
+    var profile = false
+
     func validate() throws {
         if resume != nil {
             if file != nil || data != nil || out != nil {
@@ -112,14 +115,24 @@ struct TrainCommand: ParsableCommand {
                   + "(\(trainer.dataset.skipped.count) skipped), batch \(config.batch), steps \(trainer.startStep) -> \(config.steps), "
                   + "\(config.threads) thread(s)")
             var compiled = false
+            trainer.step.profile = profile
+            var sites: [ProfileSite] = []
             let summary = try trainer.run(shouldStop: { interrupt.isSet }) { p in
                 if !compiled {
                     compiled = true
                     print("jit: compiled @\(trainer.step.function.name) in \(String(format: "%.2f", trainer.compileSeconds)) s")
+                    if profile {
+                        // The profile leaves out the first step (cold caches, first touches).
+                        sites = trainer.profileSites
+                        Profiler.reset(sites)
+                    }
                 }
                 display.show(p)
             }
             display.finish()
+            if profile {
+                print(Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1), terminator: "")
+            }
             let rate = String(format: "%.1f", summary.imagesPerSecond)
             let waited = String(format: "%.1f", summary.dataWaitSeconds)
             print((summary.interrupted ? "interrupted at" : "done:") + " step \(summary.lastStep) (\(summary.lastStep - summary.firstStep) steps "

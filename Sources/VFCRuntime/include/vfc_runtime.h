@@ -50,6 +50,20 @@ void vfc_index_error(const char *format, int64_t index, int64_t position);
 /// Frees a buffer from vfc_alloc (NULL is ignored).
 void vfc_free(void *buffer);
 
+/// Profiling (code compiled with CodegenOptions.profile): the entry brackets every kernel
+/// call and every sgemm call with begin/end of the site's id. Each id accumulates its
+/// inclusive and exclusive nanoseconds (CLOCK_MONOTONIC; exclusive leaves out the sites
+/// nested in it, e.g. the sgemm calls inside a kernel) and its calls. Ids outside the
+/// table of the last vfc_prof_reset are ignored, as are calls from parallel-loop workers.
+void vfc_prof_begin(int64_t id);
+void vfc_prof_end(int64_t id);
+
+/// Zeroes the profile and sizes it for ids [0, count).
+void vfc_prof_reset(int64_t count);
+
+/// The counters of id: what 0 = inclusive ns, 1 = exclusive ns, 2 = calls (0 if unknown).
+int64_t vfc_prof_read(int64_t id, int what);
+
 #ifdef __cplusplus
 }
 #endif
