@@ -91,15 +91,12 @@ struct StepCommand: ParsableCommand {
             case (.interp, let d?): throw DriverError("--dtype must be f32 or f64, got '\(d)'")
             }
             let step = try TrainStep(module: try loadModule(file), function: function)
-            let (checked, extra) = try step.checkState(try SafetensorsFile.read(path: state).tensors, source: state)
-            if !extra.isEmpty {
-                printError("vfc: warning: \(state): ignoring \(extra.count) tensor(s) the module does not declare: \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", ..." : "")")
-            }
             let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: batch).tensors, source: batch)
             if repeatCount > 0 || warmup > 0 || profile || serve {
-                try timed(step, checked, inputs, bindings)
+                try timed(step, inputs, bindings)
                 return
             }
+            let checked = try readState(step)
             let start = Date()
             let outcome = try step.run(state: checked, inputs: inputs, bindings: bindings,
                                        backend: backend == .jit ? .jit : .interpreter(floatType: floatType))
@@ -127,12 +124,23 @@ struct StepCommand: ParsableCommand {
 extension StepCommand {
     /// The JIT step through a session (the state stays in machine form): the first step,
     /// then the warm-up and timed steps, the JSON or text report, the profile.
-    func timed(_ step: TrainStep, _ state: [String: Tensor], _ inputs: [Tensor], _ bindings: [String: Int]) throws {
+    /// The state file checked against the module (with a warning for extra tensors).
+    func readState(_ step: TrainStep) throws -> [String: Tensor] {
+        let (checked, extra) = try step.checkState(try SafetensorsFile.read(path: state).tensors, source: state)
+        if !extra.isEmpty {
+            printError("vfc: warning: \(state): ignoring \(extra.count) tensor(s) the module does not declare: \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", ..." : "")")
+        }
+        return checked
+    }
+
+    /// The state is read here and dropped once the session holds it in machine form (the
+    /// host tensors are f64: twice the f32 state).
+    func timed(_ step: TrainStep, _ inputs: [Tensor], _ bindings: [String: Int]) throws {
         step.profile = profile
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         var t0 = clock.now
-        let session = try step.session(state: state, bindings: bindings)
+        let session = try step.session(state: try readState(step), bindings: bindings)
         let sites = session.profileSites
         if profile && repeatCount == 0 { Profiler.reset(sites) }
         t0 = clock.now
