@@ -142,7 +142,13 @@ extension FunctionLowering {
         let written = inst.results.compactMap { values[$0] }.map(bytes).reduce(0, +)
         // The loops go into a kernel function of their own (`outlined`), keyed by the
         // kernel's code and the layout of its buffers.
-        let key = "fused " + Printer.print(f) + " \(bufs.count) \(stored.sorted { $0.value < $1.value }.map(\.value))"
+        // The kernel's code under canonical names, so that the same kernel in every encoder
+        // block (inlined with different value names) is emitted once; symbolic dims are
+        // resolved, as the counts of the buffers record.
+        var canonical = f
+        canonical.name = "kernel"
+        for i in canonical.values.indices { canonical.values[i].name = "v\(i)" }
+        let key = "fused " + Printer.print(canonical) + " \(bufs.count) \(stored.sorted { $0.value < $1.value }.map(\.value))"
         guard let a = k.anchor else {
             let n = try shape(f[f.body[f.body.count - 1].results[0]].type).reduce(1, *)
             kernel(read: read, written: written, flops: f.body.count * n)
