@@ -16,6 +16,8 @@ struct FusionGraph {
     var function: Function
     /// Union-find parents over body indices: instructions in one set form one kernel.
     var parent: [Int]
+    /// The members of each group by its root, in body order (kept with `parent`).
+    var groupMembers: [Int: [Int]] = [:]
     /// The body index defining each value (arguments have none).
     var producer: [ValueID: Int] = [:]
     /// The body indices reading each value, in order.
@@ -53,7 +55,8 @@ struct FusionGraph {
         Self.makeNamesUnique(&g)
         function = g
         parent = Array(body.indices)
-        for members in groups { for m in members.dropFirst() { parent[find(m)] = find(members[0]) } }
+        for i in body.indices { groupMembers[i] = [i] }
+        for members in groups { for m in members.dropFirst() { union(find(members[0]), find(m)) } }
         for (i, inst) in body.enumerated() {
             for r in inst.results { producer[r] = i }
             for case .value(let v) in inst.operands where users[v]?.last != i { users[v, default: []].append(i) }
@@ -127,9 +130,13 @@ struct FusionGraph {
     }
 
     /// The members of `i`'s group, in body order.
-    func members(of i: Int) -> [Int] {
-        let r = root(i)
-        return function.body.indices.filter { root($0) == r }
+    func members(of i: Int) -> [Int] { groupMembers[root(i)] ?? [i] }
+
+    /// Joins the groups with roots `r` and `other` under `r`.
+    mutating func union(_ r: Int, _ other: Int) {
+        guard r != other else { return }
+        parent[other] = r
+        groupMembers[r] = ((groupMembers[r] ?? [r]) + (groupMembers.removeValue(forKey: other) ?? [other])).sorted()
     }
 
     func type(_ v: ValueID) -> TensorType? { function[v].type }
@@ -155,27 +162,23 @@ struct FusionGraph {
     /// Whether merging the groups of `indices` would create a cycle between kernels: some
     /// value computed outside them depends on one of them and feeds one of them. Returns
     /// such a value's name (for the explanation), or nil when the merge is legal.
+    ///
+    /// A search from the merged groups' results along their users: a group reached runs as
+    /// a unit, so all its members' results count as reached. Each group is entered once,
+    /// so a check costs the part of the function downstream of the merge, not a rescan of
+    /// the whole function per step (which made fusing the tiny training step take minutes).
     func cycle(merging indices: [Int]) -> String? {
         let roots = Set(indices.map(root))
-        let merged = function.body.indices.filter { roots.contains(root($0)) }
-        var reached = Set(merged.flatMap { function.body[$0].results })
+        let merged = roots.sorted().flatMap { groupMembers[$0] ?? [$0] }
         var reachedGroups: Set<Int> = []
-        var changed = true
-        var witness: [Int: ValueID] = [:]
-        while changed {
-            changed = false
-            for (i, inst) in function.body.enumerated() where !roots.contains(root(i)) && !reachedGroups.contains(root(i)) {
-                for case .value(let v) in inst.operands where reached.contains(v) {
-                    let r = root(i)
-                    reachedGroups.insert(r)
-                    for m in function.body.indices where root(m) == r {
-                        for res in function.body[m].results {
-                            reached.insert(res)
-                            witness[root(m)] = witness[root(m)] ?? res
-                        }
-                    }
-                    changed = true
-                    break
+        var work = merged.flatMap { function.body[$0].results }
+        var seen = Set(work)
+        while let v = work.popLast() {
+            for u in users[v] ?? [] {
+                let g = root(u)
+                guard !roots.contains(g), reachedGroups.insert(g).inserted else { continue }
+                for m in groupMembers[g] ?? [g] {
+                    for r in function.body[m].results where seen.insert(r).inserted { work.append(r) }
                 }
             }
         }
@@ -195,7 +198,7 @@ struct FusionGraph {
             return false
         }
         let r = find(indices[0])
-        for i in indices.dropFirst() { parent[find(i)] = r }
+        for i in indices.dropFirst() { union(r, find(i)) }
         return true
     }
 
