@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VFCRun
 import VFCTensor
 import VFCTrain
 
@@ -41,16 +42,15 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
-/// `source` itself when it is a file; for a directory, its newest `ckpt-*.safetensors`.
+/// `source` itself when it is a file; for a run directory, its newest checkpoint.
 func checkpointPath(_ source: String) throws -> String {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir) else {
         throw DriverError("cannot read '\(source)': no such file or directory")
     }
     guard isDir.boolValue else { return source }
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: source)) ?? []
-    guard let newest = names.filter({ $0.hasPrefix("ckpt-") && $0.hasSuffix(".safetensors") }).sorted().last else {
+    guard let newest = CheckpointStore(runDirectory: source).list().first else {
         throw DriverError("\(source): no checkpoint (ckpt-*.safetensors) in the run directory")
     }
-    return (source as NSString).appendingPathComponent(newest)
+    return newest.path
 }
