@@ -20,7 +20,7 @@ public enum Printer {
 
     /// Names for printing: the stored name, made unique within the function by a `.N`
     /// suffix when passes (inline, autodiff) produced duplicates.
-    static func uniqueNames(_ f: Function) -> [String] {
+    public static func uniqueNames(_ f: Function) -> [String] {
         var taken = Set<String>()
         var names = [String](repeating: "", count: f.values.count)
         func claim(_ id: ValueID) {

@@ -97,20 +97,7 @@ struct FusionGraph {
     /// as `Printer` does), so a kernel's arguments and results carry the names its caller
     /// prints for them.
     static func makeNamesUnique(_ f: inout Function) {
-        var taken = Set<String>()
-        func claim(_ id: ValueID) {
-            let base = f.values[id.index].name.isEmpty ? String(id.index) : f.values[id.index].name
-            var n = base
-            var k = 1
-            while taken.contains(n) {
-                n = "\(base).\(k)"
-                k += 1
-            }
-            taken.insert(n)
-            f.values[id.index].name = n
-        }
-        for a in f.arguments { claim(a) }
-        for inst in f.body { for r in inst.results { claim(r) } }
+        for (i, name) in Printer.uniqueNames(f).enumerated() { f.values[i].name = name }
     }
 
     // MARK: groups
