@@ -17,13 +17,8 @@ import safetensors_io  # noqa: E402
 
 METRICS = ("loss", "loss_cls", "loss_mim", "loss_pos", "grad_norm")
 
-# method.md section 5-6 constants
-TEACHER_TEMP = 0.04
-STUDENT_TEMP = 0.1
-CENTER_MOMENTUM = 0.9
-CLIP = 3.0
-ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
-LN_EPS = 1e-6
+from configs import (  # noqa: E402,F401  (re-exported: the peers use common.CLIP etc.)
+    ADAM_B1, ADAM_B2, ADAM_EPS, CENTER_MOMENTUM, CLIP, LN_EPS, STUDENT_TEMP, TEACHER_TEMP, is_decayed)
 
 
 def parse_args(description, modes=None):
@@ -47,11 +42,6 @@ def load(args):
     state = safetensors_io.load_tensors(args.state)
     batch = safetensors_io.load_tensors(args.batch)
     return cfg, state, batch
-
-
-def is_decayed(name, shape):
-    """wd applies to every `*.weight` of rank >= 2 (method.md section 6.3)."""
-    return name.endswith(".weight") and len(shape) >= 2
 
 
 def peak_rss_bytes():
