@@ -449,12 +449,21 @@ def emit_train_step(w, c):
     w(f"  %t_patch_c = sub %t_patch, %c_patch")
     w(f"  %t_patch_s = mul %t_patch_c, 25.0")
     w(f"  %teacher_patch = softmax %t_patch_s {{axis = -1}}")
+    w("  // The targets are constants of the student's loss. Marked so, fusion cannot move the")
+    w("  // teacher's softmax into the student's loss kernels, which would keep the raw teacher")
+    w("  // logits alive through the student's forward and backward.")
+    for v in ("teacher_cls", "teacher_patch", "t_field"):
+        w(f"  %{v}_sg = stop_gradient %{v}")
+    w("  // Centres from the raw teacher outputs of this batch (6.5), taken here so that those")
+    w("  // outputs die before the student's pass.")
+    w("  %mean_cls = reduce_mean %t_cls {axes = [0, 1]}")
+    w("  %mean_patch = reduce_mean %t_patch {axes = [0, 1]}")
     w()
     w("  // Student losses and their gradients w.r.t. every student param (6.1, 6.2).")
     grads = ", ".join(f"%grad.{p}" for p, _, _ in params)
     wrt = ", ".join(f"@{p}" for p, _, _ in params)
     w(f"  %loss, %loss_cls, %loss_mim, %loss_pos, {grads} = value_and_grad @loss(%global_views, %local_views, "
-      f"%boxes, %flips, %content_masks, %position_masks, %teacher_cls, %teacher_patch, %t_field) {{wrt = [{wrt}]}}")
+      f"%boxes, %flips, %content_masks, %position_masks, %teacher_cls_sg, %teacher_patch_sg, %t_field_sg) {{wrt = [{wrt}]}}")
     w()
     w("  // Global gradient norm and the clipping coefficient min(1, 3 / (norm + 1e-6)) (6.2).")
     acc = None
@@ -488,9 +497,7 @@ def emit_train_step(w, c):
         w(f"  %new.{p}, %new.opt.m.{p}, %new.opt.v.{p}, %new.teacher.{p} = call @update.r{len(s)}(@{p}, "
           f"@opt.m.{p}, @opt.v.{p}, @teacher.{p}, %grad.{p}, %coef, %lr, {wd}, %bc1, %bc2, %teacher_momentum)")
     w()
-    w("  // Centres from the raw teacher outputs of this batch (6.5).")
-    w("  %mean_cls = reduce_mean %t_cls {axes = [0, 1]}")
-    w("  %mean_patch = reduce_mean %t_patch {axes = [0, 1]}")
+    w("  // New centres (6.5).")
     for which in ("cls", "patch"):
         w(f"  %c_{which}_kept = mul @center_{which}, 0.9")
         w(f"  %c_{which}_moved = mul %mean_{which}, 0.1")
