@@ -49,6 +49,10 @@ public final class JITModule {
             }
             addresses[entry.function] = address
         }
+        // Compiling a training step takes hundreds of MB of small heap blocks, now free; glibc
+        // keeps them resident (the step's arena is one large mapping and cannot reuse them)
+        // unless asked to return them.
+        vfc_trim_heap()
         let elapsed = (clock.now - start).components
         compileSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }
@@ -63,6 +67,7 @@ public final class JITModule {
             ("vfc_parallel_for", UInt64(UInt(bitPattern: unsafeBitCast(vfc_parallel_for as Loop, to: UnsafeRawPointer.self)))),
             ("vfc_alloc", address(of: vfc_alloc as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
             ("vfc_alloc_uninit", address(of: vfc_alloc_uninit as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
+            ("vfc_alloc_arena", address(of: vfc_alloc_arena as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
             ("vfc_free", address(of: vfc_free as @convention(c) (UnsafeMutableRawPointer?) -> Void)),
             ("vfc_prof_begin", address(of: vfc_prof_begin as @convention(c) (Int64) -> Void)),
             ("vfc_prof_end", address(of: vfc_prof_end as @convention(c) (Int64) -> Void)),

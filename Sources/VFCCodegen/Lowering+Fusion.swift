@@ -137,6 +137,8 @@ extension FunctionLowering {
             values[r] = .buffer(out, t.dtype, s)
             stored[v] = bufs.add(out, s.reduce(1, *))
         }
+        // Only results compute in place of a dying input (not the anchor's scratch below).
+        plan.handoff = []
         let paramBytes = bufs.paramSlot.map { name, slot in bufs.count[slot] * (bufs.paramType[name]?.byteSize ?? 0) }.reduce(0, +)
         let read = ops.map(bytes).reduce(0, +) + paramBytes
         let written = inst.results.compactMap { values[$0] }.map(bytes).reduce(0, +)

@@ -88,11 +88,12 @@ extension FunctionLowering {
         LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
         var inner: [LLVMValueRef: LLVMValueRef] = [:]
         for (k, p) in args.enumerated() { inner[p] = LLVMGetParam(fn, UInt32(k))! }
-        let outer = (allocations, plan.free, plan.scratch)
-        (allocations, plan.free, plan.scratch) = ([], [], [])
+        let outer = (allocations, plan.scratch, plan.liveBytes, plan.inArena)
+        (allocations, plan.scratch, plan.inArena) = ([], [], false)
         try body(&self) { inner[$0] ?? $0 }
+        // The kernel frees its own buffers before it returns.
         for a in allocations { _ = e.call("vfc_free", e.void, [e.ptr], [a]) }
-        (allocations, plan.free, plan.scratch) = outer
+        (allocations, plan.scratch, plan.liveBytes, plan.inArena) = outer
         LLVMBuildRetVoid(e.builder)
         e.function = caller
         LLVMPositionBuilderAtEnd(e.builder, callerBlock)

@@ -15,8 +15,8 @@ enum Lowered {
 
 /// Lowers one verified, call-free function with every symbol bound into an LLVM function
 /// with the entry ABI of `EntryPoint`. Every op has a lowering (an exhaustive switch in
-/// `lower(_:)` dispatching to one file per op family); intermediates get their own 64-byte
-/// aligned buffers from the runtime, freed on return.
+/// `lower(_:)` dispatching to one file per op family); intermediates live in one arena
+/// per call (`MemoryPlan`), taken from the runtime on entry and given back on return.
 struct FunctionLowering {
     var e: Emitter
     let module: Module
@@ -195,6 +195,7 @@ struct FunctionLowering {
         }
         stats.ioBytes = entry.buffers.map { $0.count * $0.dtype.byteSize }.reduce(0, +)
         for (k, inst) in function.body.enumerated() { try lower(inst, at: k) }
+        plan.advance(to: function.body.count)
         // Own outputs first: they may read an input that a donated result overwrites.
         for (i, r) in function.returns.enumerated() where !donated.contains(i) {
             let src = try operand(r)
@@ -220,6 +221,7 @@ struct FunctionLowering {
             copy(from: src, to: dst, d, n)
             kernel(read: n * d.byteSize, written: n * d.byteSize, flops: 0)
         }
+        if let arena = placeArena(in: fn) { allocations.append(arena) }
         for a in allocations { _ = e.call("vfc_free", e.void, [e.ptr], [a]) }
         if let stepSite { profileEnd(stepSite) }
         LLVMBuildRetVoid(e.builder)
@@ -265,9 +267,10 @@ struct FunctionLowering {
         LLVMBuildMemCpy(e.builder, dst, 1, src, 1, e.i64(count * d.byteSize))
     }
 
-    /// Lowers instruction `index` of the body: its result buffer (planned), then the op's
-    /// loops; buffers it reads last go back to the plan's pool.
+    /// Lowers instruction `index` of the body: its result buffer (a slot of the memory
+    /// plan's arena), then the op's loops; the slots of values it reads last end here.
     mutating func lower(_ inst: Instruction, at index: Int) throws {
+        plan.advance(to: index)
         let ops = try inst.operands.map { try operand($0) }
         if case .call = inst.op, try lowerFusedCall(inst, ops, at: index) {
             releaseDying(inst, at: index)
@@ -307,6 +310,8 @@ struct FunctionLowering {
             out = allocate(t.dtype, outShape, zeroed: partial)
             claim(out, for: inst.results[0])
         }
+        // Only the result computes in place of a dying operand (not the op's scratch).
+        plan.handoff = []
         let result = Lowered.buffer(out, t.dtype, outShape)
         values[inst.results[0]] = result
         count(inst.op, ops, t.dtype, outShape)

@@ -18,6 +18,9 @@ import VFCIR
 ///   all held until the function returns: the most it holds at once. Inputs, params and
 ///   outputs are the caller's (`ioBytes`).
 /// - `unplannedMemoryBytes`: what the same temporaries take with one buffer each.
+/// - `livePeakBytes`: the most bytes the temporaries hold at one point of the function:
+///   what a perfect placement of the same buffers would need (`peakMemoryBytes` minus this
+///   is what the plan loses to fragmentation).
 public struct LoweringStats: Sendable, Hashable {
     public var kernels = 0
     public var gemmCalls = 0
@@ -25,6 +28,7 @@ public struct LoweringStats: Sendable, Hashable {
     public var bytesMoved = 0
     public var peakMemoryBytes = 0
     public var unplannedMemoryBytes = 0
+    public var livePeakBytes = 0
     public var ioBytes = 0
 
     public init() {}
@@ -32,7 +36,8 @@ public struct LoweringStats: Sendable, Hashable {
     /// `name: value` lines, in a fixed order (what `vfc compile --stats` prints).
     public var lines: [String] {
         ["kernels: \(kernels)", "sgemm_calls: \(gemmCalls)", "flops: \(flops)", "bytes_moved: \(bytesMoved)",
-         "peak_memory_bytes: \(peakMemoryBytes)", "unplanned_memory_bytes: \(unplannedMemoryBytes)", "io_bytes: \(ioBytes)"]
+         "peak_memory_bytes: \(peakMemoryBytes)", "unplanned_memory_bytes: \(unplannedMemoryBytes)",
+         "live_peak_bytes: \(livePeakBytes)", "io_bytes: \(ioBytes)"]
     }
 }
 

@@ -13,4 +13,10 @@ public enum Runtime {
             throw CodegenError("cannot run on \(n) threads (at most the runtime's maximum)")
         }
     }
+
+    /// Returns the heap's free memory to the system. Call it after dropping large host
+    /// tensors (a state read from a file, kept in f64) once their native copies exist:
+    /// glibc otherwise keeps the freed pages resident for later small allocations, which a
+    /// step's arena (one large mapping) never makes.
+    public static func trimHeap() { vfc_trim_heap() }
 }

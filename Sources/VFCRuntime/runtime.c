@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <malloc.h>
 
 #define VFC_MAX_THREADS 256
 
@@ -161,6 +162,9 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static cached_block cache[VFC_CACHE_SLOTS];
 static int cache_count = 0;
 static size_t cache_bytes = 0;
+// One block larger than the cache's budget (a training step's arena) is kept on its own,
+// so that calling the step again does not fault its pages in anew.
+static cached_block large = {NULL, 0};
 
 // Sizes of live buffers, so vfc_free knows how large a block is.
 typedef struct { void *pointer; size_t size; } live_block;
@@ -193,6 +197,10 @@ static void *take_block(size_t size) {
             cache_bytes -= size;
             break;
         }
+    }
+    if (!p && large.pointer && large.size == size) {
+        p = large.pointer;
+        large = (cached_block){NULL, 0};
     }
     if (!p) p = aligned_alloc(64, size);
     if (p) remember(p, size);
@@ -232,6 +240,14 @@ void *vfc_alloc_uninit(int64_t bytes) {
     return p;
 }
 
+void vfc_trim_heap(void) { malloc_trim(0); }
+
+void *vfc_alloc_arena(int64_t bytes) {
+    void *p = vfc_alloc_uninit(bytes);
+    if (!p) vfc_out_of_memory(bytes);
+    return p;
+}
+
 void vfc_free(void *buffer) {
     if (!buffer) return;
     pthread_mutex_lock(&cache_lock);
@@ -247,6 +263,10 @@ void vfc_free(void *buffer) {
         cache[cache_count++] = (cached_block){buffer, size};
         cache_bytes += size;
         buffer = NULL;
+    } else if (size > VFC_CACHE_BYTES) {
+        void *previous = large.pointer;
+        large = (cached_block){buffer, size};
+        buffer = previous;
     }
     pthread_mutex_unlock(&cache_lock);
     free(buffer);

@@ -135,6 +135,9 @@ public final class Trainer {
         var sampler = try BatchSampler(dataset: dataset, config: batchConfig)
         if let s = samplerState { try sampler.restore(state: s) }
         let session = try step.session(state: state, bindings: ["B": config.batch])
+        // The session holds the state in machine form (f32); the host copy is f64, twice that.
+        state = [:]
+        Runtime.trimHeap()
         compileSeconds = step.compileSeconds
         profileSites = session.profileSites
         let resumeAt = startStep > 0 ? startStep : nil

@@ -35,6 +35,14 @@ void *vfc_alloc(int64_t bytes);
 /// bytes after vfc_set_poison(1)), or NULL when out of memory.
 void *vfc_alloc_uninit(int64_t bytes);
 
+/// A compiled function's arena of temporaries (`vfc_alloc_uninit`); reports running out of
+/// memory and exits instead of returning NULL.
+void *vfc_alloc_arena(int64_t bytes);
+
+/// Returns the heap's free memory to the system (glibc malloc_trim): called after a JIT
+/// compile, whose freed blocks would otherwise stay resident.
+void vfc_trim_heap(void);
+
 /// Poison mode (tests): uninitialised buffers are filled with 0xFF bytes (NaN for floats),
 /// so generated code that reads elements it never wrote shows up.
 void vfc_set_poison(int on);
