@@ -50,12 +50,19 @@ public final class TrainStep {
     /// Compile with profiling code (`CodegenOptions.profile`); set before the first compile.
     public var profile = false
 
-    public init(module input: Module, function name: String = "train_step") throws {
+    /// `gradients: false` drops the raw-gradient results from the step: they are then
+    /// temporaries of the compiled code, not output buffers held for the whole run (89 MB
+    /// on tiny), and `Outcome.gradients` / `Session.gradients()` are empty.
+    public init(module input: Module, function name: String = "train_step", gradients: Bool = true) throws {
         var module = input
         try AutodiffPass().run(&module)
-        guard let f = module.function(named: name) else {
+        guard var f = module.function(named: name) else {
             let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
             throw StepError("no function '@\(name)' in the module (functions: \(known.isEmpty ? "none" : known))")
+        }
+        if !gradients {
+            f = Self.droppingGradientResults(f, module)
+            module.functions = module.functions.map { $0.name == name ? f : $0 }
         }
         var roles: [ResultRole] = []
         for (i, r) in f.returns.enumerated() {
@@ -78,6 +85,22 @@ public final class TrainStep {
         self.module = module
         self.function = f
         self.roles = roles
+    }
+
+    /// `f` without its `grad.<param>` results (the update still reads the gradients).
+    static func droppingGradientResults(_ f: Function, _ module: Module) -> Function {
+        var g = f
+        var kept: [Int] = []
+        for (i, r) in f.returns.enumerated() {
+            if f.resultAliases[i] == nil, case .value(let v) = r, f.values[v.index].name.hasPrefix("grad."),
+               module.param(named: String(f.values[v.index].name.dropFirst(5))) != nil { continue }
+            kept.append(i)
+        }
+        g.returns = kept.map { f.returns[$0] }
+        g.resultTypes = f.resultTypes.map { types in kept.map { types[$0] } }
+        g.resultAliases = [:]
+        for (j, i) in kept.enumerated() { g.resultAliases[j] = f.resultAliases[i] }
+        return g
     }
 
     /// The params the step reads and writes, in declaration order, with their types.

@@ -69,7 +69,7 @@ public final class Trainer {
         }
         var module = try Parser.parse(text, file: config.module)
         try Verifier.run(&module)
-        step = try TrainStep(module: module)
+        step = try TrainStep(module: module, gradients: false)
         batchConfig = try Trainer.batchConfig(step, config)
         try batchConfig.validate()
         dataset = try ImageFolder(directory: config.data, size: batchConfig.imageSize, warn: say)

@@ -90,7 +90,7 @@ struct StepCommand: ParsableCommand {
             case (.interp, "f32"): floatType = .f32
             case (.interp, let d?): throw DriverError("--dtype must be f32 or f64, got '\(d)'")
             }
-            let step = try TrainStep(module: try loadModule(file), function: function)
+            let step = try TrainStep(module: try loadModule(file), function: function, gradients: grads != nil)
             let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: batch).tensors, source: batch)
             if repeatCount > 0 || warmup > 0 || profile || serve {
                 try timed(step, inputs, bindings)
