@@ -25,15 +25,14 @@ import math
 import os
 import sys
 
-CONFIGS = {
-    "micro": dict(S=64, P=8, D=128, depth=4, heads=4, M=512, G=64, L=32, Vg=2, Vl=4,
-                  Hh=512, Hb=128, K=1024, Fs=64),
-    "tiny": dict(S=224, P=16, D=192, depth=12, heads=3, M=768, G=224, L=96, Vg=2, Vl=6,
-                 Hh=2048, Hb=256, K=8192, Fs=224),
-    # A shrunk config for finite-difference checks of the whole loss (not in method.md).
-    "nano": dict(S=16, P=4, D=16, depth=1, heads=2, M=32, G=16, L=8, Vg=2, Vl=2,
-                 Hh=32, Hb=16, K=32, Fs=16),
-}
+# The configs' numbers and the weight-decay rule live once, in the torch-free module that
+# the PyTorch reference and the benchmark peers also read.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "fixtures", "ssl"))
+import configs as method  # noqa: E402
+
+DIMS = ("S", "P", "D", "depth", "heads", "M", "G", "L", "Vg", "Vl", "Hh", "Hb", "K", "Fs")
+# nano is a shrunk config for finite-difference checks of the whole loss (not in method.md).
+CONFIGS = {name: {k: getattr(c, k) for k in DIMS} for name, c in method.CONFIGS.items()}
 
 OUTPUTS = {"micro": "IR/ssl_micro.ir", "tiny": "IR/ssl_tiny.ir", "nano": "Tests/fixtures/ssl_nano.ir"}
 
@@ -90,7 +89,7 @@ class Config:
 
 def decays(name, shape):
     """Section 6: weight decay for every `*.weight` of rank >= 2, nothing else."""
-    return name.endswith(".weight") and len(shape) >= 2
+    return method.is_decayed(name, shape)
 
 
 class Writer:
