@@ -41,6 +41,9 @@ public final class LoweredModule {
     public let options: CodegenOptions
     /// The profiled sites of every entry (empty unless `options.profile`).
     public let profileSites: [ProfileSite]
+    /// Wall time of each phase so far: passes, lower, verify, optimize (and codegen once
+    /// `emit` or the JIT has generated machine code).
+    public internal(set) var phases = CompilePhases()
 
     /// The pass manager code generation runs when the caller gives none: the
     /// `PassRegistry.codegenPipeline`, verified after every pass.
@@ -64,10 +67,11 @@ public final class LoweredModule {
             let reachable = input.functionsReachable(from: functions)
             module.functions.removeAll { !reachable.contains($0.name) }
         }
+        var phases = CompilePhases()
         do {
-            try (passManager ?? Self.defaultPassManager()).run(&module)
+            try phases.time("passes") { try (passManager ?? Self.defaultPassManager()).run(&module) }
         } catch {
-            throw CodegenError(error.description)
+            throw CodegenError("\(error)")
         }
         let names = functions.isEmpty ? input.functions.map(\.name) : functions
         try LoweredModule.checkSymbols(names)
@@ -88,24 +92,29 @@ public final class LoweredModule {
         var entries: [EntryPoint] = []
         var stats: [LoweringStats] = []
         let profile = options.profile ? ProfileTable() : nil
-        for name in names {
-            guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
-            var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
-            lowering.profile = profile
-            let entry = try lowering.entryPoint()
-            try lowering.emit(entry, attributes: options.attributes)
-            entries.append(entry)
-            stats.append(lowering.stats)
+        try phases.time("lower") {
+            for name in names {
+                guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
+                var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
+                lowering.profile = profile
+                let entry = try lowering.entryPoint()
+                try lowering.emit(entry, attributes: options.attributes)
+                entries.append(entry)
+                stats.append(lowering.stats)
+            }
         }
         self.entries = entries
         self.stats = stats
         profileSites = profile?.sites ?? []
-        var message: UnsafeMutablePointer<CChar>?
-        if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
-            throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")
+        try phases.time("verify") {
+            var message: UnsafeMutablePointer<CChar>?
+            if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
+                throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")
+            }
+            LLVMDisposeMessage(message)
         }
-        LLVMDisposeMessage(message)
-        try optimize()
+        self.phases = phases
+        try self.phases.time("optimize") { try optimize() }
     }
 
     deinit {

@@ -15,6 +15,8 @@ public final class JITModule {
     var addresses: [String: UInt64] = [:]
     /// Seconds spent lowering, optimising and JIT-compiling.
     public let compileSeconds: Double
+    /// Those seconds by phase (the IR passes, lowering, LLVM's optimiser, machine code).
+    public let phases: CompilePhases
 
     /// Compiles `functions` of `module` (every function when empty); `passManager` replaces
     /// the default pipeline run before lowering (see `LoweredModule`).
@@ -38,17 +40,24 @@ public final class JITModule {
         LLVMOrcJITDylibAddGenerator(dylib, generator)
         guard let llvmModule = lowered.module else { throw CodegenError("internal: module already handed over") }
         lowered.module = nil
-        let tsm = LLVMOrcCreateNewThreadSafeModule(llvmModule, lowered.context)
-        if let err = LLVMOrcLLJITAddLLVMIRModule(jit, dylib, tsm) {
-            throw CodegenError("cannot add the module to the JIT: \(LLVMSupport.message(err))")
-        }
-        for entry in entries {
-            var address: LLVMOrcExecutorAddress = 0
-            if let err = LLVMOrcLLJITLookup(jit, &address, entry.packedSymbol) {
-                throw CodegenError("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
+        var phases = lowered.phases
+        addresses = try phases.time("codegen") {
+            let tsm = LLVMOrcCreateNewThreadSafeModule(llvmModule, lowered.context)
+            if let err = LLVMOrcLLJITAddLLVMIRModule(jit, dylib, tsm) {
+                throw CodegenError("cannot add the module to the JIT: \(LLVMSupport.message(err))")
             }
-            addresses[entry.function] = address
+            // The first lookup generates the machine code.
+            var addresses: [String: UInt64] = [:]
+            for entry in lowered.entries {
+                var address: LLVMOrcExecutorAddress = 0
+                if let err = LLVMOrcLLJITLookup(jit, &address, entry.packedSymbol) {
+                    throw CodegenError("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
+                }
+                addresses[entry.function] = address
+            }
+            return addresses
         }
+        self.phases = phases
         let elapsed = (clock.now - start).components
         compileSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }
