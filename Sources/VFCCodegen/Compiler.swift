@@ -56,8 +56,9 @@ public final class LoweredModule {
     /// (by default `PassRegistry.codegenPipeline`: value_and_grad expanded, calls inlined,
     /// cleaned up; a caller passes its own to add debugging flags or disable passes), then
     /// each function becomes an entry point with the buffer ABI of `EntryPoint`; the LLVM
-    /// module is verified and optimised at O3.
-    public init(module input: Module, functions: [String] = [], options: CodegenOptions, passManager: PassManager? = nil) throws {
+    /// module is verified and, unless `optimize` is false (the JIT optimises the kernels in
+    /// parallel, `ParallelCodegen`), optimised at O3.
+    public init(module input: Module, functions: [String] = [], options: CodegenOptions, passManager: PassManager? = nil, optimize: Bool = true) throws {
         _ = LLVMSupport.initialized
         self.options = options
         var module = input
@@ -114,7 +115,7 @@ public final class LoweredModule {
             LLVMDisposeMessage(message)
         }
         self.phases = phases
-        try self.phases.time("optimize") { try optimize() }
+        if optimize { try self.phases.time("optimize") { try self.optimize() } }
     }
 
     deinit {

@@ -23,7 +23,7 @@ public final class JITModule {
     public init(module: Module, functions: [String] = [], options: CodegenOptions = CodegenOptions(), passManager: PassManager? = nil) throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let lowered = try LoweredModule(module: module, functions: functions, options: options, passManager: passManager)
+        let lowered = try LoweredModule(module: module, functions: functions, options: options, passManager: passManager, optimize: false)
         entries = lowered.entries
         profileSites = lowered.profileSites
         var jit: LLVMOrcLLJITRef?
@@ -40,13 +40,21 @@ public final class JITModule {
         LLVMOrcJITDylibAddGenerator(dylib, generator)
         guard let llvmModule = lowered.module else { throw CodegenError("internal: module already handed over") }
         lowered.module = nil
+        defer { LLVMDisposeModule(llvmModule) }
         var phases = lowered.phases
-        addresses = try phases.time("codegen") {
-            let tsm = LLVMOrcCreateNewThreadSafeModule(llvmModule, lowered.context)
-            if let err = LLVMOrcLLJITAddLLVMIRModule(jit, dylib, tsm) {
-                throw CodegenError("cannot add the module to the JIT: \(LLVMSupport.message(err))")
+        let entrySymbols = Set(lowered.entries.flatMap { [$0.symbol, $0.packedSymbol] })
+        let objects = try phases.time("optimize+codegen") {
+            try ParallelCodegen.objects(of: llvmModule, entries: entrySymbols, options: options)
+        }
+        addresses = try phases.time("link") {
+            for object in objects {
+                let buffer = object.withUnsafeBufferPointer { b in
+                    b.withMemoryRebound(to: CChar.self) { LLVMCreateMemoryBufferWithMemoryRangeCopy($0.baseAddress, $0.count, "vfc-object") }
+                }
+                if let err = LLVMOrcLLJITAddObjectFile(jit, dylib, buffer) {
+                    throw CodegenError("cannot add an object to the JIT: \(LLVMSupport.message(err))")
+                }
             }
-            // The first lookup generates the machine code.
             var addresses: [String: UInt64] = [:]
             for entry in lowered.entries {
                 var address: LLVMOrcExecutorAddress = 0
