@@ -53,12 +53,10 @@ extension FusionGraph {
         // The merged groups start the search; every other group is entered once.
         while let g = work.popLast() {
             for m in groupMembers[g] ?? [g] {
-                for r in function.body[m].results {
-                    for u in users[r] ?? [] {
-                        let h = root(u)
-                        guard position[h] < hi, !roots.contains(h), reached.insert(h).inserted else { continue }
-                        work.append(h)
-                    }
+                for u in successors[m] {
+                    let h = root(u)
+                    guard position[h] < hi, !roots.contains(h), reached.insert(h).inserted else { continue }
+                    work.append(h)
                 }
             }
         }
@@ -111,8 +109,7 @@ extension FusionGraph {
         var work = roots
         while let g = work.popLast() {
             for m in groupMembers[g] ?? [g] {
-                for case .value(let v) in function.body[m].operands {
-                    guard let p = producer[v] else { continue }
+                for p in predecessors[m] {
                     let h = root(p)
                     guard position[h] > lo, !roots.contains(h), reached.insert(h).inserted else { continue }
                     work.append(h)

@@ -108,8 +108,17 @@ struct FusionDriver {
     let explain: (@Sendable (String) -> Void)?
 
     func run(_ module: inout Module, rule: (inout FusionGraph) -> Void, fallback: (FusionGraph, Int, Int) -> String?) {
-        let callers = module.functions.map(\.name).filter { name in
-            !module.functions.contains { name.hasPrefix(FusionGraph.kernelPrefix($0.name)) }
+        // A function is a kernel when its name extends another's by `.fused.`; one set of
+        // names instead of comparing every pair of functions (hundreds of kernels).
+        let names = module.functions.map(\.name)
+        let all = Set(names)
+        let callers = names.filter { name in
+            var rest = name[...]
+            while let r = rest.range(of: ".fused.") {
+                if all.contains(String(name[..<r.lowerBound])) { return false }
+                rest = name[r.upperBound...]
+            }
+            return true
         }
         for name in callers {
             guard let f = module.function(named: name) else { continue }

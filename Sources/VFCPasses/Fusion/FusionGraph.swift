@@ -35,6 +35,11 @@ struct FusionGraph {
     var users: [ValueID: [Int]] = [:]
     /// Values the function returns.
     var returned: Set<ValueID> = []
+    /// The body indices reading any result of each body index, and those producing any of
+    /// its operands (each ascending, without repeats): the cycle check walks these instead
+    /// of looking values up.
+    var successors: [[Int]] = []
+    var predecessors: [[Int]] = []
     /// Why a producer/consumer pair (body indices) was not fused, when a rule said so.
     var reasons: [Pair: String] = [:]
 
@@ -77,6 +82,14 @@ struct FusionGraph {
             for case .value(let v) in inst.operands where users[v]?.last != i { users[v, default: []].append(i) }
         }
         for case .value(let v) in f.returns { returned.insert(v) }
+        successors = Array(repeating: [], count: body.count)
+        predecessors = Array(repeating: [], count: body.count)
+        for (i, inst) in body.enumerated() {
+            var ps: Set<Int> = []
+            for case .value(let v) in inst.operands { if let p = producer[v] { ps.insert(p) } }
+            predecessors[i] = ps.sorted()
+            for p in predecessors[i] { successors[p].append(i) }
+        }
     }
 
     /// The kernel's ops as instructions of the caller: arguments replaced by the call's
