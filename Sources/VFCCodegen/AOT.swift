@@ -25,8 +25,8 @@ extension LoweredModule {
     public func emit(_ kind: EmitKind) throws -> [UInt8] {
         switch kind {
         case .llvm: return Array(llvmIR.utf8)
-        case .obj: return try emitMachineCode(LLVMObjectFile)
-        case .asm: return try emitMachineCode(LLVMAssemblyFile)
+        case .obj: return try phases.time("codegen") { try emitMachineCode(LLVMObjectFile) }
+        case .asm: return try phases.time("codegen") { try emitMachineCode(LLVMAssemblyFile) }
         }
     }
 

@@ -41,6 +41,9 @@ public final class LoweredModule {
     public let options: CodegenOptions
     /// The profiled sites of every entry (empty unless `options.profile`).
     public let profileSites: [ProfileSite]
+    /// Wall time of each phase so far: passes, lower, verify, optimize (and codegen once
+    /// `emit` or the JIT has generated machine code).
+    public internal(set) var phases = CompilePhases()
 
     /// The pass manager code generation runs when the caller gives none: the
     /// `PassRegistry.codegenPipeline`, verified after every pass.
@@ -53,8 +56,9 @@ public final class LoweredModule {
     /// (by default `PassRegistry.codegenPipeline`: value_and_grad expanded, calls inlined,
     /// cleaned up; a caller passes its own to add debugging flags or disable passes), then
     /// each function becomes an entry point with the buffer ABI of `EntryPoint`; the LLVM
-    /// module is verified and optimised at O3.
-    public init(module input: Module, functions: [String] = [], options: CodegenOptions, passManager: PassManager? = nil) throws {
+    /// module is verified and, unless `optimize` is false (the JIT optimises the kernels in
+    /// parallel, `ParallelCodegen`), optimised at O3.
+    public init(module input: Module, functions: [String] = [], options: CodegenOptions, passManager: PassManager? = nil, optimize: Bool = true) throws {
         _ = LLVMSupport.initialized
         self.options = options
         var module = input
@@ -64,10 +68,11 @@ public final class LoweredModule {
             let reachable = input.functionsReachable(from: functions)
             module.functions.removeAll { !reachable.contains($0.name) }
         }
+        var phases = CompilePhases()
         do {
-            try (passManager ?? Self.defaultPassManager()).run(&module)
+            try phases.time("passes") { try (passManager ?? Self.defaultPassManager()).run(&module) }
         } catch {
-            throw CodegenError(error.description)
+            throw CodegenError("\(error)")
         }
         let names = functions.isEmpty ? input.functions.map(\.name) : functions
         try LoweredModule.checkSymbols(names)
@@ -88,24 +93,29 @@ public final class LoweredModule {
         var entries: [EntryPoint] = []
         var stats: [LoweringStats] = []
         let profile = options.profile ? ProfileTable() : nil
-        for name in names {
-            guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
-            var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
-            lowering.profile = profile
-            let entry = try lowering.entryPoint()
-            try lowering.emit(entry, attributes: options.attributes)
-            entries.append(entry)
-            stats.append(lowering.stats)
+        try phases.time("lower") {
+            for name in names {
+                guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
+                var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
+                lowering.profile = profile
+                let entry = try lowering.entryPoint()
+                try lowering.emit(entry, attributes: options.attributes)
+                entries.append(entry)
+                stats.append(lowering.stats)
+            }
         }
         self.entries = entries
         self.stats = stats
         profileSites = profile?.sites ?? []
-        var message: UnsafeMutablePointer<CChar>?
-        if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
-            throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")
+        try phases.time("verify") {
+            var message: UnsafeMutablePointer<CChar>?
+            if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
+                throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")
+            }
+            LLVMDisposeMessage(message)
         }
-        LLVMDisposeMessage(message)
-        try optimize()
+        self.phases = phases
+        if optimize { try self.phases.time("optimize") { try self.optimize() } }
     }
 
     deinit {

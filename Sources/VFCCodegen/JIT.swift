@@ -15,13 +15,15 @@ public final class JITModule {
     var addresses: [String: UInt64] = [:]
     /// Seconds spent lowering, optimising and JIT-compiling.
     public let compileSeconds: Double
+    /// Those seconds by phase (the IR passes, lowering, LLVM's optimiser, machine code).
+    public let phases: CompilePhases
 
     /// Compiles `functions` of `module` (every function when empty); `passManager` replaces
     /// the default pipeline run before lowering (see `LoweredModule`).
     public init(module: Module, functions: [String] = [], options: CodegenOptions = CodegenOptions(), passManager: PassManager? = nil) throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let lowered = try LoweredModule(module: module, functions: functions, options: options, passManager: passManager)
+        let lowered = try LoweredModule(module: module, functions: functions, options: options, passManager: passManager, optimize: false)
         entries = lowered.entries
         profileSites = lowered.profileSites
         var jit: LLVMOrcLLJITRef?
@@ -38,21 +40,36 @@ public final class JITModule {
         LLVMOrcJITDylibAddGenerator(dylib, generator)
         guard let llvmModule = lowered.module else { throw CodegenError("internal: module already handed over") }
         lowered.module = nil
-        let tsm = LLVMOrcCreateNewThreadSafeModule(llvmModule, lowered.context)
-        if let err = LLVMOrcLLJITAddLLVMIRModule(jit, dylib, tsm) {
-            throw CodegenError("cannot add the module to the JIT: \(LLVMSupport.message(err))")
+        defer { LLVMDisposeModule(llvmModule) }
+        var phases = lowered.phases
+        let entrySymbols = Set(lowered.entries.flatMap { [$0.symbol, $0.packedSymbol] })
+        let objects = try phases.time("optimize+codegen") {
+            try ParallelCodegen.objects(of: llvmModule, entries: entrySymbols, options: options)
         }
-        for entry in entries {
-            var address: LLVMOrcExecutorAddress = 0
-            if let err = LLVMOrcLLJITLookup(jit, &address, entry.packedSymbol) {
-                throw CodegenError("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
+        addresses = try phases.time("link") {
+            for object in objects {
+                let buffer = object.withUnsafeBufferPointer { b in
+                    b.withMemoryRebound(to: CChar.self) { LLVMCreateMemoryBufferWithMemoryRangeCopy($0.baseAddress, $0.count, "vfc-object") }
+                }
+                if let err = LLVMOrcLLJITAddObjectFile(jit, dylib, buffer) {
+                    throw CodegenError("cannot add an object to the JIT: \(LLVMSupport.message(err))")
+                }
             }
-            addresses[entry.function] = address
+            var addresses: [String: UInt64] = [:]
+            for entry in lowered.entries {
+                var address: LLVMOrcExecutorAddress = 0
+                if let err = LLVMOrcLLJITLookup(jit, &address, entry.packedSymbol) {
+                    throw CodegenError("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
+                }
+                addresses[entry.function] = address
+            }
+            return addresses
         }
         // Compiling a training step takes hundreds of MB of small heap blocks, now free; glibc
         // keeps them resident (the step's arena is one large mapping and cannot reuse them)
         // unless asked to return them.
         vfc_trim_heap()
+        self.phases = phases
         let elapsed = (clock.now - start).components
         compileSeconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }

@@ -47,6 +47,8 @@ public final class TrainStep {
     private var compiled: [[String: Int]: JITModule] = [:]
     /// Seconds spent in JIT compiles so far.
     public private(set) var compileSeconds = 0.0
+    /// The phases of the last JIT compile (nil before the first).
+    public private(set) var lastCompilePhases: CompilePhases?
     /// Compile with profiling code (`CodegenOptions.profile`); set before the first compile.
     public var profile = false
 
@@ -219,6 +221,7 @@ public final class TrainStep {
         let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings, profile: profile))
         compiled[bindings] = jit
         compileSeconds += jit.compileSeconds
+        lastCompilePhases = jit.phases
         return jit
     }
 

@@ -90,6 +90,7 @@ struct Compile: ParsableCommand {
                 let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile),
                                                 passManager: try debug.passManager(passes))
                 Self.printStats(lowered)
+                if debug.timePasses { printError(lowered.phases.report) }
                 return
             }
             let outPath = try outputPath()
@@ -102,6 +103,7 @@ struct Compile: ParsableCommand {
                                             passManager: try debug.passManager(passes))
             if stats { Self.printStats(lowered) }
             let bytes = try lowered.emit(emit)
+            if debug.timePasses { printError(lowered.phases.report) }
             try Self.write(bytes, to: outPath)
             if let headerPath {
                 let header = CHeader(entries: lowered.entries, options: options,

@@ -68,7 +68,18 @@ enum AnchorFusion {
 
     private static func fuseEpilogue(_ g: inout FusionGraph, _ a: Int) {
         guard let result = g.function.body[a].results.first, let shape = g.type(result)?.shape else { return }
-        for c in g.function.body.indices where c > a && g.role(c) == .elementwise {
+        // The candidates in body order, as a scan of every later op would visit them: the
+        // users of the group's values, and of each op that joins it (its users come later).
+        var candidates = IndexHeap()
+        var queued: Set<Int> = []
+        func enqueueUsers(of m: Int) {
+            for r in g.function.body[m].results {
+                for u in g.users[r] ?? [] where u > a && queued.insert(u).inserted { candidates.push(u) }
+            }
+        }
+        for m in g.members(of: a) { enqueueUsers(of: m) }
+        while let c = candidates.pop() {
+            guard g.role(c) == .elementwise else { continue }
             for case .value(let v) in g.function.body[c].operands {
                 guard let p = g.producer[v], g.root(p) == g.root(a), g.root(c) != g.root(a) else { continue }
                 // Only the anchor and its epilogue: a prologue value is not stored.
@@ -84,7 +95,10 @@ enum AnchorFusion {
                     g.note(p, c, "shapes differ: the epilogue runs over the anchor's result")
                     continue
                 }
-                if g.merge([a, c], producer: p, consumer: c) { break }
+                if g.merge([a, c], producer: p, consumer: c) {
+                    enqueueUsers(of: c)
+                    break
+                }
             }
         }
     }

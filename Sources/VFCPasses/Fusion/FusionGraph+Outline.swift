@@ -21,19 +21,30 @@ extension FusionGraph {
                 if let p = producer[v], roots[p] != roots[i] { preds[roots[i], default: []].insert(roots[p]) }
             }
         }
+        // Kahn's algorithm, the ready group with the earliest first member next (a heap of
+        // first members), instead of rescanning the pending groups for each pick.
+        var succs: [Int: [Int]] = [:]
+        var waiting: [Int: Int] = [:]
+        for (g, ps) in preds {
+            waiting[g] = ps.count
+            for p in ps { succs[p, default: []].append(g) }
+        }
+        var ready = IndexHeap()
+        for (g, members) in groupMembers where waiting[g] == nil { ready.push(members[0]) }
         var order: [Int] = []
-        var done: Set<Int> = []
-        var pending = groupMembers.keys.sorted { groupMembers[$0]![0] < groupMembers[$1]![0] }
-        while !pending.isEmpty {
-            // The earliest group whose inputs are all computed (one exists: merges keep the
-            // group graph acyclic).
-            guard let k = pending.firstIndex(where: { (preds[$0] ?? []).isSubset(of: done) }) else {
-                order += pending
-                break
-            }
-            let g = pending.remove(at: k)
+        order.reserveCapacity(groupMembers.count)
+        while let first = ready.pop() {
+            let g = roots[first]
             order.append(g)
-            done.insert(g)
+            for s in succs[g] ?? [] {
+                waiting[s]! -= 1
+                if waiting[s] == 0 { ready.push(groupMembers[s]![0]) }
+            }
+        }
+        if order.count < groupMembers.count {
+            // Unreachable (merges keep the group graph acyclic); the rest in body order.
+            let placed = Set(order)
+            order += groupMembers.keys.filter { !placed.contains($0) }.sorted { groupMembers[$0]![0] < groupMembers[$1]![0] }
         }
         var out = function
         out.body = []
@@ -55,6 +66,7 @@ extension FusionGraph {
     /// The kernel function of `members` and the call that replaces them.
     private func makeKernel(_ name: String, _ members: [Int]) -> (Function, Instruction) {
         let inside = Set(members.flatMap { function.body[$0].results })
+        let memberSet = Set(members)
         var k = Function(name: name, loc: function.body[members[0]].loc)
         var map: [ValueID: ValueID] = [:]
         var inputs: [Operand] = []
@@ -74,7 +86,7 @@ extension FusionGraph {
             inst.results = inst.results.map { r in
                 let id = k.addValue(name: function[r].name, type: function[r].type, loc: function[r].loc)
                 map[r] = id
-                let usedOutside = (users[r] ?? []).contains { !members.contains($0) }
+                let usedOutside = (users[r] ?? []).contains { !memberSet.contains($0) }
                 if usedOutside || returned.contains(r) { outputs.append(r) }
                 return id
             }
@@ -96,8 +108,17 @@ struct FusionDriver {
     let explain: (@Sendable (String) -> Void)?
 
     func run(_ module: inout Module, rule: (inout FusionGraph) -> Void, fallback: (FusionGraph, Int, Int) -> String?) {
-        let callers = module.functions.map(\.name).filter { name in
-            !module.functions.contains { name.hasPrefix(FusionGraph.kernelPrefix($0.name)) }
+        // A function is a kernel when its name extends another's by `.fused.`; one set of
+        // names instead of comparing every pair of functions (hundreds of kernels).
+        let names = module.functions.map(\.name)
+        let all = Set(names)
+        let callers = names.filter { name in
+            var rest = name[...]
+            while let r = rest.range(of: ".fused.") {
+                if all.contains(String(name[..<r.lowerBound])) { return false }
+                rest = name[r.upperBound...]
+            }
+            return true
         }
         for name in callers {
             guard let f = module.function(named: name) else { continue }

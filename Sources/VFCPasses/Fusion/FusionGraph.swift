@@ -13,17 +13,33 @@ import VFCIR
 /// Kernels of other kinds (crop_sample_add with its producers, the optimizer update) can
 /// be added as new anchors with their own lowering.
 struct FusionGraph {
-    var function: Function
-    /// Union-find parents over body indices: instructions in one set form one kernel.
+    var function: Function {
+        // A rule that rewrites the body gets roles that match it.
+        didSet { roles = Self.roles(of: function) }
+    }
+    /// The group of each body index: instructions in one set form one kernel. Every member
+    /// points at its group's root directly (`union` re-points the absorbed group), so
+    /// `root` is one lookup, not a walk.
     var parent: [Int]
     /// The members of each group by its root, in body order (kept with `parent`).
     var groupMembers: [Int: [Int]] = [:]
+    /// The position of each group (read at its root) in a topological order of the groups:
+    /// a group's inputs come from groups at smaller positions. Merges keep it valid
+    /// (`FusionGraph+Order`), so a cycle check only searches between the merged groups.
+    var position: [Int]
+    /// `FusionRole` of each body index, computed once: rules ask for roles in inner loops.
+    private(set) var roles: [FusionRole]
     /// The body index defining each value (arguments have none).
     var producer: [ValueID: Int] = [:]
     /// The body indices reading each value, in order.
     var users: [ValueID: [Int]] = [:]
     /// Values the function returns.
     var returned: Set<ValueID> = []
+    /// The body indices reading any result of each body index, and those producing any of
+    /// its operands (each ascending, without repeats): the cycle check walks these instead
+    /// of looking values up.
+    var successors: [[Int]] = []
+    var predecessors: [[Int]] = []
     /// Why a producer/consumer pair (body indices) was not fused, when a rule said so.
     var reasons: [Pair: String] = [:]
 
@@ -54,7 +70,11 @@ struct FusionGraph {
         g.body = body
         Self.makeNamesUnique(&g)
         function = g
+        roles = Self.roles(of: g)
         parent = Array(body.indices)
+        // Body order is a topological order of the instructions, and the expanded kernels
+        // are contiguous runs of it, so the first member's index orders the groups.
+        position = Array(body.indices)
         for i in body.indices { groupMembers[i] = [i] }
         for members in groups { for m in members.dropFirst() { union(find(members[0]), find(m)) } }
         for (i, inst) in body.enumerated() {
@@ -62,6 +82,14 @@ struct FusionGraph {
             for case .value(let v) in inst.operands where users[v]?.last != i { users[v, default: []].append(i) }
         }
         for case .value(let v) in f.returns { returned.insert(v) }
+        successors = Array(repeating: [], count: body.count)
+        predecessors = Array(repeating: [], count: body.count)
+        for (i, inst) in body.enumerated() {
+            var ps: Set<Int> = []
+            for case .value(let v) in inst.operands { if let p = producer[v] { ps.insert(p) } }
+            predecessors[i] = ps.sorted()
+            for p in predecessors[i] { successors[p].append(i) }
+        }
     }
 
     /// The kernel's ops as instructions of the caller: arguments replaced by the call's
@@ -102,13 +130,8 @@ struct FusionGraph {
 
     // MARK: groups
 
-    mutating func find(_ i: Int) -> Int {
-        var r = i
-        while parent[r] != r { r = parent[r] }
-        var k = i
-        while parent[k] != r { (parent[k], k) = (r, parent[k]) }
-        return r
-    }
+    /// The root of `i`'s group (the union-find name of `root`).
+    func find(_ i: Int) -> Int { root(i) }
 
     func root(_ i: Int) -> Int {
         var r = i
@@ -119,22 +142,41 @@ struct FusionGraph {
     /// The members of `i`'s group, in body order.
     func members(of i: Int) -> [Int] { groupMembers[root(i)] ?? [i] }
 
-    /// Joins the groups with roots `r` and `other` under `r`.
+    /// Joins the groups with roots `r` and `other` under `r`. The caller keeps `position`
+    /// valid (`merge` does).
     mutating func union(_ r: Int, _ other: Int) {
         guard r != other else { return }
-        parent[other] = r
-        groupMembers[r] = ((groupMembers[r] ?? [r]) + (groupMembers.removeValue(forKey: other) ?? [other])).sorted()
+        let absorbed = groupMembers.removeValue(forKey: other) ?? [other]
+        for m in absorbed { parent[m] = r }
+        groupMembers[r] = Self.mergeSorted(groupMembers[r] ?? [r], absorbed)
+    }
+
+    /// The union of two ascending arrays of distinct indices, ascending.
+    private static func mergeSorted(_ a: [Int], _ b: [Int]) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { out.append(a[i]); i += 1 } else { out.append(b[j]); j += 1 }
+        }
+        out += a[i...]
+        out += b[j...]
+        return out
+    }
+
+    /// The roles of `f`'s body, in order.
+    private static func roles(of f: Function) -> [FusionRole] {
+        f.body.map { inst in
+            var rank = 0
+            if case .value(let v)? = inst.operands.first { rank = f[v].type?.rank ?? 0 }
+            return FusionRole.of(inst, inputRank: rank)
+        }
     }
 
     func type(_ v: ValueID) -> TensorType? { function[v].type }
 
     /// The fusion role of instruction `i`.
-    func role(_ i: Int) -> FusionRole {
-        let inst = function.body[i]
-        var rank = 0
-        if case .value(let v)? = inst.operands.first { rank = type(v)?.rank ?? 0 }
-        return FusionRole.of(inst, inputRank: rank)
-    }
+    func role(_ i: Int) -> FusionRole { roles[i] }
 
     /// The anchor of `i`'s group, if it has one.
     func anchor(of i: Int) -> Int? { members(of: i).first { role($0).isAnchor } }
@@ -144,49 +186,6 @@ struct FusionGraph {
     func describe(_ i: Int) -> String {
         let inst = function.body[i]
         return (inst.results.first.map(name) ?? "?") + " (" + inst.op.name + ")"
-    }
-
-    /// Whether merging the groups of `indices` would create a cycle between kernels: some
-    /// value computed outside them depends on one of them and feeds one of them. Returns
-    /// such a value's name (for the explanation), or nil when the merge is legal.
-    ///
-    /// A search from the merged groups' results along their users: a group reached runs as
-    /// a unit, so all its members' results count as reached. Each group is entered once,
-    /// so a check costs the part of the function downstream of the merge, not a rescan of
-    /// the whole function per step (which made fusing the tiny training step take minutes).
-    func cycle(merging indices: [Int]) -> String? {
-        let roots = Set(indices.map(root))
-        let merged = roots.sorted().flatMap { groupMembers[$0] ?? [$0] }
-        var reachedGroups: Set<Int> = []
-        var work = merged.flatMap { function.body[$0].results }
-        var seen = Set(work)
-        while let v = work.popLast() {
-            for u in users[v] ?? [] {
-                let g = root(u)
-                guard !roots.contains(g), reachedGroups.insert(g).inserted else { continue }
-                for m in groupMembers[g] ?? [g] {
-                    for r in function.body[m].results where seen.insert(r).inserted { work.append(r) }
-                }
-            }
-        }
-        for m in merged {
-            for case .value(let v) in function.body[m].operands {
-                if let p = producer[v], reachedGroups.contains(root(p)) { return name(v) }
-            }
-        }
-        return nil
-    }
-
-    /// Merges the groups of `indices` unless that creates a cycle (then records why for
-    /// the pair `producer` -> `consumer` and returns false).
-    mutating func merge(_ indices: [Int], producer p: Int, consumer c: Int) -> Bool {
-        if let through = cycle(merging: indices) {
-            reasons[Pair(producer: p, consumer: c)] = "fusing would make a cycle: \(through) depends on the kernel and feeds it"
-            return false
-        }
-        let r = find(indices[0])
-        for i in indices.dropFirst() { union(r, find(i)) }
-        return true
     }
 
     mutating func note(_ p: Int, _ c: Int, _ reason: String) {
