@@ -44,7 +44,7 @@ extension FunctionLowering {
         // a sharing a rank-2 b. Small f32 ones run as vfc's own loop nest, parallel over the
         // batch (Lowering+SmallGemm.swift).
         let bBatch = rb == 2 ? 0 : k * n
-        if Self.usesSmallGemm(dtype, ta: ta, m: m, n: n, k: k, batches: batches, bRank: rb) {
+        if Self.usesSmallGemm(dtype, ta: ta, tb: tb, m: m, n: n, k: k, batches: batches, bRank: rb) {
             try smallBatchedGemm(ta, tb, m: m, n: n, k: k, batches: batches, bBatch: bBatch, ap, bp, out)
             return
         }

@@ -25,21 +25,30 @@ import VFCIR
 /// It differs from sgemm's blocked sums in the last bits, as sgemm's do from the
 /// interpreter's double sums (parity is norm-wise, see Lowering+Linalg.swift).
 extension FunctionLowering {
-    /// Products with M*N*K up to this use the small-GEMM loop nest (above it sgemm's packing
-    /// and blocking pay for themselves; tiny's 197x197x64 attention stays on sgemm).
+    /// Products with M*N*K up to this use the small-GEMM loop nest: OpenBLAS 0.3.21 runs
+    /// gemm single-threaded up to M*N*K = 65536 * GEMM_MULTITHREAD_THRESHOLD (4), so a loop of
+    /// such calls never uses the second core, while the loop nest splits the batch. Above
+    /// it sgemm's own threads and blocking take over (tiny's 197x197x64 stays on sgemm).
     static let smallGemmMaxWork = 1 << 18
     /// Column block: two <8 x float> (AVX2 registers; AVX-512 hosts run them as halves).
     static let smallGemmVector = 8, smallGemmColumns = 16, smallGemmRows = 4
     /// The packed op(B) lives on the stack of each thread: at most this many floats.
     static let smallGemmMaxScratch = 1 << 14
+    /// With tb, products with fewer rows of op(A) than this stay on sgemm.
+    static let smallGemmMinRowsWithPacking = 32
 
     /// Whether a batched matmul goes through `smallBatchedGemm` (also what
     /// `LoweringStats` counts as no sgemm call). Only f32 products that `lowerMatmul` would
     /// otherwise run as a loop of sgemm calls: more than one batch item, small per item.
-    static func usesSmallGemm(_ d: DType, ta: Bool, m: Int, n: Int, k: Int, batches: Int, bRank: Int) -> Bool {
+    static func usesSmallGemm(_ d: DType, ta: Bool, tb: Bool, m: Int, n: Int, k: Int, batches: Int, bRank: Int) -> Bool {
         let loopOfCalls = batches > 1 && !(bRank == 2 && !ta)
         let np = (n + smallGemmColumns - 1) / smallGemmColumns * smallGemmColumns
-        return d == .f32 && loopOfCalls && m * n * k > 0 && m * n * k <= smallGemmMaxWork && k * np <= smallGemmMaxScratch
+        // B^T is packed by scalar copies, which only pay for themselves over enough rows of
+        // A: at 17x17x32 B^T (micro's local views) packing made the loop nest 1.8x slower
+        // than sgemm on one thread; at 65x65x32 B^T it is on par.
+        let packingPays = !tb || m >= smallGemmMinRowsWithPacking
+        return d == .f32 && loopOfCalls && packingPays && m * n * k > 0 && m * n * k <= smallGemmMaxWork
+            && k * np <= smallGemmMaxScratch
     }
 
     /// C[t] = op(A[t]) op(B[t]) for t in 0..<batches (B shared when `bBatch` is 0), f32,

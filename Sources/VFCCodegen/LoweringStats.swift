@@ -104,7 +104,7 @@ extension FunctionLowering {
         let b = ops[1].shape
         let m = ta ? a[a.count - 1] : a[a.count - 2], k = ta ? a[a.count - 2] : a[a.count - 1]
         let n = tb ? b[b.count - 2] : b[b.count - 1]
-        return Self.usesSmallGemm(d, ta: ta, m: m, n: n, k: k, batches: a.dropLast(2).reduce(1, *), bRank: b.count)
+        return Self.usesSmallGemm(d, ta: ta, tb: tb, m: m, n: n, k: k, batches: a.dropLast(2).reduce(1, *), bRank: b.count)
     }
 
     /// One loop nest that reads `read` bytes and writes `written`.
