@@ -81,7 +81,9 @@ extension FunctionLowering {
         case .tanh:
             guard f32 else { return e.call("tanh", t, [t], [x]) }
             return LLVMBuildFPTrunc(e.builder, e.tanhForF32(LLVMBuildFPExt(e.builder, x, e.f64, "")), t, "")
-        case .erf: return e.call(f32 ? "erff" : "erf", t, [t], [x])
+        case .erf:
+            guard f32 else { return e.call("erf", t, [t], [x]) }
+            return LLVMBuildFPTrunc(e.builder, e.erfForF32(LLVMBuildFPExt(e.builder, x, e.f64, "")), t, "")
         case .gelu:
             // x * 0.5 * (1 + erf(x / sqrt 2)), the erf form of method.md section 3, computed
             // as x * 0.5 * erfc(-x / sqrt 2): the same function without the cancellation of

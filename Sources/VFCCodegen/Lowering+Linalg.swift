@@ -41,8 +41,13 @@ extension FunctionLowering {
             return
         }
         // A strided loop of products: batched same-rank operands, or transposed batches of
-        // a sharing a rank-2 b.
+        // a sharing a rank-2 b. Small f32 ones run as vfc's own loop nest, parallel over the
+        // batch (Lowering+SmallGemm.swift).
         let bBatch = rb == 2 ? 0 : k * n
+        if Self.usesSmallGemm(dtype, ta: ta, tb: tb, m: m, n: n, k: k, batches: batches, bRank: rb) {
+            try smallBatchedGemm(ta, tb, m: m, n: n, k: k, batches: batches, bBatch: bBatch, ap, bp, out)
+            return
+        }
         try checkBLASSizes([m, n, k, lda, ldb])
         try e.loop(batches, "batch") { t in
             let aPtr = e.gep(ap, dtype, e.mul(t, m * k))

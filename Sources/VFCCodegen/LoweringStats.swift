@@ -4,9 +4,11 @@ import VFCIR
 ///
 /// - `kernels`: loop nests that write a buffer: one per lowered op (a fused kernel is one),
 ///   plus the copies of results into their output buffers. Matrix products are not kernels
-///   (they are `gemmCalls`); the bias pass of `linear` is one. Ops that share their
+///   (they are `gemmCalls`), except small batched f32 ones (vfc's own loop nest, one
+///   kernel each); the bias pass of `linear` is one. Ops that share their
 ///   operand's buffer (reshape, stop_gradient) emit nothing.
-/// - `gemmCalls`: `cblas_sgemm`/`cblas_dgemm` calls at run time (a batched product loops).
+/// - `gemmCalls`: `cblas_sgemm`/`cblas_dgemm` calls at run time (a batched product loops;
+///   small batched f32 products run vfc's own loop nest instead: one kernel, no call).
 /// - `flops`: analytic: 2mnk per matrix product (+ mn for linear's bias); one per element of
 ///   the largest operand or result for each elementwise op, reduction and normalisation
 ///   (softmax, log_softmax, layer_norm, l2_normalize: one per element, though they do more);
@@ -65,9 +67,13 @@ extension FunctionLowering {
             kernel(read: read, written: written, flops: 9 * outCount)
         case .cropSampleGrad:
             kernel(read: read, written: written, flops: 8 * (ops.first?.shape.reduce(1, *) ?? 0))
-        case .matmul:
+        case .matmul(let ta, let tb):
             guard let (calls, flops) = gemmWork(op, ops, outCount) else { return }
-            gemm(calls: calls, read: read, written: written, flops: flops)
+            if isSmallGemm(ta, tb, ops) {
+                kernel(read: read, written: written, flops: flops)  // vfc's own loop nest
+            } else {
+                gemm(calls: calls, read: read, written: written, flops: flops)
+            }
         case .linear:
             guard let (calls, flops) = gemmWork(op, ops, outCount) else { return }
             gemm(calls: calls, read: bytes(ops[0]) + bytes(ops[1]), written: written, flops: flops)
@@ -82,11 +88,12 @@ extension FunctionLowering {
     /// elements; nil for other ops.
     func gemmWork(_ op: Op, _ ops: [Lowered], _ outCount: Int) -> (calls: Int, flops: Int)? {
         switch op {
-        case .matmul(let ta, _):
+        case .matmul(let ta, let tb):
             let a = ops[0].shape, b = ops[1].shape
             guard a.count >= 2, b.count >= 2 else { return nil }
             let k = ta ? a[a.count - 2] : a[a.count - 1]
             let batches = a.dropLast(2).reduce(1, *)
+            if isSmallGemm(ta, tb, ops) { return (0, 2 * outCount * k) }  // no BLAS call
             return (outCount == 0 || k == 0 ? 0 : (b.count == 2 && !ta ? 1 : batches), 2 * outCount * k)
         case .linear:
             let k = ops[0].shape.last ?? 0
@@ -94,6 +101,15 @@ extension FunctionLowering {
         default:
             return nil
         }
+    }
+
+    /// Whether a matmul of these operands runs as `smallBatchedGemm` (a kernel, no sgemm).
+    func isSmallGemm(_ ta: Bool, _ tb: Bool, _ ops: [Lowered]) -> Bool {
+        guard ops.count == 2, case .buffer(_, let d, let a) = ops[0], a.count >= 2, ops[1].shape.count >= 2 else { return false }
+        let b = ops[1].shape
+        let m = ta ? a[a.count - 1] : a[a.count - 2], k = ta ? a[a.count - 2] : a[a.count - 1]
+        let n = tb ? b[b.count - 2] : b[b.count - 1]
+        return Self.usesSmallGemm(d, ta: ta, tb: tb, m: m, n: n, k: k, batches: a.dropLast(2).reduce(1, *), bRank: b.count)
     }
 
     /// One loop nest that reads `read` bytes and writes `written`.
