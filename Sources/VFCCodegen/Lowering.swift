@@ -130,6 +130,10 @@ struct FunctionLowering {
             default: break
             }
         }
+        if case .call(let callee) = function.body[at].op, let f = module.function(named: callee),
+           !MultiTensorKernel.writesInPlaceSafely(f, call: function.body[at], result: value, module: module, isDonor: isDonor) {
+            return false
+        }
         for inst in function.body[(at + 1)...] where inst.operands.contains(where: isDonor) { return false }
         for (j, r) in function.returns.enumerated() where j != i {
             if r == .value(value) || isDonor(r) { return false }

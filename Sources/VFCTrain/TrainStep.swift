@@ -49,6 +49,9 @@ public final class TrainStep {
     public private(set) var compileSeconds = 0.0
     /// Compile with profiling code (`CodegenOptions.profile`); set before the first compile.
     public var profile = false
+    /// Passes left out of the codegen pipeline (`vfc step --disable-passes`, to compare a
+    /// step with and without a fusion pass); set before the first compile.
+    public var disabledPasses: [String] = []
 
     public init(module input: Module, function name: String = "train_step") throws {
         var module = input
@@ -193,7 +196,13 @@ public final class TrainStep {
     /// The JIT-compiled step for `bindings`, compiled once per batch size.
     public func compiledModule(_ bindings: [String: Int]) throws -> JITModule {
         if let jit = compiled[bindings] { return jit }
-        let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings, profile: profile))
+        var passManager: PassManager?
+        if !disabledPasses.isEmpty {
+            let registry = PassRegistry.standard
+            passManager = PassManager(passes: try registry.removing(disabledPasses, from: registry.parsePipeline(PassRegistry.codegenPipeline)))
+        }
+        let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings, profile: profile),
+                                passManager: passManager)
         compiled[bindings] = jit
         compileSeconds += jit.compileSeconds
         return jit
