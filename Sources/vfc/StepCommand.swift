@@ -70,6 +70,9 @@ struct StepCommand: ParsableCommand {
     @Flag(help: "Per-kernel time shares of the step (sgemm, fused kernels, the rest).")
     var profile = false
 
+    @Option(name: .customLong("profile-top"), help: ArgumentHelp("With --profile: how many sites the table lists (the rest are summed in one row).", valueName: "N"))
+    var profileTop = 40
+
     @Option(name: .customLong("disable-passes"), parsing: .singleValue,
             help: ArgumentHelp("Remove the named passes from the codegen pipeline (repeatable, or a,b), e.g. to time or compare the step without a fusion pass (JIT).", valueName: "a,b"))
     var disablePasses: [String] = []
@@ -193,7 +196,7 @@ extension StepCommand {
             for (name, value) in fields { print("\(name): \(value)") }
         }
         if profile {
-            let table = Profiler.report(sites, steps: max(repeatCount, 1))
+            let table = Profiler.report(sites, steps: max(repeatCount, 1), top: profileTop)
             if json { FileHandle.standardError.write(Data(table.utf8)) } else { print(table, terminator: "") }
         }
         if let out {
