@@ -34,6 +34,23 @@ struct MultiTensorKernel {
     /// The parts of `f`, or nil when `f` is not elementwise ops only, returns something other
     /// than a value it computes, or has fewer than two parts (an ordinary fused kernel).
     init?(_ f: Function, module: Module) {
+        guard let (members, partOf) = Self.partition(f) else { return nil }
+        var returned: [[ValueID]] = Array(repeating: [], count: members.count)
+        for case .value(let v) in f.returns where !returned[partOf[v]!].contains(v) { returned[partOf[v]!].append(v) }
+        var parts: [Part] = []
+        for (k, m) in members.enumerated() {
+            guard let part = Self.part(f, m.map { f.body[$0] }, returned[k], module) else { return nil }
+            parts.append(part)
+        }
+        self.function = f
+        self.parts = parts
+        self.partOf = partOf
+    }
+
+    /// The body indices of each part (parts ordered by their first op) and the part of
+    /// each value, or nil when `f` is not a multi-tensor kernel (see `init`). Linear in the
+    /// body, builds no signatures: cheap enough to ask once per donated result.
+    static func partition(_ f: Function) -> (members: [[Int]], partOf: [ValueID: Int])? {
         guard f.body.count >= 2 else { return nil }
         var producer: [ValueID: Int] = [:]
         for (i, inst) in f.body.enumerated() {
@@ -54,29 +71,23 @@ struct MultiTensorKernel {
                 if let p = producer[v] { parent[find(p)] = find(i) }
             }
         }
-        var order: [Int] = []
-        var members: [Int: [Int]] = [:]
+        var index: [Int: Int] = [:]
+        var members: [[Int]] = []
         for i in f.body.indices {
             let r = find(i)
-            if members[r] == nil { order.append(r) }
-            members[r, default: []].append(i)
+            if index[r] == nil {
+                index[r] = members.count
+                members.append([])
+            }
+            members[index[r]!].append(i)
         }
-        guard order.count >= 2 else { return nil }
+        guard members.count >= 2 else { return nil }
         var partOf: [ValueID: Int] = [:]
-        for (k, r) in order.enumerated() { for i in members[r]! { partOf[f.body[i].results[0]] = k } }
-        var returned: [[ValueID]] = Array(repeating: [], count: order.count)
+        for (k, m) in members.enumerated() { for i in m { partOf[f.body[i].results[0]] = k } }
         for r in f.returns {
-            guard case .value(let v) = r, let k = partOf[v] else { return nil }
-            if !returned[k].contains(v) { returned[k].append(v) }
+            guard case .value(let v) = r, partOf[v] != nil else { return nil }
         }
-        var parts: [Part] = []
-        for (k, r) in order.enumerated() {
-            guard let part = Self.part(f, members[r]!.map { f.body[$0] }, returned[k], module) else { return nil }
-            parts.append(part)
-        }
-        self.function = f
-        self.parts = parts
-        self.partOf = partOf
+        return (members, partOf)
     }
 
     private static func part(_ f: Function, _ insts: [Instruction], _ results: [ValueID], _ module: Module) -> Part? {
@@ -125,19 +136,22 @@ struct MultiTensorKernel {
     /// input: no other part reads the donor (another part's elements are computed at other
     /// times, by other threads, so it could read an element already overwritten). The
     /// owner part reads each element before writing it, like any elementwise kernel.
-    static func writesInPlaceSafely(_ f: Function, call: Instruction, result: ValueID, module: Module,
-                                    isDonor: (Operand) -> Bool) -> Bool {
-        guard let mt = MultiTensorKernel(f, module: module) else { return true }
-        guard let k = call.results.firstIndex(of: result), case .value(let v) = f.returns[k], let owner = mt.partOf[v] else { return false }
-        for (p, part) in mt.parts.enumerated() where p != owner {
-            for case let o in part.slots {
-                switch o {
-                case .param:
-                    if isDonor(o) { return false }
-                case .value(let a):
-                    if let i = f.arguments.firstIndex(of: a), isDonor(call.operands[i]) { return false }
-                case .literal:
-                    break
+    static func writesInPlaceSafely(_ f: Function, call: Instruction, result: ValueID, isDonor: (Operand) -> Bool) -> Bool {
+        guard let (members, partOf) = partition(f) else { return true }
+        guard let k = call.results.firstIndex(of: result), case .value(let v) = f.returns[k], let owner = partOf[v] else { return false }
+        var argument: [ValueID: Int] = [:]
+        for (i, a) in f.arguments.enumerated() { argument[a] = i }
+        for (p, m) in members.enumerated() where p != owner {
+            for i in m {
+                for o in f.body[i].operands {
+                    switch o {
+                    case .param:
+                        if isDonor(o) { return false }
+                    case .value(let a):
+                        if let i = argument[a], isDonor(call.operands[i]) { return false }
+                    case .literal:
+                        break
+                    }
                 }
             }
         }
