@@ -88,6 +88,10 @@ extension FunctionLowering {
     /// is not one (the caller then reports the call as not inlined).
     mutating func lowerFusedCall(_ inst: Instruction, _ ops: [Lowered], at index: Int) throws -> Bool {
         guard case .call(let callee) = inst.op, let f = module.function(named: callee), let k = FusedKernel(f) else { return false }
+        if let mt = MultiTensorKernel(f, module: module) {
+            try lowerMultiTensorCall(inst, mt, ops)
+            return true
+        }
         var bufs = KernelBuffers()
         for (a, o) in zip(f.arguments, ops) {
             guard case .buffer(let p, let d, let s) = o else { throw CodegenError("internal: a literal argument of kernel @\(f.name)") }

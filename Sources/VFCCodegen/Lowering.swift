@@ -110,7 +110,11 @@ struct FunctionLowering {
         case .call(let callee):
             // A fused elementwise kernel reads every operand at index i before it writes
             // its results at i, like the ops it holds.
-            guard let k = module.function(named: callee).flatMap(FusedKernel.init), k.anchor == nil else { return false }
+            guard let f = module.function(named: callee) else { return false }
+            // (A multi-tensor kernel is elementwise ops only; asking for its parts is cheap.)
+            if MultiTensorKernel.partition(f) == nil {
+                guard let k = FusedKernel(f), k.anchor == nil else { return false }
+            }
         default: return false
         }
         // The donated input and the values that share its buffer (reshape, stop_gradient).
@@ -129,6 +133,10 @@ struct FunctionLowering {
                 if let o = inst.operands.first, isDonor(o) { shared.formUnion(inst.results) }
             default: break
             }
+        }
+        if case .call(let callee) = function.body[at].op, let f = module.function(named: callee),
+           !MultiTensorKernel.writesInPlaceSafely(f, call: function.body[at], result: value, isDonor: isDonor) {
+            return false
         }
         for inst in function.body[(at + 1)...] where inst.operands.contains(where: isDonor) { return false }
         for (j, r) in function.returns.enumerated() where j != i {
