@@ -18,7 +18,7 @@ public struct PassRegistry: Sendable {
     /// passes the crash reproducer's tests use (resolvable, not listed).
     public static let standard = PassRegistry([
         ShapeInferencePass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass(), AutodiffPass(),
-        FuseReductionsPass(), FuseEpiloguesPass(), FuseElementwisePass(),
+        FuseCropSamplePass(), FuseReductionsPass(), FuseEpiloguesPass(), FuseElementwisePass(),
         TestInternalErrorPass(), TestBreakIRPass(),
     ])
 
@@ -35,17 +35,19 @@ public struct PassRegistry: Sendable {
 
     /// What code generation (`vfc compile`, `vfc run`'s JIT) runs before lowering: every
     /// `value_and_grad` expanded, every call inlined, the module cleaned up, then fused
-    /// (reductions first, so that a chain feeding a softmax becomes its prologue rather
-    /// than a stored matmul epilogue).
-    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce,fuse-reductions,fuse-epilogues,fuse-elementwise"
+    /// (crop_sample_add's backward first, while its selects are still loose; reductions
+    /// next, so that a chain feeding a softmax becomes its prologue rather than a stored
+    /// matmul epilogue).
+    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce,fuse-crop-sample,fuse-reductions,fuse-epilogues,fuse-elementwise"
 
     /// The fusion passes, for `--disable-passes` and `--debug-fusion`.
-    public static let fusionPasses = [FuseReductionsPass.name, FuseEpiloguesPass.name, FuseElementwisePass.name]
+    public static let fusionPasses = [FuseCropSamplePass.name, FuseReductionsPass.name, FuseEpiloguesPass.name, FuseElementwisePass.name]
 
     /// This registry with the fusion passes reporting every unfused producer/consumer
     /// pair to `explain` (`--debug-fusion`).
     public func explainingFusion(_ explain: @escaping @Sendable (String) -> Void) -> PassRegistry {
         var r = self
+        r.register(FuseCropSamplePass(explain: explain))
         r.register(FuseReductionsPass(explain: explain))
         r.register(FuseEpiloguesPass(explain: explain))
         r.register(FuseElementwisePass(explain: explain))
