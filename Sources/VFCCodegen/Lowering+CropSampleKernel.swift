@@ -77,24 +77,29 @@ struct CropSampleKernel {
 }
 
 extension FunctionLowering {
-    /// Channels per parallel work item: the kernel is parallel over slices of the D axis,
-    /// which no two samples' scatters share (a slice is written by one thread only), so
-    /// every element of every result is summed in the same order as the interpreter's, by
-    /// one thread, whatever the thread count: no atomics and no partial sums to merge.
-    static let cropChannelSlice = 32
+    /// Channels per parallel work item for width `depth`. The kernel is parallel over
+    /// slices of the D axis, which no two samples' scatters share (a slice is written by
+    /// one thread only), so every element of every result is summed in the same order as
+    /// the interpreter's, by one thread, whatever the thread count: no atomics and no
+    /// partial sums to merge. Each slice walks every token again (masks, table, loop
+    /// set-up), and short rows of 32 channels made that walk cost more than the scatter,
+    /// so a slice is half of D (two slices: one per core of the 2-core machines vfc is
+    /// measured on), rounded up to whole vectors of 8, at least 32.
+    static func cropChannelSlice(_ depth: Int) -> Int {
+        Swift.min(depth, Swift.max(32, ((depth + 1) / 2 + 7) / 8 * 8))
+    }
 
     /// Lowers `call` of a crop-sample backward kernel: every result in one pass over the
     /// gradient G [N, T, D], parallel over channel slices.
     ///
-    /// Per slice: (1) zero the f64 accumulators of the field cells the samples touch and
-    /// of the token sums; (2) for each token in (n, t) order, the masks once, then per
+    /// Per slice: (1) zero the f64 accumulators of the field (see `sparse` below) and of
+    /// the token sums; (2) for each token in (n, t) order, the masks once, then per
     /// channel the elementwise results (stored), the sums, and the scatter of the anchor's
-    /// operand into its four cells; (3) round the touched cells and the sums into the
-    /// results. The sample points and weights (the same f64 computation as the unfused
-    /// op) are computed once into a table before the parallel loop. The field result is
-    /// zeroed once; only touched cells of the f64 scratch are ever read or written, so an
-    /// f32 field costs its memset plus the samples' cells instead of clearing, scanning
-    /// and rounding an f64 copy of the whole field as unfused crop_sample_grad does.
+    /// operand into its four cells; (3) round the field and the sums into the results.
+    /// The sample points and weights (the same f64 computation as the unfused op) are
+    /// computed once into a table before the parallel loop. When the samples touch fewer cells than the field has, only the touched
+    /// cells of the f64 scratch are cleared and rounded (the unfused crop_sample_grad
+    /// clears, scans and rounds an f64 copy of the whole field); else the whole field.
     mutating func lowerCropSampleCall(_ inst: Instruction, _ ops: [Lowered], _ k: CropSampleKernel) throws {
         let f = k.function
         var bufs = KernelBuffers()
@@ -151,10 +156,10 @@ extension FunctionLowering {
             throw CodegenError("internal: the field gradient of @\(f.name) is not a result")
         }
         let fieldCount = k.side * k.side * depth
-        if fieldCount > 0 {
-            LLVMBuildMemSet(e.builder, bufs.pointers[fieldSlot], LLVMConstInt(e.i8, 0, 0), e.i64(fieldCount * fd.byteSize), 1)
-        }
         guard tokens > 0, depth > 0 else {
+            if fieldCount > 0 {
+                LLVMBuildMemSet(e.builder, bufs.pointers[fieldSlot], LLVMConstInt(e.i8, 0, 0), e.i64(fieldCount * fd.byteSize), 1)
+            }
             for (r, _) in k.sums { if let s = stored[r], let d = bufs.dtype[r] { zeroFill(bufs.pointers[s], d, depth) } }
             return
         }
@@ -178,7 +183,11 @@ extension FunctionLowering {
         // f64 accumulators: the field (the result itself when it is f64) and each sum.
         let accSlot = fd == .f64 ? fieldSlot : all.add(allocate(.f64, [fieldCount], zeroed: false), fieldCount)
         let sumSlots = k.sums.map { _ in all.add(allocate(.f64, [depth], zeroed: false), depth) }
-        let slice = Swift.min(Self.cropChannelSlice, depth)
+        let slice = Self.cropChannelSlice(depth)
+        // Clearing and rounding only the cells the samples touch beats doing the whole
+        // field when the samples touch fewer cells than it has (the tiny sizes: 4 N T =
+        // 12544 of 50176 cells); micro's 32 views of 64 samples visit each cell twice.
+        let sparse = 4 * tokens < k.side * k.side
         let slices = (depth + slice - 1) / slice
         let allBufs = all
         let maskSlots = k.tokenMasks.map { (v, m) in (v, allBufs.slot[m]!, allBufs.dtype[m]!) }
@@ -197,9 +206,23 @@ extension FunctionLowering {
                 }
             }
             for slot in sumSlots { em.loop(from: lo, to: hi, "csk.sum0") { c in em.store(zero, ptrs[slot], .f64, c) } }
-            if fd != .f64 {
+            // The field result is zeroed slice by slice, in parallel (it is the largest
+            // tensor the kernel writes: 38 MB at the tiny sizes), except where the dense
+            // rounding below writes all of it anyway.
+            if fd == .f64 || sparse {
+                em.loop(k.side * k.side, "csk.zf") { cell in
+                    let base = em.mul(cell, depth)
+                    em.loop(from: lo, to: hi, "csk.z") { c in em.store(em.constant(0, fd), ptrs[fieldSlot], fd, em.add(base, c)) }
+                }
+            }
+            if fd != .f64 && sparse {
                 try eachToken("csk.clear") { _, cells, _ in
                     for cell in cells { em.loop(from: lo, to: hi, "csk.zero") { c in em.store(zero, ptrs[accSlot], .f64, em.add(cell, c)) } }
+                }
+            } else if fd != .f64 {
+                em.loop(k.side * k.side, "csk.clear") { cell in
+                    let base = em.mul(cell, depth)
+                    em.loop(from: lo, to: hi, "csk.zero") { c in em.store(zero, ptrs[accSlot], .f64, em.add(base, c)) }
                 }
             }
             try eachToken("csk.tok") { t, cells, weights in
@@ -215,15 +238,32 @@ extension FunctionLowering {
                         let v = me.visionWiden(try me.kernelOperand(x, allBufs, ptrs, env, i, as: gradientType), gradientType)
                         em.store(LLVMBuildFAdd(em.builder, em.load(ptrs[slot], .f64, c), v, "")!, ptrs[slot], .f64, c)
                     }
-                    let v = me.visionWiden(try me.kernelOperand(k.anchor.operands[0], allBufs, ptrs, env, i, as: gradientType), gradientType)
-                    for (cell, w) in zip(cells, weights) {
+                }
+                // One loop per cell: a loop updating four cells that may coincide (clamped
+                // at the border) needs run-time overlap checks and did not vectorise; one
+                // cell per loop does, in the same order of additions per element. The
+                // scattered value is recomputed from the row (LLVM drops the rest).
+                for (cell, w) in zip(cells, weights) {
+                    try em.loop(from: lo, to: hi, "csk.s") { c in
+                        let i = em.add(base, c)
+                        var env = tokenEnv
+                        try me.kernelCompute(k.elementwise, allBufs, ptrs, &env, i)
+                        let v = me.visionWiden(try me.kernelOperand(k.anchor.operands[0], allBufs, ptrs, env, i, as: gradientType), gradientType)
                         let at = em.add(cell, c)
                         let product = em.fastMath(LLVMBuildFMul(em.builder, w, v, ""))
                         em.store(em.fastMath(LLVMBuildFAdd(em.builder, em.load(ptrs[accSlot], .f64, at), product, "")), ptrs[accSlot], .f64, at)
                     }
                 }
             }
-            if fd != .f64 {
+            if fd != .f64 && !sparse {
+                em.loop(k.side * k.side, "csk.round") { cell in
+                    let base = em.mul(cell, depth)
+                    em.loop(from: lo, to: hi, "csk.r") { c in
+                        let at = em.add(base, c)
+                        em.store(me.visionNarrow(em.load(ptrs[accSlot], .f64, at), fd), ptrs[fieldSlot], fd, at)
+                    }
+                }
+            } else if fd != .f64 {
                 try eachToken("csk.round") { _, cells, _ in
                     for cell in cells {
                         em.loop(from: lo, to: hi, "csk.r") { c in
