@@ -6,6 +6,9 @@
 // (--disable-passes=fuse-*) in the same process (VitBench.swift); a full run ends with it.
 // --crop runs only crop_sample_add forward and forward+backward at the micro and tiny
 // sizes, fused against --disable-passes=fuse-crop-sample (CropBench.swift).
+// VFC_CROP_PROBE=a.ir,b.ir (VFC_CROP_PROBE_UNFUSED=1 without fuse-crop-sample) times the
+// @csa of each file, min and median of 200 calls on 1 thread: a development aid for
+// trying variants of the crop kernel on a loaded machine.
 //
 // Bandwidth kernels (an elementwise chain, softmax, layer_norm) report GB/s of the bytes
 // they must move (inputs read once, output written once) next to a memcpy moving the same

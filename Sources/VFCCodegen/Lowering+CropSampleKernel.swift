@@ -56,7 +56,9 @@ struct CropSampleKernel {
                 return nil
             }
         }
-        guard let a = anchor, case .cropSampleGrad(let grid, let source, let side) = a.op else { return nil }
+        // The field gradient is written into its result buffer, so it must be one.
+        guard let a = anchor, case .cropSampleGrad(let grid, let source, let side) = a.op,
+              f.returns.contains(.value(a.results[0])) else { return nil }
         for r in f.returns {
             guard case .value(let v) = r, !arguments.contains(v), masks[v] == nil else { return nil }
         }

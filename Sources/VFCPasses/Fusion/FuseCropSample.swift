@@ -34,6 +34,10 @@ public struct FuseCropSamplePass: Pass {
         for a in g.function.body.indices {
             guard case .cropSampleGrad = g.function.body[a].op, g.members(of: a).count == 1,
                   case .value(let d)? = g.function.body[a].operands.first, let shape = g.type(d)?.shape, shape.count == 3 else { continue }
+            // The kernel's lowering writes the field gradient into a result: a dead one
+            // (left for dce) stays unfused.
+            let field = g.function.body[a].results[0]
+            guard !(g.users[field] ?? []).isEmpty || g.returned.contains(field) else { continue }
             // The upstream gradient: what the anchor's masked operand selects from.
             var gradient = d
             var group = [a]

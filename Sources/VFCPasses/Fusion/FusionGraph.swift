@@ -10,8 +10,8 @@ import VFCIR
 /// callee has the form of a kernel (elementwise ops around at most one anchor, see
 /// `FusionRole`) as one loop nest. A later fuse pass first expands `@F`'s kernel calls
 /// again (their ops stay grouped), so passes compose; every pass renumbers the kernels.
-/// Kernels of other kinds (crop_sample_add with its producers, the optimizer update) can
-/// be added as new anchors with their own lowering.
+/// Kernels of other kinds are new anchors with their own lowering: the backward of
+/// crop_sample_add (`FuseCropSamplePass`) is one; the optimizer update could be another.
 struct FusionGraph {
     var function: Function
     /// Union-find parents over body indices: instructions in one set form one kernel.
