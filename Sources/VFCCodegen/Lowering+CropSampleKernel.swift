@@ -94,14 +94,15 @@ extension FunctionLowering {
     /// Lowers `call` of a crop-sample backward kernel: every result in one pass over the
     /// gradient G [N, T, D], parallel over channel slices.
     ///
-    /// Per slice: (1) zero the f64 accumulators of the field (see `sparse` below) and of
-    /// the token sums; (2) for each token in (n, t) order, the masks once, then per
-    /// channel the elementwise results (stored), the sums, and the scatter of the anchor's
-    /// operand into its four cells; (3) round the field and the sums into the results.
-    /// The sample points and weights (the same f64 computation as the unfused op) are
-    /// computed once into a table before the parallel loop. When the samples touch fewer cells than the field has, only the touched
-    /// cells of the f64 scratch are cleared and rounded (the unfused crop_sample_grad
-    /// clears, scans and rounds an f64 copy of the whole field); else the whole field.
+    /// First, serially, a table of the samples: the four cells and f64 weights of each
+    /// token (the same f64 computation as the unfused op) and, per entry, whether it is its
+    /// cell's first and last contribution. Then per slice, for each token in (n, t) order:
+    /// the masks once, per channel the elementwise results (stored) and the token sums
+    /// (f64), and the scatter of the anchor's operand into its four cells: a cell's first
+    /// contribution is stored into an f64 accumulator, later ones added, and the last one
+    /// rounds the total into the result, so only cells reached twice or more touch the
+    /// accumulator. The unfused crop_sample_grad instead clears, scans and rounds an f64 copy
+    /// of the whole field (77 MB at the tiny sizes, where most cells get one sample or none).
     mutating func lowerCropSampleCall(_ inst: Instruction, _ ops: [Lowered], _ k: CropSampleKernel) throws {
         let f = k.function
         var bufs = KernelBuffers()
@@ -157,11 +158,12 @@ extension FunctionLowering {
         guard let fieldSlot = stored[anchorResult], let fd = bufs.dtype[anchorResult] else {
             throw CodegenError("internal: the field gradient of @\(f.name) is not a result")
         }
-        let fieldCount = k.side * k.side * depth
+        let (cellCount, fieldCount) = (k.side * k.side, k.side * k.side * depth)
+        // Cells no sample reaches stay zero.
+        if fieldCount > 0 {
+            LLVMBuildMemSet(e.builder, bufs.pointers[fieldSlot], LLVMConstInt(e.i8, 0, 0), e.i64(fieldCount * fd.byteSize), 1)
+        }
         guard tokens > 0, depth > 0 else {
-            if fieldCount > 0 {
-                LLVMBuildMemSet(e.builder, bufs.pointers[fieldSlot], LLVMConstInt(e.i8, 0, 0), e.i64(fieldCount * fd.byteSize), 1)
-            }
             for (r, _) in k.sums { if let s = stored[r], let d = bufs.dtype[r] { zeroFill(bufs.pointers[s], d, depth) } }
             return
         }
@@ -169,11 +171,15 @@ extension FunctionLowering {
             guard case .value(let v) = o, let s = bufs.slot[v], let d = bufs.dtype[v] else { throw CodegenError("internal: crop kernel boxes/flips") }
             return .buffer(bufs.pointers[s], d, try shape(f[v].type))
         }
-        // The sample table: four cell offsets (times D) and four f64 weights per token.
+        // The sample table: per token, four cell offsets (times D), four f64 weights, and
+        // four flags: bit 0 when the entry is its cell's first contribution in (token,
+        // cell) order, bit 1 when it is the last.
+        let entries = tokens * 4
         var all = bufs
-        let cellTable = all.add(allocate(.i64, [tokens * 4], zeroed: false), tokens * 4)
-        let weightTable = all.add(allocate(.f64, [tokens * 4], zeroed: false), tokens * 4)
-        let (cellPtr, weightPtr) = (all.pointers[cellTable], all.pointers[weightTable])
+        let cellTable = all.add(allocate(.i64, [entries], zeroed: false), entries)
+        let weightTable = all.add(allocate(.f64, [entries], zeroed: false), entries)
+        let flagTable = all.add(allocate(.u8, [entries], zeroed: false), entries)
+        let (cellPtr, weightPtr, flagPtr) = (all.pointers[cellTable], all.pointers[weightTable], all.pointers[flagTable])
         try forEachSample(k.grid, k.source, side: k.side, depth: depth, boxes: try argument(k.anchor.operands[1]),
                           flips: try argument(k.anchor.operands[2]), "crop_sample_grad") { t, cells, weights in
             for c in 0..<4 {
@@ -182,14 +188,28 @@ extension FunctionLowering {
                 e.store(weights[c], weightPtr, .f64, at)
             }
         }
-        // f64 accumulators: the field (the result itself when it is f64) and each sum.
+        // The flags, in one serial pass with the latest entry of each cell (-1: none yet):
+        // an entry is first when its cell has none; it clears the last bit of the cell's
+        // previous entry (its own, harmlessly, when there is none: it is written after).
+        let latest = allocate(.i64, [cellCount], zeroed: false)
+        LLVMBuildMemSet(e.builder, latest, LLVMConstInt(e.i8, 0xFF, 0), e.i64(cellCount * 8), 1)
+        e.loop(entries, "csk.flag") { n in
+            let cell = LLVMBuildSDiv(e.builder, e.load(cellPtr, .i64, n), e.i64(depth), "")!
+            let previous = e.load(latest, .i64, cell)
+            let first = LLVMBuildICmp(e.builder, LLVMIntEQ, previous, e.i64(-1), "")!
+            let owner = LLVMBuildSelect(e.builder, first, n, previous, "")!
+            let kept = LLVMBuildAnd(e.builder, e.load(flagPtr, .u8, owner), LLVMConstInt(e.i8, 1, 0), "")!
+            e.store(kept, flagPtr, .u8, owner)
+            e.store(LLVMBuildSelect(e.builder, first, LLVMConstInt(e.i8, 3, 0), LLVMConstInt(e.i8, 2, 0), "")!, flagPtr, .u8, n)
+            e.store(n, latest, .i64, cell)
+        }
+        // An f64 accumulator for cells with two or more contributions (the result itself
+        // when it is f64), and one per sum. A first contribution stores its product, a
+        // last one rounds the total into the result, a lone one does both: the additions
+        // are the interpreter's, in its order, and no pass clears or rounds the field.
         let accSlot = fd == .f64 ? fieldSlot : all.add(allocate(.f64, [fieldCount], zeroed: false), fieldCount)
         let sumSlots = k.sums.map { _ in all.add(allocate(.f64, [depth], zeroed: false), depth) }
         let slice = Self.cropChannelSlice(depth)
-        // Clearing and rounding only the cells the samples touch beats doing the whole
-        // field when the samples touch fewer cells than it has (the tiny sizes: 4 N T =
-        // 12544 of 50176 cells); micro's 32 views of 64 samples visit each cell twice.
-        let sparse = 4 * tokens < k.side * k.side
         let slices = (depth + slice - 1) / slice
         let allBufs = all
         let maskSlots = k.tokenMasks.map { (v, m) in (v, allBufs.slot[m]!, allBufs.dtype[m]!) }
@@ -200,34 +220,20 @@ extension FunctionLowering {
             let end = em.add(lo, slice)
             let hi = LLVMBuildSelect(em.builder, LLVMBuildICmp(em.builder, LLVMIntSLT, end, em.i64(depth), ""), end, em.i64(depth), "")!
             let zero = LLVMConstReal(em.f64, 0)!
-            /// body(t, cells, weights) for every token, the table loaded.
-            func eachToken(_ name: String, _ body: (LLVMValueRef, [LLVMValueRef], [LLVMValueRef]) throws -> Void) throws {
-                try em.loop(tokens, name) { t in
-                    let at = (0..<4).map { em.add(em.mul(t, 4), $0) }
-                    try body(t, at.map { em.load(ptrs[cellTable], .i64, $0) }, at.map { em.load(ptrs[weightTable], .f64, $0) })
-                }
+            /// then() if cond else otherwise(), as blocks.
+            func branch(_ cond: LLVMValueRef, _ then: () throws -> Void, _ otherwise: () throws -> Void) rethrows {
+                let yes = em.block("csk.then"), no = em.block("csk.else"), join = em.block("csk.join")
+                LLVMBuildCondBr(em.builder, cond, yes, no)
+                LLVMPositionBuilderAtEnd(em.builder, yes)
+                try then()
+                LLVMBuildBr(em.builder, join)
+                LLVMPositionBuilderAtEnd(em.builder, no)
+                try otherwise()
+                LLVMBuildBr(em.builder, join)
+                LLVMPositionBuilderAtEnd(em.builder, join)
             }
             for slot in sumSlots { em.loop(from: lo, to: hi, "csk.sum0") { c in em.store(zero, ptrs[slot], .f64, c) } }
-            // The field result is zeroed slice by slice, in parallel (it is the largest
-            // tensor the kernel writes: 38 MB at the tiny sizes), except where the dense
-            // rounding below writes all of it anyway.
-            if fd == .f64 || sparse {
-                em.loop(k.side * k.side, "csk.zf") { cell in
-                    let base = em.mul(cell, depth)
-                    em.loop(from: lo, to: hi, "csk.z") { c in em.store(em.constant(0, fd), ptrs[fieldSlot], fd, em.add(base, c)) }
-                }
-            }
-            if fd != .f64 && sparse {
-                try eachToken("csk.clear") { _, cells, _ in
-                    for cell in cells { em.loop(from: lo, to: hi, "csk.zero") { c in em.store(zero, ptrs[accSlot], .f64, em.add(cell, c)) } }
-                }
-            } else if fd != .f64 {
-                em.loop(k.side * k.side, "csk.clear") { cell in
-                    let base = em.mul(cell, depth)
-                    em.loop(from: lo, to: hi, "csk.zero") { c in em.store(zero, ptrs[accSlot], .f64, em.add(base, c)) }
-                }
-            }
-            try eachToken("csk.tok") { t, cells, weights in
+            try em.loop(tokens, "csk.tok") { t in
                 var tokenEnv: [ValueID: LLVMValueRef] = [:]
                 for (v, slot, d) in maskSlots { tokenEnv[v] = em.load(ptrs[slot], d, t) }
                 let base = em.mul(t, depth)
@@ -241,38 +247,38 @@ extension FunctionLowering {
                         em.store(LLVMBuildFAdd(em.builder, em.load(ptrs[slot], .f64, c), v, "")!, ptrs[slot], .f64, c)
                     }
                 }
-                // One loop per cell: a loop updating four cells that may coincide (clamped
-                // at the border) needs run-time overlap checks and did not vectorise; one
-                // cell per loop does, in the same order of additions per element. The
-                // scattered value is recomputed from the row (LLVM drops the rest).
-                for (cell, w) in zip(cells, weights) {
-                    try em.loop(from: lo, to: hi, "csk.s") { c in
-                        let i = em.add(base, c)
-                        var env = tokenEnv
-                        try me.kernelCompute(k.elementwise, allBufs, ptrs, &env, i)
-                        let v = me.visionWiden(try me.kernelOperand(k.anchor.operands[0], allBufs, ptrs, env, i, as: gradientType), gradientType)
-                        let at = em.add(cell, c)
-                        let product = em.fastMath(LLVMBuildFMul(em.builder, w, v, ""))
-                        em.store(em.fastMath(LLVMBuildFAdd(em.builder, em.load(ptrs[accSlot], .f64, at), product, "")), ptrs[accSlot], .f64, at)
+                // One loop per cell (a loop updating four cells that may coincide needs
+                // run-time overlap checks and did not vectorise), in the form its flags
+                // pick; the scattered value is recomputed from the row (LLVM drops the rest).
+                for n in 0..<4 {
+                    let entry = em.add(em.mul(t, 4), n)
+                    let cell = em.load(ptrs[cellTable], .i64, entry), w = em.load(ptrs[weightTable], .f64, entry)
+                    let flag = em.load(ptrs[flagTable], .u8, entry)
+                    func bit(_ b: UInt64) -> LLVMValueRef {
+                        LLVMBuildICmp(em.builder, LLVMIntNE, LLVMBuildAnd(em.builder, flag, LLVMConstInt(em.i8, b, 0), ""), LLVMConstInt(em.i8, 0, 0), "")!
                     }
-                }
-            }
-            if fd != .f64 && !sparse {
-                em.loop(k.side * k.side, "csk.round") { cell in
-                    let base = em.mul(cell, depth)
-                    em.loop(from: lo, to: hi, "csk.r") { c in
-                        let at = em.add(base, c)
-                        em.store(me.visionNarrow(em.load(ptrs[accSlot], .f64, at), fd), ptrs[fieldSlot], fd, at)
-                    }
-                }
-            } else if fd != .f64 {
-                try eachToken("csk.round") { _, cells, _ in
-                    for cell in cells {
-                        em.loop(from: lo, to: hi, "csk.r") { c in
+                    func scatter(first: Bool, last: Bool) throws {
+                        try em.loop(from: lo, to: hi, "csk.s") { c in
+                            let i = em.add(base, c)
+                            var env = tokenEnv
+                            try me.kernelCompute(k.elementwise, allBufs, ptrs, &env, i)
+                            let v = me.visionWiden(try me.kernelOperand(k.anchor.operands[0], allBufs, ptrs, env, i, as: gradientType), gradientType)
                             let at = em.add(cell, c)
-                            em.store(me.visionNarrow(em.load(ptrs[accSlot], .f64, at), fd), ptrs[fieldSlot], fd, at)
+                            var total = em.fastMath(LLVMBuildFMul(em.builder, w, v, "")!)
+                            if !first { total = em.fastMath(LLVMBuildFAdd(em.builder, em.load(ptrs[accSlot], .f64, at), total, "")!) }
+                            if last {
+                                em.store(me.visionNarrow(total, fd), ptrs[fieldSlot], fd, at)
+                            } else {
+                                em.store(total, ptrs[accSlot], .f64, at)
+                            }
                         }
                     }
+                    let (isFirst, isLast) = (bit(1), bit(2))
+                    try branch(isFirst, {
+                        try branch(isLast, { try scatter(first: true, last: true) }, { try scatter(first: true, last: false) })
+                    }, {
+                        try branch(isLast, { try scatter(first: false, last: true) }, { try scatter(first: false, last: false) })
+                    })
                 }
             }
             for ((r, _), slot) in zip(k.sums, sumSlots) {
