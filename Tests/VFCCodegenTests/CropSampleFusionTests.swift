@@ -11,8 +11,9 @@ import VFCTensor
 @Suite struct CropSampleFusionTests {
     /// A loss through crop_sample_add on a patch-embedding linear, in `dtype`, with a
     /// `side` x `side` field, and its gradient function `@f.grad` (every float argument).
-    /// The 7 x 16 samples visit 448 cells: more than a 16 x 16 field has (the kernel clears
-    /// and rounds the whole f64 field), fewer than a 40 x 40 one (only the touched cells).
+    /// The 7 x 16 samples make 448 cell contributions: more than a 16 x 16 field has cells
+    /// (many cells summed from several samples in the f64 accumulator), fewer than a
+    /// 40 x 40 one (most cells' single contribution rounded straight into the result).
     static func module(_ dtype: String, side: Int = 16) throws -> Module {
         var m = try verified("""
             func @f(%p: \(dtype)[7, 16, 6], %we: \(dtype)[D, 6], %be: \(dtype)[D], %field: \(dtype)[\(side), \(side), D], %flips: u8[7], %mc: u8[7, 16], %mt: \(dtype)[D], %mp: u8[7, 16], %pt: \(dtype)[D], %w: \(dtype)[7, 16, D]) -> \(dtype)[] {
@@ -37,7 +38,7 @@ import VFCTensor
     }
 
     /// D = 5 (one partial channel slice), 32 (one full), 70 (two slices of 40 and 30, run in
-    /// parallel); the whole field (side 16) or touched cells only (side 40) cleared.
+    /// parallel); fields of side 16 and 40 (see `module`).
     @Test(arguments: [("f32", 5, 16), ("f32", 32, 40), ("f32", 70, 16), ("f32", 70, 40), ("f64", 5, 40), ("f64", 70, 16)])
     func fusedBackwardMatchesTheInterpreter(dtype: String, depth: Int, side: Int) throws {
         let m = try Self.module(dtype, side: side)
