@@ -1,9 +1,14 @@
 // vfc-bench: generated kernels against the memory and GEMM floors measured in the same run.
 //
-//   swift run -c release vfc-bench [--quick] [--vit]
+//   swift run -c release vfc-bench [--quick] [--vit] [--crop]
 //
 // --vit runs only the ViT block forward and forward+backward, fused against unfused
 // (--disable-passes=fuse-*) in the same process (VitBench.swift); a full run ends with it.
+// --crop runs only crop_sample_add forward and forward+backward at the micro and tiny
+// sizes, fused against --disable-passes=fuse-crop-sample (CropBench.swift).
+// VFC_CROP_PROBE=a.ir,b.ir (VFC_CROP_PROBE_UNFUSED=1 without fuse-crop-sample) times the
+// @csa of each file, min and median of 200 calls on 1 thread: a development aid for
+// trying variants of the crop kernel on a loaded machine.
 //
 // Bandwidth kernels (an elementwise chain, softmax, layer_norm) report GB/s of the bytes
 // they must move (inputs read once, output written once) next to a memcpy moving the same
@@ -47,6 +52,17 @@ func cpuModel() -> String {
     let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     return text.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
         .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+}
+
+if let probe = ProcessInfo.processInfo.environment["VFC_CROP_PROBE"] {
+    for path in probe.split(separator: ",") { try cropProbe(String(path)) }
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--crop") {
+    print("vfc crop_sample_add benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    try cropBenchmark(quick: quick, repeats: repeats)
+    exit(0)
 }
 
 if CommandLine.arguments.contains("--vit") {

@@ -29,7 +29,7 @@ struct FusedKernel {
             if case .value(let v)? = inst.operands.first { rank = f[v].type?.rank ?? 0 }
             switch FusionRole.of(inst, inputRank: rank) {
             case .elementwise: continue
-            case .opaque: return nil
+            case .opaque, .cropAnchor: return nil  // crop kernels: `CropSampleKernel`
             case .rowAnchor, .reduceAnchor, .gemmAnchor:
                 guard anchor == nil, inst.results.count == 1 else { return nil }
                 anchor = i
@@ -84,10 +84,16 @@ struct KernelBuffers {
 }
 
 extension FunctionLowering {
-    /// Lowers `call` of a fused kernel (see `FusedKernel`), or returns false when the callee
+    /// Lowers `call` of a fused kernel (see `FusedKernel`, `CropSampleKernel`), or returns false when the callee
     /// is not one (the caller then reports the call as not inlined).
     mutating func lowerFusedCall(_ inst: Instruction, _ ops: [Lowered], at index: Int) throws -> Bool {
-        guard case .call(let callee) = inst.op, let f = module.function(named: callee), let k = FusedKernel(f) else { return false }
+        guard case .call(let callee) = inst.op, let f = module.function(named: callee) else { return false }
+        if let crop = CropSampleKernel(f) {
+            // Not in place: the kernel reads the gradient again after storing its selects.
+            try lowerCropSampleCall(inst, ops, crop)
+            return true
+        }
+        guard let k = FusedKernel(f) else { return false }
         if let mt = MultiTensorKernel(f, module: module) {
             try lowerMultiTensorCall(inst, mt, ops)
             return true

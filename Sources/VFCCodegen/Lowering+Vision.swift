@@ -92,7 +92,7 @@ extension FunctionLowering {
     }
 
     /// w0 f[c0 + i] + w1 f[c1 + i] + w2 f[c2 + i] + w3 f[c3 + i] in f64, summed left to right.
-    private func bilinear(_ field: LLVMValueRef, _ d: DType, _ cells: [LLVMValueRef], _ weights: [LLVMValueRef], _ i: LLVMValueRef) -> LLVMValueRef {
+    func bilinear(_ field: LLVMValueRef, _ d: DType, _ cells: [LLVMValueRef], _ weights: [LLVMValueRef], _ i: LLVMValueRef) -> LLVMValueRef {
         var sum: LLVMValueRef?
         for (c, w) in zip(cells, weights) {
             let term = e.fastMath(LLVMBuildFMul(e.builder, w, visionWiden(e.load(field, d, e.add(c, i)), d), ""))
@@ -102,12 +102,12 @@ extension FunctionLowering {
     }
 
     /// A value of float dtype `d` as f64 (exact).
-    private func visionWiden(_ v: LLVMValueRef, _ d: DType) -> LLVMValueRef {
+    func visionWiden(_ v: LLVMValueRef, _ d: DType) -> LLVMValueRef {
         d == .f64 ? v : LLVMBuildFPExt(e.builder, v, e.f64, "")!
     }
 
     /// An f64 value rounded to float dtype `d`.
-    private func visionNarrow(_ v: LLVMValueRef, _ d: DType) -> LLVMValueRef {
+    func visionNarrow(_ v: LLVMValueRef, _ d: DType) -> LLVMValueRef {
         d == .f64 ? v : LLVMBuildFPTrunc(e.builder, v, e.storage(d), "")!
     }
 
@@ -119,7 +119,7 @@ extension FunctionLowering {
     /// v = y0 + (i+0.5) h / grid; fx = u Fs / S - 0.5, clamped to [0, Fs-1]; c0 = floor,
     /// c1 = min(c0+1, Fs-1). The row's v, fy, cells and weights are hoisted out of the
     /// column loop (the same values as computed per sample).
-    private func forEachSample(_ grid: Int, _ source: Int, side fs: Int, depth: Int, boxes: Lowered, flips: Lowered, _ op: String,
+    func forEachSample(_ grid: Int, _ source: Int, side fs: Int, depth: Int, boxes: Lowered, flips: Lowered, _ op: String,
                                _ body: (LLVMValueRef, [LLVMValueRef], [LLVMValueRef]) throws -> Void) throws {
         let (bp, bd, bShape) = try movementBuffer(boxes, op)
         let (fp, fd, _) = try movementBuffer(flips, op)

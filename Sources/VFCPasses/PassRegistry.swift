@@ -18,7 +18,7 @@ public struct PassRegistry: Sendable {
     /// passes the crash reproducer's tests use (resolvable, not listed).
     public static let standard = PassRegistry([
         ShapeInferencePass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass(), AutodiffPass(),
-        FuseReductionsPass(), FuseEpiloguesPass(), FuseElementwisePass(), FuseHorizontalPass(),
+        FuseCropSamplePass(), FuseReductionsPass(), FuseEpiloguesPass(), FuseElementwisePass(), FuseHorizontalPass(),
         TestInternalErrorPass(), TestBreakIRPass(),
     ])
 
@@ -35,18 +35,20 @@ public struct PassRegistry: Sendable {
 
     /// What code generation (`vfc compile`, `vfc run`'s JIT) runs before lowering: every
     /// `value_and_grad` expanded, every call inlined, the module cleaned up, then fused
-    /// (reductions first, so that a chain feeding a softmax becomes its prologue rather
-    /// than a stored matmul epilogue), and last the same-bodied independent kernels (the
-    /// optimizer update of every parameter) merged into multi-tensor kernels.
-    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce,fuse-reductions,fuse-epilogues,fuse-elementwise,fuse-horizontal"
+    /// (crop_sample_add's backward first, while its selects are still loose; reductions
+    /// next, so that a chain feeding a softmax becomes its prologue rather than a stored
+    /// matmul epilogue), and last the same-bodied independent kernels (the optimizer update
+    /// of every parameter) merged into multi-tensor kernels.
+    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce,fuse-crop-sample,fuse-reductions,fuse-epilogues,fuse-elementwise,fuse-horizontal"
 
     /// The fusion passes, for `--disable-passes` and `--debug-fusion`.
-    public static let fusionPasses = [FuseReductionsPass.name, FuseEpiloguesPass.name, FuseElementwisePass.name, FuseHorizontalPass.name]
+    public static let fusionPasses = [FuseCropSamplePass.name, FuseReductionsPass.name, FuseEpiloguesPass.name, FuseElementwisePass.name, FuseHorizontalPass.name]
 
     /// This registry with the fusion passes reporting every unfused producer/consumer
     /// pair to `explain` (`--debug-fusion`).
     public func explainingFusion(_ explain: @escaping @Sendable (String) -> Void) -> PassRegistry {
         var r = self
+        r.register(FuseCropSamplePass(explain: explain))
         r.register(FuseReductionsPass(explain: explain))
         r.register(FuseEpiloguesPass(explain: explain))
         r.register(FuseElementwisePass(explain: explain))

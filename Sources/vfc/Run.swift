@@ -59,6 +59,10 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print the JIT compile time to standard error.")
     var verbose = false
 
+    @Option(name: .customLong("disable-passes"), parsing: .singleValue,
+            help: ArgumentHelp("Remove the named passes from the JIT's pipeline (repeatable, or a,b), e.g. to check fused against unfused results.", valueName: "a,b"))
+    var disablePasses: [String] = []
+
     enum Backend: String, ExpressibleByArgument, CaseIterable {
         case interp, jit
     }
@@ -93,7 +97,11 @@ struct Run: ParsableCommand {
                     throw DriverError("--backend jit computes in the IR's dtypes; --dtype f64 needs --backend interp")
                 }
                 let all = try bindSymbols(function: f, inputs: args, given: bindings)
-                let jit = try JITModule(module: module, functions: [function], options: CodegenOptions(bindings: all))
+                // Without --disable-passes, the JIT's own default pipeline.
+                let disabled = disablePasses.flatMap { $0.split(separator: ",") }.map { String($0).trimmingCharacters(in: .whitespaces) }
+                let passManager = disabled.isEmpty ? nil : PassManager(passes: try PassRegistry.standard.removing(
+                    disabled, from: PassRegistry.standard.parsePipeline(PassRegistry.codegenPipeline)))
+                let jit = try JITModule(module: module, functions: [function], options: CodegenOptions(bindings: all), passManager: passManager)
                 if verbose {
                     printError("jit: compiled @\(function) in \(String(format: "%.3f", jit.compileSeconds)) s")
                 }

@@ -25,7 +25,7 @@ public struct FuseElementwisePass: Pass {
             for case .value(let v) in g.function.body[c].operands {
                 guard let p = g.producer[v], g.root(p) != g.root(c), g.role(p) == .elementwise else { continue }
                 if let a = g.anchor(of: p) ?? g.anchor(of: c) {
-                    g.note(p, c, "the kernel of \(g.describe(a)) is another pass's (fuse-reductions, fuse-epilogues)")
+                    g.note(p, c, "the kernel of \(g.describe(a)) is another pass's (fuse-crop-sample, fuse-reductions, fuse-epilogues)")
                     continue
                 }
                 let ps = g.type(v)?.shape, cs = g.function.body[c].results.first.flatMap { g.type($0)?.shape }
@@ -45,7 +45,7 @@ public struct FuseElementwisePass: Pass {
         }
         if g.role(p).isAnchor || g.role(c).isAnchor {
             let a = g.role(p).isAnchor ? p : c
-            return "\(g.describe(a)) is an anchor: only fuse-reductions or fuse-epilogues fuse into it"
+            return "\(g.describe(a)) is an anchor: only fuse-crop-sample, fuse-reductions or fuse-epilogues fuse into it"
         }
         return nil
     }

@@ -10,9 +10,9 @@ import VFCIR
 /// callee has the form of a kernel (elementwise ops around at most one anchor, see
 /// `FusionRole`) as one loop nest. A later fuse pass first expands `@F`'s kernel calls
 /// again (their ops stay grouped), so passes compose; every pass renumbers the kernels.
-/// Kernels of other kinds (crop_sample_add with its producers) can be added as new
-/// anchors with their own lowering; `fuse-horizontal` merges independent same-bodied
-/// groups into one kernel of several unconnected parts (the optimizer update).
+/// Kernels of other kinds are new anchors with their own lowering: the backward of
+/// crop_sample_add (`FuseCropSamplePass`) is one; `fuse-horizontal` merges independent
+/// same-bodied groups into one kernel of several unconnected parts (the optimizer update).
 struct FusionGraph {
     var function: Function {
         // A rule that rewrites the body gets roles that match it.

@@ -16,6 +16,10 @@ public enum FusionRole: Equatable, Sendable {
     case reduceAnchor
     /// matmul, linear: the product is BLAS; an epilogue in one pass over its result.
     case gemmAnchor
+    /// crop_sample_grad: the field scatter of crop_sample_add's backward, with the masked
+    /// selects and token sums of the same gradient (`fuse-crop-sample`), in one pass over
+    /// the gradient. An anchor so that `fuse-elementwise` leaves its kernel alone.
+    case cropAnchor
     /// Everything else: never fused (yet); `reason` says why.
     case opaque(reason: String)
 
@@ -46,7 +50,12 @@ public enum FusionRole: Equatable, Sendable {
             return .opaque(reason: "l2_normalize is not fused yet")
         case .constant, .broadcast, .reshape, .transpose, .slice, .concat, .take, .pad, .scatterAdd, .stopGradient:
             return .opaque(reason: "\(inst.op.name) moves data (not fused)")
-        case .patchify, .cropSample, .cropSampleAdd, .cropSampleGrad:
+        case .cropSampleGrad:
+            return .cropAnchor
+        case .cropSampleAdd:
+            // Already one kernel: the patch embedding, the bilinear samples and both masks.
+            return .opaque(reason: "crop_sample_add is one kernel of its own")
+        case .patchify, .cropSample:
             return .opaque(reason: "\(inst.op.name) is not fused yet")
         case .call(let callee):
             return .opaque(reason: "call of @\(callee) (inline it first)")
@@ -57,7 +66,7 @@ public enum FusionRole: Equatable, Sendable {
 
     public var isAnchor: Bool {
         switch self {
-        case .rowAnchor, .reduceAnchor, .gemmAnchor: return true
+        case .rowAnchor, .reduceAnchor, .gemmAnchor, .cropAnchor: return true
         case .elementwise, .opaque: return false
         }
     }
