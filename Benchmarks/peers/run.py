@@ -116,6 +116,9 @@ def main():
     ap.add_argument("--vfc", default=os.path.join(ROOT, ".build", "release", "vfc"))
     ap.add_argument("--keep", help="keep the state, batch and raw JSON in this folder")
     ap.add_argument("--json", help="also write every figure to this JSON file")
+    ap.add_argument("--gap", type=float, default=0.0,
+                    help="seconds of idle cores before each timed step: the thread pools of the implementation "
+                         "that ran before (OpenMP, Eigen) spin for a while after a step and would slow the next one")
     a = ap.parse_args()
     cfg = common.configs.get(a.config)
     B = a.batch or cfg.B
@@ -191,6 +194,7 @@ def main():
                     w.steps(a.warmup)
                 for _ in range(a.repeat):
                     for impl in impls:
+                        time.sleep(a.gap)
                         workers[impl].times += workers[impl].steps(1)
                 final = {impl: w.finish() for impl, w in workers.items()}
             finally:
