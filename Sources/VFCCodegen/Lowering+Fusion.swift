@@ -137,13 +137,7 @@ extension FunctionLowering {
                 values[r] = .buffer(bufs.pointers[stored[v]!], t.dtype, s)
                 continue
             }
-            let out: LLVMValueRef
-            if let slot = outputSlots.removeValue(forKey: r) {
-                out = slot
-            } else {
-                out = allocate(t.dtype, s, zeroed: false)
-                claim(out, for: r)
-            }
+            let out = resultBuffer(for: r, t.dtype, s)
             values[r] = .buffer(out, t.dtype, s)
             stored[v] = bufs.add(out, s.reduce(1, *))
         }

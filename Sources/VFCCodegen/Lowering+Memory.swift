@@ -101,6 +101,20 @@ extension FunctionLowering {
         return p
     }
 
+    /// The buffer of result `r` of the current instruction: the caller's output buffer when
+    /// the function returns `r` (cleared when `zeroed`), else a planned buffer held until
+    /// `r`'s last use.
+    mutating func resultBuffer(for r: ValueID, _ d: DType, _ shape: [Int], zeroed: Bool = false) -> LLVMValueRef {
+        if let slot = outputSlots.removeValue(forKey: r) {
+            let bytes = shape.reduce(1, *) * d.byteSize
+            if zeroed, bytes > 0 { LLVMBuildMemSet(e.builder, slot, LLVMConstInt(e.i8, 0, 0), e.i64(bytes), 1) }
+            return slot
+        }
+        let p = allocate(d, shape, zeroed: zeroed)
+        claim(p, for: r)
+        return p
+    }
+
     /// Makes `p` (from `allocate`) the buffer of `value`, held until its last use.
     mutating func claim(_ p: LLVMValueRef, for value: ValueID) {
         plan.scratch.removeAll { $0 == p }

@@ -24,23 +24,17 @@ extension FunctionLowering {
         // Result buffers: the caller's output slots (donated params included), else planned
         // buffers. No result reuses a dying input: another part, run by another thread,
         // might still read it.
-        var resultBuffer: [ValueID: LLVMValueRef] = [:]
+        var bufferOf: [ValueID: LLVMValueRef] = [:]
         for (r, ret) in zip(inst.results, f.returns) {
             guard case .value(let v) = ret, let t = function[r].type else { continue }
             let s = try shape(t)
-            if let p = resultBuffer[v] {
+            if let p = bufferOf[v] {
                 values[r] = .buffer(p, t.dtype, s)
                 continue
             }
-            let out: LLVMValueRef
-            if let slot = outputSlots.removeValue(forKey: r) {
-                out = slot
-            } else {
-                out = allocate(t.dtype, s, zeroed: false)
-                claim(out, for: r)
-            }
+            let out = resultBuffer(for: r, t.dtype, s)
             values[r] = .buffer(out, t.dtype, s)
-            resultBuffer[v] = out
+            bufferOf[v] = out
         }
         // Each part's buffers (slots, then results) and element count.
         struct Member {
@@ -74,7 +68,7 @@ extension FunctionLowering {
             }
             var written = 0
             for v in part.results {
-                guard let p = resultBuffer[v] else { throw CodegenError("internal: multi-tensor kernel @\(f.name) result not stored") }
+                guard let p = bufferOf[v] else { throw CodegenError("internal: multi-tensor kernel @\(f.name) result not stored") }
                 pointers.append(p)
                 written += n * (f[v].type?.dtype.byteSize ?? 0)
             }

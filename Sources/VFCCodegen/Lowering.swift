@@ -308,16 +308,7 @@ struct FunctionLowering {
             releaseDying(inst, at: index, inPlace: (outShape.reduce(1, *), t.dtype.byteSize))
         default: break
         }
-        let out: LLVMValueRef
-        if let slot = outputSlots.removeValue(forKey: inst.results[0]) {
-            out = slot
-            if partial, outShape.reduce(1, *) > 0 {
-                LLVMBuildMemSet(e.builder, out, LLVMConstInt(e.i8, 0, 0), e.i64(outShape.reduce(1, *) * t.dtype.byteSize), 1)
-            }
-        } else {
-            out = allocate(t.dtype, outShape, zeroed: partial)
-            claim(out, for: inst.results[0])
-        }
+        let out = resultBuffer(for: inst.results[0], t.dtype, outShape, zeroed: partial)
         // Only the result computes in place of a dying operand (not the op's scratch).
         plan.handoff = []
         let result = Lowered.buffer(out, t.dtype, outShape)
