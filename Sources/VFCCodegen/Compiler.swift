@@ -145,13 +145,7 @@ public final class LoweredModule {
         guard let module else { return }
         let tm = try targetMachine()
         defer { LLVMDisposeTargetMachine(tm) }
-        let passOptions = LLVMCreatePassBuilderOptions()
-        defer { LLVMDisposePassBuilderOptions(passOptions) }
-        LLVMPassBuilderOptionsSetLoopVectorization(passOptions, 1)
-        LLVMPassBuilderOptionsSetSLPVectorization(passOptions, 1)
-        if let err = LLVMRunPasses(module, "default<O3>", tm, passOptions) {
-            throw CodegenError("LLVM optimisation failed: \(LLVMSupport.message(err))")
-        }
+        try LLVMSupport.optimizeO3(module, tm)
     }
 
     /// The optimised module as LLVM IR text.

@@ -37,6 +37,18 @@ enum LLVMSupport {
     }
 
     /// The message of an LLVMErrorRef (consumed), for a thrown CodegenError.
+    /// Runs the new pass manager's default<O3> pipeline, with loop and SLP vectorisation,
+    /// over `module` for the target machine `tm` (the JIT's partitions and the AOT module).
+    static func optimizeO3(_ module: LLVMModuleRef, _ tm: LLVMTargetMachineRef) throws {
+        let passOptions = LLVMCreatePassBuilderOptions()
+        defer { LLVMDisposePassBuilderOptions(passOptions) }
+        LLVMPassBuilderOptionsSetLoopVectorization(passOptions, 1)
+        LLVMPassBuilderOptionsSetSLPVectorization(passOptions, 1)
+        if let err = LLVMRunPasses(module, "default<O3>", tm, passOptions) {
+            throw CodegenError("LLVM optimisation failed: \(message(err))")
+        }
+    }
+
     static func message(_ error: LLVMErrorRef) -> String {
         takeString(LLVMGetErrorMessage(error))
     }

@@ -162,15 +162,7 @@ enum ParallelCodegen {
         let layout = LLVMCreateTargetDataLayout(tm)
         LLVMSetModuleDataLayout(module, layout)
         LLVMDisposeTargetData(layout)
-        if p != 0 {
-            let passOptions = LLVMCreatePassBuilderOptions()
-            defer { LLVMDisposePassBuilderOptions(passOptions) }
-            LLVMPassBuilderOptionsSetLoopVectorization(passOptions, 1)
-            LLVMPassBuilderOptionsSetSLPVectorization(passOptions, 1)
-            if let err = LLVMRunPasses(module, "default<O3>", tm, passOptions) {
-                throw CodegenError("LLVM optimisation failed: \(LLVMSupport.message(err))")
-            }
-        }
+        if p != 0 { try LLVMSupport.optimizeO3(module, tm) }
         var error: UnsafeMutablePointer<CChar>?
         var object: LLVMMemoryBufferRef?
         if LLVMTargetMachineEmitToMemoryBuffer(tm, module, LLVMObjectFile, &error, &object) != 0 || object == nil {
