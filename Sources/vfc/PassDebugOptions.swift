@@ -32,7 +32,7 @@ struct PassDebugOptions: ParsableArguments {
     var debugFusion = false
 
     /// The names of a repeatable, comma-separable option, in order, without blanks.
-    private static func names(_ values: [String]) -> [String] {
+    static func names(_ values: [String]) -> [String] {
         values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 

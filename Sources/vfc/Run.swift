@@ -98,7 +98,7 @@ struct Run: ParsableCommand {
                 }
                 let all = try bindSymbols(function: f, inputs: args, given: bindings)
                 // Without --disable-passes, the JIT's own default pipeline.
-                let disabled = disablePasses.flatMap { $0.split(separator: ",") }.map { String($0).trimmingCharacters(in: .whitespaces) }
+                let disabled = PassDebugOptions.names(disablePasses)
                 let passManager = disabled.isEmpty ? nil : PassManager(passes: try PassRegistry.standard.removing(
                     disabled, from: PassRegistry.standard.parsePipeline(PassRegistry.codegenPipeline)))
                 let jit = try JITModule(module: module, functions: [function], options: CodegenOptions(bindings: all), passManager: passManager)

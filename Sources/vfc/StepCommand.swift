@@ -98,7 +98,7 @@ struct StepCommand: ParsableCommand {
             case (.interp, let d?): throw DriverError("--dtype must be f32 or f64, got '\(d)'")
             }
             let step = try TrainStep(module: try loadModule(file), function: function, gradients: grads != nil)
-            step.disabledPasses = disablePasses.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            step.disabledPasses = PassDebugOptions.names(disablePasses)
             let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: batch).tensors, source: batch)
             if repeatCount > 0 || warmup > 0 || profile || serve {
                 try timed(step, inputs, bindings)
