@@ -105,14 +105,7 @@ extension FunctionLowering {
     /// of the whole field (77 MB at the tiny sizes, where most cells get one sample or none).
     mutating func lowerCropSampleCall(_ inst: Instruction, _ ops: [Lowered], _ k: CropSampleKernel) throws {
         let f = k.function
-        var bufs = KernelBuffers()
-        for (a, o) in zip(f.arguments, ops) {
-            guard case .buffer(let p, let d, let s) = o else { throw CodegenError("internal: a literal argument of kernel @\(f.name)") }
-            let expected = try shape(f[a].type)
-            guard expected == s else { throw CodegenError("internal: kernel @\(f.name) argument %\(f[a].name) is \(s), expected \(expected)") }
-            bufs.slot[a] = bufs.add(p, s.reduce(1, *))
-            bufs.dtype[a] = d
-        }
+        var bufs = try argumentBuffers(of: f, ops)
         for v in f.body.flatMap(\.results) { bufs.dtype[v] = f[v].type?.dtype }
         var stored: [ValueID: Int] = [:]
         for (r, ret) in zip(inst.results, f.returns) {

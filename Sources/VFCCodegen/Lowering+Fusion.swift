@@ -84,6 +84,20 @@ struct KernelBuffers {
 }
 
 extension FunctionLowering {
+    /// The buffers of kernel `f`'s arguments, bound to the call's operands `ops` (each
+    /// checked against the argument's shape): the first slots of the kernel's table.
+    func argumentBuffers(of f: Function, _ ops: [Lowered]) throws -> KernelBuffers {
+        var bufs = KernelBuffers()
+        for (a, o) in zip(f.arguments, ops) {
+            guard case .buffer(let p, let d, let s) = o else { throw CodegenError("internal: a literal argument of kernel @\(f.name)") }
+            let expected = try shape(f[a].type)
+            guard expected == s else { throw CodegenError("internal: kernel @\(f.name) argument %\(f[a].name) is \(s), expected \(expected)") }
+            bufs.slot[a] = bufs.add(p, s.reduce(1, *))
+            bufs.dtype[a] = d
+        }
+        return bufs
+    }
+
     /// Lowers `call` of a fused kernel (see `FusedKernel`, `CropSampleKernel`), or returns false when the callee
     /// is not one (the caller then reports the call as not inlined).
     mutating func lowerFusedCall(_ inst: Instruction, _ ops: [Lowered], at index: Int) throws -> Bool {
@@ -98,14 +112,7 @@ extension FunctionLowering {
             try lowerMultiTensorCall(inst, mt, ops)
             return true
         }
-        var bufs = KernelBuffers()
-        for (a, o) in zip(f.arguments, ops) {
-            guard case .buffer(let p, let d, let s) = o else { throw CodegenError("internal: a literal argument of kernel @\(f.name)") }
-            let expected = try shape(f[a].type)
-            guard expected == s else { throw CodegenError("internal: kernel @\(f.name) argument %\(f[a].name) is \(s), expected \(expected)") }
-            bufs.slot[a] = bufs.add(p, s.reduce(1, *))
-            bufs.dtype[a] = d
-        }
+        var bufs = try argumentBuffers(of: f, ops)
         for case .param(let name) in f.body.flatMap(\.operands) where bufs.paramSlot[name] == nil {
             guard case .buffer(let p, let d, let s)? = params[name] else { throw CodegenError("internal: param @\(name) not passed") }
             bufs.paramSlot[name] = bufs.add(p, s.reduce(1, *))
