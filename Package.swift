@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "VFCTensorTests", dependencies: ["VFCTensor"]),
         .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
         .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
-        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime"]),
+        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime", "CBLAS"]),
         .testTarget(name: "VFCDataTests", dependencies: ["VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
         .testTarget(name: "VFCRunTests", dependencies: ["VFCRun", "VFCTensor", "VFCIR"]),
         .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),

@@ -188,8 +188,8 @@ public struct CHeader: Sendable {
              * SYMBOL_packed(void **buffers) takes the same pointers as one array.
              *
              * Linking: \(objectName) calls the vfc runtime (vfc_alloc, vfc_free,
-             * vfc_parallel_for: Sources/VFCRuntime/runtime.c with include/vfc_runtime.h),
-             * OpenBLAS (cblas_sgemm, cblas_dgemm) and libm:
+             * vfc_parallel_for, vfc_sgemm: Sources/VFCRuntime/runtime.c with
+             * include/vfc_runtime.h), which calls OpenBLAS, and libm:
              *   cc -O2 main.c \(objectName) runtime.c -I<vfc>/Sources/VFCRuntime/include -lopenblas -lpthread -lm
              * Parallel loops use VFC_THREADS threads (default: every core).
              */

@@ -90,8 +90,8 @@ public final class JITModule {
             ("vfc_prof_end", address(of: vfc_prof_end as @convention(c) (Int64) -> Void)),
             ("vfc_out_of_memory", address(of: vfc_out_of_memory as @convention(c) (Int64) -> Void)),
             ("vfc_index_error", address(of: vfc_index_error as @convention(c) (UnsafePointer<CChar>?, Int64, Int64) -> Void)),
-            ("cblas_sgemm", address(of: cblas_sgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float, UnsafePointer<Float>?, blasint, UnsafePointer<Float>?, blasint, Float, UnsafeMutablePointer<Float>?, blasint) -> Void)),
-            ("cblas_dgemm", address(of: cblas_dgemm as @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double, UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double, UnsafeMutablePointer<Double>?, blasint) -> Void)),
+            ("vfc_sgemm", address(of: vfc_sgemm as @convention(c) (Int32, Int32, Int32, Int32, Int32, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, UnsafeMutablePointer<Float>?, Int32) -> Void)),
+            ("vfc_dgemm", address(of: vfc_dgemm as @convention(c) (Int32, Int32, Int32, Int32, Int32, UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32, UnsafeMutablePointer<Double>?, Int32) -> Void)),
         ]
         var pairs = symbols.map { name, addr in
             LLVMOrcCSymbolMapPair(Name: LLVMOrcLLJITMangleAndIntern(jit, name),

@@ -1,8 +1,9 @@
 import CLLVM
 import VFCIR
 
-/// Lowering of matrix products to OpenBLAS: `cblas_sgemm` for f32, `cblas_dgemm` for f64
-/// (defined in the JIT by address, linked by name ahead of time), row-major, alpha 1,
+/// Lowering of matrix products to OpenBLAS through the runtime: `vfc_sgemm` for f32,
+/// `vfc_dgemm` for f64 (runtime.c: cblas_sgemm / cblas_dgemm split over the pool's threads;
+/// defined in the JIT by address, linked by name ahead of time), row-major, alpha 1,
 /// beta 0. blasint is 32-bit (Debian's OpenBLAS is built without OPENBLAS_USE64BITINT),
 /// so every size and leading dimension must fit in an i32. The verifier admits float
 /// operands only. Products with an empty contraction (K = 0) make no call: the result is
@@ -48,13 +49,26 @@ extension FunctionLowering {
             try smallBatchedGemm(ta, tb, m: m, n: n, k: k, batches: batches, bBatch: bBatch, ap, bp, out)
             return
         }
+        // Larger ones: one OpenBLAS call per item, the items spread over the pool's threads
+        // (each call then runs on its own thread: vfc_sgemm does not split inside a loop).
         try checkBLASSizes([m, n, k, lda, ldb])
-        try e.loop(batches, "batch") { t in
-            let aPtr = e.gep(ap, dtype, e.mul(t, m * k))
-            let bPtr = bBatch == 0 ? bp : e.gep(bp, dtype, e.mul(t, bBatch))
-            let cPtr = e.gep(out, dtype, e.mul(t, m * n))
-            try gemm(dtype, ta, tb, m, n, k, aPtr, lda, bPtr, ldb, cPtr, n)
+        let site = profileSite(dtype, ta, tb, m, n, k, batches: batches)
+        if let site { profileBegin(site) }
+        try parallelLoop(batches, workPerIteration: m * n * k, buffers: [ap, bp, out]) { me, t, p in
+            let aPtr = me.e.gep(p[0], dtype, me.e.mul(t, m * k))
+            let bPtr = bBatch == 0 ? p[1] : me.e.gep(p[1], dtype, me.e.mul(t, bBatch))
+            let cPtr = me.e.gep(p[2], dtype, me.e.mul(t, m * n))
+            try me.gemm(dtype, ta, tb, m, n, k, aPtr, lda, bPtr, ldb, cPtr, n, profiled: false)
         }
+        if let site { profileEnd(site) }
+    }
+
+    /// The profile site of a product (nil when not profiling): "MxNxK" with the transposed
+    /// operands, prefixed by the batch count of a loop of products.
+    private func profileSite(_ d: DType, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, batches: Int = 1) -> Int? {
+        profile?.add(.sgemm, name: "", op: d == .f32 ? "sgemm" : "dgemm",
+                     detail: "\(batches > 1 ? "\(batches) x " : "")\(m)x\(n)x\(k)\(ta ? " A^T" : "")\(tb ? " B^T" : "")",
+                     parent: LLVMSupport.valueName(e.function))
     }
 
     /// x w^T + b: one product of the rows of x [rows, in] with w [out, in] transposed,
@@ -90,22 +104,22 @@ extension FunctionLowering {
         }
     }
 
-    /// C[M, N] = op(A)[M, K] op(B)[K, N], row-major, through cblas_sgemm / cblas_dgemm.
+    /// C[M, N] = op(A)[M, K] op(B)[K, N], row-major, through the runtime's vfc_sgemm /
+    /// vfc_dgemm (OpenBLAS split over the pool's threads). `profiled: false` inside a
+    /// parallel loop body, whose calls the profile does not see.
     func gemm(_ d: DType, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
-                      _ a: LLVMValueRef, _ lda: Int, _ b: LLVMValueRef, _ ldb: Int, _ c: LLVMValueRef, _ ldc: Int) throws {
+              _ a: LLVMValueRef, _ lda: Int, _ b: LLVMValueRef, _ ldb: Int, _ c: LLVMValueRef, _ ldc: Int,
+              profiled: Bool = true) throws {
         guard d.isFloat else { throw CodegenError("internal: matmul of \(d)") }
         try checkBLASSizes([m, n, k, lda, ldb, ldc])
-        let i32 = e.i32, t = e.storage(d)
+        let i32 = e.i32
         func int(_ v: Int) -> LLVMValueRef { LLVMConstInt(i32, UInt64(v), 1) }
-        let rowMajor = 101, noTrans = 111, trans = 112
-        let site = profile?.add(.sgemm, name: "", op: d == .f32 ? "sgemm" : "dgemm",
-                                detail: "\(m)x\(n)x\(k)\(ta ? " A^T" : "")\(tb ? " B^T" : "")",
-                                parent: LLVMSupport.valueName(e.function))
+        let site = profiled ? profileSite(d, ta, tb, m, n, k) : nil
         if let site { profileBegin(site) }
         defer { if let site { profileEnd(site) } }
-        _ = e.call(d == .f32 ? "cblas_sgemm" : "cblas_dgemm", e.void,
-                   [i32, i32, i32, i32, i32, i32, t, e.ptr, i32, e.ptr, i32, t, e.ptr, i32],
-                   [int(rowMajor), int(ta ? trans : noTrans), int(tb ? trans : noTrans), int(m), int(n), int(k),
-                    LLVMConstReal(t, 1), a, int(Swift.max(lda, 1)), b, int(Swift.max(ldb, 1)), LLVMConstReal(t, 0), c, int(Swift.max(ldc, 1))])
+        _ = e.call(d == .f32 ? "vfc_sgemm" : "vfc_dgemm", e.void,
+                   [i32, i32, i32, i32, i32, e.ptr, i32, e.ptr, i32, e.ptr, i32],
+                   [int(ta ? 1 : 0), int(tb ? 1 : 0), int(m), int(n), int(k),
+                    a, int(Swift.max(lda, 1)), b, int(Swift.max(ldb, 1)), c, int(Swift.max(ldc, 1))])
     }
 }

@@ -2,6 +2,8 @@
 #include "vfc_runtime.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +20,60 @@ static int requested_threads = 0;
 static int pool_threads = 1;    // workers started (including the caller)
 static int active_threads = 1;  // how many of them parallel loops use
 
-// The job in flight: one at a time (the caller holds `job_lock` while it runs).
+// The job in flight: one at a time (the caller holds `job_lock` while it runs). Its fields
+// are written before `job_generation` is released and read after it is acquired.
 static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
 static vfc_loop_body job_body;
 static void *job_context;
 static int64_t job_begin, job_end;
-static uint64_t job_generation = 0;
-static int job_pending = 0;
+static int job_threads;
+static _Atomic uint64_t job_generation = 0;
+static _Atomic int job_pending = 0;
+static int sleeping_workers = 0;  // under pool_lock
 
 static __thread int inside_loop = 0;
+
+// Workers, and the caller waiting for them, spin this long before sleeping on a condition
+// variable: a training step runs thousands of parallel loops back to back, and waking a
+// sleeping thread (a futex round trip) costs tens of microseconds each time.
+#define VFC_SPIN_NS 100000
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static int64_t monotonic_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+// Spins until done(arg) holds or VFC_SPIN_NS pass; returns whether it holds.
+static int spin_until(int (*done)(void *), void *arg) {
+    int64_t deadline = 0;
+    for (int i = 0;; i++) {
+        if (done(arg)) return 1;
+        if ((i & 63) == 63) {
+            int64_t now = monotonic_ns();
+            if (deadline == 0) deadline = now + VFC_SPIN_NS;
+            else if (now >= deadline) return 0;
+        }
+        cpu_relax();
+    }
+}
+
+static int new_job(void *seen) {
+    return atomic_load_explicit(&job_generation, memory_order_acquire) != *(const uint64_t *)seen;
+}
+
+static int workers_done(void *unused) {
+    (void)unused;
+    return atomic_load_explicit(&job_pending, memory_order_acquire) == 0;
+}
 
 static void chunk(int index, int count, int64_t begin, int64_t end, int64_t *lo, int64_t *hi) {
     int64_t n = end - begin;
@@ -40,23 +87,32 @@ static void *worker(void *arg) {
     uint64_t seen = 0;
     inside_loop = 1;
     for (;;) {
-        pthread_mutex_lock(&pool_lock);
-        while (job_generation == seen) pthread_cond_wait(&work_ready, &pool_lock);
-        seen = job_generation;
-        vfc_loop_body body = job_body;
-        void *context = job_context;
-        int64_t begin = job_begin, end = job_end;
-        int active = active_threads;
-        pthread_mutex_unlock(&pool_lock);
+        uint64_t generation;
+        if (spin_until(new_job, &seen)) {
+            generation = atomic_load_explicit(&job_generation, memory_order_acquire);
+        } else {
+            // The generation is checked again under the lock the caller takes to wake
+            // sleepers after publishing a job, so no wake-up is lost.
+            pthread_mutex_lock(&pool_lock);
+            sleeping_workers++;
+            while ((generation = atomic_load_explicit(&job_generation, memory_order_acquire)) == seen)
+                pthread_cond_wait(&work_ready, &pool_lock);
+            sleeping_workers--;
+            pthread_mutex_unlock(&pool_lock);
+        }
+        seen = generation;
+        int active = job_threads;
         if (index >= active) continue;  // not part of this loop
 
         int64_t lo, hi;
-        chunk(index, active, begin, end, &lo, &hi);
-        if (lo < hi) body(context, lo, hi);
+        chunk(index, active, job_begin, job_end, &lo, &hi);
+        if (lo < hi) job_body(job_context, lo, hi);
 
-        pthread_mutex_lock(&pool_lock);
-        if (--job_pending == 0) pthread_cond_signal(&work_done);
-        pthread_mutex_unlock(&pool_lock);
+        if (atomic_fetch_sub_explicit(&job_pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&pool_lock);
+            pthread_cond_signal(&work_done);
+            pthread_mutex_unlock(&pool_lock);
+        }
     }
     return NULL;
 }
@@ -128,14 +184,15 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
         body(context, begin, end);
         return;
     }
-    pthread_mutex_lock(&pool_lock);
     job_body = body;
     job_context = context;
     job_begin = begin;
     job_end = end;
-    job_pending = threads - 1;  // the active workers other than the caller
-    job_generation++;
-    pthread_cond_broadcast(&work_ready);
+    job_threads = threads;
+    atomic_store_explicit(&job_pending, threads - 1, memory_order_relaxed);  // the workers besides the caller
+    atomic_fetch_add_explicit(&job_generation, 1, memory_order_release);
+    pthread_mutex_lock(&pool_lock);
+    if (sleeping_workers > 0) pthread_cond_broadcast(&work_ready);
     pthread_mutex_unlock(&pool_lock);
 
     int64_t lo, hi;
@@ -144,10 +201,112 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
     if (lo < hi) body(context, lo, hi);
     inside_loop = 0;
 
-    pthread_mutex_lock(&pool_lock);
-    while (job_pending > 0) pthread_cond_wait(&work_done, &pool_lock);
-    pthread_mutex_unlock(&pool_lock);
+    if (!spin_until(workers_done, NULL)) {
+        pthread_mutex_lock(&pool_lock);
+        while (atomic_load_explicit(&job_pending, memory_order_acquire) > 0) pthread_cond_wait(&work_done, &pool_lock);
+        pthread_mutex_unlock(&pool_lock);
+    }
     pthread_mutex_unlock(&job_lock);
+}
+
+// Matrix products on the pool. OpenBLAS is set to one thread and each product is split
+// over the pool's threads instead, so that one set of threads does all the work: OpenBLAS's
+// own workers spin for a while after every call (about 2^28 cycles by default) and then
+// compete with the pool's loops for the cores, and its threaded GEMM gains little on the
+// many small products of a training step (per-head attention products ran 3-4x slower
+// than the same products run one per thread). Products inside a parallel loop body (a
+// batch of them, one per iteration) call OpenBLAS directly on the calling thread.
+typedef int blasint_t;
+extern void cblas_sgemm(int, int, int, blasint_t, blasint_t, blasint_t, float, const float *, blasint_t,
+                        const float *, blasint_t, float, float *, blasint_t);
+extern void cblas_dgemm(int, int, int, blasint_t, blasint_t, blasint_t, double, const double *, blasint_t,
+                        const double *, blasint_t, double, double *, blasint_t);
+// Weak: another BLAS (or an OpenBLAS built without threads) may not have it.
+extern void openblas_set_num_threads(int) __attribute__((weak));
+
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static void single_threaded_blas(void) {
+    if (openblas_set_num_threads) openblas_set_num_threads(1);
+}
+
+enum { ROW_MAJOR = 101, TRANS = 112 };
+// OpenBLAS's own threshold for threading a GEMM (SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD).
+#define VFC_GEMM_SPLIT_WORK ((int64_t)1 << 18)
+// Split points are multiples of this many rows or columns (OpenBLAS's register tiles).
+#define VFC_GEMM_SPLIT_ALIGN 16
+
+typedef struct {
+    int double_precision, ta, tb, split_rows, parts;
+    blasint_t m, n, k, lda, ldb, ldc;
+    const void *a, *b;
+    void *c;
+} gemm_job;
+
+static void gemm_part(const gemm_job *j, blasint_t lo, blasint_t hi) {
+    // Rows lo..<hi of C (split_rows) or its columns lo..<hi.
+    size_t size = j->double_precision ? sizeof(double) : sizeof(float);
+    const char *a = j->a, *b = j->b;
+    char *c = j->c;
+    blasint_t m = j->m, n = j->n;
+    if (j->split_rows) {
+        a += (j->ta ? (size_t)lo : (size_t)lo * j->lda) * size;  // rows of op(A): columns of A^T
+        c += (size_t)lo * j->ldc * size;
+        m = hi - lo;
+    } else {
+        b += (j->tb ? (size_t)lo * j->ldb : (size_t)lo) * size;  // columns of op(B): rows of B^T
+        c += (size_t)lo * size;
+        n = hi - lo;
+    }
+    int ta = j->ta ? TRANS : 111, tb = j->tb ? TRANS : 111;
+    if (j->double_precision)
+        cblas_dgemm(ROW_MAJOR, ta, tb, m, n, j->k, 1, (const double *)a, j->lda, (const double *)b, j->ldb, 0, (double *)c, j->ldc);
+    else
+        cblas_sgemm(ROW_MAJOR, ta, tb, m, n, j->k, 1, (const float *)a, j->lda, (const float *)b, j->ldb, 0, (float *)c, j->ldc);
+}
+
+static void gemm_parts(void *context, int64_t lo, int64_t hi) {
+    const gemm_job *j = context;
+    blasint_t extent = j->split_rows ? j->m : j->n;
+    for (int64_t p = lo; p < hi; p++) {
+        // Part boundaries: multiples of the alignment, the last part taking the rest.
+        blasint_t blocks = (extent + VFC_GEMM_SPLIT_ALIGN - 1) / VFC_GEMM_SPLIT_ALIGN;
+        blasint_t from = (blasint_t)(blocks * p / j->parts) * VFC_GEMM_SPLIT_ALIGN;
+        blasint_t to = (blasint_t)(blocks * (p + 1) / j->parts) * VFC_GEMM_SPLIT_ALIGN;
+        if (to > extent) to = extent;
+        if (from < to) gemm_part(j, from, to);
+    }
+}
+
+static void gemm(gemm_job *j) {
+    pthread_once(&blas_once, single_threaded_blas);
+    int threads = inside_loop ? 1 : vfc_num_threads();
+    blasint_t extent = j->m >= j->n ? j->m : j->n;
+    int64_t work = (int64_t)j->m * j->n * j->k;
+    int parts = threads;
+    blasint_t blocks = (extent + VFC_GEMM_SPLIT_ALIGN - 1) / VFC_GEMM_SPLIT_ALIGN;
+    if (parts > blocks) parts = (int)blocks;
+    if (parts <= 1 || work < VFC_GEMM_SPLIT_WORK) {
+        j->split_rows = 1;
+        j->parts = 1;
+        gemm_part(j, 0, j->m);
+        return;
+    }
+    // Split the longer side of C, so that each part keeps whole register tiles.
+    j->split_rows = j->m >= j->n;
+    j->parts = parts;
+    vfc_parallel_for(0, parts, gemm_parts, j);
+}
+
+void vfc_sgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+               const float *b, int32_t ldb, float *c, int32_t ldc) {
+    gemm_job j = {0, ta != 0, tb != 0, 1, 1, m, n, k, lda, ldb, ldc, a, b, c};
+    gemm(&j);
+}
+
+void vfc_dgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const double *a, int32_t lda,
+               const double *b, int32_t ldb, double *c, int32_t ldc) {
+    gemm_job j = {1, ta != 0, tb != 0, 1, 1, m, n, k, lda, ldb, ldc, a, b, c};
+    gemm(&j);
 }
 
 // Freed buffers are kept for reuse, keyed by size: a compiled step allocates the same
