@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "VFCData", dependencies: ["VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
         // What generated code calls: thread pool, parallel-for, aligned buffers (C, so that
         // `vfc compile` objects can link it without Swift).
-        .target(name: "VFCRuntime", linkerSettings: [.linkedLibrary("pthread")]),
+        .target(name: "VFCRuntime", linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("openblas")]),
         // LLVM lowering, ORC JIT and ahead-of-time objects.
         .target(name: "VFCCodegen", dependencies: ["VFCIR", "VFCTensor", "VFCPasses", "CLLVM", "CBLAS", "VFCRuntime"]),
         // Run outputs of `vfc train`: metrics.jsonl, TensorBoard event files, atomic

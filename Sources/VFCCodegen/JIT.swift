@@ -1,4 +1,3 @@
-import CBLAS
 import CLLVM
 import Foundation
 import VFCIR
