@@ -12,7 +12,7 @@
 //
 // Bandwidth kernels (an elementwise chain, softmax, layer_norm) report GB/s of the bytes
 // they must move (inputs read once, output written once) next to a memcpy moving the same
-// number of bytes (copying half of them: each is read once and written once); matmul reports GFLOP/s next to calling cblas_sgemm directly on the same buffers.
+// number of bytes (copying half of them: each is read once and written once); matmul reports GFLOP/s next to calling cblas_sgemm directly on the same buffers (OpenBLAS's own threads, against vfc's split over its pool).
 // Each figure is the median of repeated runs after warm-up, for 1 and 2 threads (both the
 // vfc thread pool and OpenBLAS). The machine and OpenBLAS's kernel are printed first.
 import CBLAS
@@ -112,7 +112,6 @@ print("")
 print("kernel          threads   shape          vfc             baseline        ratio")
 for threads in [1, 2] {
     _ = vfc_set_num_threads(Int32(threads))
-    openblas_set_num_threads(Int32(threads))
     func bandwidth(_ name: String, _ bytes: Int, _ buffers: [UnsafeMutableRawPointer]) throws {
         let t = try seconds { try jit.call(function: name, buffers: buffers) }
         let base = seconds { memcpy(scratchTo, scratchFrom, bytes / 2) }
@@ -125,6 +124,10 @@ for threads in [1, 2] {
     try bandwidth("layer_norm", 2 * plane, [x, w, b, out])
     let flops = 2.0 * Double(m * m * m)
     let t = try seconds { try jit.call(function: "matmul", buffers: [ma, mb, mc]) }
+    // The baseline is OpenBLAS threading itself; vfc's runtime keeps it at one thread and
+    // splits the product over its own pool, so set it back afterwards.
+    openblas_set_num_threads(Int32(threads))
+    defer { openblas_set_num_threads(1) }
     let direct = seconds {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(m), blasint(m), 1,
                     ma.assumingMemoryBound(to: Float.self), blasint(m), mb.assumingMemoryBound(to: Float.self), blasint(m),
