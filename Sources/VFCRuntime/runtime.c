@@ -35,8 +35,9 @@ static __thread int inside_loop = 0;
 
 // Workers, and the caller waiting for them, spin this long before sleeping on a condition
 // variable: a training step runs thousands of parallel loops back to back, and waking a
-// sleeping thread (a futex round trip) costs tens of microseconds each time.
-#define VFC_SPIN_NS 100000
+// sleeping thread (a futex round trip) costs tens of microseconds each time. VFC_SPIN_US
+// sets it (0: sleep at once, for machines shared with other busy processes).
+static int64_t spin_ns = 100000;
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -52,14 +53,15 @@ static int64_t monotonic_ns(void) {
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-// Spins until done(arg) holds or VFC_SPIN_NS pass; returns whether it holds.
+// Spins until done(arg) holds or spin_ns pass; returns whether it holds.
 static int spin_until(int (*done)(void *), void *arg) {
     int64_t deadline = 0;
     for (int i = 0;; i++) {
         if (done(arg)) return 1;
+        if (spin_ns == 0) return 0;
         if ((i & 63) == 63) {
             int64_t now = monotonic_ns();
-            if (deadline == 0) deadline = now + VFC_SPIN_NS;
+            if (deadline == 0) deadline = now + spin_ns;
             else if (now >= deadline) return 0;
         }
         cpu_relax();
@@ -125,6 +127,8 @@ static int default_threads(void) {
 }
 
 static void start_pool(void) {
+    const char *spin = getenv("VFC_SPIN_US");
+    if (spin && atoi(spin) >= 0) spin_ns = (int64_t)atoi(spin) * 1000;
     // Workers for the larger of the default and the requested count, so that a later
     // vfc_set_num_threads up to that count needs no new threads.
     int n = default_threads();

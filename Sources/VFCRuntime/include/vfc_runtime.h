@@ -22,6 +22,7 @@ typedef void (*vfc_loop_body)(void *context, int64_t lo, int64_t hi);
 void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *context);
 
 /// The number of threads parallel loops use: VFC_THREADS if set (>= 1), else the cores.
+/// Idle workers spin VFC_SPIN_US microseconds (default 100) before they sleep.
 int vfc_num_threads(void);
 
 /// Sets the number of threads parallel loops use (>= 1); returns 0 on success, -1 when the
