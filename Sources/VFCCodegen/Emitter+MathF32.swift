@@ -8,10 +8,11 @@ import CLLVM
 /// remaining ones refitted). Horner steps carry `contract` (fused multiply-add where the
 /// target has it), nothing else does, so the exactness arguments below hold.
 ///
-/// Accuracy, measured by MathFunctionTests (the JIT against libm's double functions on
-/// dense grids: exp on 2e6 points over -104 ... 89, erf on -7 ... 7, gelu on -15 ... 12,
-/// tanh on -12 ... 12; an ulp is that of the correctly rounded result, at least the
-/// smallest subnormal): see the doc comment of each function.
+/// Accuracy, measured with the JIT on an AVX-512 host (so with the Horner steps fused)
+/// against libm's double functions on 2e6-point grids (exp over -104 ... 89, erf -7 ... 7,
+/// gelu -15 ... 12, tanh -12 ... 12; an ulp is that of the correctly rounded result, at
+/// least the smallest subnormal), checked by MathF32Tests: see each function's comment.
+/// (A numpy simulation of the same steps without fma gave erf 1.15 ulp.)
 extension Emitter {
     // MARK: helpers
 
@@ -128,29 +129,21 @@ extension Emitter {
     /// erfc(t) for t >= 0.5 given t^2 = sqHi + sqLo (`splitSquare`, or an exact multiple of
     /// it): exp(-t^2 + Q(Y)) / (t + 2), the division folded into the exp's pieces as
     /// (1 + q) / (t + 2) = inv + q inv with inv = 1 / (t + 2), one division. t above 11 is
-    /// taken as 11 for Q (the result is 0 there: -t^2 < -104).
-    private func erfcLargeF32(_ t: LLVMValueRef, sqHi: LLVMValueRef, sqLo: LLVMValueRef) -> LLVMValueRef {
+    /// taken as 11 for Q (the result is 0 there: -t^2 < -104). With `factor`, the result
+    /// is factor * erfc(t), the factor applied before the scaling by 2^n so that a product
+    /// in the normal range keeps its digits when erfc(t) alone would be subnormal.
+    private func erfcLargeF32(_ t: LLVMValueRef, sqHi: LLVMValueRef, sqLo: LLVMValueRef, factor: LLVMValueRef? = nil) -> LLVMValueRef {
         let tc = intrinsic("llvm.minnum", f32, [t, c32(11)])
         let inv = LLVMBuildFDiv(builder, c32(1), add32(tc, c32(2)), "")!
         let y = mul32(sub32(tc, c32(2)), inv)
         let lo = sub32(horner32(Self.erfcCoefficients, y), sqLo)
         let (q, a, b) = expF32Parts(LLVMBuildFNeg(builder, sqHi, "")!, lo)
-        return mul32(mul32(mulAdd(q, inv, inv), a), b)
-    }
-
-    /// erfc(t) for any f32 t from |t|'s erfc (`large`, valid for |t| >= 0.5) and erf:
-    /// 1 - erf(t) below |t| = 0.5 (erf <= 0.52 there, so 1 - erf loses no digit), large
-    /// for t >= 0.5 and 2 - large for t <= -0.5.
-    private func erfcFromPieces(_ t: LLVMValueRef, large: LLVMValueRef) -> LLVMValueRef {
-        let a = intrinsic("llvm.fabs", f32, [t])
-        let small = sub32(c32(1), erfSmallF32(t))
-        let negative = less(t, c32(0))
-        return select(less(a, c32(0.5)), small, select(negative, sub32(c32(2), large), large))
+        let m = mulAdd(q, inv, inv)
+        return mul32(mul32(factor.map { mul32(m, $0) } ?? m, a), b)
     }
 
     /// erf(x) for f32 x: x + x Q(x^2) for |x| < 1, sign(x) (1 - erfc(|x|)) above. Max error
-    /// 1.15 ulp (sampled on 2e6 points of -7 ... 7, max relative error 8.3e-8, in the
-    /// polynomial branch near |x| = 1). erf(+-inf) = +-1, NaN stays NaN.
+    /// 0.91 ulp (max relative error 6.5e-8, in the polynomial branch near |x| = 1). erf(+-inf) = +-1, NaN stays NaN.
     func erfF32(_ x: LLVMValueRef) -> LLVMValueRef {
         let a = intrinsic("llvm.fabs", f32, [x])
         let sq = splitSquare(intrinsic("llvm.minnum", f32, [a, c32(11)]))
@@ -160,19 +153,29 @@ extension Emitter {
     }
 
     /// gelu(x) = x/2 erfc(-x / sqrt 2) for f32 x (method.md's erf form without the
-    /// cancellation of 1 + erf for negative x). erfc's argument t = -x / sqrt 2 is rounded
-    /// to f32, but exp(-t^2) takes t^2 = x^2 / 2 from x's exact split, so the rounding of t
-    /// only reaches the slowly varying Q (a fraction of an ulp) and not the exponent (it
-    /// would cost 2^-24 t^2 relative, 80 ulps at x = -13). Max relative error 2.5e-7 against
-    /// the double formula (simulated on 2e6 points of -15 ... 12; the ulp count is larger
-    /// only for subnormal results). gelu(-inf) is NaN (-inf * 0), as in the f64 interpreter.
+    /// cancellation of 1 + erf for negative x). erfc(t), t = -x / sqrt 2, is 1 - erf(t)
+    /// below |t| = 0.5 (erf <= 0.52 there, so 1 - erf loses no digit), 2 - erfc(|t|) for
+    /// t <= -0.5 and the exp form for t >= 0.5, where x/2 multiplies it before its scaling
+    /// by 2^n (x/2 erfc(t) is normal down to x = -13.14, erfc(t) alone is subnormal below
+    /// x = -13.01). t is rounded to f32, but exp(-t^2) takes t^2 = x^2 / 2 from x's exact
+    /// split, so the rounding of t only reaches the slowly varying Q (a fraction of an ulp)
+    /// and not the exponent (it would cost 2^-24 t^2 relative, 80 ulps at x = -13). Max
+    /// error 3.3 ulp for normal results (at x = -3.0; max relative error 2.5e-7, at
+    /// x = -1.1 where the exp form starts: the erfc exp form is the weakest part). gelu(-inf) is NaN (-inf * 0), as in the f64 interpreter.
     func geluF32(_ x: LLVMValueRef) -> LLVMValueRef {
         let t = mul32(x, c32(-0.70710678118654752))
         let a = intrinsic("llvm.fabs", f32, [t])
+        let half = mul32(x, c32(0.5))
         // |x| above 15.5 (|t| > 10.96) only reaches erfc(t) ~ 0 or 2, like 15.5 itself.
         let sq = splitSquare(intrinsic("llvm.minnum", f32, [intrinsic("llvm.fabs", f32, [x]), c32(15.5)]))
-        let large = erfcLargeF32(a, sqHi: mul32(sq.hi, c32(0.5)), sqLo: mul32(sq.lo, c32(0.5)))
-        return mul32(mul32(x, c32(0.5)), erfcFromPieces(t, large: large))
+        let sqHi = mul32(sq.hi, c32(0.5)), sqLo = mul32(sq.lo, c32(0.5))
+        let nearZero = mul32(half, sub32(c32(1), erfSmallF32(t)))
+        let positive = mul32(half, sub32(c32(2), erfcLargeF32(a, sqHi: sqHi, sqLo: sqLo)))
+        // Below x = -15.5 the result is 0, but a large x/2 times the clamped erfc's
+        // mantissa would not underflow: x * 0 there (-0, or NaN for -inf like the f64 path).
+        let factor = select(less(x, c32(-15.5)), mul32(x, c32(0)), half)
+        let negative = erfcLargeF32(a, sqHi: sqHi, sqLo: sqLo, factor: factor)
+        return select(less(a, c32(0.5)), nearZero, select(less(t, c32(0)), positive, negative))
     }
 
     // MARK: tanh
@@ -182,8 +185,8 @@ extension Emitter {
                                            0.020632779225707054, -0.0056985002011060715]
 
     /// tanh(x) for f32 x: the odd polynomial below |x| = 0.625 (where 1 - 2 / (e^2x + 1)
-    /// would cancel), sign(x) (1 - 2 / (exp(2|x|) + 1)) above. Max error 1.3 ulp (2e6
-    /// points of -12 ... 12, max relative error 1.35e-7, just above the branch point).
+    /// would cancel), sign(x) (1 - 2 / (exp(2|x|) + 1)) above. Max error 1.27 ulp (max
+    /// relative error 1.35e-7, just above the branch point).
     /// tanh(+-inf) = +-1, NaN stays NaN.
     func tanhF32(_ x: LLVMValueRef) -> LLVMValueRef {
         let a = intrinsic("llvm.fabs", f32, [x])
