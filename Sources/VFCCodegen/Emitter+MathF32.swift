@@ -5,8 +5,9 @@ import CLLVM
 /// the double versions in Emitter+Math.swift get. All values are scalar f32 (the loop
 /// vectoriser widens them). The polynomials are weighted minimax fits with f32
 /// coefficients made by scripts/fit_f32_math.py (each coefficient rounded to f32 and the
-/// remaining ones refitted). Horner steps carry `contract` (fused multiply-add where the
-/// target has it), nothing else does, so the exactness arguments below hold.
+/// remaining ones refitted). The `mulAdd` steps (Horner and the final a x + b of each
+/// approximation) carry `contract`, fused multiply-add where the target has one; nothing
+/// else does, so the exactness arguments below (split squares, TwoSum, Cody-Waite) hold.
 ///
 /// Accuracy, measured with the JIT on an AVX-512 host (so with the Horner steps fused)
 /// against libm's double functions on 2e6-point grids (exp over -104 ... 89, erf -7 ... 7,
@@ -45,7 +46,7 @@ extension Emitter {
     /// The high part of x^2 and the rest: x with its low 12 significand bits cleared is z,
     /// z^2 (24 bits) is exact and x^2 = z^2 + (x - z)(x + z), the second term small. This
     /// keeps exp(-x^2) accurate where x^2 is large (an f32 x^2 is off by up to 2^-24 x^2,
-    /// which exp turns into 2^-24 x^2 relative: 6 ulps at x = 10) without an fma.
+    /// which exp turns into as much relative error: about 50 ulps at x = 10) without an fma.
     private func splitSquare(_ x: LLVMValueRef) -> (hi: LLVMValueRef, lo: LLVMValueRef) {
         let bits = LLVMBuildBitCast(builder, x, i32, "")
         let z = LLVMBuildBitCast(builder, LLVMBuildAnd(builder, bits, i32c(-4096), ""), f32, "")!
@@ -55,7 +56,7 @@ extension Emitter {
     // MARK: exp
 
     /// Coefficients of exp(r) = 1 + r + r^2 P(r) on |r| <= ln2/2 (relative error of the
-    /// fit 3.1e-9, 0.03 ulp).
+    /// fit 3.1e-9, 0.05 ulp).
     private static let expCoefficients = [0.4999999403953552, 0.1666652113199234, 0.04166826233267784,
                                           0.008368670009076595, 0.0013821024913340807]
     private static let log2e = 1.4426950408889634
@@ -143,7 +144,8 @@ extension Emitter {
     }
 
     /// erf(x) for f32 x: x + x Q(x^2) for |x| < 1, sign(x) (1 - erfc(|x|)) above. Max error
-    /// 0.91 ulp (max relative error 6.5e-8, in the polynomial branch near |x| = 1). erf(+-inf) = +-1, NaN stays NaN.
+    /// 0.91 ulp (max relative error 6.5e-8, in the polynomial branch near |x| = 1).
+    /// erf(+-inf) = +-1, NaN stays NaN.
     func erfF32(_ x: LLVMValueRef) -> LLVMValueRef {
         let a = intrinsic("llvm.fabs", f32, [x])
         let sq = splitSquare(intrinsic("llvm.minnum", f32, [a, c32(11)]))
@@ -159,9 +161,10 @@ extension Emitter {
     /// by 2^n (x/2 erfc(t) is normal down to x = -13.14, erfc(t) alone is subnormal below
     /// x = -13.01). t is rounded to f32, but exp(-t^2) takes t^2 = x^2 / 2 from x's exact
     /// split, so the rounding of t only reaches the slowly varying Q (a fraction of an ulp)
-    /// and not the exponent (it would cost 2^-24 t^2 relative, 80 ulps at x = -13). Max
-    /// error 3.3 ulp for normal results (at x = -3.0; max relative error 2.5e-7, at
-    /// x = -1.1 where the exp form starts: the erfc exp form is the weakest part). gelu(-inf) is NaN (-inf * 0), as in the f64 interpreter.
+    /// and not the exponent (it would cost up to 2^-23 t^2 relative, 85 ulps at x = -13).
+    /// Max error 3.3 ulp for normal results (at x = -3.0; max relative error 2.5e-7, at
+    /// x = -1.1 where the exp form starts: the erfc exp form is the weakest part).
+    /// gelu(-inf) is NaN (-inf * 0), as in the f64 interpreter.
     func geluF32(_ x: LLVMValueRef) -> LLVMValueRef {
         let t = mul32(x, c32(-0.70710678118654752))
         let a = intrinsic("llvm.fabs", f32, [t])
