@@ -78,23 +78,14 @@ extension FunctionLowering {
         case .sqrt: return e.intrinsic("llvm.sqrt", t, [x])
         case .rsqrt: return e.fastMath(LLVMBuildFDiv(e.builder, LLVMConstReal(t, 1), e.intrinsic("llvm.sqrt", t, [x]), ""))
         case .abs: return e.intrinsic("llvm.fabs", t, [x])
-        case .tanh:
-            guard f32 else { return e.call("tanh", t, [t], [x]) }
-            return LLVMBuildFPTrunc(e.builder, e.tanhForF32(LLVMBuildFPExt(e.builder, x, e.f64, "")), t, "")
-        case .erf:
-            guard f32 else { return e.call("erf", t, [t], [x]) }
-            return LLVMBuildFPTrunc(e.builder, e.erfForF32(LLVMBuildFPExt(e.builder, x, e.f64, "")), t, "")
+        case .tanh: return f32 ? e.tanhF32(x) : e.call("tanh", t, [t], [x])
+        case .erf: return f32 ? e.erfF32(x) : e.call("erf", t, [t], [x])
         case .gelu:
             // x * 0.5 * (1 + erf(x / sqrt 2)), the erf form of method.md section 3, computed
             // as x * 0.5 * erfc(-x / sqrt 2): the same function without the cancellation of
             // 1 + erf for negative x, which in f32 would cost most of the digits there.
-            // f32 evaluates it in double with a vectorisable erfc.
-            if f32 {
-                let xd: LLVMValueRef = LLVMBuildFPExt(e.builder, x, e.f64, "")
-                let scaled: LLVMValueRef = LLVMBuildFMul(e.builder, xd, LLVMConstReal(e.f64, -0.7071067811865476), "")
-                let half = LLVMBuildFMul(e.builder, xd, LLVMConstReal(e.f64, 0.5), "")
-                return LLVMBuildFPTrunc(e.builder, LLVMBuildFMul(e.builder, half, e.erfcForF32(scaled), ""), t, "")
-            }
+            // f32 evaluates it in f32 arithmetic with a vectorisable erfc (`geluF32`).
+            if f32 { return e.geluF32(x) }
             let scaled: LLVMValueRef = LLVMBuildFMul(e.builder, x, LLVMConstReal(t, -0.7071067811865476), "")
             let erfc = e.call("erfc", t, [t], [scaled])
             let half = LLVMBuildFMul(e.builder, x, LLVMConstReal(t, 0.5), "")

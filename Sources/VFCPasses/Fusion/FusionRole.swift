@@ -30,7 +30,7 @@ public enum FusionRole: Equatable, Sendable {
             // These lower to scalar libm calls: in a fused loop they would keep every other
             // op of the kernel from vectorising (measured: the GELU backward chain with a
             // libm erf fused ran about 2x slower than unfused). f32 erf is arithmetic
-            // (`Emitter.erfForF32`) and vectorises, so it fuses; f64 erf is still libm's,
+            // (`Emitter.erfF32`) and vectorises, so it fuses; f64 erf is still libm's,
             // which only the f64 reference runs use.
             return .opaque(reason: "\(inst.op.name) calls libm (a scalar loop): fused, it would keep the kernel from vectorising")
         case .unary, .binary, .compare, .select, .convert:
