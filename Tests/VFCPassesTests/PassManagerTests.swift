@@ -35,7 +35,7 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
                                            "fuse-horizontal-reductions"])
     let listing = PassRegistry.standard.listing()
     #expect(listing.split(separator: "\n").count == 12)
-    #expect(listing.contains("  cse               reuse the first of identical instructions (all ops are pure)\n"))
+    #expect(listing.contains("  cse                         reuse the first of identical instructions (all ops are pure)\n"))
     for p in PassRegistry.standard.passes where !p.isTestOnly { #expect(listing.contains(p.summary)) }
 }
 
