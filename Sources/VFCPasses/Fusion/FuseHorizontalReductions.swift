@@ -14,9 +14,10 @@ import VFCIR
 ///   are elementwise, of the input's shape, and read nothing outside but scalars and
 ///   tensors of that shape; their values are used only by the prologue and the anchor;
 /// - every other member is a rank-0 elementwise op (a scalar epilogue such as the add chain);
-/// - each tensor it reads is an argument, a param or a value the function returns, so
-///   merging keeps no tensor alive longer than it already lives (the gradients are
-///   returned by the training step).
+/// - each tensor it reads is an argument, a param, a value the function returns, or a value
+///   that an op depending on the sum also reads (the optimizer update reads each gradient
+///   and the clipping coefficient made from the norm), so the tensor lives until after the
+///   merged kernel anyway and merging keeps nothing alive longer.
 /// Candidates whose prologue and anchor agree (`signature`: ops, dtypes, literals, wiring,
 /// outside operands in order) are merged, first with first, unless that makes a cycle
 /// between kernels; then groups of rank-0 elementwise ops reading the merged kernel's
@@ -136,7 +137,7 @@ public struct FuseHorizontalReductionsPass: Pass {
                 kind = "s"
             } else if t.shape == inputType.shape {
                 guard lives else {
-                    return .failure(Refusal(text: "it reads \(key), which dies inside the function: merging could keep it alive longer"))
+                    return .failure(Refusal(text: "it reads \(key), which nothing after the sum reads: merging could keep it alive longer"))
                 }
                 kind = "f"
             } else {
@@ -158,7 +159,7 @@ public struct FuseHorizontalReductionsPass: Pass {
                     if let k = local[v] {
                         s = .success("r\(k)")
                     } else {
-                        s = slot(g.name(v), g.type(v), g.producer[v] == nil || g.returned.contains(v))
+                        s = slot(g.name(v), g.type(v), outlives(g, v, anchor: anchor, group: memberSet))
                     }
                 case .param(let p):
                     s = slot("@" + p, paramTypes[p], true)
@@ -174,6 +175,26 @@ public struct FuseHorizontalReductionsPass: Pass {
             out += "\(op) \(g.type(inst.results[0])?.dtype.description ?? "?")(\(operands.joined(separator: ",")));"
         }
         return .success(out)
+    }
+
+    /// Whether tensor `v`, read by the group `group` summing at `anchor`, lives until after
+    /// the sum whatever kernel computes it: an argument or param, a returned value, or a
+    /// value also read by an op outside the group that depends on the sum (it runs after
+    /// any kernel computing the sum). A search from the anchor along users, stopping at the
+    /// first such reader.
+    static func outlives(_ g: FusionGraph, _ v: ValueID, anchor: Int, group: Set<Int>) -> Bool {
+        guard g.producer[v] != nil, !g.returned.contains(v) else { return true }
+        let readers = Set((g.users[v] ?? []).filter { !group.contains($0) })
+        guard !readers.isEmpty else { return false }
+        var seen: Set<Int> = [anchor]
+        var work = [anchor]
+        while let i = work.popLast() {
+            for s in g.successors[i] where seen.insert(s).inserted {
+                if readers.contains(s) { return true }
+                work.append(s)
+            }
+        }
+        return false
     }
 
     /// Joins to the group of `root` every later group of rank-0 elementwise ops that reads
