@@ -107,6 +107,10 @@ extension FunctionLowering {
             try lowerCropSampleCall(inst, ops, crop)
             return true
         }
+        if let mr = MultiReductionKernel(f, module: module) {
+            try lowerMultiReductionCall(inst, mr, ops)
+            return true
+        }
         guard let k = FusedKernel(f) else { return false }
         if let mt = MultiTensorKernel(f, module: module) {
             try lowerMultiTensorCall(inst, mt, ops)

@@ -204,7 +204,7 @@ extension FunctionLowering {
     }
 
     /// A private constant global array of i64 (a multi-tensor loop's segments).
-    private func constantTable(_ name: String, _ values: [Int]) -> LLVMValueRef {
+    func constantTable(_ name: String, _ values: [Int]) -> LLVMValueRef {
         var elements: [LLVMValueRef?] = values.map { e.i64($0) }
         let array = LLVMConstArray2(e.i64, &elements, UInt64(values.count))
         let global = LLVMAddGlobal(e.module, LLVMArrayType2(e.i64, UInt64(values.count)), name)!

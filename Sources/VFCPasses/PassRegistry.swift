@@ -19,6 +19,7 @@ public struct PassRegistry: Sendable {
     public static let standard = PassRegistry([
         ShapeInferencePass(), InlinePass(), CanonicalizePass(), CSEPass(), DCEPass(), AutodiffPass(),
         FuseCropSamplePass(), FuseReductionsPass(), FuseEpiloguesPass(), FuseElementwisePass(), FuseHorizontalPass(),
+        FuseHorizontalReductionsPass(),
         TestInternalErrorPass(), TestBreakIRPass(),
     ])
 
@@ -37,12 +38,14 @@ public struct PassRegistry: Sendable {
     /// `value_and_grad` expanded, every call inlined, the module cleaned up, then fused
     /// (crop_sample_add's backward first, while its selects are still loose; reductions
     /// next, so that a chain feeding a softmax becomes its prologue rather than a stored
-    /// matmul epilogue), and last the same-bodied independent kernels (the optimizer update
-    /// of every parameter) merged into multi-tensor kernels.
-    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce,fuse-crop-sample,fuse-reductions,fuse-epilogues,fuse-elementwise,fuse-horizontal"
+    /// matmul epilogue), and last the same-bodied independent kernels merged: the optimizer
+    /// update of every parameter into multi-tensor kernels, then the full sums of the global
+    /// gradient norm with their scalar tail into one multi-sum kernel.
+    public static let codegenPipeline = "autodiff,inline,canonicalize,cse,dce,fuse-crop-sample,fuse-reductions,fuse-epilogues,fuse-elementwise,fuse-horizontal,fuse-horizontal-reductions"
 
     /// The fusion passes, for `--disable-passes` and `--debug-fusion`.
-    public static let fusionPasses = [FuseCropSamplePass.name, FuseReductionsPass.name, FuseEpiloguesPass.name, FuseElementwisePass.name, FuseHorizontalPass.name]
+    public static let fusionPasses = [FuseCropSamplePass.name, FuseReductionsPass.name, FuseEpiloguesPass.name, FuseElementwisePass.name, FuseHorizontalPass.name,
+                                      FuseHorizontalReductionsPass.name]
 
     /// This registry with the fusion passes reporting every unfused producer/consumer
     /// pair to `explain` (`--debug-fusion`).
@@ -53,6 +56,7 @@ public struct PassRegistry: Sendable {
         r.register(FuseEpiloguesPass(explain: explain))
         r.register(FuseElementwisePass(explain: explain))
         r.register(FuseHorizontalPass(explain: explain))
+        r.register(FuseHorizontalReductionsPass(explain: explain))
         return r
     }
 

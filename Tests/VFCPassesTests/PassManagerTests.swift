@@ -24,17 +24,18 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     let unknown = #expect(throws: DiagnosticError.self) {
         _ = try PassRegistry.standard.parsePipeline("cse, fold,dce")
     }
-    #expect(unknown?.description == "<pipeline>:1:6: error: unknown pass 'fold' (known passes: autodiff, canonicalize, cse, dce, fuse-crop-sample, fuse-elementwise, fuse-epilogues, fuse-horizontal, fuse-reductions, inline, shape-infer)")
+    #expect(unknown?.description == "<pipeline>:1:6: error: unknown pass 'fold' (known passes: autodiff, canonicalize, cse, dce, fuse-crop-sample, fuse-elementwise, fuse-epilogues, fuse-horizontal, fuse-horizontal-reductions, fuse-reductions, inline, shape-infer)")
     let empty = #expect(throws: DiagnosticError.self) { _ = try PassManager(pipeline: "cse,,dce") }
     #expect(empty?.description.hasPrefix("<pipeline>:1:5: error: empty pass name in pipeline 'cse,,dce'") == true)
 }
 
 @Test func registryListsEveryPassWithItsSummary() {
     #expect(Set(PassRegistry.all.keys) == ["shape-infer", "inline", "canonicalize", "cse", "dce", "autodiff",
-                                           "fuse-crop-sample", "fuse-reductions", "fuse-epilogues", "fuse-elementwise", "fuse-horizontal"])
+                                           "fuse-crop-sample", "fuse-reductions", "fuse-epilogues", "fuse-elementwise", "fuse-horizontal",
+                                           "fuse-horizontal-reductions"])
     let listing = PassRegistry.standard.listing()
-    #expect(listing.split(separator: "\n").count == 11)
-    #expect(listing.contains("  cse               reuse the first of identical instructions (all ops are pure)\n"))
+    #expect(listing.split(separator: "\n").count == 12)
+    #expect(listing.contains("  cse                         reuse the first of identical instructions (all ops are pure)\n"))
     for p in PassRegistry.standard.passes where !p.isTestOnly { #expect(listing.contains(p.summary)) }
 }
 
