@@ -234,9 +234,14 @@ static void single_threaded_blas(void) {
 }
 
 enum { ROW_MAJOR = 101, TRANS = 112 };
-// OpenBLAS's own threshold for threading a GEMM (SMP_THRESHOLD_MIN * GEMM_MULTITHREAD_THRESHOLD).
-#define VFC_GEMM_SPLIT_WORK ((int64_t)1 << 18)
-// Split points are multiples of this many rows or columns (OpenBLAS's register tiles).
+// A product is cut into one part per 2^21 multiply-adds, at most VFC_GEMM_MAX_PARTS, each
+// part whole 16-wide tiles (OpenBLAS's register tiles) of C's longer side. The cut depends
+// on the shape only, never on the thread count: OpenBLAS picks different kernels (with
+// different summation orders) for different part sizes (measured: 6x512x512 cut in two
+// halves differs from the whole in 2792 of 3072 elements), so cutting by the thread count
+// would make results depend on it.
+#define VFC_GEMM_PART_WORK_LOG2 21
+#define VFC_GEMM_MAX_PARTS 16
 #define VFC_GEMM_SPLIT_ALIGN 16
 
 typedef struct {
@@ -283,22 +288,16 @@ static void gemm_parts(void *context, int64_t lo, int64_t hi) {
 
 static void gemm(gemm_job *j) {
     pthread_once(&blas_once, single_threaded_blas);
-    int threads = inside_loop ? 1 : vfc_num_threads();
+    int64_t parts = ((int64_t)j->m * j->n * j->k) >> VFC_GEMM_PART_WORK_LOG2;
     blasint_t extent = j->m >= j->n ? j->m : j->n;
-    int64_t work = (int64_t)j->m * j->n * j->k;
-    int parts = threads;
     blasint_t blocks = (extent + VFC_GEMM_SPLIT_ALIGN - 1) / VFC_GEMM_SPLIT_ALIGN;
-    if (parts > blocks) parts = (int)blocks;
-    if (parts <= 1 || work < VFC_GEMM_SPLIT_WORK) {
-        j->split_rows = 1;
-        j->parts = 1;
-        gemm_part(j, 0, j->m);
-        return;
-    }
-    // Split the longer side of C, so that each part keeps whole register tiles.
-    j->split_rows = j->m >= j->n;
-    j->parts = parts;
-    vfc_parallel_for(0, parts, gemm_parts, j);
+    if (parts > VFC_GEMM_MAX_PARTS) parts = VFC_GEMM_MAX_PARTS;
+    if (parts > blocks) parts = blocks;
+    j->split_rows = parts <= 1 || j->m >= j->n;
+    j->parts = parts < 1 ? 1 : (int)parts;
+    // The parts run on the pool's threads, or one after another on this thread (inside a
+    // loop body, or with one thread): the same calls either way.
+    vfc_parallel_for(0, j->parts, gemm_parts, j);
 }
 
 void vfc_sgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,

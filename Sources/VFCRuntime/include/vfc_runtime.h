@@ -31,10 +31,10 @@ int vfc_set_num_threads(int threads);
 
 /// C[m, n] = op(A)[m, k] op(B)[k, n], row-major (alpha 1, beta 0; ta/tb nonzero for the
 /// transposed operand), through OpenBLAS split over the pool's threads: the longer side of C
-/// in parts of whole 16-row/column tiles, OpenBLAS itself set to one thread. Inside a
-/// parallel loop body, or below 2^18 multiply-adds, one OpenBLAS call on the calling
-/// thread. Each element of C gets the same sum in the same order whatever the split, so
-/// results do not depend on the thread count.
+/// in parts of whole 16-row/column tiles, one part per 2^21 multiply-adds (at most 16),
+/// OpenBLAS itself set to one thread (on first use). The parts depend on the shape only and
+/// run on the calling thread inside a parallel loop body, so results do not depend on the
+/// thread count.
 void vfc_sgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                const float *b, int32_t ldb, float *c, int32_t ldc);
 
