@@ -42,6 +42,8 @@ struct FunctionLowering {
     var profile: ProfileTable?
     /// The profile id of each outlined kernel, by function name.
     var kernelSites: [String: Int] = [:]
+    /// The multi-tensor partition of each kernel asked about by `canWriteInPlace`.
+    var partitions = PartitionMemo()
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
@@ -102,7 +104,7 @@ struct FunctionLowering {
     /// computed straight into the donated buffer: its producer is elementwise (it reads and
     /// writes element `k` together), nothing after the producer reads the donated input
     /// (or a value sharing its buffer), and no other result returns it or the input.
-    func canWriteInPlace(result i: Int, _ value: ValueID, into ref: InputRef) -> Bool {
+    mutating func canWriteInPlace(result i: Int, _ value: ValueID, into ref: InputRef) -> Bool {
         guard !function.arguments.contains(value),
               let at = function.body.firstIndex(where: { $0.results.contains(value) }) else { return false }
         switch function.body[at].op {
@@ -112,7 +114,7 @@ struct FunctionLowering {
             // its results at i, like the ops it holds.
             guard let f = module.function(named: callee) else { return false }
             // (A multi-tensor kernel is elementwise ops only; asking for its parts is cheap.)
-            if MultiTensorKernel.partition(f) == nil {
+            if partitions.partition(of: f) == nil {
                 guard let k = FusedKernel(f), k.anchor == nil else { return false }
             }
         default: return false
@@ -135,7 +137,7 @@ struct FunctionLowering {
             }
         }
         if case .call(let callee) = function.body[at].op, let f = module.function(named: callee),
-           !MultiTensorKernel.writesInPlaceSafely(f, call: function.body[at], result: value, isDonor: isDonor) {
+           !MultiTensorKernel.writesInPlaceSafely(f, partition: partitions.partition(of: f), call: function.body[at], result: value, isDonor: isDonor) {
             return false
         }
         for inst in function.body[(at + 1)...] where inst.operands.contains(where: isDonor) { return false }

@@ -31,6 +31,9 @@ struct MultiTensorKernel {
     /// The part defining each value of the body.
     let partOf: [ValueID: Int]
 
+    /// The connected components of a kernel's body (see `partition`).
+    typealias Partition = (members: [[Int]], partOf: [ValueID: Int])
+
     /// The parts of `f`, or nil when `f` is not elementwise ops only, returns something other
     /// than a value it computes, or has fewer than two parts (an ordinary fused kernel).
     init?(_ f: Function, module: Module) {
@@ -50,7 +53,7 @@ struct MultiTensorKernel {
     /// The body indices of each part (parts ordered by their first op) and the part of
     /// each value, or nil when `f` is not a multi-tensor kernel (see `init`). Linear in the
     /// body, builds no signatures: cheap enough to ask once per donated result.
-    static func partition(_ f: Function) -> (members: [[Int]], partOf: [ValueID: Int])? {
+    static func partition(_ f: Function) -> Partition? {
         guard f.body.count >= 2 else { return nil }
         var producer: [ValueID: Int] = [:]
         for (i, inst) in f.body.enumerated() {
@@ -136,8 +139,10 @@ struct MultiTensorKernel {
     /// input: no other part reads the donor (another part's elements are computed at other
     /// times, by other threads, so it could read an element already overwritten). The
     /// owner part reads each element before writing it, like any elementwise kernel.
-    static func writesInPlaceSafely(_ f: Function, call: Instruction, result: ValueID, isDonor: (Operand) -> Bool) -> Bool {
-        guard let (members, partOf) = partition(f) else { return true }
+    /// `partition` is `partition(f)`, passed in since the caller asks once per donated
+    /// result and a step's update kernel has hundreds (see `PartitionMemo`).
+    static func writesInPlaceSafely(_ f: Function, partition: Partition?, call: Instruction, result: ValueID, isDonor: (Operand) -> Bool) -> Bool {
+        guard let (members, partOf) = partition else { return true }
         guard let k = call.results.firstIndex(of: result), case .value(let v) = f.returns[k], let owner = partOf[v] else { return false }
         var argument: [ValueID: Int] = [:]
         for (i, a) in f.arguments.enumerated() { argument[a] = i }

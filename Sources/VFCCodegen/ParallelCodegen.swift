@@ -21,11 +21,15 @@ import Foundation
 /// on which thread finishes first, and the objects come back in partition order.
 enum ParallelCodegen {
     /// At most this many kernel partitions, whatever the core count (more partitions than
-    /// cores balance uneven kernels; each costs a parse of the module's bitcode).
+    /// cores balance uneven kernels; each costs a parse of the module's bitcode, ~20 ms of
+    /// CPU for the tiny step).
     static let maxPartitions = 8
     /// Instructions per kernel partition below which fewer partitions are made (small
-    /// modules, as in unit tests, compile in one).
-    static let minPartitionWeight = 4000
+    /// modules, as in unit tests, compile in one). Counted before O3, whose vectorised
+    /// loops make a partition's cost vary severalfold per instruction: at 4000 the tiny
+    /// step (~12,600) made three partitions, so on two cores the third ran alone after the
+    /// others (the wall time of two); at 1000 it makes eight, which balance.
+    static let minPartitionWeight = 1000
 
     /// The object files of `module` (consumed: it is split and disposed of by the caller
     /// as before, but its functions' linkage changes), entry partition first.

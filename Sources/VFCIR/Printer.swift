@@ -22,14 +22,22 @@ public enum Printer {
     /// suffix when passes (inline, autodiff) produced duplicates.
     public static func uniqueNames(_ f: Function) -> [String] {
         var taken = Set<String>()
+        // The next suffix to try for each base name: suffixes below it were taken when
+        // tried, and names are never released, so resuming there gives the same names as
+        // counting from 1 each time, without the scan that made a base name shared by
+        // thousands of values (an inlined step) quadratic.
+        var nextSuffix: [String: Int] = [:]
         var names = [String](repeating: "", count: f.values.count)
         func claim(_ id: ValueID) {
             let base = f.values[id.index].name.isEmpty ? String(id.index) : f.values[id.index].name
             var n = base
-            var k = 1
-            while taken.contains(n) {
-                n = "\(base).\(k)"
-                k += 1
+            var k = nextSuffix[base] ?? 1
+            if taken.contains(n) {
+                repeat {
+                    n = "\(base).\(k)"
+                    k += 1
+                } while taken.contains(n)
+                nextSuffix[base] = k
             }
             taken.insert(n)
             names[id.index] = n

@@ -45,6 +45,11 @@ public struct PassManager {
     /// Verify after every pass (the default): a broken invariant is reported as
     /// `verification failed after <pass>: ...` at the pass that broke it, not later.
     public var verifyEach: Bool
+    /// Verify the module the pipeline leaves, once after the last pass, when `verifyEach`
+    /// is off: what code generation needs (every op valid and typed) for one verification
+    /// instead of one per pass. A failure is reported as
+    /// `verification failed after the pipeline (<passes>)`; `--verify-each` finds the pass.
+    public var verifyResult = false
     /// Dump the module after every pass.
     public var printAfterAll: Bool
     /// Dump the module after the passes with these names.
@@ -135,6 +140,11 @@ public struct PassManager {
                 verifyTime += clock.now - t1
             }
             observer?(step + 1, pass.name, module)
+        }
+        if verifyResult && !verifyEach && !passes.isEmpty {
+            let t1 = clock.now
+            try Self.verify(module, after: "the pipeline (\(passes.map(\.name).joined(separator: ",")))")
+            verifyTime += clock.now - t1
         }
         if timePasses {
             output(Self.timingReport(timings, verifier: verifyTime, total: clock.now - start))

@@ -224,7 +224,7 @@ public final class TrainStep {
         var passManager: PassManager?
         if !disabledPasses.isEmpty {
             let registry = PassRegistry.standard
-            passManager = PassManager(passes: try registry.removing(disabledPasses, from: registry.parsePipeline(PassRegistry.codegenPipeline)))
+            passManager = LoweredModule.verifying(PassManager(passes: try registry.removing(disabledPasses, from: registry.parsePipeline(PassRegistry.codegenPipeline))))
         }
         let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings, profile: profile),
                                 passManager: passManager)

@@ -99,8 +99,8 @@ struct Run: ParsableCommand {
                 let all = try bindSymbols(function: f, inputs: args, given: bindings)
                 // Without --disable-passes, the JIT's own default pipeline.
                 let disabled = PassDebugOptions.names(disablePasses)
-                let passManager = disabled.isEmpty ? nil : PassManager(passes: try PassRegistry.standard.removing(
-                    disabled, from: PassRegistry.standard.parsePipeline(PassRegistry.codegenPipeline)))
+                let passManager = disabled.isEmpty ? nil : LoweredModule.verifying(PassManager(passes: try PassRegistry.standard.removing(
+                    disabled, from: PassRegistry.standard.parsePipeline(PassRegistry.codegenPipeline))))
                 let jit = try JITModule(module: module, functions: [function], options: CodegenOptions(bindings: all), passManager: passManager)
                 if verbose {
                     printError("jit: compiled @\(function) in \(String(format: "%.3f", jit.compileSeconds)) s")

@@ -54,6 +54,22 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     #expect(m2.functions[0].values[1].type == TensorType(.f64, [Dim(symbol: "N"), 4]))
 }
 
+@Test func verifyResultCatchesABrokenPassOnceAtTheEnd() throws {
+    var registry = PassRegistry.standard
+    registry.register(CorruptTypesPass())
+    let passes = try registry.parsePipeline("cse,corrupt-types,dce")
+    var pm = PassManager(passes: passes, verifyEach: false)
+    pm.verifyResult = true
+    var m = try typedModule(sampleModule)
+    let error = #expect(throws: DiagnosticError.self) { try pm.run(&m) }
+    #expect(error?.description == "test.ir:2:3: error: verification failed after the pipeline (cse,corrupt-types,dce): neg: result type f64[N, 4] was written, but the op gives f32[N, 4]")
+    // A sound pipeline passes.
+    var clean = PassManager(passes: try registry.parsePipeline("cse,dce"), verifyEach: false)
+    clean.verifyResult = true
+    var m2 = try typedModule(sampleModule)
+    try clean.run(&m2)
+}
+
 @Test func invalidInputIsRejectedBeforeTheFirstPass() throws {
     var m = try Parser.parse("func @f(%x: f32[4]) {\n  %y = reshape %x {shape = [3]}\n  return %y\n}\n", file: "bad.ir")
     let error = #expect(throws: DiagnosticError.self) { try PassManager(pipeline: "dce").run(&m) }

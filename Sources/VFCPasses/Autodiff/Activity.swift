@@ -24,8 +24,15 @@ extension Autodiff {
             }
         }
         var blockedAt: [ValueID: Instruction] = [:]
+        // Params by name once: `module.param(named:)` is a linear search, and asking it
+        // for every param operand of an inlined step was a few percent of the passes.
+        var paramTypes: [String: TensorType] = [:]
+        for p in module.params where paramTypes[p.name] == nil { paramTypes[p.name] = p.type }
         for inst in f.body {
-            let ot = inst.operands.map { f.type(of: $0, in: module) }
+            let ot = inst.operands.map { o -> TensorType? in
+                if case .param(let p) = o { return paramTypes[p] }
+                return f.type(of: o, in: module)
+            }
             let rt = inst.results.compactMap { f.values[$0.index].type }
             let diff = GradRules.differentiable(inst.op, operandTypes: ot, resultTypes: rt)
             if inst.operands.indices.contains(where: { diff[$0] && isActive(inst.operands[$0]) }) {
