@@ -232,7 +232,7 @@ static void single_threaded_blas(void) {
     if (openblas_set_num_threads) openblas_set_num_threads(1);
 }
 
-enum { ROW_MAJOR = 101, TRANS = 112 };
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 // A product is cut into one part per 2^21 multiply-adds, at most VFC_GEMM_MAX_PARTS, each
 // part whole 16-wide tiles (OpenBLAS's register tiles) of C's longer side. The cut depends
 // on the shape only, never on the thread count: OpenBLAS picks different kernels (with
@@ -265,7 +265,7 @@ static void gemm_part(const gemm_job *j, blasint_t lo, blasint_t hi) {
         c += (size_t)lo * size;
         n = hi - lo;
     }
-    int ta = j->ta ? TRANS : 111, tb = j->tb ? TRANS : 111;
+    int ta = j->ta ? TRANS : NO_TRANS, tb = j->tb ? TRANS : NO_TRANS;
     if (j->double_precision)
         cblas_dgemm(ROW_MAJOR, ta, tb, m, n, j->k, 1, (const double *)a, j->lda, (const double *)b, j->ldb, 0, (double *)c, j->ldc);
     else
@@ -275,9 +275,9 @@ static void gemm_part(const gemm_job *j, blasint_t lo, blasint_t hi) {
 static void gemm_parts(void *context, int64_t lo, int64_t hi) {
     const gemm_job *j = context;
     blasint_t extent = j->split_rows ? j->m : j->n;
+    blasint_t blocks = (extent + VFC_GEMM_SPLIT_ALIGN - 1) / VFC_GEMM_SPLIT_ALIGN;
     for (int64_t p = lo; p < hi; p++) {
         // Part boundaries: multiples of the alignment, the last part taking the rest.
-        blasint_t blocks = (extent + VFC_GEMM_SPLIT_ALIGN - 1) / VFC_GEMM_SPLIT_ALIGN;
         blasint_t from = (blasint_t)(blocks * p / j->parts) * VFC_GEMM_SPLIT_ALIGN;
         blasint_t to = (blasint_t)(blocks * (p + 1) / j->parts) * VFC_GEMM_SPLIT_ALIGN;
         if (to > extent) to = extent;
