@@ -51,9 +51,11 @@ public final class TrainStep {
     public private(set) var lastCompilePhases: CompilePhases?
     /// Compile with profiling code (`CodegenOptions.profile`); set before the first compile.
     public var profile = false
-    /// Passes left out of the codegen pipeline (`vfc step --disable-passes`, to compare a
-    /// step with and without a fusion pass); set before the first compile.
-    public var disabledPasses: [String] = []
+    /// The pass pipeline the step is compiled with, instead of the default codegen pipeline
+    /// (`vfc step` and `vfc train` build it from their debugging flags: --disable-passes,
+    /// --print-ir-after, --dump-dir, --time-passes, --debug-fusion); set before the first
+    /// compile.
+    public var passManager: PassManager?
 
     /// `gradients: false` drops the raw-gradient results from the step: they are then
     /// temporaries of the compiled code, not output buffers held for the whole run (89 MB
@@ -221,11 +223,6 @@ public final class TrainStep {
     /// The JIT-compiled step for `bindings`, compiled once per batch size.
     public func compiledModule(_ bindings: [String: Int]) throws -> JITModule {
         if let jit = compiled[bindings] { return jit }
-        var passManager: PassManager?
-        if !disabledPasses.isEmpty {
-            let registry = PassRegistry.standard
-            passManager = LoweredModule.verifying(PassManager(passes: try registry.removing(disabledPasses, from: registry.parsePipeline(PassRegistry.codegenPipeline))))
-        }
         let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings, profile: profile),
                                 passManager: passManager)
         compiled[bindings] = jit

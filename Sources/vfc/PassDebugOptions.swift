@@ -4,7 +4,7 @@ import VFCIR
 import VFCPasses
 
 /// The compiler-debugging flags every command that runs a pass pipeline shares
-/// (`vfc opt`, `vfc compile`, and later `vfc train`): `@OptionGroup var debug: PassDebugOptions`,
+/// (`vfc opt`, `vfc compile`, `vfc step`, `vfc train`): `@OptionGroup var debug: PassDebugOptions`,
 /// then `try debug.passManager(pipeline)` builds the configured `PassManager`.
 struct PassDebugOptions: ParsableArguments {
     @Flag(name: .customLong("print-ir-after-all"), help: "Print the module to stderr after every pass.")
@@ -30,6 +30,21 @@ struct PassDebugOptions: ParsableArguments {
 
     @Flag(name: .customLong("debug-fusion"), help: "Print every producer/consumer pair the fuse-* passes leave unfused, and why (stderr).")
     var debugFusion = false
+
+    /// Whether any flag asks for more than the default pipeline does.
+    var isSet: Bool {
+        printIRAfterAll || !printIRAfter.isEmpty || dumpDir != nil || timePasses || !disablePasses.isEmpty || debugFusion
+    }
+
+    /// The codegen pipeline with these flags (`vfc step`, `vfc train`), or nil when none is
+    /// set, so that a plain run keeps the JIT's cheaper default (one verification after the
+    /// last pass); a debugging run verifies after every pass unless --no-verify-each.
+    func codegenPassManager() throws -> PassManager? {
+        guard isSet else { return nil }
+        var pm = try passManager(PassRegistry.codegenPipeline)
+        pm.verifyResult = true
+        return pm
+    }
 
     /// The names of a repeatable, comma-separable option, in order, without blanks.
     static func names(_ values: [String]) -> [String] {

@@ -73,9 +73,8 @@ struct StepCommand: ParsableCommand {
     @Option(name: .customLong("profile-top"), help: ArgumentHelp("With --profile: how many sites the table lists (the rest are summed in one row).", valueName: "N"))
     var profileTop = 40
 
-    @Option(name: .customLong("disable-passes"), parsing: .singleValue,
-            help: ArgumentHelp("Remove the named passes from the codegen pipeline (repeatable, or a,b), e.g. to time or compare the step without a fusion pass (JIT).", valueName: "a,b"))
-    var disablePasses: [String] = []
+    @OptionGroup(title: "Compiler debugging (JIT)")
+    var debug: PassDebugOptions
 
     @Flag(help: ArgumentHelp("Benchmark worker: after the first step's JSON line, read a step count per line from standard input, run that many steps and print their times as JSON; at end of input print peak_rss_bytes.", visibility: .hidden))
     var serve = false
@@ -98,7 +97,7 @@ struct StepCommand: ParsableCommand {
             case (.interp, let d?): throw DriverError("--dtype must be f32 or f64, got '\(d)'")
             }
             let step = try TrainStep(module: try loadModule(file), function: function, gradients: grads != nil)
-            step.disabledPasses = PassDebugOptions.names(disablePasses)
+            step.passManager = try debug.codegenPassManager()
             let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: batch).tensors, source: batch)
             if repeatCount > 0 || warmup > 0 || profile || serve {
                 try timed(step, inputs, bindings)

@@ -79,6 +79,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Compile the step with per-kernel timers and print the time shares of the steps after the first at the end.")
     var profile = false
 
+    @OptionGroup(title: "Compiler debugging")
+    var debug: PassDebugOptions
+
     func validate() throws {
         if resume != nil {
             if file != nil || data != nil || out != nil {
@@ -116,11 +119,13 @@ struct TrainCommand: ParsableCommand {
                   + "\(config.threads) thread(s)")
             var compiled = false
             trainer.step.profile = profile
+            trainer.step.passManager = try debug.codegenPassManager()
             var sites: [ProfileSite] = []
             let summary = try trainer.run(shouldStop: { interrupt.isSet }) { p in
                 if !compiled {
                     compiled = true
                     print("jit: compiled @\(trainer.step.function.name) in \(String(format: "%.2f", trainer.compileSeconds)) s")
+                    if debug.timePasses, let phases = trainer.step.lastCompilePhases { printError(phases.report) }
                     if profile {
                         // The profile leaves out the first step (cold caches, first touches).
                         sites = trainer.profileSites
