@@ -92,14 +92,7 @@ extension FunctionLowering {
         let total = counts.reduce(0, +)
         kernel(read: read, written: written, flops: template.insts.count * total + mr.tail.count)
         // The table, in the caller: row k holds part k's slot buffers.
-        let width = template.slots.count
-        let table = LLVMBuildArrayAlloca(e.builder, e.ptr, e.i64(Swift.max(rows.count * width, 1)), "multi_sum")!
-        for (k, row) in rows.enumerated() {
-            for (j, p) in row.enumerated() {
-                var idx: [LLVMValueRef?] = [e.i64(k * width + j)]
-                LLVMBuildStore(e.builder, p, LLVMBuildInBoundsGEP2(e.builder, e.ptr, table, &idx, 1, ""))
-            }
-        }
+        let table = pointerTable(rows, width: template.slots.count, name: "multi_sum")
         let detail = "\(mr.parts.count) sums of \(template.insts.count) ops over \(total), then \(mr.tail.count) scalar ops: "
             + template.insts.map(\.op.name).joined(separator: ",")
         let key = "multi_sum " + Printer.print(f) + " \(counts)"
@@ -119,48 +112,12 @@ extension FunctionLowering {
               let dtype = f[template.anchor.results[0]].type?.dtype else { throw CodegenError("internal: untyped multi-sum in @\(f.name)") }
         let acc = reduceAccumulatorType(.sum, inDtype)
         // Segments: fixed chunks of the concatenated elements, cut at tensor boundaries.
-        let chunk = Self.multiTensorChunk
-        var segPart: [Int] = [], segLo: [Int] = [], segHi: [Int] = [], itemFirst: [Int] = [0], partFirst: [Int] = []
-        var filled = 0
-        for (k, n) in counts.enumerated() {
-            partFirst.append(segPart.count)
-            var lo = 0
-            while lo < n {
-                let hi = Swift.min(n, lo + (chunk - filled))
-                segPart.append(k)
-                segLo.append(lo)
-                segHi.append(hi)
-                filled += hi - lo
-                lo = hi
-                if filled == chunk {
-                    itemFirst.append(segPart.count)
-                    filled = 0
-                }
-            }
-        }
-        partFirst.append(segPart.count)
-        if filled > 0 { itemFirst.append(segPart.count) }
-        let items = itemFirst.count - 1
-        let name = LLVMSupport.valueName(e.function!)
-        let partials = LLVMBuildArrayAlloca(e.builder, e.storage(acc), e.i64(Swift.max(segPart.count, 1)), "partials")!
-        if items > 0 {
+        let segments = Segments(counts: counts, chunk: Self.multiTensorChunk)
+        let partials = LLVMBuildArrayAlloca(e.builder, e.storage(acc), e.i64(Swift.max(segments.part.count, 1)), "partials")!
+        if segments.items > 0 {
             let body = try multiSumSegmentBody(f, template, width: template.slots.count, inDtype: inDtype, acc: acc)
-            let parts = constantTable(name + ".seg.part", segPart), los = constantTable(name + ".seg.lo", segLo)
-            let his = constantTable(name + ".seg.hi", segHi), firsts = constantTable(name + ".item", itemFirst)
-            let width = template.slots.count
-            try parallelLoop(items, workPerIteration: chunk, buffers: [table, partials]) { me, w, ptrs in
-                let em = me.e
-                let first = em.load(firsts, .i64, w), end = em.load(firsts, .i64, em.add(w, 1))
-                em.loop(from: first, to: end, "seg") { s in
-                    let k = em.load(parts, .i64, s)
-                    var args: [LLVMValueRef?] = (0..<width).map { j in
-                        var idx: [LLVMValueRef?] = [em.add(em.mul(k, width), j)]
-                        return LLVMBuildLoad2(em.builder, em.ptr, LLVMBuildInBoundsGEP2(em.builder, em.ptr, ptrs[0], &idx, 1, ""), "")
-                    }
-                    args += [em.load(los, .i64, s), em.load(his, .i64, s)]
-                    let sum = LLVMBuildCall2(em.builder, body.type, body.fn, &args, UInt32(args.count), "")!
-                    em.store(sum, ptrs[1], acc, s)
-                }
+            try segmentLoop(segments, table: table, width: template.slots.count, extra: [partials], body: body) { em, s, sum, ptrs in
+                em.store(sum, ptrs[1], acc, s)
             }
         }
         // Each part's segment sums in segment order, strictly (no reassociation), then
@@ -168,7 +125,7 @@ extension FunctionLowering {
         var env: [ValueID: LLVMValueRef] = [:]
         for (k, part) in mr.parts.enumerated() {
             var total = e.constant(0, acc)
-            for s in partFirst[k]..<partFirst[k + 1] {
+            for s in segments.partFirst[k]..<segments.partFirst[k + 1] {
                 total = LLVMBuildFAdd(e.builder, total, e.load(partials, acc, e.i64(s)), "")
             }
             env[part.anchor.results[0]] = reduceFinish(.sum, total, acc, dtype, counts[k])
@@ -182,50 +139,19 @@ extension FunctionLowering {
     /// the loop vectorises the same way); always inlined into the segment loop.
     private mutating func multiSumSegmentBody(_ f: Function, _ template: MultiReductionKernel.Part, width: Int, inDtype: DType,
                                               acc: DType) throws -> (fn: LLVMValueRef, type: LLVMTypeRef) {
-        let caller = e.function
-        let callerBlock = LLVMGetInsertBlock(e.builder)
-        var types: [LLVMTypeRef?] = Array(repeating: e.ptr, count: width) + [e.i64, e.i64]
-        let type = LLVMFunctionType(e.storage(acc), &types, UInt32(types.count), 0)!
-        let fn = LLVMAddFunction(e.module, "\(LLVMSupport.valueName(caller!)).segment", type)!
-        LLVMSetLinkage(fn, LLVMInternalLinkage)
-        attributes?.apply(to: fn, context: e.context)
-        let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
-        let alwaysInline = LLVMGetEnumAttributeKindForName("alwaysinline", 12)
-        for k in 0..<width { LLVMAddAttributeAtIndex(fn, UInt32(k + 1), LLVMCreateEnumAttribute(e.context, noalias, 0)) }
-        LLVMAddAttributeAtIndex(fn, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), LLVMCreateEnumAttribute(e.context, alwaysInline, 0))
-        e.function = fn
-        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
         // The template's buffers: slot k is parameter k.
-        var bufs = KernelBuffers()
-        let dummy = LLVMConstNull(e.ptr)!
-        for (s, o) in template.slots.enumerated() {
-            let slot = bufs.add(dummy, template.scalar[s] ? 1 : 2)
-            switch o {
-            case .value(let a):
-                bufs.slot[a] = slot
-                bufs.dtype[a] = f[a].type?.dtype
-            case .param(let p):
-                bufs.paramSlot[p] = slot
-                bufs.paramType[p] = module.param(named: p)?.type.dtype
-            case .literal:
-                break
-            }
-        }
-        for inst in template.insts { bufs.dtype[inst.results[0]] = f[inst.results[0]].type?.dtype }
-        let ptrs = (0..<width).map { LLVMGetParam(fn, UInt32($0))! }
-        let lo = LLVMGetParam(fn, UInt32(width))!, hi = LLVMGetParam(fn, UInt32(width + 1))!
+        let bufs = templateBuffers(f, slots: template.slots, scalar: template.scalar, insts: template.insts)
         let x = template.anchor.operands[0]
         let prologue = Array(template.insts.dropLast())
-        let total = try carriedLoop(LLVMBuildSub(e.builder, hi, lo, ""), reduceIdentity(.sum, acc), "sum") { j, a in
-            let i = self.e.add(lo, j)
-            var env: [ValueID: LLVMValueRef] = [:]
-            try self.kernelCompute(prologue, bufs, ptrs, &env, i)
-            let v = try self.kernelOperand(x, bufs, ptrs, env, i, as: inDtype)
-            return self.reduceCombine(.sum, acc, a, self.reduceWiden(v, inDtype, to: acc))
+        return try segmentFunction(width: width, returns: e.storage(acc)) { me, ptrs, lo, hi in
+            let total = try me.carriedLoop(LLVMBuildSub(me.e.builder, hi, lo, ""), me.reduceIdentity(.sum, acc), "sum") { j, a in
+                let i = me.e.add(lo, j)
+                var env: [ValueID: LLVMValueRef] = [:]
+                try me.kernelCompute(prologue, bufs, ptrs, &env, i)
+                let v = try me.kernelOperand(x, bufs, ptrs, env, i, as: inDtype)
+                return me.reduceCombine(.sum, acc, a, me.reduceWiden(v, inDtype, to: acc))
+            }
+            LLVMBuildRet(me.e.builder, total)
         }
-        LLVMBuildRet(e.builder, total)
-        e.function = caller
-        LLVMPositionBuilderAtEnd(e.builder, callerBlock)
-        return (fn, type)
     }
 }

@@ -95,122 +95,32 @@ extension FunctionLowering {
                                           _ members: [(pointers: [LLVMValueRef], count: Int)], pattern: [Int]) throws {
         let f = mt.function
         // The template's buffers: slot k of the table row is pointer k of the part.
-        var bufs = KernelBuffers()
+        var bufs = templateBuffers(f, slots: template.slots, scalar: template.scalar, insts: template.insts)
         let distinct = pattern.enumerated().filter { $0.offset == $0.element }.map(\.offset)
-        let dummy = LLVMConstNull(e.ptr)!
-        for (s, o) in template.slots.enumerated() {
-            let slot = bufs.add(dummy, template.scalar[s] ? 1 : 2)
-            switch o {
-            case .value(let a):
-                bufs.slot[a] = slot
-                bufs.dtype[a] = f[a].type?.dtype
-            case .param(let p):
-                bufs.paramSlot[p] = slot
-                bufs.paramType[p] = module.param(named: p)?.type.dtype
-            case .literal:
-                break
-            }
-        }
-        for inst in template.insts { bufs.dtype[inst.results[0]] = f[inst.results[0]].type?.dtype }
         var stored: [ValueID: Int] = [:]
-        for v in template.results { stored[v] = bufs.add(dummy, 2) }
-        // Segments of fixed chunks of the concatenated elements.
-        let chunk = Self.multiTensorChunk
-        var segPart: [Int] = [], segLo: [Int] = [], segHi: [Int] = [], itemFirst: [Int] = [0]
-        var filled = 0
-        for (k, m) in members.enumerated() {
-            var lo = 0
-            while lo < m.count {
-                let hi = Swift.min(m.count, lo + (chunk - filled))
-                segPart.append(k)
-                segLo.append(lo)
-                segHi.append(hi)
-                filled += hi - lo
-                lo = hi
-                if filled == chunk {
-                    itemFirst.append(segPart.count)
-                    filled = 0
-                }
-            }
-        }
-        if filled > 0 { itemFirst.append(segPart.count) }
-        let items = itemFirst.count - 1
-        guard items > 0 else { return }
+        for v in template.results { stored[v] = bufs.add(LLVMConstNull(e.ptr)!, 2) }
+        let segments = Segments(counts: members.map(\.count), chunk: Self.multiTensorChunk)
+        guard segments.items > 0 else { return }
         // The table, in the caller: row k holds part k's distinct buffers.
         let width = distinct.count
-        let table = LLVMBuildArrayAlloca(e.builder, e.ptr, e.i64(members.count * width), "multi_tensor")!
-        for (k, m) in members.enumerated() {
-            for (j, s) in distinct.enumerated() {
-                var idx: [LLVMValueRef?] = [e.i64(k * width + j)]
-                LLVMBuildStore(e.builder, m.pointers[s], LLVMBuildInBoundsGEP2(e.builder, e.ptr, table, &idx, 1, ""))
-            }
-        }
+        let table = pointerTable(members.map { m in distinct.map { m.pointers[$0] } }, width: width, name: "multi_tensor")
         let total = members.map(\.count).reduce(0, +)
         let detail = "\(members.count) tensors, \(template.insts.count) ops over \(total): " + template.insts.map(\.op.name).joined(separator: ",")
         let key = "multi_tensor " + template.signature + " \(members.map(\.count)) \(pattern)"
         try outlined(key: key, pointers: [table], site: (.fused, "multi_tensor", detail)) { me, inner in
-            let tab = inner(table)
-            let body = try me.multiTensorSegmentBody(template, bufs, stored, pattern: pattern, width: width)
-            let name = LLVMSupport.valueName(me.e.function!)
-            let parts = me.constantTable(name + ".seg.part", segPart), los = me.constantTable(name + ".seg.lo", segLo)
-            let his = me.constantTable(name + ".seg.hi", segHi), firsts = me.constantTable(name + ".item", itemFirst)
-            try me.parallelLoop(items, workPerIteration: chunk, buffers: [tab]) { me, w, ptrs in
-                let em = me.e
-                let first = em.load(firsts, .i64, w), end = em.load(firsts, .i64, em.add(w, 1))
-                em.loop(from: first, to: end, "seg") { s in
-                    let k = em.load(parts, .i64, s)
-                    var args: [LLVMValueRef?] = (0..<width).map { j in
-                        var idx: [LLVMValueRef?] = [em.add(em.mul(k, width), j)]
-                        return LLVMBuildLoad2(em.builder, em.ptr, LLVMBuildInBoundsGEP2(em.builder, em.ptr, ptrs[0], &idx, 1, ""), "")
-                    }
-                    args += [em.load(los, .i64, s), em.load(his, .i64, s)]
-                    LLVMBuildCall2(em.builder, body.type, body.fn, &args, UInt32(args.count), "")
+            // Slot s of the part is distinct buffer number `rank[pattern[s]]`.
+            var rank: [Int: Int] = [:]
+            for (s, p) in pattern.enumerated() where s == p { rank[s] = rank.count }
+            let body = try me.segmentFunction(width: width, returns: me.e.void) { me, params, lo, hi in
+                let ptrs = pattern.map { params[rank[$0]!] }
+                try me.e.loop(from: lo, to: hi) { i in
+                    var env: [ValueID: LLVMValueRef] = [:]
+                    try me.kernelCompute(template.insts, bufs, ptrs, &env, i)
+                    me.kernelStore(bufs, stored, ptrs, env, i)
                 }
+                LLVMBuildRetVoid(me.e.builder)
             }
+            try me.segmentLoop(segments, table: inner(table), width: width, body: body)
         }
-    }
-
-    /// `void body(ptr noalias..., i64 lo, i64 hi)`: the template's code for elements lo..<hi
-    /// of one part, its distinct buffers as `noalias` parameters (always inlined, where they
-    /// become alias scopes, so the loop vectorises without overlap checks).
-    private mutating func multiTensorSegmentBody(_ template: MultiTensorKernel.Part, _ bufs: KernelBuffers, _ stored: [ValueID: Int],
-                                                 pattern: [Int], width: Int) throws -> (fn: LLVMValueRef, type: LLVMTypeRef) {
-        let caller = e.function
-        let callerBlock = LLVMGetInsertBlock(e.builder)
-        var types: [LLVMTypeRef?] = Array(repeating: e.ptr, count: width) + [e.i64, e.i64]
-        let type = LLVMFunctionType(e.void, &types, UInt32(types.count), 0)!
-        let fn = LLVMAddFunction(e.module, "\(LLVMSupport.valueName(caller!)).segment", type)!
-        LLVMSetLinkage(fn, LLVMInternalLinkage)
-        attributes?.apply(to: fn, context: e.context)
-        let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
-        let alwaysInline = LLVMGetEnumAttributeKindForName("alwaysinline", 12)
-        for k in 0..<width { LLVMAddAttributeAtIndex(fn, UInt32(k + 1), LLVMCreateEnumAttribute(e.context, noalias, 0)) }
-        LLVMAddAttributeAtIndex(fn, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), LLVMCreateEnumAttribute(e.context, alwaysInline, 0))
-        e.function = fn
-        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
-        // Slot s of the part is distinct buffer number `rank[pattern[s]]`.
-        var rank: [Int: Int] = [:]
-        for (s, p) in pattern.enumerated() where s == p { rank[s] = rank.count }
-        let ptrs = pattern.map { LLVMGetParam(fn, UInt32(rank[$0]!))! }
-        try e.loop(from: LLVMGetParam(fn, UInt32(width))!, to: LLVMGetParam(fn, UInt32(width + 1))!) { i in
-            var env: [ValueID: LLVMValueRef] = [:]
-            try self.kernelCompute(template.insts, bufs, ptrs, &env, i)
-            self.kernelStore(bufs, stored, ptrs, env, i)
-        }
-        LLVMBuildRetVoid(e.builder)
-        e.function = caller
-        LLVMPositionBuilderAtEnd(e.builder, callerBlock)
-        return (fn, type)
-    }
-
-    /// A private constant global array of i64 (a multi-tensor loop's segments).
-    func constantTable(_ name: String, _ values: [Int]) -> LLVMValueRef {
-        var elements: [LLVMValueRef?] = values.map { e.i64($0) }
-        let array = LLVMConstArray2(e.i64, &elements, UInt64(values.count))
-        let global = LLVMAddGlobal(e.module, LLVMArrayType2(e.i64, UInt64(values.count)), name)!
-        LLVMSetInitializer(global, array)
-        LLVMSetGlobalConstant(global, 1)
-        LLVMSetLinkage(global, LLVMPrivateLinkage)
-        return global
     }
 }

@@ -103,46 +103,10 @@ struct MultiReductionKernel {
     }
 
     private static func part(_ f: Function, _ insts: [Instruction], _ module: Module) -> Part? {
-        guard case .value(let x)? = insts.last?.operands.first, let shape = f[x].type?.shape else { return nil }
-        var local: [ValueID: Int] = [:]
-        var slotIndex: [Operand: Int] = [:]
-        var slots: [Operand] = []
-        var scalar: [Bool] = []
-        var sig = ""
-        for inst in insts {
-            var operands: [String] = []
-            for o in inst.operands {
-                let type: TensorType?
-                switch o {
-                case .literal(let x):
-                    operands.append("#\(x.bitPattern)")
-                    continue
-                case .value(let v):
-                    if let k = local[v] {
-                        operands.append("r\(k)")
-                        continue
-                    }
-                    type = f[v].type
-                case .param(let p):
-                    type = module.param(named: p)?.type
-                }
-                guard let t = type, t.rank == 0 || t.shape == shape else { return nil }
-                let k: Int
-                if let s = slotIndex[o] {
-                    k = s
-                } else {
-                    k = slots.count
-                    slotIndex[o] = k
-                    slots.append(o)
-                    scalar.append(t.rank == 0)
-                }
-                operands.append("a\(k)\(scalar[k] ? "s" : "f")\(t.dtype)")
-            }
-            local[inst.results[0]] = local.count
-            // The anchor sums all axes whatever the rank: its axes are not part of the code.
-            let op = isFullSum(f, inst) ? "reduce_sum_all" : "\(inst.op)"
-            sig += "\(op) \(f[inst.results[0]].type?.dtype.description ?? "?")(\(operands.joined(separator: ",")));"
-        }
-        return Part(insts: insts, slots: slots, scalar: scalar, signature: sig)
+        guard case .value(let x)? = insts.last?.operands.first, let shape = f[x].type?.shape,
+              // The anchor sums all axes whatever the rank: its axes are not part of the code.
+              let code = PartCode(f, insts, module: module, shape: shape, opName: { isFullSum(f, $0) ? "reduce_sum_all" : "\($0.op)" })
+        else { return nil }
+        return Part(insts: insts, slots: code.slots, scalar: code.scalar, signature: code.signature)
     }
 }

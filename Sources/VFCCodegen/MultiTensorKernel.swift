@@ -94,45 +94,9 @@ struct MultiTensorKernel {
     }
 
     private static func part(_ f: Function, _ insts: [Instruction], _ results: [ValueID], _ module: Module) -> Part? {
-        var local: [ValueID: Int] = [:]
-        var slotIndex: [Operand: Int] = [:]
-        var slots: [Operand] = []
-        var scalar: [Bool] = []
-        var sig = ""
-        for inst in insts {
-            var operands: [String] = []
-            for o in inst.operands {
-                let type: TensorType?
-                switch o {
-                case .literal(let x):
-                    operands.append("#\(x.bitPattern)")
-                    continue
-                case .value(let v):
-                    if let k = local[v] {
-                        operands.append("r\(k)")
-                        continue
-                    }
-                    type = f[v].type
-                case .param(let p):
-                    type = module.param(named: p)?.type
-                }
-                guard let t = type else { return nil }
-                let k: Int
-                if let s = slotIndex[o] {
-                    k = s
-                } else {
-                    k = slots.count
-                    slotIndex[o] = k
-                    slots.append(o)
-                    scalar.append(t.rank == 0)
-                }
-                operands.append("a\(k)\(scalar[k] ? "s" : "f")\(t.dtype)")
-            }
-            local[inst.results[0]] = local.count
-            sig += "\(inst.op) \(f[inst.results[0]].type?.dtype.description ?? "?")(\(operands.joined(separator: ",")));"
-        }
-        sig += " -> " + results.map { "r\(local[$0] ?? -1)" }.joined(separator: ",")
-        return Part(insts: insts, slots: slots, scalar: scalar, results: results, signature: sig)
+        guard let code = PartCode(f, insts, module: module) else { return nil }
+        let signature = code.signature + " -> " + results.map { "r\(code.local[$0] ?? -1)" }.joined(separator: ",")
+        return Part(insts: insts, slots: code.slots, scalar: code.scalar, results: results, signature: signature)
     }
 
     /// Whether the kernel may write `result` (a result of `call`) straight into its donated
