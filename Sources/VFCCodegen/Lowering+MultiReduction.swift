@@ -7,7 +7,7 @@ import VFCIR
 /// One kernel function: the caller fills a table with each part's buffers; one parallel
 /// loop runs over fixed chunks of the parts' concatenated elements (`multiTensorChunk`
 /// each, split into segments (part, lo, hi) at tensor boundaries, all compile-time
-/// constants, as `Lowering+MultiTensor.swift` does), and writes the sum of each segment,
+/// constants: `Segments`, shared with multi-tensor kernels), and writes the sum of each segment,
 /// accumulated in the single reduction's type (`reduceAccumulatorType`: double for f32),
 /// into its own slot of a stack array. Then, serially, each part's segment sums are added
 /// in segment order and narrowed to the result type, and the scalar tail runs on them.
