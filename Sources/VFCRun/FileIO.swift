@@ -20,12 +20,18 @@ public struct RunIOError: Error, Sendable, CustomStringConvertible {
 /// Small POSIX helpers shared by the run-output writers: whole-buffer writes, fsync of
 /// files and directories, and atomic replacement of a file's contents.
 public enum RunFiles {
-    /// Creates `path` and its missing parents (like `mkdir -p`).
+    /// Creates `path` and its missing parents (like `mkdir -p`). Failures name the
+    /// component that could not be made and the system's reason ("Not a directory" for a
+    /// path under a regular file), not Foundation's error dump.
     public static func createDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw RunIOError(path: path, "cannot create directory \(path): \(error.localizedDescription)")
+        if isDirectory(path) { return }
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            if mkdir(prefix, 0o755) == 0 || errno == EEXIST && isDirectory(prefix) { continue }
+            let code = errno == EEXIST ? ENOTDIR : errno
+            let which = prefix == path ? "" : " (at \(prefix))"
+            throw RunIOError(path: path, "cannot create directory \(path)\(which): \(String(cString: strerror(code)))")
         }
     }
 
