@@ -172,7 +172,7 @@ public final class Trainer {
                 let spelled = loss.isNaN ? "NaN" : (loss > 0 ? "+inf" : "-inf")
                 throw StepError("step \(current): the loss is \(spelled); stopping. The last good checkpoint is "
                                 + (lastCheckpoint ?? "none (no checkpoint was written)")
-                                + ": resume from it with a lower learning rate (vfc train --resume \(runDirectory) --lr \(config.schedule.lr / 10))")
+                                + ": resume from it with a lower learning rate (vfc train --resume \(runDirectory) --lr \(String(format: "%g", config.schedule.lr / 10)))")
             }
             let seconds = Date().timeIntervalSince(stepStart)
             let imagesPerSecond = Double(config.batch) / Swift.max(seconds, 1e-9)
