@@ -337,13 +337,9 @@ extension SafetensorsFile {
         return out + "\""
     }
 
-    /// Writes the file atomically: a hidden temporary file in the same directory
-    /// (`.NAME.tmp.PID`) is written, flushed and renamed over `path`, then the directory
-    /// is flushed, so readers never see a half-written file and a crash leaves either the
-    /// old file or the new one. A `path` that exists and is not a regular file (a FIFO,
-    /// `/dev/null`, `/dev/stdout`) is written in place instead: renaming over it would
-    /// replace the device or pipe itself.
+    /// Writes the file atomically (`AtomicWrite`): readers never see a half-written
+    /// file, and a crash leaves either the old file or the new one.
     public func write(path: String) throws {
-        try SafetensorsFile.writeAtomically(encode(), to: path)
+        try AtomicWrite.write(encode(), to: path)
     }
 }

@@ -62,58 +62,6 @@ extension SafetensorsFile {
         }
     }
 
-    /// The atomic write behind `write(path:)`, for any bytes.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR {
-            let fd = open(path, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw SafetensorsError.io("write", path, errno: errno) }
-            let failure = writeAll(fd, bytes)
-            close(fd)
-            if let failure { throw SafetensorsError.io("write", path, errno: failure) }
-            return
-        }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let tmp = "\(directory)/.\(base).tmp.\(getpid())"
-        unlink(tmp)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SafetensorsError.io("write", path, errno: errno) }
-        var failure = writeAll(fd, bytes)
-        if failure == nil, fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0, failure == nil { failure = errno }
-        if failure == nil, rename(tmp, path) != 0 { failure = errno }
-        if let failure {
-            unlink(tmp)
-            throw SafetensorsError.io("write", path, errno: failure)
-        }
-        // Makes the rename itself durable; a directory that cannot be opened (no read
-        // permission) still holds the renamed file.
-        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            _ = fsync(dirFD)
-            close(dirFD)
-        }
-    }
-
-    /// Writes all of `bytes`, retrying short writes and EINTR; errno on failure.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-        bytes.withUnsafeBytes { raw -> Int32? in
-            guard let base = raw.baseAddress else { return nil }
-            var done = 0
-            while done < raw.count {
-                let n = posixWrite(fd, base + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                done += n
-            }
-            return nil
-        }
-    }
-
     /// The bytes `encode` writes for one tensor's elements (little-endian, rounded to
     /// its dtype): what a per-tensor checksum covers.
     public static func elementBytes(_ t: Tensor) -> [UInt8] {
@@ -124,7 +72,5 @@ extension SafetensorsFile {
     }
 }
 
-// At file scope so the names resolve to the C functions, not to `SafetensorsFile.read`
-// and `.write`.
+// At file scope so the name resolves to the C function, not to `SafetensorsFile.read`.
 private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, buf, n) }
-private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int { write(fd, buf, n) }

@@ -3,6 +3,7 @@ import Foundation
 import VFCCodegen
 import VFCIR
 import VFCPasses
+import VFCTensor
 
 extension EmitKind: ExpressibleByArgument {}
 
@@ -66,6 +67,7 @@ struct Compile: ParsableCommand {
             let start = clock.now
             let module = try loadModule(file)
             let bindings = try parseBindings(binds)
+            try checkBindNames(bindings, module: module, file: file)
             var names: [String] = []
             for f in functions where !names.contains(f) {
                 guard module.function(named: f) != nil else {
@@ -98,6 +100,7 @@ struct Compile: ParsableCommand {
             if let headerPath, headerPath == outPath {
                 throw DriverError("-o \(outPath): the output would be overwritten by its C header; give the object another extension (.o)")
             }
+            try checkOutputs([NamedPath("-o", outPath), NamedPath("the C header", headerPath)], inputs: [NamedPath("FILE", file)])
             let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile)
             let lowered = try LoweredModule(module: module, functions: names, options: options,
                                             passManager: try debug.passManager(passes))
@@ -169,20 +172,13 @@ struct Compile: ParsableCommand {
         return dir.isEmpty ? stem + ".h" : dir + "/" + stem + ".h"
     }
 
-    /// Writes `bytes` to `path` (standard output for `-`), with the system's reason on failure.
+    /// Writes `bytes` to `path` atomically (standard output for `-`), with the system's
+    /// reason on failure.
     static func write(_ bytes: [UInt8], to path: String) throws {
         if path == "-" {
             FileHandle.standardOutput.write(Data(bytes))
             return
         }
-        guard let f = fopen(path, "wb") else {
-            throw DriverError("cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-        let n = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-        let failed = n != bytes.count || fflush(f) != 0
-        let reason = String(cString: strerror(errno))
-        if fclose(f) != 0 || failed {
-            throw DriverError("cannot write '\(path)': \(reason)")
-        }
+        try AtomicWrite.write(bytes, to: path)
     }
 }

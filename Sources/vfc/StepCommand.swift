@@ -88,6 +88,8 @@ struct StepCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkOutputs([NamedPath("--out", out), NamedPath("--grads", grads)],
+                             inputs: [NamedPath("FILE", file), NamedPath("--state", state), NamedPath("--batch", batch)])
             let floatType: DType
             switch (backend, dtype) {
             case (.jit, nil), (.jit, "f32"): floatType = .f32
