@@ -65,6 +65,13 @@ struct Compile: ParsableCommand {
         try reportingErrors {
             let clock = ContinuousClock()
             let start = clock.now
+            if output != nil || !stats {
+                // Before any work: an output on the input would destroy it.
+                let outPath = try outputPath()
+                let headerPath = emit == .obj ? Self.headerPath(for: outPath) : nil
+                try checkOutputs([NamedPath("-o", outPath), NamedPath("the C header", headerPath == outPath ? nil : headerPath)],
+                                 inputs: [NamedPath("FILE", file)])
+            }
             let module = try loadModule(file)
             let bindings = try parseBindings(binds)
             try checkBindNames(bindings, module: module, file: file)
@@ -100,7 +107,6 @@ struct Compile: ParsableCommand {
             if let headerPath, headerPath == outPath {
                 throw DriverError("-o \(outPath): the output would be overwritten by its C header; give the object another extension (.o)")
             }
-            try checkOutputs([NamedPath("-o", outPath), NamedPath("the C header", headerPath)], inputs: [NamedPath("FILE", file)])
             let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile)
             let lowered = try LoweredModule(module: module, functions: names, options: options,
                                             passManager: try debug.passManager(passes))
