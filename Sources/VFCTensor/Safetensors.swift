@@ -340,6 +340,10 @@ extension SafetensorsFile {
     /// Writes the file atomically (`AtomicWrite`): readers never see a half-written
     /// file, and a crash leaves either the old file or the new one.
     public func write(path: String) throws {
-        try AtomicWrite.write(encode(), to: path)
+        do {
+            try AtomicWrite.write(encode(), to: path)
+        } catch let e as AtomicWriteError {
+            throw SafetensorsError.io("write", path, errno: e.code)
+        }
     }
 }

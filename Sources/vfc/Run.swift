@@ -12,8 +12,9 @@ struct Run: ParsableCommand {
         abstract: "Run a function of a module on the reference interpreter or the JIT.",
         discussion: """
             Inputs come from a safetensors file (one tensor per argument, keyed by the argument \
-            name without '%') or are drawn at random. Params come from --params where given and \
-            are otherwise initialised from their declarations with --seed. Prints one line per \
+            name without '%') or are drawn at random. Params come from --params, which must hold \
+            every param the function reads (--init-missing draws the missing ones), or are \
+            initialised from their declarations with --seed. Prints one line per \
             result: name, type, mean, min and max. By default (--dtype f32) the function is \
             compiled with LLVM (every symbolic dim bound by --bind or by the inputs' shapes) and \
             computes in the IR's dtypes; --backend interp runs the reference interpreter, which \
