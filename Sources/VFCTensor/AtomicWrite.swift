@@ -50,8 +50,8 @@ public enum AtomicWrite {
         }
     }
 
-    /// Writes all of `bytes`, retrying short writes and EINTR; errno on failure.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+    /// Writes all of `bytes` to `fd`, retrying short writes and EINTR; errno on failure.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
         bytes.withUnsafeBytes { raw -> Int32? in
             guard let base = raw.baseAddress else { return nil }
             var done = 0
