@@ -36,7 +36,7 @@ struct ExportCommand: ParsableCommand {
             guard format == "timm" else { throw DriverError("--format must be timm, got '\(format)'") }
             let path = try checkpointPath(source)
             try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("the checkpoint", path)])
-            let state = try SafetensorsFile.read(path: path)
+            let state = try readVerifiedSafetensors(path)
             let backbone = try timmBackbone(state: state.tensors, prefix: teacher ? "teacher." : "")
             try SafetensorsFile(tensors: backbone, metadata: ["format": "pt"]).write(path: output)
         }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import VFCIR
+import VFCRun
+import VFCTensor
 
 /// Errors of the driver itself (files, flags), printed as `vfc: error: ...`.
 struct DriverError: Error, CustomStringConvertible {
@@ -78,5 +80,16 @@ func reportingErrors(_ body: () throws -> Void) throws {
             printError("vfc: error: " + (text.hasPrefix("error: ") ? String(text.dropFirst(7)) : text))
         }
         throw ExitCode(1)
+    }
+}
+
+/// Reads a safetensors file and, when it carries checksums (a vfc checkpoint), checks
+/// every tensor's data against them: a corrupt checkpoint is an error naming the file
+/// and the tensor, not a silently wrong state.
+func readVerifiedSafetensors(_ path: String) throws -> SafetensorsFile {
+    do {
+        return try TensorChecksums.read(path: path).file
+    } catch let e as CheckpointInvalid {
+        throw DriverError("\(path): \(e)")
     }
 }

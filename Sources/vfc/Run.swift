@@ -89,7 +89,7 @@ struct Run: ParsableCommand {
             let args = try loadInputs(f, bindings: bindings)
             var paramValues = try initialParams(module: module, seed: seed, floatType: floatType)
             if let params {
-                let given = try SafetensorsFile.read(path: params)
+                let given = try readVerifiedSafetensors(params)
                 try checkParamsFile(given, module: module)
                 for p in module.params {
                     if let t = given.tensors[p.name] { paramValues[p.name] = t }
