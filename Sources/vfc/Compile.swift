@@ -185,6 +185,10 @@ struct Compile: ParsableCommand {
             FileHandle.standardOutput.write(Data(bytes))
             return
         }
-        try AtomicWrite.write(bytes, to: path)
+        do {
+            try AtomicWrite.write(bytes, to: path)
+        } catch let e as AtomicWriteError {
+            throw DriverError("cannot write '\(path)': \(String(cString: strerror(e.code)))")
+        }
     }
 }
