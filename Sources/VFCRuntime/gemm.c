@@ -165,10 +165,13 @@ void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const f
     generated_job j = {ta != 0, tb != 0, kernel_mr, kernel_nr, block_kc, block_mc, m, n, k, lda, ldb, ldc, a, b, c};
     j.a_panels = (m + j.mr - 1) / j.mr;
     j.b_panels = (n + j.nr - 1) / j.nr;
-    float *space = pack_space((size_t)(j.a_panels * j.mr + j.b_panels * j.nr) * (size_t)k);
-    if (!space) vfc_out_of_memory((int64_t)(j.a_panels * j.mr + j.b_panels * j.nr) * k * (int64_t)sizeof(float));
+    // op(B)'s panels start on a 64-byte boundary: the microkernel loads them as aligned vectors.
+    int64_t a_floats = (j.a_panels * j.mr * (int64_t)k + 15) / 16 * 16;
+    int64_t floats = a_floats + j.b_panels * j.nr * (int64_t)k;
+    float *space = pack_space((size_t)floats);
+    if (!space) vfc_out_of_memory(floats * (int64_t)sizeof(float));
     j.ap = space;
-    j.bp = space + j.a_panels * j.mr * (int64_t)k;
+    j.bp = space + a_floats;
     vfc_parallel_for(0, j.a_panels + j.b_panels, pack_panels, &j);
     // Enough tasks for the pool to balance (about four per thread); the grid does not
     // change any element's operations, only who computes it.
