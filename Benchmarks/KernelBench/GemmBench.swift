@@ -7,7 +7,8 @@
 // next to the machine's FMA peak, measured by a generated loop of independent vector FMAs
 // (FMAPeak) on 1 thread and on the pool's threads at once.
 // Samples of the candidates are interleaved (one sample of each in turn) so that load from
-// other processes falls on all of them alike; each figure is the median sample.
+// other processes falls on all of them alike; each figure is the best sample (the machine
+// is shared: the median mostly measures the other processes).
 import CBLAS
 import Foundation
 import VFCCodegen
@@ -34,6 +35,9 @@ struct OneDNN {
     let setThreads: SetThreads?
 
     static func load() -> OneDNN? {
+        // Its OpenMP threads sleep between calls instead of spinning against the vfc pool's
+        // (read when libgomp loads, with libdnnl).
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 0)
         guard let lib = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL), let f = dlsym(lib, "dnnl_sgemm") else { return nil }
         let omp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD).flatMap { dlsym($0, "omp_set_num_threads") }
         return OneDNN(sgemm: unsafeBitCast(f, to: Sgemm.self), setThreads: omp.map { unsafeBitCast($0, to: SetThreads.self) })
@@ -49,7 +53,7 @@ private func now() -> Double {
 /// The FMA peak in GFLOP/s on `threads` threads of the pool at once (each runs the loop).
 private func fmaPeak(_ loop: FMAPeak.Loop, vectorWidth: Int, threads: Int, samples: Int) -> Double {
     _ = vfc_set_num_threads(Int32(threads))
-    let iterations: Int64 = 4_000_000
+    let iterations: Int64 = 1_000_000
     var best = 0.0
     final class Box { var loop: FMAPeak.Loop; var iterations: Int64; var sink: Float = 0; init(_ l: @escaping FMAPeak.Loop, _ i: Int64) { loop = l; iterations = i } }
     let box = Box(loop, iterations)
@@ -84,60 +88,46 @@ func gemmBenchmark(quick: Bool) throws {
     let peakLoop = try FMAPeak.compile(vectorWidth: kernel.vectorWidth)
     var peak: [Int: Double] = [:]
     for t in threadCounts {
-        peak[t] = fmaPeak(peakLoop, vectorWidth: kernel.vectorWidth, threads: t, samples: samples)
-        print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s (<%d x float> FMA loop, best of %d)", t, peak[t]!, kernel.vectorWidth, samples))
+        peak[t] = fmaPeak(peakLoop, vectorWidth: kernel.vectorWidth, threads: t, samples: 8 * samples)
+        print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s (<%d x float> FMA loop, best of %d)", t, peak[t]!, kernel.vectorWidth, 8 * samples))
     }
     let steps: [(String, [GemmShape])] = [("micro", GemmShapes.micro), ("tiny", GemmShapes.tiny)]
     let names = ["openblas", "onednn", "vfc"]
+    var results: [(step: String, threads: Int, shape: GemmShape, best: [Double], worst: Float)] = []
     for (step, shapes) in steps {
         for t in threadCounts {
             _ = vfc_set_num_threads(Int32(t))
             dnnl?.setThreads?(Int32(t))
-            print("\n\(step) step, \(t) thread(s): GFLOP/s (% of the FMA peak), median of \(samples) interleaved samples")
-            print(pad("shape", 24) + pad("calls", 7) + names.map { pad($0, 16) }.joined() + "best   vfc/openblas  max|vfc-openblas|")
-            var stepTime = [Double](repeating: 0, count: names.count + 1)  // + best library
             for s in shapes {
-                let a = buffer(s.m * s.k, 1).assumingMemoryBound(to: Float.self)
-                let b = buffer(s.k * s.n, 2).assumingMemoryBound(to: Float.self)
-                let cs = (0..<names.count).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: s.m * s.n) }
-                defer { a.deallocate(); b.deallocate(); cs.forEach { $0.deallocate() } }
-                let lda = Int32(s.ta ? s.m : s.k), ldb = Int32(s.tb ? s.k : s.n)
-                let (ta, tb) = (Int32(s.ta ? 1 : 0), Int32(s.tb ? 1 : 0))
-                let (m, n, k) = (Int32(s.m), Int32(s.n), Int32(s.k))
-                let openblas: () -> Void = { vfc_gemm_openblas(ta, tb, m, n, k, a, lda, b, ldb, cs[0], n) }
-                let generated: () -> Void = { vfc_gemm_generated(ta, tb, m, n, k, a, lda, b, ldb, cs[2], n) }
-                var onednn: (() -> Void)?
-                if let d = dnnl {
-                    let (da, db): (CChar, CChar) = (s.ta ? 84 : 78, s.tb ? 84 : 78)  // 'T' or 'N'
-                    onednn = { _ = d.sgemm(da, db, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), 0, cs[1], Int64(n)) }
+                let (best, worst) = measure(s, dnnl: dnnl, samples: samples) {
+                    // The peak is sampled between the products too: the best of the whole run.
+                    peak[t] = max(peak[t]!, fmaPeak(peakLoop, vectorWidth: kernel.vectorWidth, threads: t, samples: 1))
                 }
-                let runs: [(() -> Void)?] = [openblas, onednn, generated]
-                // Calls per sample: about 3 ms of work at 50 GFLOP/s.
-                let reps = max(1, min(200, Int(3e-3 * 50e9 / s.flops)))
-                var times = [[Double]](repeating: [], count: names.count)
-                for sample in -1..<samples {
-                    for (i, run) in runs.enumerated() {
-                        guard let run else { continue }
-                        let t0 = now()
-                        for _ in 0..<reps { run() }
-                        if sample >= 0 { times[i].append((now() - t0) / Double(reps)) }
-                    }
-                }
-                let medians = times.map { $0.isEmpty ? Double.nan : $0.sorted()[$0.count / 2] }
-                var worst: Float = 0
-                for i in 0..<(s.m * s.n) { worst = max(worst, abs(cs[2][i] - cs[0][i])) }
+                results.append((step, t, s, best, worst))
+            }
+        }
+    }
+    for t in threadCounts { print(String(format: "FMA peak, %d thread(s), best over the run: %.1f GFLOP/s", t, peak[t]!)) }
+    for (step, shapes) in steps {
+        for t in threadCounts {
+            let peakT = peak[t]!
+            print("\n\(step) step, \(t) thread(s): GFLOP/s (% of the FMA peak), best of \(samples) interleaved samples")
+            print(pad("shape", 24) + pad("calls", 7) + names.map { pad($0, 16) }.joined() + "best    vfc/openblas  max|vfc-openblas|")
+            var stepTime = [Double](repeating: 0, count: names.count + 1)  // + best library
+            for r in results where r.step == step && r.threads == t {
+                let s = r.shape
                 var line = pad(s.label, 24) + pad("\(s.calls)", 7)
-                for m in medians {
-                    line += pad(m.isNaN ? "-" : String(format: "%.1f (%.0f%%)", s.flops / m / 1e9, 100 * s.flops / m / 1e9 / peak[t]!), 16)
+                for m in r.best {
+                    let rate: Double = s.flops / m / 1e9
+                    line += pad(m.isNaN ? "-" : String(format: "%.1f (%.0f%%)", rate, 100 * rate / peakT), 16)
                 }
-                let best = medians.enumerated().filter { !$0.element.isNaN }.min { $0.element < $1.element }!.offset
-                line += pad(names[best], 7) + pad(String(format: "%.2f", medians[0] / medians[2]), 14) + String(format: "%.2g", worst)
+                let winner = r.best.enumerated().filter { !$0.element.isNaN }.min { $0.element < $1.element }!.offset
+                line += pad(names[winner], 8) + pad(String(format: "%.2f", r.best[0] / r.best[2]), 14) + String(format: "%.2g", r.worst)
                 print(line)
-                for i in 0..<names.count where !medians[i].isNaN { stepTime[i] += medians[i] * Double(s.calls) }
-                stepTime[names.count] += min(medians[0], medians[1].isNaN ? .infinity : medians[1]) * Double(s.calls)
+                for i in 0..<names.count where !r.best[i].isNaN { stepTime[i] += r.best[i] * Double(s.calls) }
+                stepTime[names.count] += min(r.best[0], r.best[1].isNaN ? .infinity : r.best[1]) * Double(s.calls)
             }
             let flops = shapes.map { $0.flops * Double($0.calls) }.reduce(0, +)
-            let peakT = peak[t]!
             var totals: [String] = []
             for (name, time) in zip(names + ["best library"], stepTime) where time > 0 {
                 let rate: Double = flops / time / 1e9
@@ -146,4 +136,60 @@ func gemmBenchmark(quick: Bool) throws {
             print("step total (time-weighted): " + totals.joined(separator: "; "))
         }
     }
+    // By shape class (transposes, K below or from 1024): vfc's time against OpenBLAS's,
+    // summed over the shapes of both steps weighted by calls.
+    print("\nvfc / openblas time by class (both steps, weighted by calls; < 1: vfc faster)")
+    for t in threadCounts {
+        var classes: [String: (vfc: Double, openblas: Double, shapes: Int)] = [:]
+        for r in results where r.threads == t {
+            let key = "\(r.shape.ta ? "A^T" : "A")\(r.shape.tb ? " B^T" : " B") K\(r.shape.k >= 1024 ? ">=" : "<")1024"
+            var c = classes[key] ?? (0, 0, 0)
+            c.vfc += r.best[2] * Double(r.shape.calls)
+            c.openblas += r.best[0] * Double(r.shape.calls)
+            c.shapes += 1
+            classes[key] = c
+        }
+        for (key, c) in classes.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "  %d thread(s) ", t) + pad(key, 16) + String(format: "%.2f  (%d shapes)", c.vfc / c.openblas, c.shapes))
+        }
+    }
+}
+
+/// The best time of one call of each candidate (openblas, onednn, vfc; NaN where absent)
+/// over `samples` interleaved rounds, `between` run before each round, and the largest
+/// difference of vfc's result from OpenBLAS's.
+private func measure(_ s: GemmShape, dnnl: OneDNN?, samples: Int, between: () -> Void) -> ([Double], Float) {
+    let a = buffer(s.m * s.k, 1).assumingMemoryBound(to: Float.self)
+    let b = buffer(s.k * s.n, 2).assumingMemoryBound(to: Float.self)
+    let cs = (0..<3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: s.m * s.n) }
+    defer { a.deallocate(); b.deallocate(); cs.forEach { $0.deallocate() } }
+    let lda = Int32(s.ta ? s.m : s.k), ldb = Int32(s.tb ? s.k : s.n)
+    let (ta, tb) = (Int32(s.ta ? 1 : 0), Int32(s.tb ? 1 : 0))
+    let (m, n, k) = (Int32(s.m), Int32(s.n), Int32(s.k))
+    let openblas: () -> Void = { vfc_gemm_openblas(ta, tb, m, n, k, a, lda, b, ldb, cs[0], n) }
+    let generated: () -> Void = { vfc_gemm_generated(ta, tb, m, n, k, a, lda, b, ldb, cs[2], n) }
+    var onednn: (() -> Void)?
+    if let d = dnnl {
+        let (da, db): (CChar, CChar) = (s.ta ? 84 : 78, s.tb ? 84 : 78)  // 'T' or 'N'
+        onednn = {
+            let status = d.sgemm(da, db, Int64(m), Int64(n), Int64(k), 1, a, Int64(lda), b, Int64(ldb), 0, cs[1], Int64(n))
+            precondition(status == 0, "dnnl_sgemm failed with status \(status) at \(s.label)")
+        }
+    }
+    let runs: [(() -> Void)?] = [openblas, onednn, generated]
+    // Calls per sample: about 3 ms of work at 50 GFLOP/s.
+    let reps = max(1, min(200, Int(3e-3 * 50e9 / s.flops)))
+    var times = [[Double]](repeating: [], count: runs.count)
+    for sample in -1..<samples {
+        between()
+        for (i, run) in runs.enumerated() {
+            guard let run else { continue }
+            let t0 = now()
+            for _ in 0..<reps { run() }
+            if sample >= 0 { times[i].append((now() - t0) / Double(reps)) }
+        }
+    }
+    var worst: Float = 0
+    for i in 0..<(s.m * s.n) { worst = max(worst, abs(cs[2][i] - cs[0][i])) }
+    return (times.map { $0.isEmpty ? Double.nan : $0.min()! }, worst)
 }
