@@ -3,6 +3,12 @@
 #include "vfc_cpu.h"
 #include "vfc_gemm.h"
 
+// Weak: `vfc compile` objects may link runtime.c alone (products then stay on OpenBLAS,
+// without the check of its kernel); vfc itself links cpu.c and gemm.c too.
+#pragma weak vfc_blas_setup
+#pragma weak vfc_gemm_uses_generated
+#pragma weak vfc_gemm_generated
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -231,7 +237,7 @@ extern void openblas_set_num_threads(int) __attribute__((weak));
 
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 static void single_threaded_blas(void) {
-    vfc_blas_setup();  // the right kernel before the first product
+    if (vfc_blas_setup) vfc_blas_setup();  // the right kernel before the first product
     if (openblas_set_num_threads) openblas_set_num_threads(1);
 }
 
@@ -310,7 +316,7 @@ void vfc_gemm_openblas(int ta, int tb, int32_t m, int32_t n, int32_t k, const fl
 
 void vfc_sgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                const float *b, int32_t ldb, float *c, int32_t ldc) {
-    if (vfc_gemm_uses_generated(ta, tb, m, n, k)) vfc_gemm_generated(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    if (vfc_gemm_uses_generated && vfc_gemm_uses_generated(ta, tb, m, n, k)) vfc_gemm_generated(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
     else vfc_gemm_openblas(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }
 
