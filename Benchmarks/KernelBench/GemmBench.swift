@@ -1,4 +1,4 @@
-// vfc-bench gemm: every unbatched f32 product of the micro and tiny training steps (the
+// vfc-bench gemm [--quick] (VFC_BENCH_THREADS=1,2, VFC_BENCH_STEPS=micro,tiny): every unbatched f32 product of the micro and tiny training steps (the
 // vfc_sgemm calls `vfc step --profile` lists) timed on each candidate in the same run:
 // - openblas: OpenBLAS's cblas_sgemm split over the vfc pool (vfc_sgemm's library path);
 // - onednn: oneDNN's dnnl_sgemm (libdnnl.so.2, loaded with dlopen when present; its OpenMP
@@ -91,7 +91,8 @@ func gemmBenchmark(quick: Bool) throws {
         peak[t] = fmaPeak(peakLoop, vectorWidth: kernel.vectorWidth, threads: t, samples: 8 * samples)
         print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s (<%d x float> FMA loop, best of %d)", t, peak[t]!, kernel.vectorWidth, 8 * samples))
     }
-    let steps: [(String, [GemmShape])] = [("micro", GemmShapes.micro), ("tiny", GemmShapes.tiny)]
+    let only = (env["VFC_BENCH_STEPS"] ?? "micro,tiny").split(separator: ",").map(String.init)
+    let steps: [(String, [GemmShape])] = [("micro", GemmShapes.micro), ("tiny", GemmShapes.tiny)].filter { only.contains($0.0) }
     let names = ["openblas", "onednn", "vfc"]
     var results: [(step: String, threads: Int, shape: GemmShape, best: [Double], worst: Float)] = []
     for (step, shapes) in steps {
@@ -112,7 +113,7 @@ func gemmBenchmark(quick: Bool) throws {
         for t in threadCounts {
             let peakT = peak[t]!
             print("\n\(step) step, \(t) thread(s): GFLOP/s (% of the FMA peak), best of \(samples) interleaved samples")
-            print(pad("shape", 24) + pad("calls", 7) + names.map { pad($0, 16) }.joined() + "best    vfc/openblas  max|vfc-openblas|")
+            print(pad("shape", 24) + pad("calls", 7) + names.map { pad($0, 16) }.joined() + "best    vfc speedup   max|vfc-openblas|")
             var stepTime = [Double](repeating: 0, count: names.count + 1)  // + best library
             for r in results where r.step == step && r.threads == t {
                 let s = r.shape

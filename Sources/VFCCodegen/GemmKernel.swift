@@ -6,8 +6,9 @@ import VFCRuntime
 /// installed in the runtime (Sources/VFCRuntime/gemm.c holds the packing, cache blocks and
 /// parallel tiles around it, vfc_sgemm chooses between it and OpenBLAS per shape).
 ///
-/// The kernel computes one MR x NR tile of C from packed micro-panels: for each p in
-/// 0..<kc, NR/W vector loads of op(B)'s packed row, MR broadcasts of op(A)'s packed column,
+/// The kernel computes one MR x NR tile of C from micro-panels of op(A) and op(B), packed
+/// or in place (strides are arguments): for each p in 0..<kc, NR/W vector loads of op(B)'s
+/// row, MR broadcasts of op(A)'s column,
 /// MR * NR/W `llvm.fma` on `<W x float>` accumulators that live in registers for the
 /// whole loop; then C = acc or C += acc. Tiles per ISA (accumulators + B vectors + one
 /// broadcast within the register file):
@@ -110,38 +111,41 @@ public struct GemmKernel: Hashable, Sendable {
         var e = e
         let w = vectorWidth, vectors = nr / w
         let vec = LLVMVectorType(e.f32, UInt32(w))!
-        var params: [LLVMTypeRef?] = [e.i64, e.ptr, e.ptr, e.ptr, e.i64, e.i32]
+        var params: [LLVMTypeRef?] = [e.i64, e.ptr, e.i64, e.i64, e.ptr, e.i64, e.ptr, e.i64, e.i32]
         let fnType = LLVMFunctionType(e.void, &params, UInt32(params.count), 0)
         let fn = LLVMAddFunction(e.module, name, fnType)!
         attributes.apply(to: fn, context: e.context)
         let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
-        for index in [2, 3, 4] as [UInt32] { LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(e.context, noalias, 0)) }
+        for index in [2, 5, 7] as [UInt32] { LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(e.context, noalias, 0)) }
         e.function = fn
-        let kc = LLVMGetParam(fn, 0)!, a = LLVMGetParam(fn, 1)!, b = LLVMGetParam(fn, 2)!
-        let c = LLVMGetParam(fn, 3)!, ldc = LLVMGetParam(fn, 4)!, accumulate = LLVMGetParam(fn, 5)!
+        let kc = LLVMGetParam(fn, 0)!, a = LLVMGetParam(fn, 1)!, aRowStride = LLVMGetParam(fn, 2)!
+        let aColumnStride = LLVMGetParam(fn, 3)!, b = LLVMGetParam(fn, 4)!, bRowStride = LLVMGetParam(fn, 5)!
+        let c = LLVMGetParam(fn, 6)!, ldc = LLVMGetParam(fn, 7)!, accumulate = LLVMGetParam(fn, 8)!
         let entry = e.block("entry"), loop = e.block("k"), sums = e.block("sums"), add = e.block("accumulate"), store = e.block("store")
         let builder = e.builder
         LLVMPositionBuilderAtEnd(builder, entry)
         let zero = LLVMConstNull(vec)!
+        // Where op(A)'s row r starts (loop-invariant): packed (stride 1) or in place.
+        let aRows = (0..<mr).map { r in e.gep(a, .f32, e.mul(aRowStride, e.i64(r))) }
         LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntSGT, kc, e.i64(0), ""), loop, sums)
 
         // The k loop: accumulators are phis, so they stay in registers.
         LLVMPositionBuilderAtEnd(builder, loop)
         let p = LLVMBuildPhi(builder, e.i64, "p")!
         let accPhis = (0..<(mr * vectors)).map { _ in LLVMBuildPhi(builder, vec, "acc")! }
-        let bRow = e.gep(b, .f32, e.mul(p, nr))
+        let bRow = e.gep(b, .f32, e.mul(p, bRowStride))
         let bVectors = (0..<vectors).map { v -> LLVMValueRef in
             let load = LLVMBuildLoad2(builder, vec, e.gep(bRow, .f32, e.i64(v * w)), "")!
-            LLVMSetAlignment(load, UInt32(min(64, w * 4)))
+            LLVMSetAlignment(load, 4)  // rows of B in place need not be aligned
             return load
         }
-        let aColumn = e.gep(a, .f32, e.mul(p, mr))
+        let aColumn = e.mul(p, aColumnStride)
         let undef = LLVMGetUndef(vec)
         var mask: [LLVMValueRef?] = (0..<w).map { _ in LLVMConstInt(e.i32, 0, 0) }
         let splatMask = LLVMConstVector(&mask, UInt32(w))
         var next: [LLVMValueRef] = []
         for r in 0..<mr {
-            let s = LLVMBuildLoad2(builder, e.f32, e.gep(aColumn, .f32, e.i64(r)), "")!
+            let s = LLVMBuildLoad2(builder, e.f32, e.gep(aRows[r], .f32, aColumn), "")!
             let one = LLVMBuildInsertElement(builder, undef, s, LLVMConstInt(e.i32, 0, 0), "")
             let splat = LLVMBuildShuffleVector(builder, one, undef, splatMask, "")!
             for v in 0..<vectors {

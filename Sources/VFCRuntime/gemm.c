@@ -53,6 +53,11 @@ typedef struct {
     float *c;
     float *ap, *bp;  // packed: ap[panel][k][mr], bp[panel][k][nr], zero-padded
     int64_t a_panels, b_panels;
+    // Panels packed: all of op(B)'s with tb (its rows are strided), otherwise only the
+    // last, partial panel of each operand (zero-padded to a whole tile); full panels are
+    // read in place (op(A) by broadcasts of single elements, any strides; op(B)'s rows as
+    // vectors), which saves copying M*K + K*N floats per product.
+    int64_t a_packed_from, b_packed_from;
     int64_t m_groups, n_groups, n_group_panels;  // the tile grid of the compute tasks
 } generated_job;
 
@@ -105,9 +110,10 @@ static void pack_b(const generated_job *j, int64_t panel) {
 
 static void pack_panels(void *context, int64_t lo, int64_t hi) {
     const generated_job *j = context;
+    int64_t a_count = j->a_panels - j->a_packed_from;
     for (int64_t i = lo; i < hi; i++) {
-        if (i < j->a_panels) pack_a(j, i);
-        else pack_b(j, i - j->a_panels);
+        if (i < a_count) pack_a(j, j->a_packed_from + i);
+        else pack_b(j, j->b_packed_from + i - a_count);
     }
 }
 
@@ -117,21 +123,34 @@ static void pack_panels(void *context, int64_t lo, int64_t hi) {
 static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64_t p0, int kc) {
     const int mr = j->mr, nr = j->nr;
     const int64_t i0 = a_panel * mr, j0 = b_panel * nr;
-    const float *ap = j->ap + a_panel * (int64_t)j->k * mr + p0 * mr;
-    const float *bp = j->bp + b_panel * (int64_t)j->k * nr + p0 * nr;
+    const float *ap, *bp;
+    int64_t a_rs = 1, a_cs = mr, b_rs = nr;
+    if (a_panel < j->a_packed_from) {
+        ap = j->ta ? j->a + p0 * j->lda + i0 : j->a + i0 * j->lda + p0;
+        a_rs = j->ta ? 1 : j->lda;
+        a_cs = j->ta ? j->lda : 1;
+    } else {
+        ap = j->ap + a_panel * (int64_t)j->k * mr + p0 * mr;
+    }
+    if (b_panel < j->b_packed_from) {
+        bp = j->b + p0 * j->ldb + j0;
+        b_rs = j->ldb;
+    } else {
+        bp = j->bp + b_panel * (int64_t)j->k * nr + p0 * nr;
+    }
     float *c = j->c + i0 * j->ldc + j0;
     int rows = j->m - i0 < mr ? (int)(j->m - i0) : mr;
     int cols = j->n - j0 < nr ? (int)(j->n - j0) : nr;
     int accumulate = p0 > 0;
     if (rows == mr && cols == nr) {
-        kernel(kc, ap, bp, c, j->ldc, accumulate);
+        kernel(kc, ap, a_rs, a_cs, bp, b_rs, c, j->ldc, accumulate);
         return;
     }
     float t[mr * nr] __attribute__((aligned(64)));
     memset(t, 0, sizeof t);
     if (accumulate)
         for (int r = 0; r < rows; r++) memcpy(t + r * nr, c + r * j->ldc, cols * sizeof(float));
-    kernel(kc, ap, bp, t, nr, accumulate);
+    kernel(kc, ap, a_rs, a_cs, bp, b_rs, t, nr, accumulate);
     for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * nr, cols * sizeof(float));
 }
 
@@ -172,7 +191,9 @@ void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const f
     if (!space) vfc_out_of_memory(floats * (int64_t)sizeof(float));
     j.ap = space;
     j.bp = space + a_floats;
-    vfc_parallel_for(0, j.a_panels + j.b_panels, pack_panels, &j);
+    j.a_packed_from = m / j.mr;
+    j.b_packed_from = j.tb ? 0 : n / j.nr;
+    vfc_parallel_for(0, (j.a_panels - j.a_packed_from) + (j.b_panels - j.b_packed_from), pack_panels, &j);
     // Enough tasks for the pool to balance (about four per thread); the grid does not
     // change any element's operations, only who computes it.
     int64_t mc_panels = j.mc / j.mr;

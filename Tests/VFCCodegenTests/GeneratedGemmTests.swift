@@ -77,7 +77,7 @@ import VFCTensor
         let start = (0..<(mr * ldc)).map { _ in Float(rng.nextDouble()) }
         for accumulate in [0, 1] as [Int32] {
             var c = start
-            code(Int64(kc), ap, bp, &c, Int64(ldc), accumulate)
+            code(Int64(kc), ap, 1, Int64(mr), bp, Int64(nr), &c, Int64(ldc), accumulate)
             for r in 0..<mr {
                 for j in 0..<ldc {
                     guard j < nr else { #expect(c[r * ldc + j] == start[r * ldc + j]); continue }

@@ -12,10 +12,12 @@ extern "C" {
 #endif
 
 /// The microkernel: for an mr x nr tile of C (rows `ldc` floats apart),
-/// C = (accumulate ? C : 0) + sum over p in 0..<kc, in order, of a[p*mr + i] * b[p*nr + j]
-/// (one fused multiply-add per p and element). `a` and `b` are packed micro-panels,
-/// 64-byte aligned.
-typedef void (*vfc_gemm_microkernel)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int32_t accumulate);
+/// C = (accumulate ? C : 0) + sum over p in 0..<kc, in order, of A(i, p) * B(p, j) (one
+/// fused multiply-add per p and element), with A(i, p) = a[i*a_rs + p*a_cs] and
+/// B(p, j) = b[p*b_rs + j] (packed micro-panels: a_rs 1, a_cs mr, b_rs nr; or the operands
+/// in place).
+typedef void (*vfc_gemm_microkernel)(int64_t kc, const float *a, int64_t a_rs, int64_t a_cs, const float *b, int64_t b_rs,
+                                     float *c, int64_t ldc, int32_t accumulate);
 
 /// Installs the microkernel and its tile (mr rows, nr columns, nr a multiple of 16 floats);
 /// NULL uninstalls. Not while a product runs.
@@ -25,7 +27,9 @@ void vfc_gemm_install(vfc_gemm_microkernel kernel, int mr, int nr);
 int vfc_gemm_installed(int *mr, int *nr);
 
 /// C[m, n] = op(A) op(B), row-major (as vfc_sgemm), with the installed microkernel: op(A)
-/// and op(B) are packed in parallel over the pool, then C's tiles are computed in parallel.
+/// is read in place and op(B) too without tb, except their last partial panels (packed,
+/// zero-padded); op(B) with tb is packed; packing runs in parallel over the pool, then C's
+/// tiles are computed in parallel.
 /// Every element is the same sequence of fused multiply-adds (K in blocks of KC, each
 /// block's sum in order, added to C) whichever thread computes its tile, so the result
 /// does not depend on the thread count. Falls back to OpenBLAS when nothing is installed.
