@@ -232,7 +232,7 @@ void vfc_gemm_set_mode(vfc_gemm_mode m) {
 // makes and the bench measured: 96x128x512) except op(A) = A (not transposed) with K from
 // 1024 on, where OpenBLAS was as fast or faster (long rows of A read in place cost TLB
 // reach; OpenBLAS packs them). Smaller products were not measured and stay on OpenBLAS.
-static int generated_wins(int ta, int tb, int32_t m, int32_t n, int32_t k) {
+int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
     (void)tb;
     if ((int64_t)m * n * k < ((int64_t)1 << 22)) return 0;
     if (!ta && k >= 1024) return 0;
@@ -244,7 +244,7 @@ int vfc_gemm_uses_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
     switch (vfc_gemm_get_mode()) {
     case VFC_GEMM_OPENBLAS: return 0;
     case VFC_GEMM_VFC: return 1;
-    case VFC_GEMM_AUTO: return generated_wins(ta, tb, m, n, k);
+    case VFC_GEMM_AUTO: return vfc_gemm_prefers_generated(ta, tb, m, n, k);
     }
     return 0;
 }

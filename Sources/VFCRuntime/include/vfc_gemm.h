@@ -46,6 +46,10 @@ typedef enum { VFC_GEMM_AUTO = 0, VFC_GEMM_OPENBLAS = 1, VFC_GEMM_VFC = 2 } vfc_
 void vfc_gemm_set_mode(vfc_gemm_mode mode);
 vfc_gemm_mode vfc_gemm_get_mode(void);
 
+/// The measured choice of VFC_GEMM=auto: whether vfc's kernel beat OpenBLAS for this
+/// shape's class (docs/codegen.md, "Matrix products"); the shape alone decides.
+int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k);
+
 /// Whether vfc_sgemm runs this product with vfc's kernel under the current mode.
 int vfc_gemm_uses_generated(int ta, int tb, int32_t m, int32_t n, int32_t k);
 
