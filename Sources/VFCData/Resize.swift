@@ -10,18 +10,20 @@ extension RGBImage {
     /// `Int(size * long / short)`, as torchvision), then the centre `size` x `size` crop.
     public func resizedAndCenterCropped(to size: Int) -> RGBImage {
         precondition(size > 0, "resize to a non-positive size")
-        let (w, h): (Int, Int)
-        if width <= height {
-            w = size
-            h = Swift.max(size, Int(Double(size) * Double(height) / Double(width)))
-        } else {
-            h = size
-            w = Swift.max(size, Int(Double(size) * Double(width) / Double(height)))
-        }
+        let (w, h) = RGBImage.shorterSideSize(width: width, height: height, to: size)
         let scaled = resized(width: w, height: h)
         // torchvision CenterCrop: top = round((h - size) / 2), left likewise.
         let top = Int((Double(h - size) / 2).rounded()), left = Int((Double(w - size) / 2).rounded())
         return scaled.cropped(x0: left, y0: top, width: size, height: size)
+    }
+
+    /// The size of a `width` x `height` image with its shorter side scaled to `size` (the
+    /// longer one to `Int(size * long / short)`, at least `size`).
+    static func shorterSideSize(width: Int, height: Int, to size: Int) -> (Int, Int) {
+        if width <= height {
+            return (size, Swift.max(size, Int(Double(size) * Double(height) / Double(width))))
+        }
+        return (Swift.max(size, Int(Double(size) * Double(width) / Double(height))), size)
     }
 
     /// The rectangle at (x0, y0) of the given size (which must lie inside the image).

@@ -37,7 +37,9 @@ public final class Trainer {
     public let config: RunConfig
     public let runDirectory: String
     public let step: TrainStep
-    public let dataset: ImageFolder
+    public let dataset: DataIndex
+    /// Threads that decode and augment the batches (nil: the core count).
+    public var dataWorkers: Int?
     /// The step the run continues from (0 for a fresh run).
     public let startStep: Int
     /// Seconds the JIT compile took.
@@ -72,7 +74,7 @@ public final class Trainer {
         step = try TrainStep(module: module, gradients: false)
         batchConfig = try Trainer.batchConfig(step, config)
         try batchConfig.validate()
-        dataset = try ImageFolder(directory: config.data, size: batchConfig.imageSize, warn: say)
+        dataset = try DataIndex(source: config.data, warn: say)
         store = CheckpointStore(runDirectory: runDirectory)
 
         var restored: Checkpoint?
@@ -144,7 +146,7 @@ public final class Trainer {
         let metrics = try MetricsLog(runDirectory: runDirectory, resumingAtStep: resumeAt)
         let board = try TensorBoardWriter(runDirectory: runDirectory, resumingAtStep: resumeAt)
         defer { metrics.close(); board.close() }
-        let prefetcher = Prefetcher(sampler: sampler, depth: 2)
+        let prefetcher = Prefetcher(sampler: sampler, depth: 2, workers: dataWorkers)
         defer { prefetcher.stop() }
 
         let start = Date()
@@ -162,7 +164,7 @@ public final class Trainer {
         var interrupted = false
         while current < config.steps {
             let stepStart = Date()
-            let batch = prefetcher.next()
+            let batch = try prefetcher.next()
             let wait = prefetcher.lastWaitSeconds
             let (lr, wd, momentum) = config.schedule.values(at: current)
             var tensors = batch.tensors

@@ -70,6 +70,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads of the compiled step (default: every core; a resume keeps the run's).")
     var threads: Int?
 
+    @Option(help: "Threads that read, decode and augment images (default: every core).")
+    var workers: Int?
+
     @Option(help: "When not on a terminal, print one line every K steps.")
     var logEvery = 10
 
@@ -91,6 +94,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("give FILE.ir, --data DIR and --out RUN_DIR (or --resume RUN_DIR)")
         }
         if logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be >= 1") }
     }
 
     func run() throws {
@@ -112,6 +116,7 @@ struct TrainCommand: ParsableCommand {
                                    photometric: !noPhotometric)
             }
             let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil) { printError("vfc: " + $0) }
+            trainer.dataWorkers = workers
             let interrupt = InterruptFlag()
             let display = ProgressDisplay(logEvery: logEvery)
             print("training @\(trainer.step.function.name) of \(config.module) on \(trainer.dataset.count) images of \(config.data) "
