@@ -21,7 +21,7 @@ public struct RGB8Image: Sendable, Equatable {
     public func sourceImage(size: Int) -> RGBImage {
         precondition(size > 0, "resize to a non-positive size")
         let (w, h) = RGBImage.shorterSideSize(width: width, height: height, to: size)
-        let top = Int((Double(h - size) / 2).rounded()), left = Int((Double(w - size) / 2).rounded())
+        let (left, top) = RGBImage.centerCropOrigin(width: w, height: h, size: size)
         if w == width && h == height {  // `resized` leaves the image as it is
             return floatImage.cropped(x0: left, y0: top, width: size, height: size)
         }

@@ -12,8 +12,7 @@ extension RGBImage {
         precondition(size > 0, "resize to a non-positive size")
         let (w, h) = RGBImage.shorterSideSize(width: width, height: height, to: size)
         let scaled = resized(width: w, height: h)
-        // torchvision CenterCrop: top = round((h - size) / 2), left likewise.
-        let top = Int((Double(h - size) / 2).rounded()), left = Int((Double(w - size) / 2).rounded())
+        let (left, top) = RGBImage.centerCropOrigin(width: w, height: h, size: size)
         return scaled.cropped(x0: left, y0: top, width: size, height: size)
     }
 
@@ -24,6 +23,12 @@ extension RGBImage {
             return (size, Swift.max(size, Int(Double(size) * Double(height) / Double(width))))
         }
         return (Swift.max(size, Int(Double(size) * Double(width) / Double(height))), size)
+    }
+
+    /// torchvision's CenterCrop origin: left = round((w - size) / 2), top likewise, with
+    /// Python's round (half to even: an 81-pixel side cropped to 64 starts at 8, not 9).
+    static func centerCropOrigin(width w: Int, height h: Int, size: Int) -> (Int, Int) {
+        (Int((Double(w - size) / 2).rounded(.toNearestOrEven)), Int((Double(h - size) / 2).rounded(.toNearestOrEven)))
     }
 
     /// The rectangle at (x0, y0) of the given size (which must lie inside the image).
