@@ -136,6 +136,9 @@ public final class Trainer {
         try Runtime.setThreads(config.threads)
         var sampler = try BatchSampler(dataset: dataset, config: batchConfig)
         if let s = samplerState { try sampler.restore(state: s) }
+        // Started before the compile, so the first batches are ready when the step is.
+        let prefetcher = Prefetcher(sampler: sampler, depth: 2, workers: dataWorkers)
+        defer { prefetcher.stop() }
         let session = try step.session(state: state, bindings: ["B": config.batch])
         // The session holds the state in machine form (f32); the host copy is f64, twice that.
         state = [:]
@@ -146,8 +149,6 @@ public final class Trainer {
         let metrics = try MetricsLog(runDirectory: runDirectory, resumingAtStep: resumeAt)
         let board = try TensorBoardWriter(runDirectory: runDirectory, resumingAtStep: resumeAt)
         defer { metrics.close(); board.close() }
-        let prefetcher = Prefetcher(sampler: sampler, depth: 2, workers: dataWorkers)
-        defer { prefetcher.stop() }
 
         let start = Date()
         var lastCheckpoint = store.list().first?.path
