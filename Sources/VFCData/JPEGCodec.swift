@@ -31,8 +31,9 @@ public enum JPEGCodec {
 
     /// Decodes a JPEG to 8-bit RGB, refusing images over `limits.maxPixels` before
     /// allocating their pixels. With `scaleTo` = S, libjpeg-turbo scales in the DCT domain
-    /// by the smallest of 1/8, 1/4, 1/2 that keeps the shorter side at least S
-    /// (`scaledSize`), so a large photo for a small S costs a fraction of a full decode.
+    /// by the smallest of 1/8, 1/4, 1/2 that keeps the shorter side at least 2S
+    /// (`scaledSize`; the antialiased resize to S does the rest), so a large photo for a
+    /// small S costs a fraction of a full decode.
     public static func decode8(_ bytes: [UInt8], path: String = "<memory>", limits: DecodeLimits = .standard,
                                scaleTo: Int? = nil) throws -> RGB8Image {
         guard let handle = tjInitDecompress() else {
@@ -61,10 +62,12 @@ public enum JPEGCodec {
     }
 
     /// The DCT-scaled size `decode8(scaleTo: s)` produces: the smallest factor 1/8, 1/4,
-    /// 1/2 (else 1) whose scaled shorter side, ceil(side * factor), is still >= s.
+    /// 1/2 (else 1) whose scaled shorter side, ceil(side * factor), is still >= 2s. (With
+    /// >= s the box filter of the scaled IDCT would do most of the downscaling: further from
+    /// the antialiased bilinear resize torchvision does; docs/data.md has the figures.)
     public static func scaledSize(width: Int, height: Int, shorterSide s: Int) -> (Int, Int) {
         let short = Swift.min(width, height)
-        for denom in [8, 4, 2] where (short + denom - 1) / denom >= s {
+        for denom in [8, 4, 2] where (short + denom - 1) / denom >= 2 * s {
             return ((width + denom - 1) / denom, (height + denom - 1) / denom)
         }
         return (width, height)

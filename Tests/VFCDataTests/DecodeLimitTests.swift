@@ -46,3 +46,35 @@ import Testing
         #expect(budget.peakBytes == 5000)
     }
 }
+
+/// DCT-domain scaling: the factor, and the documented tolerance against a full decode.
+@Suite struct DCTScalingTests {
+    @Test func theFactorKeepsTheShorterSideAtLeastTwiceS() {
+        #expect(JPEGCodec.scaledSize(width: 1411, height: 1411, shorterSide: 64) == (177, 177))
+        #expect(JPEGCodec.scaledSize(width: 1000, height: 872, shorterSide: 64) == (250, 218))
+        #expect(JPEGCodec.scaledSize(width: 640, height: 427, shorterSide: 64) == (320, 214))
+        #expect(JPEGCodec.scaledSize(width: 200, height: 150, shorterSide: 64) == (200, 150))
+    }
+
+    @Test func scaledSourcesStayWithinTheToleranceOfAFullDecode() throws {
+        // A smooth 4:4:4 photo-like picture, 512 x 384, for S = 32 (decoded at 1/4).
+        let w = 512, h = 384
+        var px = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h {
+            for x in 0..<w {
+                let fx = Double(x) / Double(w), fy = Double(y) / Double(h)
+                px[(y * w + x) * 3] = UInt8(127.5 + 127 * sin(6 * fx + 2 * fy))
+                px[(y * w + x) * 3 + 1] = UInt8(127.5 + 127 * cos(5 * fy - 3 * fx))
+                px[(y * w + x) * 3 + 2] = UInt8(255 * fx * fy)
+            }
+        }
+        let jpg = try JPEGCodec.encode(px, width: w, height: h, channels: 3, quality: 95)
+        let full = try JPEGCodec.decode8(jpg).sourceImage(size: 32)
+        let scaledImage = try JPEGCodec.decode8(jpg, scaleTo: 32)
+        #expect(scaledImage.width == 128 && scaledImage.height == 96)
+        let scaled = scaledImage.sourceImage(size: 32)
+        let diffs = zip(full.pixels, scaled.pixels).map { abs(Double($0 - $1)) * 255 }
+        let mean = diffs.reduce(0, +) / Double(diffs.count)
+        #expect(mean < 1.0 && diffs.max()! < 4, "mean \(mean), max \(diffs.max()!) in 1/255")
+    }
+}
