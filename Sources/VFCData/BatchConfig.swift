@@ -1,7 +1,7 @@
 /// The shape of the batches a `BatchSampler` produces (the method.md configs table) and
 /// the seed that makes them reproducible.
 public struct BatchConfig: Sendable, Equatable {
-    /// Source image side S (the dataset's images must have this size).
+    /// Source image side S (every image is resized and centre-cropped to S x S).
     public var imageSize: Int
     /// Patch side P.
     public var patchSize: Int
