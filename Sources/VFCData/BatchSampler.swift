@@ -114,7 +114,7 @@ public struct BatchSampler: Sendable {
             let item = k * b + slot
             let epoch = item / n
             if perms[epoch] == nil {
-                perms[epoch] = dataset.epochs.permutation(epoch) {
+                perms[epoch] = dataset.epochs.permutation(seed: config.seed, epoch: epoch) {
                     dataset.order.permutation(count: n, seed: config.seed, epoch: epoch)
                 }
             }

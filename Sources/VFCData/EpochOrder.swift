@@ -40,20 +40,22 @@ public enum EpochOrder: Sendable, Equatable {
     }
 }
 
-/// The last few epoch permutations, computed once and shared by the workers (each batch
-/// reads one or two epochs; recomputing a permutation of a million items per batch would
-/// cost more than the batch).
+/// The last few epoch permutations, by (seed, epoch), computed once and shared by the
+/// workers and by every sampler of the dataset (each batch reads one or two epochs;
+/// recomputing a permutation of a million items per batch would cost more than the batch).
 final class EpochOrderCache: @unchecked Sendable {
+    private struct Key: Equatable { var seed: UInt64; var epoch: Int }
     private let lock = NSLock()
-    private var cached: [(epoch: Int, order: [Int])] = []
+    private var cached: [(key: Key, order: [Int])] = []
 
-    func permutation(_ epoch: Int, make: () -> [Int]) -> [Int] {
-        if let hit = lock.withLock({ cached.first { $0.epoch == epoch }?.order }) { return hit }
+    func permutation(seed: UInt64, epoch: Int, make: () -> [Int]) -> [Int] {
+        let key = Key(seed: seed, epoch: epoch)
+        if let hit = lock.withLock({ cached.first { $0.key == key }?.order }) { return hit }
         let order = make()
         lock.withLock {
-            if !cached.contains(where: { $0.epoch == epoch }) {
-                cached.append((epoch, order))
-                if cached.count > 3 { cached.removeFirst() }
+            if !cached.contains(where: { $0.key == key }) {
+                cached.append((key, order))
+                if cached.count > 4 { cached.removeFirst() }
             }
         }
         return order

@@ -90,9 +90,10 @@ public enum JPEGCodec {
         return out
     }
 
-    /// Bytes a decode of a `width` x `height` JPEG holds at its peak (the result, and for
-    /// CMYK the 4-channel buffer; libjpeg-turbo's own buffers are a few rows).
-    static func decodeBytes(width: Int, height: Int) -> Int { width * height * 4 }
+    /// Bytes a decode of a `width` x `height` JPEG may hold at its peak: the result (4
+    /// bytes a pixel for CMYK, else 3) and, for a progressive file, libjpeg's whole-image
+    /// coefficient arrays (2 bytes a sample, up to 3 samples a pixel without subsampling).
+    static func decodeBytes(width: Int, height: Int) -> Int { width * height * 10 }
 
     /// Encodes interleaved 8-bit pixels with `channels` 3 (RGB, 4:4:4) or 1 (grayscale).
     public static func encode(_ pixels: [UInt8], width: Int, height: Int, channels: Int,

@@ -82,3 +82,18 @@ import VFCTensor
         #expect(order.permutation(count: 100, seed: 3, epoch: 0) != order.permutation(count: 100, seed: 3, epoch: 1))
     }
 }
+
+extension StreamingTests {
+    /// Samplers with different seeds on one dataset (which caches epoch orders) each get
+    /// their own order, whichever asks first.
+    @Test func samplersOfOneDatasetWithDifferentSeedsDoNotShareOrders() throws {
+        let index = try DataIndex(source: Self.dir)
+        var c = config(batch: 9)
+        let first = try BatchSampler(dataset: index, config: c).imageIndices(batch: 0)
+        c.seed = 8
+        let other = try BatchSampler(dataset: index, config: c).imageIndices(batch: 0)
+        let fresh = try BatchSampler(dataset: try DataIndex(source: Self.dir), config: c).imageIndices(batch: 0)
+        #expect(other == fresh)
+        #expect(other != first)
+    }
+}
