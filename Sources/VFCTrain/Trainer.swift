@@ -74,7 +74,11 @@ public final class Trainer {
         step = try TrainStep(module: module, gradients: false)
         batchConfig = try Trainer.batchConfig(step, config)
         try batchConfig.validate()
-        dataset = try DataIndex(source: config.data, warn: say)
+        let reading = config.dataReading ?? .standard
+        var limits = DecodeLimits.standard
+        limits.maxPixels = reading.maxPixels
+        dataset = try DataIndex(source: config.data, limits: limits, shuffleBuffer: reading.shuffleBuffer,
+                                skipTruncatedShards: reading.skipTruncatedShards, warn: say)
         store = CheckpointStore(runDirectory: runDirectory)
 
         var restored: Checkpoint?
@@ -124,9 +128,11 @@ public final class Trainer {
               let field = step.module.param(named: "pos_field")?.type.staticShape, field.count == 3 else {
             throw StepError("@\(step.function.name)'s arguments and @pos_field do not have method.md's layout")
         }
-        return BatchConfig(imageSize: field[0], patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
-                           globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
-                           photometric: config.photometric)
+        var c = BatchConfig(imageSize: field[0], patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
+                            globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
+                            photometric: config.photometric)
+        c.dctScaling = config.dataReading?.dctScaling ?? false
+        return c
     }
 
     /// Runs from `startStep` to `config.steps`. `shouldStop` is polled after every step (a

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import VFCData
+import VFCTrain
 
-/// The options of `vfc data` subcommands that say how a dataset is read.
+/// The options of `vfc data` subcommands and `vfc train` that say how a dataset is read.
 struct DataSourceOptions: ParsableArguments {
     @Option(help: "Threads that read, decode and augment images (default: every core).")
     var workers: Int?
@@ -12,7 +13,7 @@ struct DataSourceOptions: ParsableArguments {
     var dctScaling = false
 
     @Option(name: .customLong("shuffle-buffer"), help: "Tar shards: items in the shuffle buffer.")
-    var shuffleBuffer = 10_000
+    var shuffleBuffer = DataReading.standard.shuffleBuffer
 
     @Flag(name: .customLong("skip-truncated-shards"),
           help: "Tar shards: keep the members before a truncation (with a warning) instead of stopping with an error.")
@@ -25,6 +26,13 @@ struct DataSourceOptions: ParsableArguments {
         if let workers, workers < 1 { throw ValidationError("--workers must be >= 1") }
         if shuffleBuffer < 1 { throw ValidationError("--shuffle-buffer must be >= 1") }
         if maxPixels < 1 { throw ValidationError("--max-pixels must be >= 1") }
+    }
+
+    /// The settings a training run records (nil when all are the defaults).
+    var reading: DataReading? {
+        let r = DataReading(dctScaling: dctScaling, shuffleBuffer: shuffleBuffer,
+                            skipTruncatedShards: skipTruncatedShards, maxPixels: maxPixels)
+        return r == .standard ? nil : r
     }
 
     /// Indexes `data`, warning about skipped files on stderr.

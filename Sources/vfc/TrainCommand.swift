@@ -70,8 +70,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads of the compiled step (default: every core; a resume keeps the run's).")
     var threads: Int?
 
-    @Option(help: "Threads that read, decode and augment images (default: every core).")
-    var workers: Int?
+    @OptionGroup(title: "Reading the data")
+    var source: DataSourceOptions
 
     @Option(help: "When not on a terminal, print one line every K steps.")
     var logEvery = 10
@@ -94,7 +94,6 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("give FILE.ir, --data DIR and --out RUN_DIR (or --resume RUN_DIR)")
         }
         if logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be >= 1") }
     }
 
     func run() throws {
@@ -114,9 +113,10 @@ struct TrainCommand: ParsableCommand {
                                                       weightDecay: weightDecay, weightDecayEnd: weightDecayEnd, momentum: momentum),
                                    checkpointEvery: checkpointEvery, threads: threads ?? Runtime.threads,
                                    photometric: !noPhotometric)
+                config.dataReading = source.reading
             }
             let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil) { printError("vfc: " + $0) }
-            trainer.dataWorkers = workers
+            trainer.dataWorkers = source.workers
             let interrupt = InterruptFlag()
             let display = ProgressDisplay(logEvery: logEvery)
             print("training @\(trainer.step.function.name) of \(config.module) on \(trainer.dataset.count) images of \(config.data) "
