@@ -83,18 +83,13 @@ public final class Trainer {
 
         var restored: Checkpoint?
         if resume {
-            let search = store.latestValid { [step] c in
+            restored = try store.resumePoint(validate: { [step] c in
                 _ = try step.checkState(c.tensors, source: c.path)
                 guard c.metadata["data_state"] != nil else { throw CheckpointInvalid("metadata 'data_state' is missing") }
-            }
-            for m in search.messages { say(m) }
-            restored = search.checkpoint
-            if restored == nil { say("no valid checkpoint in \(runDirectory): starting from step 0") }
+            }, say: say)
         } else {
-            if !store.list().isEmpty {
-                throw StepError("\(runDirectory) already holds checkpoints: continue it with --resume \(runDirectory), or choose another --out")
-            }
-            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try RunDirectory.checkFresh(runDirectory)
+            try RunFiles.createDirectory(runDirectory)
             try Data(try config.json().utf8).write(to: URL(fileURLWithPath: RunConfig.fileName(in: runDirectory)), options: .atomic)
         }
         if let c = restored {
@@ -186,7 +181,7 @@ public final class Trainer {
                 let spelled = loss.isNaN ? "NaN" : (loss > 0 ? "+inf" : "-inf")
                 throw StepError("step \(current): the loss is \(spelled); stopping. The last good checkpoint is "
                                 + (lastCheckpoint ?? "none (no checkpoint was written)")
-                                + ": resume from it (vfc train --resume \(runDirectory)) with a lower --lr")
+                                + ": resume from it with a lower learning rate (vfc train --resume \(runDirectory) --lr \(String(format: "%g", config.schedule.lr / 10)))")
             }
             let seconds = Date().timeIntervalSince(stepStart)
             let imagesPerSecond = Double(config.batch) / Swift.max(seconds, 1e-9)

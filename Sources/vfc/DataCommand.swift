@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VFCData
+import VFCRun
 import VFCTensor
 
 /// `vfc data`: the data pipeline from the command line (synthetic datasets, batch dumps).
@@ -40,6 +41,8 @@ struct DataCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard format == "png" || format == "jpg" else { throw DriverError("--format must be png or jpg, got '\(format)'") }
+                // Made here first so that a bad path is reported with the system's reason.
+                try RunFiles.createDirectory(out)
                 let labels = try SynthDataset.write(to: out, count: n, seed: seed, size: size, jpeg: format == "jpg")
                 let objects = labels.images.reduce(0) { $0 + $1.objects.count }
                 print("wrote \(labels.images.count) images (\(size)x\(size), \(objects) objects) to \(out)/images and \(out)/labels.json")

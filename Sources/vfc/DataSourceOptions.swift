@@ -5,21 +5,21 @@ import VFCTrain
 
 /// The options of `vfc data` subcommands and `vfc train` that say how a dataset is read.
 struct DataSourceOptions: ParsableArguments {
-    @Option(help: "Threads that read, decode and augment images (default: every core).")
+    @Option(parsing: .unconditional, help: "Threads that read, decode and augment images (default: every core).")
     var workers: Int?
 
     @Flag(name: .customLong("dct-scaling"),
           help: "Decode JPEGs at 1/2, 1/4 or 1/8 scale in the DCT domain when that still leaves the shorter side >= S (faster; slightly different pixels).")
     var dctScaling = false
 
-    @Option(name: .customLong("shuffle-buffer"), help: "Tar shards: items in the shuffle buffer.")
+    @Option(name: .customLong("shuffle-buffer"), parsing: .unconditional, help: "Tar shards: items in the shuffle buffer.")
     var shuffleBuffer = DataReading.standard.shuffleBuffer
 
     @Flag(name: .customLong("skip-truncated-shards"),
           help: "Tar shards: keep the members before a truncation (with a warning) instead of stopping with an error.")
     var skipTruncatedShards = false
 
-    @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this (decompression bombs).")
+    @Option(name: .customLong("max-pixels"), parsing: .unconditional, help: "Refuse images with more pixels than this (decompression bombs).")
     var maxPixels = DecodeLimits.standard.maxPixels
 
     func validate() throws {
@@ -33,6 +33,14 @@ struct DataSourceOptions: ParsableArguments {
         let r = DataReading(dctScaling: dctScaling, shuffleBuffer: shuffleBuffer,
                             skipTruncatedShards: skipTruncatedShards, maxPixels: maxPixels)
         return r == .standard ? nil : r
+    }
+
+    /// The options given that change the batches (all but --workers).
+    var readingOptionsGiven: [String] {
+        let d = DataReading.standard
+        return [("--dct-scaling", dctScaling), ("--shuffle-buffer", shuffleBuffer != d.shuffleBuffer),
+                ("--skip-truncated-shards", skipTruncatedShards), ("--max-pixels", maxPixels != d.maxPixels)]
+            .filter(\.1).map(\.0)
     }
 
     /// Indexes `data`, warning about skipped files on stderr.
