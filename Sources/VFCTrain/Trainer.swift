@@ -37,7 +37,9 @@ public final class Trainer {
     public let config: RunConfig
     public let runDirectory: String
     public let step: TrainStep
-    public let dataset: ImageFolder
+    public let dataset: DataIndex
+    /// Threads that decode and augment the batches (nil: the core count).
+    public var dataWorkers: Int?
     /// The step the run continues from (0 for a fresh run).
     public let startStep: Int
     /// Seconds the JIT compile took.
@@ -72,7 +74,11 @@ public final class Trainer {
         step = try TrainStep(module: module, gradients: false)
         batchConfig = try Trainer.batchConfig(step, config)
         try batchConfig.validate()
-        dataset = try ImageFolder(directory: config.data, size: batchConfig.imageSize, warn: say)
+        let reading = config.dataReading ?? .standard
+        var limits = DecodeLimits.standard
+        limits.maxPixels = reading.maxPixels
+        dataset = try DataIndex(source: config.data, limits: limits, shuffleBuffer: reading.shuffleBuffer,
+                                skipTruncatedShards: reading.skipTruncatedShards, warn: say)
         store = CheckpointStore(runDirectory: runDirectory)
 
         var restored: Checkpoint?
@@ -117,9 +123,11 @@ public final class Trainer {
               let field = step.module.param(named: "pos_field")?.type.staticShape, field.count == 3 else {
             throw StepError("@\(step.function.name)'s arguments and @pos_field do not have method.md's layout")
         }
-        return BatchConfig(imageSize: field[0], patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
-                           globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
-                           photometric: config.photometric)
+        var c = BatchConfig(imageSize: field[0], patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
+                            globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
+                            photometric: config.photometric)
+        c.dctScaling = config.dataReading?.dctScaling ?? false
+        return c
     }
 
     /// Runs from `startStep` to `config.steps`. `shouldStop` is polled after every step (a
@@ -129,6 +137,9 @@ public final class Trainer {
         try Runtime.setThreads(config.threads)
         var sampler = try BatchSampler(dataset: dataset, config: batchConfig)
         if let s = samplerState { try sampler.restore(state: s) }
+        // Started before the compile, so the first batches are ready when the step is.
+        let prefetcher = Prefetcher(sampler: sampler, depth: 2, workers: dataWorkers)
+        defer { prefetcher.stop() }
         let session = try step.session(state: state, bindings: ["B": config.batch])
         // The session holds the state in machine form (f32); the host copy is f64, twice that.
         state = [:]
@@ -139,8 +150,6 @@ public final class Trainer {
         let metrics = try MetricsLog(runDirectory: runDirectory, resumingAtStep: resumeAt)
         let board = try TensorBoardWriter(runDirectory: runDirectory, resumingAtStep: resumeAt)
         defer { metrics.close(); board.close() }
-        let prefetcher = Prefetcher(sampler: sampler, depth: 2)
-        defer { prefetcher.stop() }
 
         let start = Date()
         var lastCheckpoint = store.list().first?.path
@@ -157,7 +166,7 @@ public final class Trainer {
         var interrupted = false
         while current < config.steps {
             let stepStart = Date()
-            let batch = prefetcher.next()
+            let batch = try prefetcher.next()
             let wait = prefetcher.lastWaitSeconds
             let (lr, wd, momentum) = config.schedule.values(at: current)
             var tensors = batch.tensors

@@ -3,8 +3,8 @@ import VFCRun
 import VFCTrain
 
 /// What `vfc train --resume` may change: the step count, the schedule (applied from the
-/// resumed step on) and the checkpoint interval. The batch size, the seed and the
-/// photometric setting define the data pipeline a resume continues bit-exactly, so they
+/// resumed step on) and the checkpoint interval. The batch size, the seed, the
+/// photometric setting and how the data is read define the data pipeline a resume continues bit-exactly, so they
 /// are refused rather than ignored.
 extension TrainCommand {
     /// Range checks of the numeric options, naming the option (run before anything else).
@@ -15,6 +15,7 @@ extension TrainCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
         if resume != nil {
             let fixed = [("--batch", batch != nil), ("--seed", seed != nil), ("--no-photometric", noPhotometric)].filter(\.1).map(\.0)
+                + source.readingOptionsGiven
             if !fixed.isEmpty {
                 throw ValidationError("\(fixed.joined(separator: ", ")) cannot change when resuming: a run keeps the data pipeline "
                                       + "of its config.json so that it continues the same batches; start a new run with --out to change it")

@@ -74,6 +74,9 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads of the compiled step (default: every core; a resume keeps the run's).")
     var threads: Int?
 
+    @OptionGroup(title: "Reading the data")
+    var source: DataSourceOptions
+
     @Option(parsing: .unconditional, help: "When not on a terminal, print one line every K steps.")
     var logEvery = 10
 
@@ -117,6 +120,7 @@ struct TrainCommand: ParsableCommand {
                                    batch: batch ?? 16, seed: seed ?? 0, schedule: schedule(over: Schedule()),
                                    checkpointEvery: checkpointEvery ?? 50, threads: threads ?? Runtime.threads,
                                    photometric: !noPhotometric)
+                config.dataReading = source.reading
             }
             let lock = try RunLock(runDirectory: runDirectory, create: resume == nil)
             defer { lock.release() }
@@ -125,6 +129,7 @@ struct TrainCommand: ParsableCommand {
                 printError("vfc: --restart: moved the checkpoints, metrics and events of \(runDirectory) to \(aside)")
             }
             let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil) { printError("vfc: " + $0) }
+            trainer.dataWorkers = source.workers
             if resume != nil { try recordResumedConfig(config, runDirectory: runDirectory) }
             let interrupt = InterruptFlag()
             let display = ProgressDisplay(logEvery: logEvery)
