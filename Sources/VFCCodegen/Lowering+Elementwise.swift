@@ -115,12 +115,19 @@ extension FunctionLowering {
         case .sub: return LLVMBuildSub(e.builder, x, y, "")
         case .mul: return LLVMBuildMul(e.builder, x, y, "")
         case .div:
-            // Division by zero gives 0 rather than trapping (the interpreter saturates).
+            // docs/IR.md: a zero divisor gives 0 and MIN / -1 wraps to MIN, as the
+            // interpreter does; the hardware divide traps on both, so neither reaches it.
             let zero = LLVMConstInt(t, 0, 0)
             let isZero = LLVMBuildICmp(e.builder, LLVMIntEQ, y, zero, "")
-            let safe = LLVMBuildSelect(e.builder, isZero, LLVMConstInt(t, 1, 0), y, "")
-            let q = unsigned ? LLVMBuildUDiv(e.builder, x, safe, "") : LLVMBuildSDiv(e.builder, x, safe, "")
-            return LLVMBuildSelect(e.builder, isZero, zero, q!, "")
+            if unsigned {
+                let safe = LLVMBuildSelect(e.builder, isZero, LLVMConstInt(t, 1, 0), y, "")
+                return LLVMBuildSelect(e.builder, isZero, zero, LLVMBuildUDiv(e.builder, x, safe, ""), "")
+            }
+            let isMinusOne = LLVMBuildICmp(e.builder, LLVMIntEQ, y, LLVMConstAllOnes(t), "")
+            let special = LLVMBuildOr(e.builder, isZero, isMinusOne, "")
+            let safe = LLVMBuildSelect(e.builder, special, LLVMConstInt(t, 1, 0), y, "")
+            let q = LLVMBuildSelect(e.builder, isMinusOne, LLVMBuildSub(e.builder, zero, x, ""), LLVMBuildSDiv(e.builder, x, safe, ""), "")
+            return LLVMBuildSelect(e.builder, isZero, zero, q, "")
         case .max, .min:
             let pred: LLVMIntPredicate = b == .max ? (unsigned ? LLVMIntUGT : LLVMIntSGT) : (unsigned ? LLVMIntULT : LLVMIntSLT)
             return LLVMBuildSelect(e.builder, LLVMBuildICmp(e.builder, pred, x, y, ""), x, y, "")

@@ -12,7 +12,7 @@ struct DriverError: Error, CustomStringConvertible {
 func readSource(_ path: String) throws -> String {
     if path == "-" {
         let data = FileHandle.standardInput.readDataToEndOfFile()
-        return String(decoding: data, as: UTF8.self)
+        return try SourceText.decode([UInt8](data), file: displayName(path))
     }
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -22,7 +22,7 @@ func readSource(_ path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw DriverError("cannot read '\(path)': permission denied or unreadable")
     }
-    return String(decoding: data, as: UTF8.self)
+    return try SourceText.decode([UInt8](data), file: displayName(path))
 }
 
 /// The name diagnostics use for a source path.
