@@ -3,7 +3,7 @@
 /// wrong column; this checks the bytes first and names the ones that are wrong.
 public enum SourceText {
     /// The text of `bytes`, or a located error at the first byte that is not valid UTF-8
-    /// (columns count bytes, as the lexer's do).
+    /// (columns count bytes, as the lexer's do), or at an earlier lexical error.
     public static func decode(_ bytes: [UInt8], file: String) throws(DiagnosticError) -> String {
         var line = 1, lineStart = 0, i = 0
         while i < bytes.count {
@@ -15,6 +15,9 @@ public enum SourceText {
             }
             let n = validSequenceLength(bytes, i)
             if n == 0 {
+                // A lexical error before the bad byte comes first, as it would in a valid file.
+                var lexer = Lexer(text: String(decoding: bytes[..<i], as: UTF8.self), file: file)
+                _ = try lexer.tokenize()
                 let bad = invalidPrefix(bytes, i).map { "0x" + hex($0) }.joined(separator: " ")
                 let loc = SourceLoc(file: file, line: line, column: i - lineStart + 1)
                 throw DiagnosticError(loc, "invalid UTF-8: byte\(bad.contains(" ") ? "s" : "") \(bad)")

@@ -8,11 +8,15 @@ struct DriverError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Reads a source file, or standard input for `-`.
+/// Reads a source file, or standard input for `-`: UTF-8 text, or a located error.
 func readSource(_ path: String) throws -> String {
+    try SourceText.decode(try readSourceBytes(path), file: displayName(path))
+}
+
+/// The bytes of a source file, or of standard input for `-`.
+func readSourceBytes(_ path: String) throws -> [UInt8] {
     if path == "-" {
-        let data = FileHandle.standardInput.readDataToEndOfFile()
-        return try SourceText.decode([UInt8](data), file: displayName(path))
+        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
     }
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -22,7 +26,7 @@ func readSource(_ path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw DriverError("cannot read '\(path)': permission denied or unreadable")
     }
-    return try SourceText.decode([UInt8](data), file: displayName(path))
+    return [UInt8](data)
 }
 
 /// The name diagnostics use for a source path.
