@@ -201,7 +201,19 @@ extension FunctionLowering {
             let c = e.constant(x, dtype)
             e.loop(shape.reduce(1, *)) { i in e.store(c, out, dtype, i) }
         case .dense(let xs):
-            for (k, x) in xs.enumerated() { e.store(e.constant(x, dtype), out, dtype, e.i64(k)) }
+            // The values are data, not code: one private constant array in the module and a
+            // copy, so a million-element list costs a memcpy rather than a million stores
+            // for LLVM to optimise.
+            let bytes = Emitter.constantBytes(xs, dtype)
+            let array = bytes.withUnsafeBufferPointer { b in
+                b.withMemoryRebound(to: CChar.self) { LLVMConstStringInContext2(e.context, $0.baseAddress, b.count, 1)! }
+            }
+            let global = LLVMAddGlobal(e.module, LLVMTypeOf(array), "vfc.constant")
+            LLVMSetInitializer(global, array)
+            LLVMSetGlobalConstant(global, 1)
+            LLVMSetLinkage(global, LLVMPrivateLinkage)
+            LLVMSetUnnamedAddr(global, 1)
+            LLVMBuildMemCpy(e.builder, out, 1, global, 1, e.i64(bytes.count))
         }
     }
 

@@ -15,6 +15,12 @@ public struct InlinePass: Pass {
     public static let name = "inline"
     public static let summary = "replace every call by the callee's body, binding its symbolic dims"
 
+    /// The most instructions a function may have once its calls are inlined. Inlining can
+    /// grow a module exponentially (each function calling the next twice); beyond this the
+    /// call that crosses the budget is a located error, before the time and memory go.
+    /// The largest model of the repository (the ssl_tiny training step) has about 15,000.
+    public static let maxInstructions = 250_000
+
     public init() {}
 
     public func run(_ module: inout Module) throws(DiagnosticError) {
@@ -47,6 +53,10 @@ public struct InlinePass: Pass {
             guard case .call(let callee) = inst.op, let j = module.functionIndex(named: callee) else {
                 body.append(inst)
                 continue
+            }
+            let size = body.count + module.functions[j].body.count
+            guard size <= maxInstructions else {
+                throw DiagnosticError(inst.loc, "inline: inlining '@\(callee)' here makes '@\(name)' over \(maxInstructions) instructions (the inline budget); \(body.count) are inlined before this call and '@\(callee)' has \(module.functions[j].body.count)")
             }
             try inline(module.functions[j], at: inst, into: &f, &body, &replaced, module)
         }

@@ -24,7 +24,7 @@ def bomb(levels):
     for i in range(levels):
         if i + 1 < levels:
             body = (f"  %a = call @f{i + 1}(%x) : f32[4]\n  %b = call @f{i + 1}(%a) : f32[4]\n"
-                    "  %y = add %a, %b")
+                    "  %s = add %a, %b\n  %y = mul %s, 0.5")
         else:
             body = "  %y = mul %x, 0.5"
         out.append(f"func @f{i}(%x: f32[4]) -> f32[4] {{\n{body}\n  return %y\n}}")
