@@ -26,12 +26,17 @@ public struct InlinePass: Pass {
     public func run(_ module: inout Module) throws(DiagnosticError) {
         var state: [String: Bool] = [:]  // false: in progress, true: inlined
         for f in module.functions {
-            try Self.inlineCalls(in: f.name, &module, &state, callSite: nil)
+            try Self.inlineCalls(in: f.name, &module, &state, callSite: nil, depth: 0)
         }
     }
 
     /// Inlines every call in the function named `name`, after its callees.
-    static func inlineCalls(in name: String, _ module: inout Module, _ state: inout [String: Bool], callSite: SourceLoc?) throws(DiagnosticError) {
+    /// The recursion is as deep as the calls nest, which the verifier bounds; `depth` keeps
+    /// an unverified module from overflowing the stack all the same.
+    static func inlineCalls(in name: String, _ module: inout Module, _ state: inout [String: Bool], callSite: SourceLoc?, depth: Int = 0) throws(DiagnosticError) {
+        guard depth <= CallGraph.maxDepth else {
+            throw DiagnosticError(callSite ?? .unknown, "inline: calls nest deeper than \(CallGraph.maxDepth) levels at the call of '@\(name)'")
+        }
         guard let i = module.functionIndex(named: name) else {
             throw DiagnosticError(callSite ?? .unknown, "inline: call to undefined function '@\(name)'")
         }
@@ -42,7 +47,7 @@ public struct InlinePass: Pass {
         state[name] = false
         for inst in module.functions[i].body {
             if case .call(let callee) = inst.op {
-                try inlineCalls(in: callee, &module, &state, callSite: inst.loc)
+                try inlineCalls(in: callee, &module, &state, callSite: inst.loc, depth: depth + 1)
             }
         }
         var f = module.functions[i]
