@@ -31,15 +31,30 @@ struct Emitter {
 
     func i64(_ v: Int) -> LLVMValueRef { LLVMConstInt(i64, UInt64(bitPattern: Int64(v)), 1) }
 
-    /// A constant of dtype `d` with value `v` (floats exact, integers truncated).
+    /// An integer constant as stored in dtype `d`: truncated toward zero and saturated at the
+    /// type's range (NaN is 0), as the interpreter rounds. 2^63 - 1 written in the IR parses to
+    /// the f64 2^63 and becomes `Int64.max`, exactly.
+    static func integerConstant(_ v: Double, _ d: DType) -> Int64 {
+        if v.isNaN { return 0 }
+        let (lo, hi): (Int64, Int64) = switch d {
+        case .i32: (Int64(Int32.min), Int64(Int32.max))
+        case .u8: (0, 255)
+        case .i1: (0, 1)
+        case .i64, .f32, .f64: (.min, .max)
+        }
+        if v >= Double(hi) { return hi }
+        if v <= Double(lo) { return lo }
+        return Int64(v.rounded(.towardZero))
+    }
+
+    /// A constant of dtype `d` with value `v` (floats exact, integers as `integerConstant`).
     func constant(_ v: Double, _ d: DType) -> LLVMValueRef {
         switch d {
         case .f32, .f64: return LLVMConstReal(storage(d), v)
         case .i1:
             return LLVMConstInt(storage(d), v != 0 && !v.isNaN ? 1 : 0, 0)
         case .i32, .i64, .u8:
-            let i = v.isFinite ? Int64(Swift.max(Swift.min(v, 9.2e18), -9.2e18)) : 0
-            return LLVMConstInt(storage(d), UInt64(bitPattern: i), 1)
+            return LLVMConstInt(storage(d), UInt64(bitPattern: Emitter.integerConstant(v, d)), 1)
         }
     }
 

@@ -115,12 +115,19 @@ extension FunctionLowering {
         case .sub: return LLVMBuildSub(e.builder, x, y, "")
         case .mul: return LLVMBuildMul(e.builder, x, y, "")
         case .div:
-            // Division by zero gives 0 rather than trapping (the interpreter saturates).
+            // docs/IR.md: a zero divisor gives 0 and MIN / -1 wraps to MIN, as the
+            // interpreter does; the hardware divide traps on both, so neither reaches it.
             let zero = LLVMConstInt(t, 0, 0)
             let isZero = LLVMBuildICmp(e.builder, LLVMIntEQ, y, zero, "")
-            let safe = LLVMBuildSelect(e.builder, isZero, LLVMConstInt(t, 1, 0), y, "")
-            let q = unsigned ? LLVMBuildUDiv(e.builder, x, safe, "") : LLVMBuildSDiv(e.builder, x, safe, "")
-            return LLVMBuildSelect(e.builder, isZero, zero, q!, "")
+            if unsigned {
+                let safe = LLVMBuildSelect(e.builder, isZero, LLVMConstInt(t, 1, 0), y, "")
+                return LLVMBuildSelect(e.builder, isZero, zero, LLVMBuildUDiv(e.builder, x, safe, ""), "")
+            }
+            let isMinusOne = LLVMBuildICmp(e.builder, LLVMIntEQ, y, LLVMConstAllOnes(t), "")
+            let special = LLVMBuildOr(e.builder, isZero, isMinusOne, "")
+            let safe = LLVMBuildSelect(e.builder, special, LLVMConstInt(t, 1, 0), y, "")
+            let q = LLVMBuildSelect(e.builder, isMinusOne, LLVMBuildSub(e.builder, zero, x, ""), LLVMBuildSDiv(e.builder, x, safe, ""), "")
+            return LLVMBuildSelect(e.builder, isZero, zero, q, "")
         case .max, .min:
             let pred: LLVMIntPredicate = b == .max ? (unsigned ? LLVMIntUGT : LLVMIntSGT) : (unsigned ? LLVMIntULT : LLVMIntSLT)
             return LLVMBuildSelect(e.builder, LLVMBuildICmp(e.builder, pred, x, y, ""), x, y, "")
@@ -194,7 +201,19 @@ extension FunctionLowering {
             let c = e.constant(x, dtype)
             e.loop(shape.reduce(1, *)) { i in e.store(c, out, dtype, i) }
         case .dense(let xs):
-            for (k, x) in xs.enumerated() { e.store(e.constant(x, dtype), out, dtype, e.i64(k)) }
+            // The values are data, not code: one private constant array in the module and a
+            // copy, so a million-element list costs a memcpy rather than a million stores
+            // for LLVM to optimise.
+            let bytes = Emitter.constantBytes(xs, dtype)
+            let array = bytes.withUnsafeBufferPointer { b in
+                b.withMemoryRebound(to: CChar.self) { LLVMConstStringInContext2(e.context, $0.baseAddress, b.count, 1)! }
+            }
+            let global = LLVMAddGlobal(e.module, LLVMTypeOf(array), "vfc.constant")
+            LLVMSetInitializer(global, array)
+            LLVMSetGlobalConstant(global, 1)
+            LLVMSetLinkage(global, LLVMPrivateLinkage)
+            LLVMSetUnnamedAddr(global, 1)
+            LLVMBuildMemCpy(e.builder, out, 1, global, 1, e.i64(bytes.count))
         }
     }
 

@@ -110,7 +110,15 @@ public struct Lexer {
         if Lexer.isDigit(c) || ((c == 45 || c == 43) && pos + 1 < bytes.count && (Lexer.isDigit(bytes[pos + 1]) || bytes[pos + 1] == 46)) || c == 46 {
             return try number(start)
         }
-        let shown = c >= 32 && c < 127 ? "'\(Character(UnicodeScalar(c)))'" : "byte 0x\(String(c, radix: 16))"
+        let shown: String
+        if c >= 32 && c < 127 {
+            shown = "'\(Character(UnicodeScalar(c)))'"
+        } else if c >= 0x80, case let n = SourceText.validSequenceLength(bytes, pos), n > 0,
+                  let scalar = String(decoding: bytes[pos..<pos + n], as: UTF8.self).unicodeScalars.first {
+            shown = "'\(scalar)' (U+\(String(scalar.value, radix: 16, uppercase: true)))"
+        } else {
+            shown = "byte 0x\(String(c, radix: 16))"
+        }
         throw DiagnosticError(start, "unexpected character \(shown)")
     }
 

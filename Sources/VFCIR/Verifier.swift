@@ -15,14 +15,35 @@ public enum Verifier {
             paramTypes[p.name] = p.type
         }
         checkCopies(module, &diags)
-        var state = [Int: VisitState]()
-        for i in module.functions.indices {
-            visit(i, &module, &state, paramTypes, &diags, callSite: nil)
-        }
+        checkFunctions(&module, paramTypes, &diags)
         if !diags.isEmpty { throw DiagnosticError(diags) }
     }
 
-    enum VisitState { case inProgress, done, failed }
+    /// Types the functions callees first, in the call graph's post-order (no recursion over
+    /// the call graph, however deep it is). A function in a cycle, or whose calls nest deeper
+    /// than `CallGraph.maxDepth`, is not checked; its callers see its results as poisoned.
+    private static func checkFunctions(_ module: inout Module, _ params: [String: TensorType], _ diags: inout [Diagnostic]) {
+        let graph = CallGraph(module)
+        var skipped = Set<Int>()
+        for e in graph.recursiveCalls {
+            let loc = module.functions[e.caller].body[e.instruction].loc
+            diags.append(Diagnostic(loc, "call: recursive call to '@\(module.functions[e.callee].name)' (recursion is not supported)"))
+            skipped.insert(e.callee)
+        }
+        for e in graph.tooDeepCalls() {
+            let loc = module.functions[e.caller].body[e.instruction].loc
+            let callee = module.functions[e.callee].name
+            diags.append(Diagnostic(loc, "call: calls nest deeper than \(CallGraph.maxDepth) levels from here ('@\(callee)' is \(CallGraph.maxDepth) deep; deeper call chains are not supported)"))
+        }
+        for f in module.functions.indices where graph.height[f] > CallGraph.maxDepth { skipped.insert(f) }
+        var failed = Set(skipped.map { module.functions[$0].name })
+        for i in graph.postOrder where !skipped.contains(i) {
+            var f = module.functions[i]
+            let ok = check(&f, module, params, failed: failed, &diags)
+            module.functions[i] = f
+            if !ok { failed.insert(f.name) }
+        }
+    }
 
     /// `copy(@source)` needs a declared source of exactly the same type that is not itself
     /// a copy (so initialisation never depends on declaration order or chains).
@@ -39,35 +60,6 @@ public enum Verifier {
                 diags.append(Diagnostic(p.loc, "param: '@\(p.name)' copies '@\(source)', which is itself a copy"))
             }
         }
-    }
-
-    private static func visit(
-        _ i: Int, _ module: inout Module, _ state: inout [Int: VisitState], _ params: [String: TensorType],
-        _ diags: inout [Diagnostic], callSite: SourceLoc?
-    ) {
-        if let s = state[i] {
-            if s == .inProgress, let callSite {
-                diags.append(Diagnostic(callSite, "call: recursive call to '@\(module.functions[i].name)' (recursion is not supported)"))
-                state[i] = .failed
-            }
-            return
-        }
-        state[i] = .inProgress
-        for inst in module.functions[i].body {
-            switch inst.op {
-            case .call(let callee), .valueAndGrad(let callee, _):
-                if let j = module.functionIndex(named: callee) {
-                    visit(j, &module, &state, params, &diags, callSite: inst.loc)
-                }
-            default: break
-            }
-        }
-        if state[i] == .failed { return }
-        var f = module.functions[i]
-        let failed = Set(state.filter { $0.value == .failed }.map { module.functions[$0.key].name })
-        let ok = check(&f, module, params, failed: failed, &diags)
-        module.functions[i] = f
-        state[i] = ok ? .done : .failed
     }
 
     /// Types one function; returns false if any diagnostic was added or a value is poisoned.

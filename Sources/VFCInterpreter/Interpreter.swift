@@ -88,9 +88,9 @@ struct Executor {
     let floatType: DType?
     let params: [String: Tensor]
 
-    /// Calls nest at most this deep: the verifier rejects recursion, this keeps an
-    /// unverified module from overflowing the stack.
-    static let maxCallDepth = 64
+    /// Calls nest at most this deep: the verifier rejects recursion and deeper chains, this
+    /// keeps an unverified module from overflowing the stack.
+    static let maxCallDepth = CallGraph.maxDepth
 
     /// The type a value of declared type `d` is computed in.
     static func runtimeType(_ d: DType, _ floatType: DType?) -> DType {

@@ -61,6 +61,7 @@ extension Kernels {
 
     static func unary(_ u: UnaryOp, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
         let x = try tensor(args, 0)
+        if !x.dtype.isFloat, let r = try integerUnary(u, x, spec) { return r }
         switch u {
         case .neg: return try map1(x, spec) { -$0 }
         case .exp: return try map1(x, spec) { Foundation.exp($0) }
@@ -82,15 +83,13 @@ extension Kernels {
     static func binary(_ op: BinaryOp, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
         let t = try operandType(args, [0, 1])
         let a = side(args, 0, dtype: t), b = side(args, 1, dtype: t)
+        if !t.isFloat, let r = try integerBinary(op, a, b, t, spec) { return r }
         switch op {
         case .add: return try map2(a, b, spec) { $0 + $1 }
         case .sub: return try map2(a, b, spec) { $0 - $1 }
         case .mul: return try map2(a, b, spec) { $0 * $1 }
-        // Integer division truncates toward zero when the result is rounded to its type;
-        // an integer divided by zero is 0 (every backend agrees, none traps).
-        case .div:
-            if t.isFloat { return try map2(a, b, spec) { $0 / $1 } }
-            return try map2(a, b, spec) { $1 == 0 ? 0 : $0 / $1 }
+        // Integer add/sub/mul/div took the wrapping path above.
+        case .div: return try map2(a, b, spec) { $0 / $1 }
         case .max: return try map2(a, b, spec, maxNaN)
         case .min: return try map2(a, b, spec, minNaN)
         case .pow: return try map2(a, b, spec) { Foundation.pow($0, $1) }

@@ -15,17 +15,28 @@ public struct InlinePass: Pass {
     public static let name = "inline"
     public static let summary = "replace every call by the callee's body, binding its symbolic dims"
 
+    /// The most instructions a function may have once its calls are inlined. Inlining can
+    /// grow a module exponentially (each function calling the next twice); beyond this the
+    /// call that crosses the budget is a located error, before the time and memory go.
+    /// The largest model of the repository (the ssl_tiny training step) has about 15,000.
+    public static let maxInstructions = 250_000
+
     public init() {}
 
     public func run(_ module: inout Module) throws(DiagnosticError) {
         var state: [String: Bool] = [:]  // false: in progress, true: inlined
         for f in module.functions {
-            try Self.inlineCalls(in: f.name, &module, &state, callSite: nil)
+            try Self.inlineCalls(in: f.name, &module, &state, callSite: nil, depth: 0)
         }
     }
 
     /// Inlines every call in the function named `name`, after its callees.
-    static func inlineCalls(in name: String, _ module: inout Module, _ state: inout [String: Bool], callSite: SourceLoc?) throws(DiagnosticError) {
+    /// The recursion is as deep as the calls nest, which the verifier bounds; `depth` keeps
+    /// an unverified module from overflowing the stack all the same.
+    static func inlineCalls(in name: String, _ module: inout Module, _ state: inout [String: Bool], callSite: SourceLoc?, depth: Int = 0) throws(DiagnosticError) {
+        guard depth <= CallGraph.maxDepth else {
+            throw DiagnosticError(callSite ?? .unknown, "inline: calls nest deeper than \(CallGraph.maxDepth) levels at the call of '@\(name)'")
+        }
         guard let i = module.functionIndex(named: name) else {
             throw DiagnosticError(callSite ?? .unknown, "inline: call to undefined function '@\(name)'")
         }
@@ -36,7 +47,7 @@ public struct InlinePass: Pass {
         state[name] = false
         for inst in module.functions[i].body {
             if case .call(let callee) = inst.op {
-                try inlineCalls(in: callee, &module, &state, callSite: inst.loc)
+                try inlineCalls(in: callee, &module, &state, callSite: inst.loc, depth: depth + 1)
             }
         }
         var f = module.functions[i]
@@ -47,6 +58,10 @@ public struct InlinePass: Pass {
             guard case .call(let callee) = inst.op, let j = module.functionIndex(named: callee) else {
                 body.append(inst)
                 continue
+            }
+            let size = body.count + module.functions[j].body.count
+            guard size <= maxInstructions else {
+                throw DiagnosticError(inst.loc, "inline: inlining '@\(callee)' here makes '@\(name)' over \(maxInstructions) instructions (the inline budget); \(body.count) are inlined before this call and '@\(callee)' has \(module.functions[j].body.count)")
             }
             try inline(module.functions[j], at: inst, into: &f, &body, &replaced, module)
         }

@@ -14,10 +14,15 @@ struct DriverError: Error, CustomStringConvertible {
 /// input (`/dev/zero`) stops with an error instead of exhausting memory.
 let maxSourceBytes = 256 << 20
 
-/// Reads a source file, or standard input for `-`, with the system's reason on failure.
-/// Pipes and devices are read to their end (up to `maxSourceBytes`), so process
-/// substitution works; directories are refused.
+/// Reads a source file, or standard input for `-`: UTF-8 text, or a located error.
 func readSource(_ path: String) throws -> String {
+    try SourceText.decode(try readSourceBytes(path), file: displayName(path))
+}
+
+/// The bytes of a source file, or of standard input for `-`, with the system's reason on
+/// failure. Pipes and devices are read to their end (up to `maxSourceBytes`), so process
+/// substitution works; directories are refused.
+func readSourceBytes(_ path: String) throws -> [UInt8] {
     let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
         throw DriverError("cannot read '\(path)': \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")
@@ -44,7 +49,7 @@ func readSource(_ path: String) throws -> String {
             throw DriverError("cannot read '\(displayName(path))': more than the \(maxSourceBytes >> 20) MiB limit for source text (an endless input?)")
         }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }
 
 /// The name diagnostics use for a source path.

@@ -64,9 +64,10 @@ import VFCInterpreter
     }
     """
     let out = try run(ir, inputs: [T([4], [7, -7, 0, 1], .i32), T([4], [0, 0, 1, 1], .u8), T([4], [0, 1, 0, 1], .u8)])
-    // Integer division truncates toward zero; overflow saturates.
+    // Integer division truncates toward zero; overflow wraps (two's complement), as the
+    // compiled code's does.
     #expect(out[0].scalars == [3, -3, 0, 0])
-    #expect(out[1].scalars == [2147483647, 2147483640, 2147483647, 2147483647])
+    #expect(out[1].scalars == [-2147483642, 2147483640, 2147483647, -2147483648])
     #expect(out[2].scalars == [0, 0, 0, 1] && out[2].dtype == .u8)
     #expect(out[3].scalars == [0, 1, 1, 1])
 }

@@ -135,3 +135,13 @@ import VFCIR
     let error = #expect(throws: DiagnosticError.self) { try InlinePass().run(&m) }
     #expect(error?.description == "rec.ir:2:8: error: inline: recursive call to '@f' cannot be inlined")
 }
+
+@Test func inlineRefusesDeepChainsOfAnUnverifiedModule() throws {
+    // Unverified on purpose: 2,000 nested calls must be an error, not a stack overflow.
+    var text = ""
+    for i in 0..<2000 { text += "func @f\(i)(%a: f32[2]) -> f32[2] {\n  %b = call @f\(i + 1)(%a)\n  return %b\n}\n" }
+    text += "func @f2000(%a: f32[2]) -> f32[2] {\n  %b = neg %a\n  return %b\n}\n"
+    var m = try Parser.parse(text, file: "deep.ir")
+    let error = #expect(throws: DiagnosticError.self) { try InlinePass().run(&m) }
+    #expect(error?.description.contains("error: inline: calls nest deeper than 64 levels at the call of '@f65'") == true)
+}

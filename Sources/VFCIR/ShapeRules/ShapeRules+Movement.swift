@@ -96,7 +96,8 @@ extension ShapeRules {
         let u = try tensor(operands, 0, "updates")
         let idx = try tensor(operands, 1, "indices")
         guard idx.dtype == .i32 || idx.dtype == .i64 else { throw ShapeError("indices must be i32 or i64, got \(idx)") }
-        guard axis >= 0, axis + idx.rank <= u.rank else {
+        // Compared without adding, so a huge `axis` cannot overflow.
+        guard axis >= 0, axis <= u.rank - idx.rank else {
             throw ShapeError("updates \(u) must have indices \(idx) at axis \(axis)")
         }
         guard Array(u.shape[axis..<(axis + idx.rank)]) == idx.shape else {

@@ -7,6 +7,9 @@ import VFCIR
 /// producer whose value is also used elsewhere is fused too: the kernel stores it as one
 /// of its results, which the unfused code had to do anyway.
 ///
+/// A kernel holds at most `FusionGraph.maxKernelOps` ops: a longer chain is cut into
+/// several kernels, so that compile time grows linearly with the chain.
+///
 /// With `explain` (`--debug-fusion`), every producer/consumer pair left in different
 /// kernels is reported with the reason, whichever pass's rule left it there.
 public struct FuseElementwisePass: Pass {
@@ -31,6 +34,11 @@ public struct FuseElementwisePass: Pass {
                 let ps = g.type(v)?.shape, cs = g.function.body[c].results.first.flatMap { g.type($0)?.shape }
                 guard ps == cs else {
                     g.note(p, c, "shapes differ (\(g.type(v).map { "\($0)" } ?? "?") vs \(g.function.body[c].results.first.flatMap { g.type($0) }.map { "\($0)" } ?? "?"))")
+                    continue
+                }
+                let size = g.members(of: p).count + g.members(of: c).count
+                guard size <= FusionGraph.maxKernelOps else {
+                    g.note(p, c, "the kernel would have \(size) ops, over the fused-kernel budget of \(FusionGraph.maxKernelOps)")
                     continue
                 }
                 _ = g.merge([p, c], producer: p, consumer: c)

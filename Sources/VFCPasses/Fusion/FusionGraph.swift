@@ -14,6 +14,14 @@ import VFCIR
 /// crop_sample_add (`FuseCropSamplePass`) is one; `fuse-horizontal` merges independent
 /// same-bodied groups into one kernel of several unconnected parts (the optimizer update).
 struct FusionGraph {
+    /// The most ops `fuse-elementwise` puts in one loop body. Merging costs time in the
+    /// kernel's size, and LLVM's O3 and code generation grow faster than linearly in the
+    /// size of one loop body, so an unbounded chain of elementwise ops (thousands, in a
+    /// generated module) would take minutes to compile as one kernel; bounded, it becomes
+    /// several kernels and compile time grows linearly. The repository's models stay far
+    /// below it. Horizontal kernels (many independent loops in one kernel) are not bounded.
+    static let maxKernelOps = 256
+
     var function: Function {
         // A rule that rewrites the body gets roles that match it.
         didSet { roles = Self.roles(of: function) }
