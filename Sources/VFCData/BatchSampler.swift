@@ -31,6 +31,13 @@ public struct BatchSampler: Sendable {
     public let config: BatchConfig
     /// The index of the batch `next()` returns.
     public private(set) var nextBatch: Int = 0
+    /// The slots of each batch this sampler prepares (data parallelism: one rank's share of
+    /// the batch); nil for all B. A slice's images, views and masks are those of the same
+    /// slots of the whole batch, so the slices of a step make up the batch whatever their
+    /// count. Not part of `state`.
+    public var slice: Range<Int>? {
+        didSet { precondition(slice.map { $0.lowerBound >= 0 && $0.upperBound <= config.batchSize && !$0.isEmpty } ?? true, "slice outside the batch") }
+    }
 
     public init(dataset: ImageFolder, config: BatchConfig) throws {
         try config.validate()
@@ -114,14 +121,15 @@ public struct BatchSampler: Sendable {
         }
     }
 
-    /// Batch `k` (a pure function of the dataset, config and k). Images are prepared in
-    /// parallel; the result does not depend on the number of threads.
+    /// Batch `k` (a pure function of the dataset, config and k), or its `slice`. Images are
+    /// prepared in parallel; the result does not depend on the number of threads.
     public func batch(at k: Int) -> Batch {
         precondition(k >= 0, "negative batch index")
         let c = config
-        let B = c.batchSize, Vg = c.globalViews, Vl = c.localViews, V = Vg + Vl
+        let slots = slice ?? 0..<c.batchSize
+        let B = slots.count, Vg = c.globalViews, Vl = c.localViews, V = Vg + Vl
         let G = c.globalSize, L = c.localSize, n = c.patchesPerSide
-        let indices = imageIndices(batch: k)
+        let indices = Array(imageIndices(batch: k)[slots])
         var gv = Tensor(dtype: .f32, shape: [B, Vg, 3, G, G])
         var lv = Tensor(dtype: .f32, shape: [B, Vl, 3, L, L])
         var boxes = Tensor(dtype: .f32, shape: [B, V, 4])
@@ -131,17 +139,18 @@ public struct BatchSampler: Sendable {
                 boxes.withUnsafeMutableBufferPointer { bbuf in
                     flips.withUnsafeMutableBufferPointer { fbuf in
                         let out = ViewOutputs(g: gbuf, l: lbuf, boxes: bbuf, flips: fbuf)
-                        DispatchQueue.concurrentPerform(iterations: B) { slot in
-                            makeViews(image: dataset.images[indices[slot]], batch: k, slot: slot, into: out)
+                        DispatchQueue.concurrentPerform(iterations: B) { row in
+                            makeViews(image: dataset.images[indices[row]], batch: k, slot: slots.lowerBound + row, row: row, into: out)
                         }
                     }
                 }
             }
         }
+        // The masks are drawn for the whole batch (they depend on its size), then sliced.
         var masksRNG = RandomStreams.rng(seed: c.seed, .batchMasks, k)
-        var content = Tensor(dtype: .u8, shape: [B, Vg, n, n])
-        var position = Tensor(dtype: .u8, shape: [B, Vg, n, n])
-        let total = B * Vg, grid = n * n
+        var content = Tensor(dtype: .u8, shape: [c.batchSize, Vg, n, n])
+        var position = Tensor(dtype: .u8, shape: [c.batchSize, Vg, n, n])
+        let total = c.batchSize * Vg, grid = n * n
         content.withUnsafeMutableBufferPointer { buf in
             for v in RandomStreams.permutation(total, rng: &masksRNG).prefix(total / 2) {
                 let ratio = masksRNG.uniform(lo: Masks.ratioRange.0, hi: Masks.ratioRange.1)
@@ -155,6 +164,10 @@ public struct BatchSampler: Sendable {
                 for p in 0..<grid { buf[v * grid + p] = Double(m[p]) }
             }
         }
+        if slots.count != c.batchSize {
+            content = content.rows(slots)
+            position = position.rows(slots)
+        }
         return Batch(
             index: k,
             tensors: ["global_views": gv, "local_views": lv, "boxes": boxes, "flips": flips,
@@ -163,9 +176,10 @@ public struct BatchSampler: Sendable {
             stateAfter: BatchSampler.stateString(nextBatch: k + 1, dataset: dataset, config: c))
     }
 
-    /// The Vg + Vl views of one image (slot `slot` of batch `k`), written into the batch.
-    /// Draws per view, in order: the box, the flip, then the photometric augmentation.
-    func makeViews(image: RGBImage, batch k: Int, slot: Int, into out: ViewOutputs) {
+    /// The Vg + Vl views of one image (slot `slot` of batch `k`), written into row `row` of
+    /// the batch. Draws per view, in order: the box, the flip, then the photometric
+    /// augmentation.
+    func makeViews(image: RGBImage, batch k: Int, slot: Int, row: Int, into out: ViewOutputs) {
         let c = config
         let Vg = c.globalViews, V = Vg + c.localViews
         var rng = RandomStreams.rng(seed: c.seed, .imageViews, k, slot)
@@ -182,14 +196,28 @@ public struct BatchSampler: Sendable {
             }
             if c.normalize { Photometric.normalize(&pixels, side: side) }
             let count = 3 * side * side
-            let dst = global ? out.g.baseAddress! + (slot * Vg + v) * count
-                             : out.l.baseAddress! + (slot * c.localViews + (v - Vg)) * count
+            let dst = global ? out.g.baseAddress! + (row * Vg + v) * count
+                             : out.l.baseAddress! + (row * c.localViews + (v - Vg)) * count
             for i in 0..<count { dst[i] = Double(pixels[i]) }
-            let bi = (slot * V + v) * 4
+            let bi = (row * V + v) * 4
             out.boxes[bi] = Double(box.x0); out.boxes[bi + 1] = Double(box.y0)
             out.boxes[bi + 2] = Double(box.w); out.boxes[bi + 3] = Double(box.h)
-            out.flips[slot * V + v] = flip ? 1 : 0
+            out.flips[row * V + v] = flip ? 1 : 0
         }
+    }
+}
+
+extension Tensor {
+    /// Rows `rows` of the first dimension.
+    func rows(_ rows: Range<Int>) -> Tensor {
+        let inner = shape.dropFirst().reduce(1, *)
+        var out = Tensor(dtype: dtype, shape: [rows.count] + shape.dropFirst())
+        withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<rows.count * inner { dst[i] = src[rows.lowerBound * inner + i] }
+            }
+        }
+        return out
     }
 }
 

@@ -67,7 +67,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write a checkpoint every K steps (and at the end).")
     var checkpointEvery = 50
 
-    @Option(help: "Threads of the compiled step (default: every core; a resume keeps the run's).")
+    @Option(help: "Threads of the compiled step (default: every core; a resume keeps the run's; under mpirun, per rank, default: the cores divided among the ranks of each machine).")
     var threads: Int?
 
     @Option(help: "When not on a terminal, print one line every K steps.")
@@ -78,6 +78,9 @@ struct TrainCommand: ParsableCommand {
 
     @Flag(help: "Compile the step with per-kernel timers and print the time shares of the steps after the first at the end.")
     var profile = false
+
+    @OptionGroup(title: "Data parallelism (under mpirun, docs/distributed.md)")
+    var distributed: DistributedOptions
 
     @OptionGroup(title: "Compiler debugging")
     var debug: PassDebugOptions
@@ -95,6 +98,9 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let communicator = try distributed.communicator()
+            // Rank 0 alone prints; every rank reports its own errors.
+            let print = communicator.rank == 0 ? { Swift.print($0) } : { (_: String) in }
             let runDirectory: String
             var config: RunConfig
             if let resume {
@@ -111,12 +117,17 @@ struct TrainCommand: ParsableCommand {
                                    checkpointEvery: checkpointEvery, threads: threads ?? Runtime.threads,
                                    photometric: !noPhotometric)
             }
-            let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil) { printError("vfc: " + $0) }
+            if communicator.usesMPI { config.threads = threads ?? communicator.defaultThreads }
+            let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil, communicator: communicator) {
+                if communicator.rank == 0 { printError("vfc: " + $0) }
+            }
+            trainer.replicaCheckEvery = distributed.checkEvery
+            trainer.writeReplicas = distributed.rankCheckpoints
             let interrupt = InterruptFlag()
             let display = ProgressDisplay(logEvery: logEvery)
             print("training @\(trainer.step.function.name) of \(config.module) on \(trainer.dataset.count) images of \(config.data) "
                   + "(\(trainer.dataset.skipped.count) skipped), batch \(config.batch), steps \(trainer.startStep) -> \(config.steps), "
-                  + "\(config.threads) thread(s)")
+                  + "\(config.threads) thread(s)" + (communicator.usesMPI ? " on each of \(communicator.size) rank(s)" : ""))
             var compiled = false
             trainer.step.profile = profile
             trainer.step.passManager = try debug.codegenPassManager()
@@ -132,17 +143,18 @@ struct TrainCommand: ParsableCommand {
                         Profiler.reset(sites)
                     }
                 }
-                display.show(p)
+                if communicator.rank == 0 { display.show(p) }
             }
             display.finish()
             if profile {
-                print(Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1), terminator: "")
+                print(Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1).trimmingCharacters(in: .newlines))
             }
             let rate = String(format: "%.1f", summary.imagesPerSecond)
             let waited = String(format: "%.1f", summary.dataWaitSeconds)
             print((summary.interrupted ? "interrupted at" : "done:") + " step \(summary.lastStep) (\(summary.lastStep - summary.firstStep) steps "
                   + "in \(String(format: "%.1f", summary.seconds)) s, \(rate) images/s, \(waited) s waiting for data); "
                   + "checkpoint \(summary.lastCheckpoint ?? "none"); skipped images: \(trainer.dataset.skipped.count)")
+            communicator.finalize()
         }
     }
 }
