@@ -46,7 +46,7 @@ public final class Communicator: @unchecked Sendable {
         var text = [CChar](repeating: 0, count: 512)
         let rc = vfc_mpi_init(&text, Int32(text.count))
         guard rc == 0 else {
-            throw StepError("cannot initialise MPI (started by mpirun): \(String(cString: text))")
+            throw StepError("cannot initialise MPI (started by mpirun): \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         }
         let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
         return Communicator(rank: Int(vfc_mpi_rank()), size: Int(vfc_mpi_size()), localSize: Swift.max(local, 1),
@@ -114,7 +114,7 @@ public final class Communicator: @unchecked Sendable {
         guard rc == 0 else {
             var text = [CChar](repeating: 0, count: 512)
             vfc_mpi_error_string(rc, &text, Int32(text.count))
-            throw StepError("rank \(rank): MPI failed in \(what): \(String(cString: text))")
+            throw StepError("rank \(rank): MPI failed in \(what): \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
         }
     }
 }
@@ -141,6 +141,9 @@ private final class Watchdog: @unchecked Sendable {
                 let message = "vfc: error: rank \(rank): no answer from the other ranks for \(Int(timeout)) s in \(what): "
                     + "a rank has died or hangs; stopping (--collective-timeout)\n"
                 FileHandle.standardError.write(Data(message.utf8))
+                // The launcher forwards this rank's output; give it time to read the
+                // message before the exit makes it stop the job.
+                usleep(500_000)
                 _exit(1)
             }
         }

@@ -26,6 +26,12 @@ extension Trainer {
         return "\(runDirectory)/rank-\(communicator.rank)"
     }
 
+    /// The compiled functions of a step, for messages: `@train_step` alone, the two halves
+    /// under MPI.
+    public var compiledFunctions: String {
+        communicator.usesMPI ? "@\(DistributedStep.gradFunction) and @\(DistributedStep.applyFunction)" : "@\(step.function.name)"
+    }
+
     /// This rank's slots of each batch; nil alone (the whole batch).
     var slice: Range<Int>? {
         guard communicator.usesMPI else { return nil }

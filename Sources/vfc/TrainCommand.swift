@@ -124,7 +124,9 @@ struct TrainCommand: ParsableCommand {
             trainer.replicaCheckEvery = distributed.checkEvery
             trainer.writeReplicas = distributed.rankCheckpoints
             let interrupt = InterruptFlag()
-            let display = ProgressDisplay(logEvery: logEvery)
+            // Under mpirun, whole lines: mpirun forwards a rank's output through a terminal
+            // of its own, and can drop the rank's last error after a line left unfinished.
+            let display = ProgressDisplay(logEvery: logEvery, terminal: communicator.usesMPI ? false : isatty(STDOUT_FILENO) != 0)
             print("training @\(trainer.step.function.name) of \(config.module) on \(trainer.dataset.count) images of \(config.data) "
                   + "(\(trainer.dataset.skipped.count) skipped), batch \(config.batch), steps \(trainer.startStep) -> \(config.steps), "
                   + "\(config.threads) thread(s)" + (communicator.usesMPI ? " on each of \(communicator.size) rank(s)" : ""))
@@ -135,7 +137,7 @@ struct TrainCommand: ParsableCommand {
             let summary = try trainer.run(shouldStop: { interrupt.isSet }) { p in
                 if !compiled {
                     compiled = true
-                    print("jit: compiled @\(trainer.step.function.name) in \(String(format: "%.2f", trainer.compileSeconds)) s")
+                    print("jit: compiled \(trainer.compiledFunctions) in \(String(format: "%.2f", trainer.compileSeconds)) s")
                     if debug.timePasses, let phases = trainer.step.lastCompilePhases { printError(phases.report) }
                     if profile {
                         // The profile leaves out the first step (cold caches, first touches).
@@ -181,11 +183,15 @@ final class InterruptFlag: @unchecked Sendable {
 
 /// The progress of a run: a bar redrawn in place on a terminal, else one line every K steps.
 final class ProgressDisplay {
-    private let terminal = isatty(STDOUT_FILENO) != 0
+    private let terminal: Bool
     private let logEvery: Int
     private var drawn = false
 
-    init(logEvery: Int) { self.logEvery = logEvery }
+    /// `terminal`: redraw a bar in place (default: when stdout is a terminal).
+    init(logEvery: Int, terminal: Bool = isatty(STDOUT_FILENO) != 0) {
+        self.logEvery = logEvery
+        self.terminal = terminal
+    }
 
     func show(_ p: Trainer.Progress) {
         let value = { (name: String) in p.metrics.first { $0.name == name }?.value ?? .nan }
