@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
     qsort(times, reps, sizeof(double), compare);
     double median = times[reps / 2], bytes = 4.0 * count;
     if (rank == 0) {
-        printf("allreduce of %ld floats (%.1f MB) on %d ranks: median %.2f ms, min %.2f ms; ring bus bandwidth %.2f GB/s\n",
+        printf("allreduce of %ld floats (%.1f MB) on %d ranks: median %.3f ms, min %.3f ms; ring bus bandwidth %.2f GB/s\n",
                count, bytes / 1e6, size, median * 1e3, times[0] * 1e3, 2.0 * (size - 1) / size * bytes / median / 1e9);
     }
     free(times);
