@@ -9,7 +9,8 @@ the process of rank R (found by OMPI_COMM_WORLD_RANK among the command's descend
 then waits at most S seconds for the command to end. Prints the command's output, then
 `ended: exit code N` or `hang: still running after S s` (the job is then killed), and one
 line per checkpoint in RUN_DIR (`complete` when it parses). Exit 0 when the command ended
-within the bound with a non-zero code and every checkpoint is complete, else 1.
+within the bound with a non-zero code (with --expect-success: with code 0) and every
+checkpoint is complete, else 1.
 """
 import argparse
 import json
@@ -70,10 +71,11 @@ def main():
     ap.add_argument("--after-step", type=int, required=True)
     ap.add_argument("--signal", default="KILL")
     ap.add_argument("--bound", type=float, default=60)
+    ap.add_argument("--expect-success", action="store_true", help="the command must end with exit code 0")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    log = open(os.path.join(os.path.dirname(os.path.abspath(args.run)), "kill_rank.log"), "w+b")
+    log = open(os.path.abspath(args.run) + ".log", "w+b")
     job = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     ok = True
     start = time.time()
@@ -98,7 +100,7 @@ def main():
         ok = False
     else:
         print(f"ended: exit code {job.returncode}")
-        ok = ok and job.returncode != 0
+        ok = ok and (job.returncode == 0) == args.expect_success
         if pid is not None:
             print(f"within the bound: {time.time() - killed <= args.bound}")
     log.seek(0)
