@@ -8,7 +8,8 @@ Starts the command, waits until RUN_DIR/metrics.jsonl reaches step K, sends the 
 the process of rank R (found by OMPI_COMM_WORLD_RANK among the command's descendants),
 then waits at most S seconds for the command to end. Prints the command's output, then
 `ended: exit code N` or `hang: still running after S s` (the job is then killed), and one
-line per checkpoint in RUN_DIR (`complete` when it parses). Exit 0 when the command ended
+line per checkpoint in RUN_DIR (`complete` when it parses) and per temporary file of a write
+cut short. Exit 0 when the command ended
 within the bound with a non-zero code (with --expect-success: with code 0) and every
 checkpoint is complete, else 1.
 """
@@ -107,7 +108,10 @@ def main():
     sys.stdout.write(log.read().decode(errors="replace"))
     for name in sorted(os.listdir(args.run)):
         path = os.path.join(args.run, name)
-        if name.startswith("ckpt-") or ".tmp" in name:
+        if ".tmp" in name:
+            # A write cut short: never taken for a checkpoint, removed by the next save or resume.
+            print(f"temporary file {name}")
+        elif name.startswith("ckpt-"):
             try:
                 read_safetensors(path)
                 print(f"checkpoint {name}: complete")
