@@ -46,11 +46,16 @@ public final class Communicator: @unchecked Sendable {
         var text = [CChar](repeating: 0, count: 512)
         let rc = vfc_mpi_init(&text, Int32(text.count))
         guard rc == 0 else {
-            throw StepError("cannot initialise MPI (started by mpirun): \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            throw StepError("cannot initialise MPI (started by mpirun): \(string(text))")
         }
         let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
         return Communicator(rank: Int(vfc_mpi_rank()), size: Int(vfc_mpi_size()), localSize: Swift.max(local, 1),
                             usesMPI: true, timeout: timeout)
+    }
+
+    /// The text of a NUL-terminated C buffer.
+    private static func string(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Threads per rank that do not oversubscribe the machine: the cores this process may run
@@ -114,7 +119,7 @@ public final class Communicator: @unchecked Sendable {
         guard rc == 0 else {
             var text = [CChar](repeating: 0, count: 512)
             vfc_mpi_error_string(rc, &text, Int32(text.count))
-            throw StepError("rank \(rank): MPI failed in \(what): \(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            throw StepError("rank \(rank): MPI failed in \(what): \(Self.string(text))")
         }
     }
 }
