@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun", "VFCRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).

@@ -22,6 +22,8 @@ public final class JITModule {
     public init(module: Module, functions: [String] = [], options: CodegenOptions = CodegenOptions(), passManager: PassManager? = nil) throws {
         let clock = ContinuousClock()
         let start = clock.now
+        // Host code: vfc_sgemm may run products on vfc's own microkernel (once per process).
+        if options.targetCPU == nil { GemmKernel.installForHost() }
         let lowered = try LoweredModule(module: module, functions: functions, options: options, passManager: passManager, optimize: false)
         entries = lowered.entries
         profileSites = lowered.profileSites

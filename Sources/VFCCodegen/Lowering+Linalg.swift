@@ -1,9 +1,10 @@
 import CLLVM
 import VFCIR
 
-/// Lowering of matrix products to OpenBLAS through the runtime: `vfc_sgemm` for f32,
-/// `vfc_dgemm` for f64 (runtime.c: cblas_sgemm / cblas_dgemm split over the pool's threads;
-/// defined in the JIT by address, linked by name ahead of time), row-major, alpha 1,
+/// Lowering of matrix products to calls of the runtime: `vfc_sgemm` for f32 (vfc's
+/// generated kernel or OpenBLAS, chosen per shape: gemm.c, GemmKernel.swift), `vfc_dgemm`
+/// for f64 (runtime.c: cblas_sgemm / cblas_dgemm split over the pool's threads; defined in
+/// the JIT by address, linked by name ahead of time), row-major, alpha 1,
 /// beta 0. blasint is 32-bit (Debian's OpenBLAS is built without OPENBLAS_USE64BITINT),
 /// so every size and leading dimension must fit in an i32. The verifier admits float
 /// operands only. Products with an empty contraction (K = 0) make no call: the result is

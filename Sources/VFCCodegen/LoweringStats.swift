@@ -7,7 +7,7 @@ import VFCIR
 ///   (they are `gemmCalls`), except small batched f32 ones (vfc's own loop nest, one
 ///   kernel each); the bias pass of `linear` is one. Ops that share their
 ///   operand's buffer (reshape, stop_gradient) emit nothing.
-/// - `gemmCalls`: `cblas_sgemm`/`cblas_dgemm` calls at run time (a batched product loops;
+/// - `gemmCalls`: `vfc_sgemm`/`vfc_dgemm` calls at run time (a batched product loops;
 ///   small batched f32 products run vfc's own loop nest instead: one kernel, no call).
 /// - `flops`: analytic: 2mnk per matrix product (+ mn for linear's bias); one per element of
 ///   the largest operand or result for each elementwise op, reduction and normalisation

@@ -1,7 +1,7 @@
 /// The shape of the batches a `BatchSampler` produces (the method.md configs table) and
 /// the seed that makes them reproducible.
 public struct BatchConfig: Sendable, Equatable {
-    /// Source image side S (the dataset's images must have this size).
+    /// Source image side S (every image is resized and centre-cropped to S x S).
     public var imageSize: Int
     /// Patch side P.
     public var patchSize: Int
@@ -19,6 +19,10 @@ public struct BatchConfig: Sendable, Equatable {
     public var photometric: Bool
     /// ImageNet mean/std normalisation after augmentation (off: pixels stay in [0, 1]).
     public var normalize: Bool
+    /// Decode JPEGs at a DCT-domain scale (1/2, 1/4, 1/8) that keeps the shorter side at
+    /// least S, instead of at full size (see `JPEGCodec.decode8`): faster, and the source
+    /// differs slightly from a full decode (docs/data.md gives the measured difference).
+    public var dctScaling: Bool = false
 
     public init(imageSize: Int, patchSize: Int, globalSize: Int, localSize: Int,
                 globalViews: Int, localViews: Int, batchSize: Int, seed: UInt64,
@@ -57,5 +61,6 @@ public struct BatchConfig: Sendable, Equatable {
         [("S", "\(imageSize)"), ("P", "\(patchSize)"), ("G", "\(globalSize)"), ("L", "\(localSize)"),
          ("Vg", "\(globalViews)"), ("Vl", "\(localViews)"), ("B", "\(batchSize)"), ("seed", "\(seed)"),
          ("photometric", photometric ? "1" : "0"), ("normalize", normalize ? "1" : "0")]
+            + (dctScaling ? [("dct", "1")] : [])
     }
 }

@@ -63,3 +63,30 @@ public enum Masks {
         return mask
     }
 }
+
+extension Masks {
+    /// The content masks [B,Vg,n,n] and position masks [B,Vg,n,n] of batch `k`: a random
+    /// permutation of the B * Vg global views, the first floor(B * Vg / 2) of which get a
+    /// block mask; then a position mask on every global view; all from the (seed, k) stream.
+    static func batchMasks(config c: BatchConfig, batch k: Int) -> (content: Tensor, position: Tensor) {
+        let B = c.batchSize, Vg = c.globalViews, n = c.patchesPerSide
+        var rng = RandomStreams.rng(seed: c.seed, .batchMasks, k)
+        var content = Tensor(dtype: .u8, shape: [B, Vg, n, n])
+        var position = Tensor(dtype: .u8, shape: [B, Vg, n, n])
+        let total = B * Vg, grid = n * n
+        content.withUnsafeMutableBufferPointer { buf in
+            for v in RandomStreams.permutation(total, rng: &rng).prefix(total / 2) {
+                let ratio = rng.uniform(lo: ratioRange.0, hi: ratioRange.1)
+                let m = blockMask(n: n, ratio: ratio, rng: &rng)
+                for p in 0..<grid { buf[v * grid + p] = Double(m[p]) }
+            }
+        }
+        position.withUnsafeMutableBufferPointer { buf in
+            for v in 0..<total {
+                let m = positionMask(n: n, rng: &rng)
+                for p in 0..<grid { buf[v * grid + p] = Double(m[p]) }
+            }
+        }
+        return (content, position)
+    }
+}

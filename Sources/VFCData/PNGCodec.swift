@@ -1,50 +1,60 @@
 import CPNG
 import Foundation
 
-/// PNG decoding and encoding with libpng's simplified API (`png_image_*`).
+/// PNG decoding with libpng's full API (a C decoder in `Sources/CPNG/shim.c`) and encoding
+/// with its simplified API (`png_image_*`).
 ///
-/// Every PNG colour type is read as 8-bit RGBA (libpng expands grayscale and palettes and
-/// converts 16-bit samples) and the alpha channel is dropped, as PIL's `convert("RGB")`
-/// (what torchvision's ImageFolder loader does) would.
+/// Decoding reproduces PIL's `Image.open(f).convert("RGB")`, what torchvision's ImageFolder
+/// loader does: no gamma correction (the simplified API converts 16-bit samples through
+/// linear light, up to 71/255 off), 16-bit samples keep their high byte except 16-bit
+/// grayscale, which PIL clips at 255 (its I;16 mode to L), low-bit gray and palettes are
+/// expanded, and alpha or tRNS transparency is dropped without compositing.
 public enum PNGCodec {
-    /// Decodes a PNG file image to RGB.
-    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> RGBImage {
+    /// Decodes a PNG file image to RGB floats in [0, 1].
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>",
+                              limits: DecodeLimits = .standard) throws -> RGBImage {
+        try decode8(bytes, path: path, limits: limits).floatImage
+    }
+
+    /// The width and height in the file's IHDR chunk, which the PNG format puts right after
+    /// the signature (nothing else is read; the decoder checks the chunk's CRC).
+    public static func size(_ bytes: [UInt8], path: String = "<memory>") throws -> (width: Int, height: Int) {
         guard !bytes.isEmpty else { throw ImageCodecError(path: path, "empty file") }
-        var image = png_image()
-        image.version = vfc_png_image_version()
-        let begun = bytes.withUnsafeBufferPointer { buf in
-            png_image_begin_read_from_memory(&image, buf.baseAddress, buf.count)
+        guard bytes.count >= 24, bytes[12..<16].elementsEqual(Array("IHDR".utf8)) else {
+            throw ImageCodecError(path: path, "not a readable PNG: no IHDR chunk after the signature")
         }
-        guard begun != 0 else {
-            defer { png_image_free(&image) }
-            throw ImageCodecError(path: path, "not a readable PNG: \(message(of: image))")
-        }
-        let width = Int(image.width), height = Int(image.height)
-        guard width > 0, height > 0, width * height <= 1 << 28 else {
-            png_image_free(&image)
-            throw ImageCodecError(path: path, "unsupported PNG size \(width)x\(height)")
-        }
-        image.format = vfc_png_format_rgba()
-        var rgba = [UInt8](repeating: 0, count: width * height * 4)
-        // The bytes must stay alive until finish_read: libpng reads from them lazily.
-        let finished = bytes.withUnsafeBufferPointer { _ in
-            rgba.withUnsafeMutableBufferPointer { dst in
-                png_image_finish_read(&image, nil, dst.baseAddress, 0, nil)
+        func be(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be(16), be(20))
+    }
+
+    /// Decodes a PNG file image to 8-bit RGB, refusing images over `limits.maxPixels`
+    /// before allocating their pixels.
+    public static func decode8(_ bytes: [UInt8], path: String = "<memory>",
+                               limits: DecodeLimits = .standard) throws -> RGB8Image {
+        let (width, height) = try size(bytes, path: path)
+        try limits.check(width: width, height: height, format: "PNG", path: path)
+        var info = vfc_png_info()
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let rc = bytes.withUnsafeBufferPointer { src in
+            rgb.withUnsafeMutableBufferPointer { dst in
+                vfc_png_decode_rgb(src.baseAddress, src.count, dst.baseAddress, dst.count, &info)
             }
         }
-        guard finished != 0, vfc_png_image_failed(&image) == 0 else {
-            let msg = message(of: image)
-            png_image_free(&image)
-            throw ImageCodecError(path: path, "PNG decoding failed: \(msg)")
+        guard rc == 0 else { throw ImageCodecError(path: path, "PNG decoding failed: \(message(of: info))") }
+        return RGB8Image(width: width, height: height, bytes: rgb)
+    }
+
+    /// Bytes a decode of a `width` x `height` PNG holds at its peak: the RGB result and
+    /// libpng's rows (at most 3 bytes a pixel after its transforms, 2 for 16-bit gray).
+    static func decodeBytes(width: Int, height: Int) -> Int { width * height * 6 }
+
+    static func message(of info: vfc_png_info) -> String {
+        var copy = info.message
+        let text = withUnsafeBytes(of: &copy) { raw -> String in
+            let end = raw.firstIndex(of: 0) ?? raw.count
+            return String(decoding: raw.prefix(end), as: UTF8.self)
         }
-        png_image_free(&image)
-        var rgb = [UInt8](repeating: 0, count: width * height * 3)
-        for i in 0..<(width * height) {
-            rgb[3 * i] = rgba[4 * i]
-            rgb[3 * i + 1] = rgba[4 * i + 1]
-            rgb[3 * i + 2] = rgba[4 * i + 2]
-        }
-        return RGBImage(width: width, height: height, rgb8: rgb)
+        return text.isEmpty ? "unknown error" : text
     }
 
     /// Encodes interleaved 8-bit pixels with `channels` 1 (gray), 3 (RGB) or 4 (RGBA).

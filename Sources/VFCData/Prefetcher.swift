@@ -1,80 +1,118 @@
 import Foundation
 
-/// Prepares the next batches on a background thread while the training step runs.
+/// Prepares the next batches on worker threads while the training step runs.
 ///
-/// A single worker thread produces batches `start`, `start + 1`, ... strictly in order
-/// (each one is `BatchSampler.batch(at:)`, a pure function of its index) into a bounded
-/// queue of `depth` batches, so the order and content never depend on timing. `next()`
-/// blocks until the next batch is ready and records how long the caller waited: a step
-/// that never waits for data shows `lastWaitSeconds` near zero. `stop()` (also run by
-/// `deinit`) ends the worker and joins it.
+/// `workers` threads take the rows of batches `start`, `start + 1`, ... in order, each row
+/// a task (read, decode, resize, cut and augment one image), so one batch's images are
+/// decoded in parallel and the next batch starts as soon as a worker is free. At most
+/// `depth` batches past the one the caller holds exist at a time (being built or ready), so
+/// memory is bounded by the batch size, not the dataset. Every row is a pure function of
+/// (seed, batch, row) (`BatchSampler.batch(at:rows:)`), so neither the order nor the content
+/// depends on timing or the worker count. `next()` blocks until the next batch is complete
+/// and records how long the caller waited. `stop()` (also run by `deinit`) ends the
+/// workers and joins them.
 ///
 /// Thread safety: all mutable state lives in a `Shared` object guarded by one
-/// `NSCondition`; the worker holds that object, not the `Prefetcher`, so dropping the last
-/// reference to the prefetcher stops the worker.
+/// `NSCondition`; the workers hold that object, not the `Prefetcher`, so dropping the last
+/// reference to the prefetcher stops them.
 public final class Prefetcher: @unchecked Sendable {
     public let depth: Int
+    public let workers: Int
     private let shared: Shared
 
     private final class Shared: @unchecked Sendable {
         let condition = NSCondition()
-        var queue: [Batch] = []
-        var produced: Int
+        let rows: Range<Int>
+        var cursor: (batch: Int, row: Int)
+        var building: [Int: (build: BatchBuild, left: Int)] = [:]
+        var ready: [Int: Batch] = [:]
+        var failed: [Int: Error] = [:]
+        var nextOut: Int
         var stopping = false
-        var finished = false
+        var running: Int
         var consumed = 0
         var totalWait: Double = 0
         var lastWait: Double = 0
-        init(start: Int) { produced = start }
+        init(start: Int, rows: Range<Int>, workers: Int) {
+            nextOut = start
+            cursor = (start, rows.lowerBound)
+            self.rows = rows
+            running = workers
+        }
     }
 
-    /// Starts prefetching at `sampler.nextBatch` (so a restored sampler continues where
-    /// its state says).
-    public init(sampler: BatchSampler, depth: Int = 2) {
+    /// Starts prefetching at `sampler.nextBatch` (so a restored sampler continues where its
+    /// state says). `workers`: decoding threads (default: the core count); `rows`: the
+    /// slice of every batch to produce (default: all B rows).
+    public init(sampler: BatchSampler, depth: Int = 2, workers: Int? = nil, rows: Range<Int>? = nil) {
         precondition(depth >= 1, "prefetch depth must be at least 1")
+        let rows = rows ?? 0..<sampler.config.batchSize
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= sampler.config.batchSize && !rows.isEmpty,
+                     "Prefetcher rows \(rows) outside a batch of \(sampler.config.batchSize)")
+        let workers = Swift.max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
         self.depth = depth
-        let shared = Shared(start: sampler.nextBatch)
+        self.workers = workers
+        let shared = Shared(start: sampler.nextBatch, rows: rows, workers: workers)
         self.shared = shared
-        let t = Thread { Prefetcher.work(shared, sampler, depth) }
-        t.name = "vfc-data-prefetch"
-        t.stackSize = 8 << 20
-        t.start()
+        for w in 0..<workers {
+            let t = Thread { Prefetcher.work(shared, sampler, depth) }
+            t.name = "vfc-data-\(w)"
+            t.stackSize = 8 << 20
+            t.start()
+        }
     }
 
     deinit { stop() }
 
     private static func work(_ s: Shared, _ sampler: BatchSampler, _ depth: Int) {
+        s.condition.lock()
         while true {
-            s.condition.lock()
-            while s.queue.count >= depth && !s.stopping { s.condition.wait() }
-            if s.stopping {
-                s.finished = true
-                s.condition.broadcast()
-                s.condition.unlock()
-                return
+            while !s.stopping && s.cursor.batch >= s.nextOut + depth { s.condition.wait() }
+            if s.stopping { break }
+            let (k, row) = s.cursor
+            if row == s.rows.lowerBound {
+                // Cannot throw: the rows were checked in init.
+                s.building[k] = ((try? sampler.startBatch(k, rows: s.rows))!, s.rows.count)
             }
-            let k = s.produced
+            let build = s.building[k]!.build
+            s.cursor = row + 1 == s.rows.upperBound ? (k + 1, s.rows.lowerBound) : (k, row + 1)
             s.condition.unlock()
 
-            let batch = sampler.batch(at: k)  // the expensive part, outside the lock
+            var failure: Error?
+            do { try sampler.fillRow(build, row: row) } catch { failure = error }
 
             s.condition.lock()
-            s.queue.append(batch)
-            s.produced = k + 1
-            s.condition.broadcast()
-            s.condition.unlock()
+            if let failure, s.failed[k] == nil { s.failed[k] = failure }
+            s.building[k]!.left -= 1
+            if s.building[k]!.left == 0 {
+                s.building[k] = nil
+                if s.failed[k] == nil {
+                    s.condition.unlock()
+                    let batch = sampler.finishBatch(build)
+                    s.condition.lock()
+                    s.ready[k] = batch
+                }
+                s.condition.broadcast()
+            }
         }
+        s.running -= 1
+        s.condition.broadcast()
+        s.condition.unlock()
     }
 
-    /// The next batch, in index order; blocks while the worker is still preparing it.
-    public func next() -> Batch {
+    /// The next batch, in index order; blocks while the workers are still preparing it.
+    /// Throws when a row could not be made (no readable image left in the dataset).
+    public func next() throws -> Batch {
         let s = shared
         let start = DispatchTime.now().uptimeNanoseconds
         s.condition.lock()
         defer { s.condition.unlock() }
         precondition(!s.stopping, "Prefetcher.next() after stop()")
-        while s.queue.isEmpty { s.condition.wait() }
-        let batch = s.queue.removeFirst()
+        let k = s.nextOut
+        while s.ready[k] == nil && (s.failed[k] == nil || s.building[k] != nil) { s.condition.wait() }
+        if let e = s.failed[k] { throw e }
+        let batch = s.ready.removeValue(forKey: k)!
+        s.nextOut = k + 1
         let waited = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         s.lastWait = waited
         s.totalWait += waited
@@ -89,18 +127,19 @@ public final class Prefetcher: @unchecked Sendable {
     public var totalWaitSeconds: Double { shared.condition.withLock { shared.totalWait } }
     /// Batches handed out so far.
     public var consumed: Int { shared.condition.withLock { shared.consumed } }
-    /// Batches ready in the queue now (0 ... depth).
-    public var ready: Int { shared.condition.withLock { shared.queue.count } }
+    /// Complete batches waiting in the queue now (0 ... depth).
+    public var ready: Int { shared.condition.withLock { shared.ready.count } }
 
-    /// Stops the worker (after the batch it is preparing, if any) and waits for it to end.
+    /// Stops the workers (after the rows they are preparing) and waits for them to end.
     /// Idempotent. Batches still queued are dropped.
     public func stop() {
         let s = shared
         s.condition.lock()
         s.stopping = true
         s.condition.broadcast()
-        while !s.finished { s.condition.wait() }
-        s.queue.removeAll()
+        while s.running > 0 { s.condition.wait() }
+        s.ready.removeAll()
+        s.building.removeAll()
         s.condition.unlock()
     }
 }

@@ -7,6 +7,9 @@ public struct Checkpoint: Sendable {
     public var step: Int
     public var path: String
     public var file: SafetensorsFile
+    /// Whether the tensor data was checked against the checkpoint's stored checksums
+    /// (`.unchecked` for checkpoints written before vfc stored them).
+    public var verification: TensorChecksums.Verification = .verified
 
     public var tensors: [String: Tensor] { file.tensors }
     public var metadata: [String: String] { file.metadata }
@@ -35,9 +38,14 @@ public struct CheckpointSearch: Sendable {
     /// Temporary files of an interrupted write that were deleted.
     public var removedTemporaryFiles: [String]
 
-    /// One line per refusal and per removed temporary file, for the caller to print.
+    /// One line per refusal and per removed temporary file, and a note when the
+    /// checkpoint found has no checksums, for the caller to print.
     public var messages: [String] {
-        refused.map(\.description) + removedTemporaryFiles.map { "removed \($0) (left by an interrupted checkpoint write)" }
+        var lines = refused.map(\.description) + removedTemporaryFiles.map { "removed \($0) (left by an interrupted checkpoint write)" }
+        if let checkpoint, checkpoint.verification == .unchecked {
+            lines.append("note: \(checkpoint.path) has no checksums (written by an older vfc): its tensor data cannot be verified")
+        }
+        return lines
     }
 }
 
@@ -54,6 +62,9 @@ public struct CheckpointSearch: Sendable {
 ///   (default 3) with a step <= the new one are kept. Checkpoints with a larger step (left
 ///   by an earlier run that got further, e.g. one `latestValid` refused) are not touched.
 /// - `metadata["step"]` is always written and must match the file name on reading.
+/// - Every tensor's data carries a CRC-32C in the metadata (`TensorChecksums`), checked
+///   on reading: a checkpoint whose data changed on disk is refused, naming the tensor.
+///   Checkpoints without checksums (older vfc) still load, reported as unchecked.
 ///
 /// Single writer: one process per run directory.
 public struct CheckpointStore: Sendable {
@@ -117,6 +128,7 @@ public struct CheckpointStore: Sendable {
     public func save(step: Int, tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> String {
         var meta = metadata
         meta[CheckpointStore.stepMetadataKey] = String(step)
+        meta.merge(TensorChecksums.metadata(for: tensors)) { _, checksum in checksum }
         let file = SafetensorsFile(tensors: tensors, metadata: meta)
         try RunFiles.createDirectory(directory)
         removeTemporaryFiles()
@@ -136,14 +148,15 @@ public struct CheckpointStore: Sendable {
         try RunFiles.syncDirectory(directory)
     }
 
-    /// Reads one checkpoint and checks it: it must parse as safetensors, its "step"
-    /// metadata (when present) must match its name, and `validate` must not throw.
+    /// Reads one checkpoint and checks it: it must parse as safetensors, its tensors
+    /// must match their checksums (when it has them), its "step" metadata (when present)
+    /// must match its name, and `validate` must not throw.
     public func load(path: String, step: Int, validate: (Checkpoint) throws -> Void = { _ in }) throws -> Checkpoint {
-        let file = try SafetensorsFile.read(path: path)
+        let (file, verification) = try TensorChecksums.read(path: path)
         if let s = file.metadata[CheckpointStore.stepMetadataKey], Int(s) != step {
             throw CheckpointInvalid("its metadata says step \(s), its name says step \(step)")
         }
-        let checkpoint = Checkpoint(step: step, path: path, file: file)
+        let checkpoint = Checkpoint(step: step, path: path, file: file, verification: verification)
         try validate(checkpoint)
         return checkpoint
     }

@@ -1,4 +1,5 @@
 import Foundation
+import VFCTensor
 
 /// An I/O failure in a run directory, printed as `cannot VERB PATH: REASON`.
 public struct RunIOError: Error, Sendable, CustomStringConvertible {
@@ -20,31 +21,23 @@ public struct RunIOError: Error, Sendable, CustomStringConvertible {
 /// Small POSIX helpers shared by the run-output writers: whole-buffer writes, fsync of
 /// files and directories, and atomic replacement of a file's contents.
 public enum RunFiles {
-    /// Creates `path` and its missing parents (like `mkdir -p`).
+    /// Creates `path` and its missing parents (like `mkdir -p`). Failures name the
+    /// component that could not be made and the system's reason ("Not a directory" for a
+    /// path under a regular file), not Foundation's error dump.
     public static func createDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw RunIOError(path: path, "cannot create directory \(path): \(error.localizedDescription)")
+        if isDirectory(path) { return }
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            if mkdir(prefix, 0o755) == 0 || errno == EEXIST && isDirectory(prefix) { continue }
+            let code = errno == EEXIST ? ENOTDIR : errno
+            let which = prefix == path ? "" : " (at \(prefix))"
+            throw RunIOError(path: path, "cannot create directory \(path)\(which): \(String(cString: strerror(code)))")
         }
     }
 
     /// Writes all of `bytes` to `fd`, retrying short writes and EINTR. Returns errno on failure.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-        bytes.withUnsafeBytes { raw -> Int32? in
-            guard let base = raw.baseAddress else { return nil }
-            var done = 0
-            while done < raw.count {
-                let n = sysWrite(fd, base + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                done += n
-            }
-            return nil
-        }
-    }
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? { AtomicWrite.writeAll(fd, bytes) }
 
     /// Flushes a directory's entries (a rename or unlink inside it) to stable storage.
     public static func syncDirectory(_ path: String) throws {
@@ -162,5 +155,4 @@ final class AppendFile {
 
 // At file scope so the names resolve to the C functions, not to methods of the same name.
 private func sysRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, buf, n) }
-private func sysWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int { write(fd, buf, n) }
 private func sysClose(_ fd: Int32) { _ = close(fd) }

@@ -1,5 +1,13 @@
 // vfc runtime: thread pool, parallel-for, aligned buffers. See include/vfc_runtime.h.
 #include "vfc_runtime.h"
+#include "vfc_cpu.h"
+#include "vfc_gemm.h"
+
+// Weak: `vfc compile` objects may link runtime.c alone (products then stay on OpenBLAS,
+// without the check of its kernel); vfc itself links cpu.c and gemm.c too.
+#pragma weak vfc_blas_setup
+#pragma weak vfc_gemm_uses_generated
+#pragma weak vfc_gemm_generated
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -229,6 +237,7 @@ extern void openblas_set_num_threads(int) __attribute__((weak));
 
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 static void single_threaded_blas(void) {
+    if (vfc_blas_setup) vfc_blas_setup();  // the right kernel before the first product
     if (openblas_set_num_threads) openblas_set_num_threads(1);
 }
 
@@ -299,10 +308,16 @@ static void gemm(gemm_job *j) {
     vfc_parallel_for(0, j->parts, gemm_parts, j);
 }
 
-void vfc_sgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
-               const float *b, int32_t ldb, float *c, int32_t ldc) {
+void vfc_gemm_openblas(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+                       const float *b, int32_t ldb, float *c, int32_t ldc) {
     gemm_job j = {0, ta != 0, tb != 0, 1, 1, m, n, k, lda, ldb, ldc, a, b, c};
     gemm(&j);
+}
+
+void vfc_sgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+               const float *b, int32_t ldb, float *c, int32_t ldc) {
+    if (vfc_gemm_uses_generated && vfc_gemm_uses_generated(ta, tb, m, n, k)) vfc_gemm_generated(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+    else vfc_gemm_openblas(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
 }
 
 void vfc_dgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const double *a, int32_t lda,

@@ -83,8 +83,16 @@ extension DType {
 
 extension SafetensorsFile {
     /// Reads and validates a file; every problem is a thrown `SafetensorsError`.
-    public static func read(path: String) throws -> SafetensorsFile {
-        try decode(readAllBytes(path: path), path: path)
+    ///
+    /// Only regular files are read (a FIFO or a device such as `/dev/zero` is refused
+    /// before any byte is read), and the header length is checked against the file's size
+    /// before the rest is read, so a corrupt or endless input cannot make it allocate more
+    /// than the file holds. `inspect`, when given, sees each tensor's raw little-endian
+    /// bytes (in file order) before they are decoded; what it throws is passed on.
+    public static func read(
+        path: String, inspect: ((_ name: String, _ bytes: UnsafeRawBufferPointer) throws -> Void)? = nil
+    ) throws -> SafetensorsFile {
+        try decode(readAllBytes(path: path), path: path, inspect: inspect)
     }
 
     /// Decodes a file image held in memory. `path` is only used in error messages.
@@ -92,8 +100,11 @@ extension SafetensorsFile {
         try decode([UInt8](data), path: path)
     }
 
-    /// Decodes a file image held in memory. `path` is only used in error messages.
-    public static func decode(_ bytes: [UInt8], path: String) throws -> SafetensorsFile {
+    /// Decodes a file image held in memory. `path` is only used in error messages;
+    /// `inspect` is as in `read(path:inspect:)`.
+    public static func decode(
+        _ bytes: [UInt8], path: String, inspect: ((_ name: String, _ bytes: UnsafeRawBufferPointer) throws -> Void)? = nil
+    ) throws -> SafetensorsFile {
         func fail(_ msg: String, tensor: String? = nil) -> SafetensorsError {
             SafetensorsError(path: path, tensor: tensor, msg)
         }
@@ -187,6 +198,13 @@ extension SafetensorsFile {
         }
 
         var result = SafetensorsFile(metadata: metadata)
+        if let inspect {
+            for e in entries {
+                try bytes.withUnsafeBytes { raw in
+                    try inspect(e.name, UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.begin)..<(dataStart + e.end)]))
+                }
+            }
+        }
         for e in entries {
             result.tensors[e.name] = bytes.withUnsafeBytes { raw in
                 decodeElements(UnsafeRawBufferPointer(rebasing: raw[(dataStart + e.begin)..<(dataStart + e.end)]),
@@ -234,28 +252,6 @@ extension SafetensorsFile {
             }
         }
         return t
-    }
-
-    /// The whole file, with errno-based messages instead of Foundation's opaque ones.
-    static func readAllBytes(path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw SafetensorsError.io("read", path, errno: errno) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        // The size is only a capacity hint: the loop reads to end of file regardless.
-        var info = stat()
-        if fstat(fd, &info) == 0, info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, $0.count) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw SafetensorsError.io("read", path, errno: errno)
-            }
-            if got == 0 { break }
-            bytes.append(contentsOf: chunk[0..<got])
-        }
-        return bytes
     }
 }
 
@@ -341,38 +337,13 @@ extension SafetensorsFile {
         return out + "\""
     }
 
-    /// Writes the file atomically: a temporary file in the same directory is written,
-    /// flushed and renamed over `path`, so readers never see a half-written checkpoint.
+    /// Writes the file atomically (`AtomicWrite`): readers never see a half-written
+    /// file, and a crash leaves either the old file or the new one.
     public func write(path: String) throws {
-        let bytes = encode()
-        let tmp = "\(path).tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw SafetensorsError.io("write", path, errno: errno) }
-        var failure: Int32?
-        bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            var done = 0
-            while done < raw.count {
-                let n = posixWrite(fd, base + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                done += n
-            }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0, failure == nil { failure = errno }
-        if failure == nil, rename(tmp, path) != 0 { failure = errno }
-        if let failure {
-            unlink(tmp)
-            throw SafetensorsError.io("write", path, errno: failure)
+        do {
+            try AtomicWrite.write(encode(), to: path)
+        } catch let e as AtomicWriteError {
+            throw SafetensorsError.io("write", path, errno: e.code)
         }
     }
 }
-
-// At file scope so the names resolve to the C functions, not to `SafetensorsFile.read`
-// and `.write`.
-private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, buf, n) }
-private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ n: Int) -> Int { write(fd, buf, n) }

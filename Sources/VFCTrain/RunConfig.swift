@@ -17,6 +17,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// resume runs on the count the run started with.
     public var threads: Int
     public var photometric: Bool
+    /// How `data` is read (nil: `DataReading.standard`).
+    public var dataReading: DataReading?
 
     public init(module: String, moduleDigest: String, data: String, steps: Int, batch: Int, seed: UInt64,
                 schedule: Schedule, checkpointEvery: Int, threads: Int, photometric: Bool) {

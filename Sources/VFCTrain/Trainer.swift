@@ -37,7 +37,9 @@ public final class Trainer {
     public let config: RunConfig
     public let runDirectory: String
     public let step: TrainStep
-    public let dataset: ImageFolder
+    public let dataset: DataIndex
+    /// Threads that decode and augment the batches (nil: the core count).
+    public var dataWorkers: Int?
     /// The step the run continues from (0 for a fresh run).
     public let startStep: Int
     /// Seconds the JIT compile took.
@@ -82,24 +84,23 @@ public final class Trainer {
         step = try TrainStep(module: module, gradients: false)
         batchConfig = try Trainer.batchConfig(step, config)
         try batchConfig.validate()
-        dataset = try ImageFolder(directory: config.data, size: batchConfig.imageSize, warn: say)
+        let reading = config.dataReading ?? .standard
+        var limits = DecodeLimits.standard
+        limits.maxPixels = reading.maxPixels
+        dataset = try DataIndex(source: config.data, limits: limits, shuffleBuffer: reading.shuffleBuffer,
+                                skipTruncatedShards: reading.skipTruncatedShards, warn: say)
         store = CheckpointStore(runDirectory: runDirectory)
 
         var restored: Checkpoint?
         if resume {
-            let search = store.latestValid { [step] c in
+            restored = try store.resumePoint(validate: { [step] c in
                 _ = try step.checkState(c.tensors, source: c.path)
                 guard c.metadata["data_state"] != nil else { throw CheckpointInvalid("metadata 'data_state' is missing") }
-            }
-            for m in search.messages { say(m) }
-            restored = search.checkpoint
-            if restored == nil { say("no valid checkpoint in \(runDirectory): starting from step 0") }
+            }, say: say)
         } else {
-            if !store.list().isEmpty {
-                throw StepError("\(runDirectory) already holds checkpoints: continue it with --resume \(runDirectory), or choose another --out")
-            }
+            try RunDirectory.checkFresh(runDirectory)
             if communicator.rank == 0 {
-                try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+                try RunFiles.createDirectory(runDirectory)
                 try Data(try config.json().utf8).write(to: URL(fileURLWithPath: RunConfig.fileName(in: runDirectory)), options: .atomic)
             }
         }
@@ -134,9 +135,11 @@ public final class Trainer {
               let field = step.module.param(named: "pos_field")?.type.staticShape, field.count == 3 else {
             throw StepError("@\(step.function.name)'s arguments and @pos_field do not have method.md's layout")
         }
-        return BatchConfig(imageSize: field[0], patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
-                           globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
-                           photometric: config.photometric)
+        var c = BatchConfig(imageSize: field[0], patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
+                            globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
+                            photometric: config.photometric)
+        c.dctScaling = config.dataReading?.dctScaling ?? false
+        return c
     }
 
     /// Runs from `startStep` to `config.steps`. `shouldStop` is polled after every step (a
@@ -146,7 +149,9 @@ public final class Trainer {
         try Runtime.setThreads(config.threads)
         var sampler = try BatchSampler(dataset: dataset, config: batchConfig)
         if let s = samplerState { try sampler.restore(state: s) }
-        sampler.slice = slice
+        // Started before the compile, so the first batches are ready when the step is.
+        let prefetcher = Prefetcher(sampler: sampler, depth: 2, workers: dataWorkers, rows: slice)
+        defer { prefetcher.stop() }
         let session = try makeRunner()
         // The session holds the state in machine form (f32); the host copy is f64, twice that.
         state = [:]
@@ -158,8 +163,6 @@ public final class Trainer {
         let metrics = writer ? try MetricsLog(runDirectory: runDirectory, resumingAtStep: resumeAt) : nil
         let board = writer ? try TensorBoardWriter(runDirectory: runDirectory, resumingAtStep: resumeAt) : nil
         defer { metrics?.close(); board?.close() }
-        let prefetcher = Prefetcher(sampler: sampler, depth: 2)
-        defer { prefetcher.stop() }
 
         let start = Date()
         var lastCheckpoint = store.list().first?.path
@@ -177,7 +180,7 @@ public final class Trainer {
         var interrupted = false
         while current < config.steps {
             let stepStart = Date()
-            let batch = prefetcher.next()
+            let batch = try prefetcher.next()
             let wait = prefetcher.lastWaitSeconds
             let (lr, wd, momentum) = config.schedule.values(at: current)
             var tensors = batch.tensors
@@ -191,7 +194,7 @@ public final class Trainer {
                 let spelled = loss.isNaN ? "NaN" : (loss > 0 ? "+inf" : "-inf")
                 throw StepError("step \(current): the loss is \(spelled); stopping. The last good checkpoint is "
                                 + (lastCheckpoint ?? "none (no checkpoint was written)")
-                                + ": resume from it (vfc train --resume \(runDirectory)) with a lower --lr")
+                                + ": resume from it with a lower learning rate (vfc train --resume \(runDirectory) --lr \(String(format: "%g", config.schedule.lr / 10)))")
             }
             let seconds = Date().timeIntervalSince(stepStart)
             let imagesPerSecond = Double(config.batch) / Swift.max(seconds, 1e-9)

@@ -3,6 +3,7 @@ import Foundation
 import VFCCodegen
 import VFCIR
 import VFCPasses
+import VFCTensor
 
 extension EmitKind: ExpressibleByArgument {}
 
@@ -64,8 +65,16 @@ struct Compile: ParsableCommand {
         try reportingErrors {
             let clock = ContinuousClock()
             let start = clock.now
+            if output != nil || !stats {
+                // Before any work: an output on the input would destroy it.
+                let outPath = try outputPath()
+                let headerPath = emit == .obj ? Self.headerPath(for: outPath) : nil
+                try checkOutputs([NamedPath("-o", outPath), NamedPath("the C header", headerPath == outPath ? nil : headerPath)],
+                                 inputs: [NamedPath("FILE", file)])
+            }
             let module = try loadModule(file)
             let bindings = try parseBindings(binds)
+            try checkBindNames(bindings, module: module, file: file)
             var names: [String] = []
             for f in functions where !names.contains(f) {
                 guard module.function(named: f) != nil else {
@@ -169,20 +178,17 @@ struct Compile: ParsableCommand {
         return dir.isEmpty ? stem + ".h" : dir + "/" + stem + ".h"
     }
 
-    /// Writes `bytes` to `path` (standard output for `-`), with the system's reason on failure.
+    /// Writes `bytes` to `path` atomically (standard output for `-`), with the system's
+    /// reason on failure.
     static func write(_ bytes: [UInt8], to path: String) throws {
         if path == "-" {
             FileHandle.standardOutput.write(Data(bytes))
             return
         }
-        guard let f = fopen(path, "wb") else {
-            throw DriverError("cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-        let n = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-        let failed = n != bytes.count || fflush(f) != 0
-        let reason = String(cString: strerror(errno))
-        if fclose(f) != 0 || failed {
-            throw DriverError("cannot write '\(path)': \(reason)")
+        do {
+            try AtomicWrite.write(bytes, to: path)
+        } catch let e as AtomicWriteError {
+            throw DriverError("cannot write '\(path)': \(String(cString: strerror(e.code)))")
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VFCData
+import VFCRun
 import VFCTensor
 
 /// `vfc data`: the data pipeline from the command line (synthetic datasets, batch dumps).
@@ -8,7 +9,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Make datasets and inspect the training batches of the data pipeline.",
-        subcommands: [Synth.self, BatchDump.self])
+        subcommands: [Synth.self, BatchDump.self, DataBench.self])
 
     /// `vfc data synth --out DIR --n N --seed S [--size S]`.
     struct Synth: ParsableCommand {
@@ -40,6 +41,8 @@ struct DataCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard format == "png" || format == "jpg" else { throw DriverError("--format must be png or jpg, got '\(format)'") }
+                // Made here first so that a bad path is reported with the system's reason.
+                try RunFiles.createDirectory(out)
                 let labels = try SynthDataset.write(to: out, count: n, seed: seed, size: size, jpeg: format == "jpg")
                 let objects = labels.images.reduce(0) { $0 + $1.objects.count }
                 print("wrote \(labels.images.count) images (\(size)x\(size), \(objects) objects) to \(out)/images and \(out)/labels.json")
@@ -53,37 +56,20 @@ struct DataCommand: ParsableCommand {
             commandName: "batch",
             abstract: "Write one training batch (method.md section 7 layout) to a safetensors file.",
             discussion: """
-                Loads the image folder DIR (recursive .jpg/.jpeg/.png, resized to SIZE x SIZE), \
-                builds the batch the sampler yields at --index for --seed and writes global_views, \
+                Indexes --data (an image folder, searched recursively for .jpg/.jpeg/.png; a text \
+                file listing image paths; or tar shards such as 'dir/train-{000000..000009}.tar'), \
+                decodes the images of the batch (resized to SIZE x SIZE), builds the batch the sampler yields at --index for --seed and writes global_views, \
                 local_views, boxes, flips, content_masks and position_masks. The metadata holds \
                 the sampler state after the batch and the dataset size. Unreadable images are \
                 skipped with a warning on stderr.
                 """)
 
-        @Option(help: ArgumentHelp("Image folder.", valueName: "DIR"))
+        @Option(help: ArgumentHelp("Image folder, list file or tar shards.", valueName: "DIR|LIST|SHARDS"))
         var data: String
-        @Option(help: "Source image side S.")
-        var size: Int = 64
-        @Option(help: "Patch side P.")
-        var patch: Int = 8
-        @Option(name: .customLong("global"), help: "Global view side G.")
-        var globalSize: Int = 64
-        @Option(name: .customLong("local"), help: "Local view side L.")
-        var localSize: Int = 32
-        @Option(name: .customLong("global-views"), help: "Global views per image Vg.")
-        var globalViews: Int = 2
-        @Option(name: .customLong("local-views"), help: "Local views per image Vl.")
-        var localViews: Int = 4
-        @Option(help: "Images per batch B.")
-        var batch: Int = 16
-        @Option(help: "Seed.")
-        var seed: UInt64 = 0
+        @OptionGroup var source: DataSourceOptions
+        @OptionGroup var shape: BatchShapeOptions
         @Option(help: "Which batch of the run to write (0 = the first).")
         var index: Int = 0
-        @Flag(name: .customLong("no-photometric"), help: "No colour jitter, grayscale, blur or solarize (pure resampled crops).")
-        var noPhotometric = false
-        @Flag(name: .customLong("no-normalize"), help: "Keep pixels in [0, 1] (no ImageNet mean/std normalisation).")
-        var noNormalize = false
         @Flag(name: .customLong("with-sources"), help: "Also write source_images [B,S,S,3] F32 in [0,1] and image_indices [B] I64.")
         var withSources = false
         @Option(name: .shortAndLong, help: ArgumentHelp("Output file.", valueName: "OUT.safetensors"))
@@ -92,19 +78,17 @@ struct DataCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard index >= 0 else { throw DriverError("--index must not be negative") }
-                let folder = try ImageFolder(directory: data, size: size) { printError("vfc: warning: " + $0) }
-                let config = BatchConfig(
-                    imageSize: size, patchSize: patch, globalSize: globalSize, localSize: localSize,
-                    globalViews: globalViews, localViews: localViews, batchSize: batch, seed: seed,
-                    photometric: !noPhotometric, normalize: !noNormalize)
+                let folder = try source.index(data)
+                let config = shape.config(dctScaling: source.dctScaling)
+                let (batch, size) = (shape.batch, shape.size)
                 let sampler = try BatchSampler(dataset: folder, config: config)
-                let b = sampler.batch(at: index)
+                let b = try sampler.batch(at: index, threads: source.workers)
                 var tensors = b.tensors
                 if withSources {
                     var src = Tensor(dtype: .f32, shape: [batch, size, size, 3])
                     src.withUnsafeMutableBufferPointer { buf in
                         for (slot, i) in b.imageIndices.enumerated() {
-                            let px = folder.images[i].pixels
+                            let px = (try? folder.sourceImage(i, size: size, dctScaling: source.dctScaling))?.pixels ?? []
                             for j in px.indices { buf[slot * px.count + j] = Double(px[j]) }
                         }
                     }
@@ -117,7 +101,7 @@ struct DataCommand: ParsableCommand {
                     "skipped": "\(folder.skipped.count)",
                 ])
                 try file.write(path: output)
-                print("\(folder.count) images (\(folder.skipped.count) skipped); wrote batch \(index) (B=\(batch), Vg=\(globalViews), Vl=\(localViews), n=\(config.patchesPerSide)) to \(output)")
+                print("\(folder.count) images (\(folder.skipped.count) skipped so far); wrote batch \(index) (B=\(batch), Vg=\(shape.globalViews), Vl=\(shape.localViews), n=\(config.patchesPerSide)) to \(output)")
             }
         }
     }

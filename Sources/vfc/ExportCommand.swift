@@ -35,7 +35,8 @@ struct ExportCommand: ParsableCommand {
         try reportingErrors {
             guard format == "timm" else { throw DriverError("--format must be timm, got '\(format)'") }
             let path = try checkpointPath(source)
-            let state = try SafetensorsFile.read(path: path)
+            try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("the checkpoint", path)])
+            let state = try readVerifiedSafetensors(path)
             let backbone = try timmBackbone(state: state.tensors, prefix: teacher ? "teacher." : "")
             try SafetensorsFile(tensors: backbone, metadata: ["format": "pt"]).write(path: output)
         }

@@ -28,6 +28,7 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("FILE", file)])
             let module = try loadModule(file)
             guard !module.params.isEmpty else { throw DriverError("\(displayName(file)) declares no params") }
             let values = try initialParams(module: module, seed: seed, floatType: nil)

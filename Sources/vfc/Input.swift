@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import VFCIR
+import VFCRun
+import VFCTensor
 
 /// Errors of the driver itself (files, flags), printed as `vfc: error: ...`.
 struct DriverError: Error, CustomStringConvertible {
@@ -8,21 +10,41 @@ struct DriverError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// Reads a source file, or standard input for `-`.
+/// The largest source text read: far above any real module, low enough that an endless
+/// input (`/dev/zero`) stops with an error instead of exhausting memory.
+let maxSourceBytes = 256 << 20
+
+/// Reads a source file, or standard input for `-`, with the system's reason on failure.
+/// Pipes and devices are read to their end (up to `maxSourceBytes`), so process
+/// substitution works; directories are refused.
 func readSource(_ path: String) throws -> String {
-    if path == "-" {
-        let data = FileHandle.standardInput.readDataToEndOfFile()
-        return String(decoding: data, as: UTF8.self)
+    let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+        throw DriverError("cannot read '\(path)': \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")
     }
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-        throw DriverError("cannot read '\(path)': no such file")
+    defer { if fd != STDIN_FILENO { close(fd) } }
+    var info = stat()
+    if fstat(fd, &info) == 0 {
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw DriverError("cannot read '\(path)': it is a directory") }
+        if (info.st_mode & S_IFMT) == S_IFREG && Int(info.st_size) > maxSourceBytes {
+            throw DriverError("cannot read '\(path)': it has \(info.st_size) bytes, more than the \(maxSourceBytes >> 20) MiB limit for source text")
+        }
     }
-    guard !isDir.boolValue else { throw DriverError("cannot read '\(path)': it is a directory") }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw DriverError("cannot read '\(path)': permission denied or unreadable")
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if got < 0 {
+            if errno == EINTR { continue }
+            throw DriverError("cannot read '\(displayName(path))': \(String(cString: strerror(errno)))")
+        }
+        if got == 0 { break }
+        bytes.append(contentsOf: chunk[0..<got])
+        if bytes.count > maxSourceBytes {
+            throw DriverError("cannot read '\(displayName(path))': more than the \(maxSourceBytes >> 20) MiB limit for source text (an endless input?)")
+        }
     }
-    return String(decoding: data, as: UTF8.self)
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// The name diagnostics use for a source path.
@@ -58,5 +80,16 @@ func reportingErrors(_ body: () throws -> Void) throws {
             printError("vfc: error: " + (text.hasPrefix("error: ") ? String(text.dropFirst(7)) : text))
         }
         throw ExitCode(1)
+    }
+}
+
+/// Reads a safetensors file and, when it carries checksums (a vfc checkpoint), checks
+/// every tensor's data against them: a corrupt checkpoint is an error naming the file
+/// and the tensor, not a silently wrong state.
+func readVerifiedSafetensors(_ path: String) throws -> SafetensorsFile {
+    do {
+        return try TensorChecksums.read(path: path).file
+    } catch let e as CheckpointInvalid {
+        throw DriverError("\(path): \(e)")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VFCIR
 import VFCPasses
+import VFCRun
 
 /// The compiler-debugging flags every command that runs a pass pipeline shares
 /// (`vfc opt`, `vfc compile`, `vfc step`, `vfc train`): `@OptionGroup var debug: PassDebugOptions`,
@@ -94,9 +95,9 @@ struct PassDebugOptions: ParsableArguments {
     private static func makeDirectory(_ dir: String) throws {
         let fm = FileManager.default
         do {
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try RunFiles.createDirectory(dir)
         } catch {
-            throw DriverError("--dump-dir: cannot create '\(dir)': \(error.localizedDescription)")
+            throw DriverError("--dump-dir: \(error)")
         }
         for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where isDump(name) {
             try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VFCRun
+import VFCTensor
 
 /// `vfc plot RUN_DIR -o curves.png|curves.svg`: the loss curves of a training run.
 struct PlotCommand: ParsableCommand {
@@ -79,7 +80,8 @@ struct PlotCommand: ParsableCommand {
             let bytes: [UInt8] = ext == "svg"
                 ? Array(SVGRenderer.render(figure).utf8)
                 : PNGEncoder.encode(RasterImage(rendering: figure))
-            try RunFiles.atomicWrite(bytes, to: output)
+            try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("the metrics", metricsPath)])
+            try AtomicWrite.write(bytes, to: output)
         }
     }
 }

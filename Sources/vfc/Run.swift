@@ -12,8 +12,9 @@ struct Run: ParsableCommand {
         abstract: "Run a function of a module on the reference interpreter or the JIT.",
         discussion: """
             Inputs come from a safetensors file (one tensor per argument, keyed by the argument \
-            name without '%') or are drawn at random. Params come from --params where given and \
-            are otherwise initialised from their declarations with --seed. Prints one line per \
+            name without '%') or are drawn at random. Params come from --params, which must hold \
+            every param the function reads (--init-missing draws the missing ones), or are \
+            initialised from their declarations with --seed. Prints one line per \
             result: name, type, mean, min and max. By default (--dtype f32) the function is \
             compiled with LLVM (every symbolic dim bound by --bind or by the inputs' shapes) and \
             computes in the IR's dtypes; --backend interp runs the reference interpreter, which \
@@ -37,8 +38,11 @@ struct Run: ParsableCommand {
     @Option(help: "Seed for random inputs and for params not given.")
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Safetensors file with param values, keyed by param name.", valueName: "P.safetensors"))
+    @Option(help: ArgumentHelp("Safetensors file with param values, keyed by param name: every param the function reads (see --init-missing).", valueName: "P.safetensors"))
     var params: String?
+
+    @Flag(help: "With --params: initialise the params the file lacks from their declarations (with --seed) instead of refusing.")
+    var initMissing = false
 
     @Option(name: .customLong("bind"), parsing: .singleValue,
             help: ArgumentHelp("Bind a symbolic dim (repeatable).", valueName: "N=8"))
@@ -69,6 +73,8 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkOutputs([NamedPath("--output", output)],
+                             inputs: [NamedPath("FILE", file), NamedPath("--inputs", inputs), NamedPath("--params", params)])
             var module = try loadModule(file)
             // value_and_grad is expanded into generated gradient functions before running.
             try AutodiffPass().run(&module)
@@ -79,10 +85,12 @@ struct Run: ParsableCommand {
             guard dtype == "f32" || dtype == "f64" else { throw DriverError("--dtype must be f32 or f64, got '\(dtype)'") }
             let floatType: DType = dtype == "f64" ? .f64 : .f32
             let bindings = try parseBindings(binds)
+            try checkBindNames(bindings, module: module, file: file)
             let args = try loadInputs(f, bindings: bindings)
             var paramValues = try initialParams(module: module, seed: seed, floatType: floatType)
             if let params {
-                let given = try SafetensorsFile.read(path: params)
+                let given = try readVerifiedSafetensors(params)
+                try checkParamsFile(given, module: module)
                 for p in module.params {
                     if let t = given.tensors[p.name] { paramValues[p.name] = t }
                 }
@@ -116,6 +124,23 @@ struct Run: ParsableCommand {
                 for (i, r) in results.enumerated() { out.tensors["result\(i)"] = r }
                 try out.write(path: output)
             }
+        }
+    }
+
+    /// A params file must hold every param the function reads (unless --init-missing): a
+    /// renamed or missing tensor would otherwise be drawn at random without a word.
+    /// Tensors the module does not declare are reported, not used.
+    private func checkParamsFile(_ given: SafetensorsFile, module: Module) throws {
+        guard let params else { return }
+        let missing = module.paramsRead(by: function).filter { given.tensors[$0] == nil }
+        let extra = given.order.filter { module.param(named: $0) == nil }
+        if !missing.isEmpty && !initMissing {
+            let held = given.order.isEmpty ? "no tensors" : "tensors: " + given.order.prefix(8).joined(separator: ", ") + (given.order.count > 8 ? ", ..." : "")
+            throw DriverError("\(params): no tensor for \(missing.count) param(s) @\(function) reads: \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", ..." : "") "
+                              + "(the file holds \(held)); give every param, or --init-missing to initialise the missing ones from their declarations")
+        }
+        if !extra.isEmpty {
+            printError("vfc: warning: \(params): ignoring \(extra.count) tensor(s) the module does not declare: \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", ..." : "")")
         }
     }
 
@@ -157,24 +182,37 @@ func parseBindings(_ specs: [String]) throws -> [String: Int] {
     return out
 }
 
-/// `result0: f32[2, 65, 128] mean=0.00123 min=-3.2 max=3.1`.
+/// `result0: f32[2, 65, 128] mean=0.00123 min=-3.2 max=3.1`. Mean, min and max are over
+/// the finite values; non-finite ones are counted after them (`nan=3 +inf=1`), and a
+/// result with no finite value prints only the counts.
 func summary(_ name: String, _ t: Tensor) -> String {
     let type = "\(t.dtype)[\(t.shape.map(String.init).joined(separator: ", "))]"
     guard t.count > 0 else { return "\(name): \(type) (empty)" }
     var sum = 0.0, lo = Double.infinity, hi = -Double.infinity
+    var finite = 0, nan = 0, positive = 0, negative = 0
     t.withUnsafeBufferPointer { b in
         for x in b {
-            sum += x
-            lo = Swift.min(lo, x)
-            hi = Swift.max(hi, x)
+            if x.isNaN {
+                nan += 1
+            } else if x.isInfinite {
+                if x > 0 { positive += 1 } else { negative += 1 }
+            } else {
+                finite += 1
+                sum += x
+                lo = Swift.min(lo, x)
+                hi = Swift.max(hi, x)
+            }
         }
     }
-    return "\(name): \(type) mean=\(g(sum / Double(t.count))) min=\(g(lo)) max=\(g(hi))"
+    let counts = [("nan", nan), ("+inf", positive), ("-inf", negative)].filter { $0.1 > 0 }.map { "\($0.0)=\($0.1)" }
+    guard finite > 0 else { return "\(name): \(type) no finite values: " + counts.joined(separator: " ") }
+    let stats = "mean=\(g(sum / Double(finite))) min=\(g(lo)) max=\(g(hi))"
+    return "\(name): \(type) \(stats)" + (counts.isEmpty ? "" : " (of \(finite) finite values) " + counts.joined(separator: " "))
 }
 
 /// All values, flattened row-major, 9 significant digits (enough to tell f32 values apart).
 func formatValues(_ t: Tensor) -> String {
-    "[" + t.scalars.map { String(format: "%.9g", $0) }.joined(separator: ", ") + "]"
+    "[" + t.scalars.map { $0.isNaN ? "nan" : String(format: "%.9g", $0) }.joined(separator: ", ") + "]"
 }
 
 private func g(_ x: Double) -> String { String(format: "%.6g", x) }

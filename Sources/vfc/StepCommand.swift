@@ -88,6 +88,8 @@ struct StepCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try checkOutputs([NamedPath("--out", out), NamedPath("--grads", grads)],
+                             inputs: [NamedPath("FILE", file), NamedPath("--state", state), NamedPath("--batch", batch)])
             let floatType: DType
             switch (backend, dtype) {
             case (.jit, nil), (.jit, "f32"): floatType = .f32
@@ -138,7 +140,7 @@ extension StepCommand {
     /// then the warm-up and timed steps, the JSON or text report, the profile.
     /// The state file checked against the module (with a warning for extra tensors).
     func readState(_ step: TrainStep) throws -> [String: Tensor] {
-        let (checked, extra) = try step.checkState(try SafetensorsFile.read(path: state).tensors, source: state)
+        let (checked, extra) = try step.checkState(try readVerifiedSafetensors(state).tensors, source: state)
         if !extra.isEmpty {
             printError("vfc: warning: \(state): ignoring \(extra.count) tensor(s) the module does not declare: \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", ..." : "")")
         }

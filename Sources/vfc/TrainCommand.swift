@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import VFCCodegen
+import VFCRun
 import VFCTrain
 
 /// `vfc train FILE.ir --data DIR --out RUN_DIR` and `vfc train --resume RUN_DIR`.
@@ -14,7 +15,7 @@ struct TrainCommand: ParsableCommand {
             prepared by a background worker (views and masks of section 1). Writes \
             RUN_DIR/config.json, metrics.jsonl, TensorBoard events in tb/, and checkpoints \
             ckpt-STEP.safetensors (atomic, the last 3 kept). Ctrl-C writes a checkpoint and \
-            exits 0; --resume continues from the newest valid checkpoint bit-exactly (the \
+            exits 0, and so does SIGTERM; --resume continues from the newest valid checkpoint bit-exactly (the \
             schedule runs over --schedule-steps, not --steps, so a run can be extended).
             Examples:
               vfc train IR/ssl_micro.ir --data data/photos --out runs/micro --steps 300
@@ -34,44 +35,53 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Continue the run in RUN_DIR from its newest valid checkpoint.", valueName: "RUN_DIR"))
     var resume: String?
 
-    @Option(help: "Stop after this many steps in all (default 100; with --resume, the run's).")
+    // Numbers are parsed unconditionally so that `--batch -4` is read as -4 and refused
+    // by name, not taken for a missing value. The schedule options have no default here:
+    // with --resume, the ones given replace the run's (see TrainCommand+Resume.swift).
+    @Option(parsing: .unconditional, help: "Stop after this many steps in all (default 100; with --resume, the run's).")
     var steps: Int?
 
-    @Option(help: "Images per batch.")
-    var batch = 16
+    @Option(parsing: .unconditional, help: "Images per batch (default 16; fixed for a run).")
+    var batch: Int?
 
-    @Option(help: "Peak learning rate (after warm-up).")
-    var lr = 5e-4
+    @Option(parsing: .unconditional, help: "Peak learning rate after warm-up (default 5e-4). Schedule options given with --resume apply from the resumed step on.")
+    var lr: Double?
 
-    @Option(help: "Final learning rate of the cosine decay.")
-    var minLr = 1e-6
+    @Option(parsing: .unconditional, help: "Final learning rate of the cosine decay (default 1e-6).")
+    var minLr: Double?
 
-    @Option(help: "Steps of linear learning-rate warm-up.")
-    var warmupSteps = 10
+    @Option(parsing: .unconditional, help: "Steps of linear learning-rate warm-up (default 10).")
+    var warmupSteps: Int?
 
-    @Option(help: "Steps over which the cosine schedules run (lr, weight decay, teacher momentum).")
-    var scheduleSteps = 1000
+    @Option(parsing: .unconditional, help: "Steps over which the cosine schedules run: lr, weight decay, teacher momentum (default 1000).")
+    var scheduleSteps: Int?
 
-    @Option(help: "Weight decay at the start (cosine to --weight-decay-end).")
-    var weightDecay = 0.04
+    @Option(parsing: .unconditional, help: "Weight decay at the start, cosine to --weight-decay-end (default 0.04).")
+    var weightDecay: Double?
 
-    @Option(help: "Weight decay at the end of the schedule.")
-    var weightDecayEnd = 0.4
+    @Option(parsing: .unconditional, help: "Weight decay at the end of the schedule (default 0.4).")
+    var weightDecayEnd: Double?
 
-    @Option(help: "Teacher momentum at the start (cosine to 1).")
-    var momentum = 0.996
+    @Option(parsing: .unconditional, help: "Teacher momentum at the start, cosine to 1 (default 0.996).")
+    var momentum: Double?
 
-    @Option(help: "Seed of the initialisation and of the data pipeline.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the initialisation and of the data pipeline (default 0; fixed for a run).")
+    var seed: UInt64?
 
-    @Option(help: "Write a checkpoint every K steps (and at the end).")
-    var checkpointEvery = 50
+    @Option(parsing: .unconditional, help: "Write a checkpoint every K steps and at the end (default 50).")
+    var checkpointEvery: Int?
 
-    @Option(help: "Threads of the compiled step (default: every core; a resume keeps the run's; under mpirun, per rank, default: the cores divided among the ranks of each machine).")
+    @Option(parsing: .unconditional, help: "Threads of the compiled step (default: every core; a resume keeps the run's; under mpirun, per rank, default: the cores divided among the ranks of each machine).")
     var threads: Int?
 
-    @Option(help: "When not on a terminal, print one line every K steps.")
+    @OptionGroup(title: "Reading the data")
+    var source: DataSourceOptions
+
+    @Option(parsing: .unconditional, help: "When not on a terminal, print one line every K steps.")
     var logEvery = 10
+
+    @Flag(help: "With --resume: start the run over from step 0 with its config.json, moving its checkpoints, metrics and events into RUN_DIR/aside-TIME/.")
+    var restart = false
 
     @Flag(help: "Leave out the photometric augmentation (colour jitter, grayscale, blur, solarize).")
     var noPhotometric = false
@@ -94,6 +104,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("give FILE.ir, --data DIR and --out RUN_DIR (or --resume RUN_DIR)")
         }
         if logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
+        try validateNumbers()
     }
 
     func run() throws {
@@ -107,15 +118,25 @@ struct TrainCommand: ParsableCommand {
                 runDirectory = resume
                 config = try RunConfig.read(runDirectory: resume)
                 if let steps { config.steps = steps }
+                config = resumedConfig(config)
             } else {
                 runDirectory = out!
                 let text = try readSource(file!)
                 config = RunConfig(module: file!, moduleDigest: RunConfig.digest(text), data: data!, steps: steps ?? 100,
-                                   batch: batch, seed: seed,
-                                   schedule: Schedule(lr: lr, minLR: minLr, warmupSteps: warmupSteps, horizon: scheduleSteps,
-                                                      weightDecay: weightDecay, weightDecayEnd: weightDecayEnd, momentum: momentum),
-                                   checkpointEvery: checkpointEvery, threads: threads ?? Runtime.threads,
+                                   batch: batch ?? 16, seed: seed ?? 0, schedule: schedule(over: Schedule()),
+                                   checkpointEvery: checkpointEvery ?? 50, threads: threads ?? Runtime.threads,
                                    photometric: !noPhotometric)
+                config.dataReading = source.reading
+            }
+            // Rank 0 alone writes the run directory, so it alone holds the lock.
+            let lock = communicator.rank == 0 ? try RunLock(runDirectory: runDirectory, create: resume == nil) : nil
+            defer { lock?.release() }
+            if restart {
+                if communicator.rank == 0 {
+                    let aside = try RunDirectory.setAsideForRestart(runDirectory: runDirectory)
+                    printError("vfc: --restart: moved the checkpoints, metrics and events of \(runDirectory) to \(aside)")
+                }
+                try communicator.barrier(what: "the restart")
             }
             if communicator.usesMPI { config.threads = threads ?? communicator.defaultThreads }
             let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil, communicator: communicator) {
@@ -123,6 +144,8 @@ struct TrainCommand: ParsableCommand {
             }
             trainer.replicaCheckEvery = distributed.checkEvery
             trainer.writeReplicas = distributed.rankCheckpoints
+            trainer.dataWorkers = source.workers
+            if resume != nil, communicator.rank == 0 { try recordResumedConfig(config, runDirectory: runDirectory) }
             let interrupt = InterruptFlag()
             // Under mpirun, whole lines: mpirun forwards a rank's output through a terminal
             // of its own, and can drop the rank's last error after a line left unfinished.
@@ -161,21 +184,27 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// Set by SIGINT (Ctrl-C): the training loop checkpoints and stops after the current step.
+/// Set by SIGINT (Ctrl-C) or SIGTERM (what SLURM, Kubernetes and systemd send before
+/// killing): the training loop checkpoints and stops after the current step. A second
+/// signal of the same kind ends the process at once.
 final class InterruptFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var set = false
-    private let source: DispatchSourceSignal
+    private var sources: [DispatchSourceSignal] = []
 
     init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue(label: "vfc.sigint"))
-        source.setEventHandler { [unowned self] in
-            self.lock.withLock { self.set = true }
-            printError("vfc: interrupted: writing a checkpoint after this step (Ctrl-C again to quit at once)")
-            signal(SIGINT, SIG_DFL)
+        for (signo, message) in [(SIGINT, "interrupted: writing a checkpoint after this step (Ctrl-C again to quit at once)"),
+                                 (SIGTERM, "terminated (SIGTERM): writing a checkpoint after this step (SIGTERM again to quit at once)")] {
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: DispatchQueue(label: "vfc.signal.\(signo)"))
+            source.setEventHandler { [unowned self] in
+                self.lock.withLock { self.set = true }
+                printError("vfc: " + message)
+                signal(signo, SIG_DFL)
+            }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
     }
 
     var isSet: Bool { lock.withLock { set } }

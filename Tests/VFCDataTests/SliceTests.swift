@@ -5,7 +5,7 @@ import VFCTensor
 /// Data parallelism: the slices of a batch that the ranks prepare make up the batch the
 /// whole sampler prepares, whatever the number of slices.
 @Suite struct SliceTests {
-    static let folder = try! ImageFolder(directory: makePNGFolder(count: 7), size: 32)
+    static let folder = try! DataIndex(source: makePNGFolder(count: 7))
 
     func sampler(batch: Int) throws -> BatchSampler {
         try BatchSampler(dataset: Self.folder, config: BatchConfig(imageSize: 32, patchSize: 4, globalSize: 32, localSize: 16,
@@ -22,12 +22,10 @@ import VFCTensor
     func slicesMakeUpTheBatch(ranks: Int) throws {
         let whole = try sampler(batch: 6)
         for k in [0, 1, 4] {  // batch 1 straddles two epochs of the 7 images
-            let full = whole.batch(at: k)
+            let full = try whole.batch(at: k)
             var parts: [Batch] = []
             for r in 0..<ranks {
-                var s = try sampler(batch: 6)
-                s.slice = r * (6 / ranks) ..< (r + 1) * (6 / ranks)
-                parts.append(s.batch(at: k))
+                parts.append(try sampler(batch: 6).batch(at: k, rows: r * (6 / ranks) ..< (r + 1) * (6 / ranks)))
             }
             for name in full.tensors.keys.sorted() {
                 #expect(joined(parts.map { $0.tensors[name]! }) == full.tensors[name]!, "batch \(k), \(name), \(ranks) slices")

@@ -30,7 +30,9 @@ int vfc_num_threads(void);
 int vfc_set_num_threads(int threads);
 
 /// C[m, n] = op(A)[m, k] op(B)[k, n], row-major (alpha 1, beta 0; ta/tb nonzero for the
-/// transposed operand), through OpenBLAS split over the pool's threads: the longer side of C
+/// transposed operand): on vfc's generated kernel where vfc_gemm_uses_generated says so
+/// (vfc_gemm.h; linked with gemm.c and a kernel installed), otherwise through OpenBLAS split
+/// over the pool's threads: the longer side of C
 /// in parts of whole 16-row/column tiles, one part per 2^21 multiply-adds (at most 16),
 /// OpenBLAS itself set to one thread (on first use). The parts depend on the shape only and
 /// run on the calling thread inside a parallel loop body, so results do not depend on the

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Test helper: starts `vfc train ...`, waits until RUN_DIR has ckpt-STEP and a later step
-in metrics.jsonl (so the run is between checkpoints), then sends SIGKILL or SIGINT, and
-prints how the process ended. Fails if the run finished before it could be interrupted.
+in metrics.jsonl (so the run is between checkpoints), then sends SIGKILL, SIGINT or
+SIGTERM, and prints how the process ended. Fails if the run finished before it could be
+interrupted.
 
-    interrupt.py kill|int RUN_DIR STEP -- VFC train ARGS...
+    interrupt.py kill|int|term RUN_DIR STEP -- VFC train ARGS...
 """
 import json
 import os
@@ -36,7 +37,7 @@ if proc.poll() is not None:
     print(proc.stdout.read())
     sys.exit(1)
 at = last_step()
-proc.send_signal(signal.SIGKILL if mode == "kill" else signal.SIGINT)
+proc.send_signal({"kill": signal.SIGKILL, "int": signal.SIGINT, "term": signal.SIGTERM}[mode])
 out, _ = proc.communicate(timeout=120)
 print(out)
 print(f"interrupted after step {at}: exit {proc.returncode}")

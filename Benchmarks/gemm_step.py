@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""One training step of vfc with its products chosen per shape (VFC_GEMM=auto, the
+default) against the same step with every product on OpenBLAS (VFC_GEMM=openblas), and
+with every product on vfc's generated kernel (VFC_GEMM=vfc), interleaved in one run.
+
+    python3 Benchmarks/gemm_step.py --config micro [--rounds 3] [--repeat 3] [--threads 2]
+
+Each round starts one `vfc step --repeat R --warmup 1 --json` process per mode, one after
+another (a process compiles once, then times R steps); the report is the median over all
+timed steps of each mode, and its ratio to openblas. The state comes from `vfc init --seed
+0`, the batch from Tests/fixtures/ssl/make_batch.py (the config's B). All modes must give
+the same metrics to 1e-5 (relative) or the run stops.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+MODES = ["openblas", "auto", "vfc"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True, choices=["micro", "tiny"])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--vfc", default=os.path.join(ROOT, ".build", "release", "vfc"))
+    a = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="vfc-gemm-step-")
+    ir = os.path.join(ROOT, "IR", f"ssl_{a.config}.ir")
+    state, batch = os.path.join(work, "state.safetensors"), os.path.join(work, "batch.safetensors")
+    subprocess.run([a.vfc, "init", ir, "--seed", "0", "-o", state], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, os.path.join(ROOT, "Tests", "fixtures", "ssl", "make_batch.py"), "--config", a.config,
+                    "--seed", "0", "-o", batch], check=True, stdout=subprocess.DEVNULL)
+    times = {m: [] for m in MODES}
+    compile_s = {m: [] for m in MODES}
+    metrics = {}
+    for r in range(a.rounds):
+        for mode in MODES:
+            env = dict(os.environ, VFC_GEMM=mode, VFC_THREADS=str(a.threads))
+            out = subprocess.run([a.vfc, "step", ir, "--state", state, "--batch", batch, "--json", "--repeat", str(a.repeat),
+                                  "--warmup", "1"], env=env, capture_output=True, text=True, check=True).stdout
+            j = json.loads(out)
+            times[mode] += j["step_times_s"]
+            compile_s[mode].append(j["compile_s"])
+            metrics.setdefault(mode, j["loss"])
+            print(f"round {r} {mode}: median {j['median_s']:.3f} s", file=sys.stderr)
+    ref = metrics["openblas"]
+    for mode, loss in metrics.items():
+        if abs(loss - ref) > 1e-5 * abs(ref):
+            sys.exit(f"gemm_step.py: loss with VFC_GEMM={mode} is {loss}, with openblas {ref}")
+    base = statistics.median(times["openblas"])
+    for mode in MODES:
+        med = statistics.median(times[mode])
+        print(f"{a.config} T={a.threads} VFC_GEMM={mode}: median {med:.3f} s over {len(times[mode])} steps "
+              f"(min {min(times[mode]):.3f}, max {max(times[mode]):.3f}), {med / base:.2f}x openblas, "
+              f"compile {statistics.median(compile_s[mode]):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

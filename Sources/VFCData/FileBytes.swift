@@ -1,0 +1,46 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole-file and byte-range reads with POSIX calls: a file that is not a regular file
+/// (a FIFO, a device such as /dev/zero) is refused instead of blocking or filling memory.
+enum FileBytes {
+    /// The bytes of a regular file.
+    static func read(path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else { throw ImageCodecError(path: path, "cannot read the file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw ImageCodecError(path: path, "not a regular file")
+        }
+        return try readRange(fd: fd, offset: 0, count: Int(st.st_size), name: path)
+    }
+
+    /// `count` bytes at `offset` of the file at `path` (a tar member); `name` is what
+    /// errors are reported as.
+    static func read(path: String, offset: Int, count: Int, name: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ImageCodecError(path: name, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        return try readRange(fd: fd, offset: offset, count: count, name: name)
+    }
+
+    static func readRange(fd: Int32, offset: Int, count: Int, name: String) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try out.withUnsafeMutableBytes { buf in
+            while done < count {
+                let n = pread(fd, buf.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    let why = n == 0 ? "the file ends at byte offset \(offset + done)" : String(cString: strerror(errno))
+                    throw ImageCodecError(path: name, "cannot read \(count) bytes at byte offset \(offset): \(why)")
+                }
+                done += n
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// A text file listing a dataset's images (`--data train.txt`): one path per line,
+/// relative to the list file's directory unless absolute, optionally followed by a tab and
+/// an integer class label. Blank lines and lines starting with `#` are ignored. A listed
+/// path that is not a regular file is skipped (with a warning), as unreadable images are.
+enum ListFile {
+    struct Listing { var root: String; var entries: [DataEntry]; var skipped: [SkippedImage] }
+
+    static func read(path: String) throws -> Listing {
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(path: path) } catch let e as ImageCodecError {
+            throw DatasetError("\(path): \(e.message)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw DatasetError("\(path): not a UTF-8 text file listing images")
+        }
+        let root = (path as NSString).deletingLastPathComponent
+        var listing = Listing(root: root, entries: [], skipped: [])
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count <= 2 else {
+                throw DatasetError("\(path):\(n + 1):1: expected PATH or PATH<TAB>LABEL, got \(fields.count) tab-separated fields")
+            }
+            var label = -1
+            if fields.count == 2 {
+                guard let l = Int(fields[1].trimmingCharacters(in: .whitespaces)), l >= 0 else {
+                    throw DatasetError("\(path):\(n + 1):\(fields[0].count + 2): the label must be a non-negative integer, got '\(fields[1])'")
+                }
+                label = l
+            }
+            let name = String(fields[0])
+            let full = name.hasPrefix("/") || root.isEmpty ? name : root + "/" + name
+            var isDir: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: full, isDirectory: &isDir) || isDir.boolValue {
+                listing.skipped.append(SkippedImage(path: full, reason: isDir.boolValue ? "a directory, not an image (\(path):\(n + 1))"
+                                                                                  : "no such file (\(path):\(n + 1))"))
+                continue
+            }
+            listing.entries.append(DataEntry(name: full, location: .file, label: label))
+        }
+        return listing
+    }
+}

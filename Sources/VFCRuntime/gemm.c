@@ -1,0 +1,250 @@
+// vfc's own f32 matrix product around a generated microkernel. See include/vfc_gemm.h.
+#include "vfc_gemm.h"
+#include "vfc_runtime.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static vfc_gemm_microkernel kernel = NULL;
+static int kernel_mr = 0, kernel_nr = 0, block_kc = 0, block_mc = 0;
+
+void vfc_gemm_install(vfc_gemm_microkernel k, int mr, int nr) {
+    kernel = k;
+    kernel_mr = k ? mr : 0;
+    kernel_nr = k ? nr : 0;
+    if (!k) { block_kc = block_mc = 0; return; }
+    // KC: a micro-panel of op(B) (KC x NR floats) fills about half of a 32 KiB L1 and
+    // stays there while the task's A micro-panels stream past it. MC: the task's block of
+    // packed op(A) (MC x KC floats) fits in about 192 KiB of L2.
+    block_kc = 4096 / nr;
+    if (block_kc < 64) block_kc = 64;
+    block_mc = (49152 / block_kc) / mr * mr;
+    if (block_mc < mr) block_mc = mr;
+}
+
+int vfc_gemm_installed(int *mr, int *nr) {
+    if (mr) *mr = kernel_mr;
+    if (nr) *nr = kernel_nr;
+    return kernel != NULL;
+}
+
+int vfc_gemm_kc(void) { return block_kc; }
+int vfc_gemm_mc(void) { return block_mc; }
+
+// The packing buffers of the thread that calls the product (products may run on several
+// threads at once, one per iteration of a parallel loop), grown as needed, kept.
+static __thread float *pack_buffer = NULL;
+static __thread size_t pack_capacity = 0;
+
+static float *pack_space(size_t floats) {
+    if (floats > pack_capacity) {
+        free(pack_buffer);
+        size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
+        pack_buffer = aligned_alloc(64, bytes);
+        pack_capacity = pack_buffer ? floats : 0;
+    }
+    return pack_buffer;
+}
+
+typedef struct {
+    int ta, tb, mr, nr, kc, mc;
+    int32_t m, n, k, lda, ldb, ldc;
+    const float *a, *b;
+    float *c;
+    float *ap, *bp;  // packed: ap[panel][k][mr], bp[panel][k][nr], zero-padded
+    int64_t a_panels, b_panels;
+    // Panels packed: all of op(B)'s with tb (its rows are strided), otherwise only the
+    // last, partial panel of each operand (zero-padded to a whole tile); full panels are
+    // read in place (op(A) by broadcasts of single elements, any strides; op(B)'s rows as
+    // vectors), which saves copying M*K + K*N floats per product.
+    int64_t a_packed_from, b_packed_from;
+    int64_t m_groups, n_groups, n_group_panels;  // the tile grid of the compute tasks
+} generated_job;
+
+// Micro-panel `panel` of op(A): rows panel*mr ..< +mr, all of K, row i of op(A) at
+// a[i*lda + p] (no transpose) or a[p*lda + i].
+static void pack_a(const generated_job *j, int64_t panel) {
+    const int mr = j->mr;
+    const int64_t k = j->k, row0 = panel * mr;
+    float *out = j->ap + panel * k * mr;
+    int rows = j->m - row0 < mr ? (int)(j->m - row0) : mr;
+    if (j->ta) {
+        for (int64_t p = 0; p < k; p++) {
+            const float *src = j->a + p * j->lda + row0;
+            float *dst = out + p * mr;
+            for (int i = 0; i < rows; i++) dst[i] = src[i];
+            for (int i = rows; i < mr; i++) dst[i] = 0;
+        }
+    } else {
+        for (int i = 0; i < rows; i++) {
+            const float *src = j->a + (row0 + i) * (int64_t)j->lda;
+            for (int64_t p = 0; p < k; p++) out[p * mr + i] = src[p];
+        }
+        for (int i = rows; i < mr; i++)
+            for (int64_t p = 0; p < k; p++) out[p * mr + i] = 0;
+    }
+}
+
+// Micro-panel `panel` of op(B): columns panel*nr ..< +nr, all of K.
+static void pack_b(const generated_job *j, int64_t panel) {
+    const int nr = j->nr;
+    const int64_t k = j->k, col0 = panel * nr;
+    float *out = j->bp + panel * k * nr;
+    int cols = j->n - col0 < nr ? (int)(j->n - col0) : nr;
+    if (!j->tb) {
+        for (int64_t p = 0; p < k; p++) {
+            const float *src = j->b + p * j->ldb + col0;
+            float *dst = out + p * nr;
+            for (int c = 0; c < cols; c++) dst[c] = src[c];
+            for (int c = cols; c < nr; c++) dst[c] = 0;
+        }
+    } else {
+        for (int c = 0; c < cols; c++) {
+            const float *src = j->b + (col0 + c) * (int64_t)j->ldb;
+            for (int64_t p = 0; p < k; p++) out[p * nr + c] = src[p];
+        }
+        for (int c = cols; c < nr; c++)
+            for (int64_t p = 0; p < k; p++) out[p * nr + c] = 0;
+    }
+}
+
+static void pack_panels(void *context, int64_t lo, int64_t hi) {
+    const generated_job *j = context;
+    int64_t a_count = j->a_panels - j->a_packed_from;
+    for (int64_t i = lo; i < hi; i++) {
+        if (i < a_count) pack_a(j, j->a_packed_from + i);
+        else pack_b(j, j->b_packed_from + i - a_count);
+    }
+}
+
+// One tile of C at rows i0, columns j0 over K block [p0, p0 + kc). Partial tiles go
+// through a full-size copy, so that every element sees the same operations as in a full
+// tile (and the result does not depend on where tile boundaries fall).
+static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64_t p0, int kc) {
+    const int mr = j->mr, nr = j->nr;
+    const int64_t i0 = a_panel * mr, j0 = b_panel * nr;
+    const float *ap, *bp;
+    int64_t a_rs = 1, a_cs = mr, b_rs = nr;
+    if (a_panel < j->a_packed_from) {
+        ap = j->ta ? j->a + p0 * j->lda + i0 : j->a + i0 * j->lda + p0;
+        a_rs = j->ta ? 1 : j->lda;
+        a_cs = j->ta ? j->lda : 1;
+    } else {
+        ap = j->ap + a_panel * (int64_t)j->k * mr + p0 * mr;
+    }
+    if (b_panel < j->b_packed_from) {
+        bp = j->b + p0 * j->ldb + j0;
+        b_rs = j->ldb;
+    } else {
+        bp = j->bp + b_panel * (int64_t)j->k * nr + p0 * nr;
+    }
+    float *c = j->c + i0 * j->ldc + j0;
+    int rows = j->m - i0 < mr ? (int)(j->m - i0) : mr;
+    int cols = j->n - j0 < nr ? (int)(j->n - j0) : nr;
+    int accumulate = p0 > 0;
+    if (rows == mr && cols == nr) {
+        kernel(kc, ap, a_rs, a_cs, bp, b_rs, c, j->ldc, accumulate);
+        return;
+    }
+    float t[mr * nr] __attribute__((aligned(64)));
+    memset(t, 0, sizeof t);
+    if (accumulate)
+        for (int r = 0; r < rows; r++) memcpy(t + r * nr, c + r * j->ldc, cols * sizeof(float));
+    kernel(kc, ap, a_rs, a_cs, bp, b_rs, t, nr, accumulate);
+    for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * nr, cols * sizeof(float));
+}
+
+// Tasks: blocks of MC rows x a group of column panels; within a task, K blocks outermost
+// (C's tiles are revisited once per block), then column panels (one op(B) micro-panel
+// stays in L1), then row panels.
+static void compute_tasks(void *context, int64_t lo, int64_t hi) {
+    const generated_job *j = context;
+    const int64_t mc_panels = j->mc / j->mr;
+    for (int64_t t = lo; t < hi; t++) {
+        int64_t mg = t / j->n_groups, ng = t % j->n_groups;
+        int64_t a_lo = mg * mc_panels, a_hi = a_lo + mc_panels < j->a_panels ? a_lo + mc_panels : j->a_panels;
+        int64_t b_lo = ng * j->n_group_panels;
+        int64_t b_hi = b_lo + j->n_group_panels < j->b_panels ? b_lo + j->n_group_panels : j->b_panels;
+        for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
+            int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
+            for (int64_t bpn = b_lo; bpn < b_hi; bpn++)
+                for (int64_t apn = a_lo; apn < a_hi; apn++) tile(j, apn, bpn, p0, kc);
+        }
+    }
+}
+
+void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+                        const float *b, int32_t ldb, float *c, int32_t ldc) {
+    if (!kernel) { vfc_gemm_openblas(ta, tb, m, n, k, a, lda, b, ldb, c, ldc); return; }
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (int32_t i = 0; i < m; i++) memset(c + (int64_t)i * ldc, 0, (size_t)n * sizeof(float));
+        return;
+    }
+    generated_job j = {ta != 0, tb != 0, kernel_mr, kernel_nr, block_kc, block_mc, m, n, k, lda, ldb, ldc, a, b, c};
+    j.a_panels = (m + j.mr - 1) / j.mr;
+    j.b_panels = (n + j.nr - 1) / j.nr;
+    // op(B)'s panels start on a 64-byte boundary: the microkernel loads them as aligned vectors.
+    int64_t a_floats = (j.a_panels * j.mr * (int64_t)k + 15) / 16 * 16;
+    int64_t floats = a_floats + j.b_panels * j.nr * (int64_t)k;
+    float *space = pack_space((size_t)floats);
+    if (!space) vfc_out_of_memory(floats * (int64_t)sizeof(float));
+    j.ap = space;
+    j.bp = space + a_floats;
+    j.a_packed_from = m / j.mr;
+    j.b_packed_from = j.tb ? 0 : n / j.nr;
+    vfc_parallel_for(0, (j.a_panels - j.a_packed_from) + (j.b_panels - j.b_packed_from), pack_panels, &j);
+    // Enough tasks for the pool to balance (about four per thread); the grid does not
+    // change any element's operations, only who computes it.
+    int64_t mc_panels = j.mc / j.mr;
+    j.m_groups = (j.a_panels + mc_panels - 1) / mc_panels;
+    int64_t want = 4 * (int64_t)vfc_num_threads();
+    int64_t n_groups = (want + j.m_groups - 1) / j.m_groups;
+    if (n_groups > j.b_panels) n_groups = j.b_panels;
+    if (n_groups < 1) n_groups = 1;
+    j.n_group_panels = (j.b_panels + n_groups - 1) / n_groups;
+    j.n_groups = (j.b_panels + j.n_group_panels - 1) / j.n_group_panels;
+    vfc_parallel_for(0, j.m_groups * j.n_groups, compute_tasks, &j);
+}
+
+static pthread_once_t mode_once = PTHREAD_ONCE_INIT;
+static vfc_gemm_mode mode = VFC_GEMM_AUTO;
+
+static void read_mode(void) {
+    const char *env = getenv("VFC_GEMM");
+    if (env && strcmp(env, "openblas") == 0) mode = VFC_GEMM_OPENBLAS;
+    else if (env && strcmp(env, "vfc") == 0) mode = VFC_GEMM_VFC;
+}
+
+vfc_gemm_mode vfc_gemm_get_mode(void) {
+    pthread_once(&mode_once, read_mode);
+    return mode;
+}
+
+void vfc_gemm_set_mode(vfc_gemm_mode m) {
+    pthread_once(&mode_once, read_mode);
+    mode = m;
+}
+
+// The shape classes where vfc's kernel beat OpenBLAS in `vfc-bench gemm` (docs/codegen.md,
+// "Matrix products"): every product of at least 2^22 multiply-adds (the smallest the step
+// makes and the bench measured: 96x128x512) except op(A) = A (not transposed) with K from
+// 1024 on, where OpenBLAS was as fast or faster (long rows of A read in place cost TLB
+// reach; OpenBLAS packs them). Smaller products were not measured and stay on OpenBLAS.
+int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
+    (void)tb;
+    if ((int64_t)m * n * k < ((int64_t)1 << 22)) return 0;
+    if (!ta && k >= 1024) return 0;
+    return 1;
+}
+
+int vfc_gemm_uses_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
+    if (!kernel) return 0;
+    switch (vfc_gemm_get_mode()) {
+    case VFC_GEMM_OPENBLAS: return 0;
+    case VFC_GEMM_VFC: return 1;
+    case VFC_GEMM_AUTO: return vfc_gemm_prefers_generated(ta, tb, m, n, k);
+    }
+    return 0;
+}

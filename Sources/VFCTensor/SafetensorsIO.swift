@@ -1,0 +1,76 @@
+import Foundation
+
+// File I/O of safetensors files: bounded reads of regular files only, and atomic writes.
+extension SafetensorsFile {
+    /// The whole file, with errno-based messages instead of Foundation's opaque ones.
+    /// Refuses anything but a regular file (opened non-blocking, so a FIFO cannot hang
+    /// the open), and reads the 8-byte header length first: a length over the limit or
+    /// past the end of the file is reported before the rest is read, and no more than
+    /// the file's size is ever read.
+    static func readAllBytes(path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw SafetensorsError.io("read", path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SafetensorsError.io("read", path, errno: errno) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw SafetensorsError(path: path, "not a regular file (\(fileKind(info.st_mode))): safetensors inputs must be regular files")
+        }
+        let size = Int(info.st_size)
+        guard size >= 8 else {
+            throw SafetensorsError(path: path, "file is truncated: it has \(size) bytes, fewer than the 8-byte header length")
+        }
+        let head = try readExactly(fd, count: 8, path: path)
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(head[i]) << (8 * UInt64(i)) }
+        guard headerLength <= UInt64(maxHeaderBytes) else {
+            throw SafetensorsError(path: path, "header length \(headerLength) exceeds the \(maxHeaderBytes)-byte limit (corrupt or not a safetensors file)")
+        }
+        guard Int(headerLength) <= size - 8 else {
+            throw SafetensorsError(path: path, "file is truncated: header says \(headerLength) bytes of JSON but the file has \(size - 8) bytes after the length")
+        }
+        return head + (try readExactly(fd, count: size - 8, path: path))
+    }
+
+    /// `count` bytes from `fd`; a file that ends early (it shrank while being read) is an error.
+    static func readExactly(_ fd: Int32, count: Int, path: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + done, Swift.min(count - done, 1 << 24)) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw SafetensorsError.io("read", path, errno: errno)
+            }
+            if got == 0 {
+                throw SafetensorsError(path: path, "file is truncated: it ended after \(done) of the \(count) bytes its size announced (changed while being read?)")
+            }
+            done += got
+        }
+        return bytes
+    }
+
+    /// "a FIFO", "a directory", ... for a `stat` mode.
+    static func fileKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "not a plain file"
+        }
+    }
+
+    /// The bytes `encode` writes for one tensor's elements (little-endian, rounded to
+    /// its dtype): what a per-tensor checksum covers.
+    public static func elementBytes(_ t: Tensor) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(t.count * t.dtype.byteSize)
+        t.withUnsafeBufferPointer { SafetensorsFile().appendElements($0, dtype: t.dtype, to: &out) }
+        return out
+    }
+}
+
+// At file scope so the name resolves to the C function, not to `SafetensorsFile.read`.
+private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, buf, n) }

@@ -1,0 +1,45 @@
+import Foundation
+
+/// A path a command reads or writes, with the option that named it (for messages).
+struct NamedPath {
+    var option: String
+    var path: String?
+
+    init(_ option: String, _ path: String?) {
+        self.option = option
+        self.path = path
+    }
+}
+
+/// Refuses outputs that would destroy an input or each other: an output path that
+/// resolves (symlinks and `..` followed, by device and inode) to the same file as an
+/// input, or two outputs that name one file. Standard streams (`-`) are not files here.
+func checkOutputs(_ outputs: [NamedPath], inputs: [NamedPath]) throws {
+    let ins = inputs.compactMap { named in named.path.flatMap { $0 == "-" ? nil : $0 }.map { (named, fileIdentity($0)) } }
+    var seen: [(NamedPath, String)] = []
+    for out in outputs {
+        guard let path = out.path, path != "-" else { continue }
+        if let id = fileIdentity(path), let (input, _) = ins.first(where: { $0.1 == id }) {
+            throw DriverError("\(out.option) \(path) is the same file as the input \(input.option) \(input.path!): refusing to overwrite it; choose another output")
+        }
+        let canonical = canonicalPath(path)
+        if let (other, _) = seen.first(where: { $0.1 == canonical }) {
+            throw DriverError("\(out.option) \(path) and \(other.option) \(other.path!) name the same file: give each output its own path")
+        }
+        seen.append((out, canonical))
+    }
+}
+
+/// (device, inode) of the file `path` names, symlinks followed; nil when it does not exist.
+private func fileIdentity(_ path: String) -> String? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return "\(info.st_dev):\(info.st_ino)"
+}
+
+/// An absolute path with `.`, `..` and symlinks of the existing part resolved, for
+/// comparing outputs that do not exist yet.
+private func canonicalPath(_ path: String) -> String {
+    let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    return URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path
+}
