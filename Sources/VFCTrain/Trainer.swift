@@ -98,8 +98,9 @@ public final class Trainer {
                 guard c.metadata["data_state"] != nil else { throw CheckpointInvalid("metadata 'data_state' is missing") }
             }, say: say)
         } else {
-            try RunDirectory.checkFresh(runDirectory)
+            // Rank 0 alone: the others would find its config.json.
             if communicator.rank == 0 {
+                try RunDirectory.checkFresh(runDirectory)
                 try RunFiles.createDirectory(runDirectory)
                 try Data(try config.json().utf8).write(to: URL(fileURLWithPath: RunConfig.fileName(in: runDirectory)), options: .atomic)
             }
