@@ -31,6 +31,9 @@ let package = Package(
         // libjpeg-turbo (TurboJPEG API) and libpng (simplified png_image_* API), the same way.
         .target(name: "CTurboJPEG"),
         .target(name: "CPNG"),
+        // Open MPI's collectives behind plain C functions (MPI's handles are macros Swift
+        // cannot import): data-parallel training under mpirun (docs/distributed.md).
+        .target(name: "CMPI"),
         // The data pipeline: image folders, views and masks of method.md section 1, batches
         // in section 7's layout, a background prefetcher, the synthetic shapes dataset.
         .target(name: "VFCData", dependencies: ["VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
@@ -44,7 +47,7 @@ let package = Package(
         // beyond VFCTensor: CRCs, protobuf, DEFLATE and the font are written out here.
         .target(name: "VFCRun", dependencies: ["VFCIR", "VFCTensor"]),
         // Training: one step of a module's train_step on a state and a batch (vfc step, init).
-        .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCData", "VFCRun"]),
+        .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCData", "VFCRun", "CMPI"]),
         .executableTarget(
             name: "vfc",
             dependencies: [

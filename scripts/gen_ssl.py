@@ -18,7 +18,11 @@ Layout of each module (method.md is the contract; section numbers refer to it):
   - @update.rK: clipping scale, AdamW and teacher EMA for one parameter of rank K (section 6);
   - @train_step: one step of section 6. Results are named by the values it returns: the
     losses, `grad_norm`, the raw gradients `grad.<param>`, then the new state, each result
-    aliasing (updating in place) the param it replaces.
+    aliasing (updating in place) the param it replaces;
+  - @loss_part, @grad_step, @apply_step: @train_step split where the gradients are complete,
+    for data parallelism (docs/distributed.md): @grad_step on a slice of the batch returns
+    that slice's shares of the losses, raw gradients and teacher-output sums of the whole
+    batch; summed over the slices, they go into @apply_step (clip, AdamW, EMA, centres).
 """
 import argparse
 import math
@@ -314,14 +318,26 @@ def split_globals(w, c):
     w(f"  %gf = reshape %gf2 {{shape = [{Ng}]}}")
 
 
-def emit_loss(w, c):
+def emit_loss(w, c, part=False):
+    """@loss, or with `part` @loss_part: the share of a slice of the batch in the losses of the
+    whole batch (data parallelism): sums over the slice divided by the whole batch's image
+    count and position-mask count (arguments), so that the shares of the slices add up to
+    the losses of the whole batch, and their gradients to its gradients."""
     D, K, n, Vg, Vl, V = c.D, c.K, c.n, c.Vg, c.Vl, c.V
     Ng, Nl, nn = f"{Vg}*B", f"{Vl}*B", n * n
     args = batch_types(c) + [("teacher_cls", f"f32[B, {Vg}, {K}]"), ("teacher_patch", f"f32[{Ng}, {nn}, {K}]"),
                              ("pos_target", f"f32[{Ng}, {nn}, {D}]")]
-    w("// The student forward and the three losses of section 5. The teacher's sharpened, centred")
-    w("// probabilities and its field samples come in as arguments, so this reads student params only.")
-    w("func @loss(" + ", ".join(f"%{a}: {t}" for a, t in args) + ") -> (f32[], f32[], f32[], f32[]) {")
+    if part:
+        args += [("images", "f32[]"), ("position_count", "f32[]")]
+        w("// The share of this slice of the batch in the three losses of section 5 over the whole batch")
+        w("// (data parallelism): as @loss, but every mean is a sum over the slice divided by the whole")
+        w("// batch's count, %images images or %position_count position-masked patches, so that the")
+        w("// shares of the slices (and their gradients) add up to the losses of the whole batch.")
+    else:
+        w("// The student forward and the three losses of section 5. The teacher's sharpened, centred")
+        w("// probabilities and its field samples come in as arguments, so this reads student params only.")
+    name = "loss_part" if part else "loss"
+    w(f"func @{name}(" + ", ".join(f"%{a}: {t}" for a, t in args) + ") -> (f32[], f32[], f32[], f32[]) {")
     w(f"  // Views of each kind as one batch, image-major (row b*{Vg} + v for global view v of image b).")
     split_globals(w, c)
     w(f"  %lv = reshape %local_views {{shape = [{Nl}, 3, {c.L}, {c.L}]}}")
@@ -349,7 +365,11 @@ def emit_loss(w, c):
     w(f"  %pairs3 = broadcast %pairs {{shape = [B, {Vg}, {V}], dims = [1, 2]}}")
     w(f"  %tq_kept = mul %tq, %pairs3")
     w(f"  %tq_image = reduce_sum %tq_kept {{axes = [1, 2]}}")
-    w(f"  %tq_mean = reduce_mean %tq_image {{axes = [0]}}")
+    if part:
+        w(f"  %tq_sum = reduce_sum %tq_image {{axes = [0]}}")
+        w(f"  %tq_mean = div %tq_sum, %images")
+    else:
+        w(f"  %tq_mean = reduce_mean %tq_image {{axes = [0]}}")
     w(f"  %loss_cls = mul %tq_mean, {repr(-1.0 / (Vg * V - Vg))}      // -1 / pairs per image")
     w()
     w(f"  // L_mim: cross-entropy at the content-masked patches of each global view.")
@@ -365,7 +385,12 @@ def emit_loss(w, c):
     w(f"  %count = reduce_sum %cmf {{axes = [1]}}")
     w(f"  %count1 = max %count, 1.0")
     w(f"  %neg_mim_view = div %neg_ce_view, %count1")
-    w(f"  %neg_mim = reduce_mean %neg_mim_view {{axes = [0]}}")
+    if part:
+        w(f"  %neg_mim_sum = reduce_sum %neg_mim_view {{axes = [0]}}")
+        w(f"  %views = mul %images, {float(Vg)}")
+        w(f"  %neg_mim = div %neg_mim_sum, %views")
+    else:
+        w(f"  %neg_mim = reduce_mean %neg_mim_view {{axes = [0]}}")
     w(f"  %loss_mim = neg %neg_mim")
     w()
     w(f"  // L_pos: predicted vs teacher field directions at the position-masked patches.")
@@ -379,8 +404,11 @@ def emit_loss(w, c):
     w(f"  %pmf = convert %pm {{dtype = f32}}")
     w(f"  %dist_masked = mul %dist, %pmf")
     w(f"  %dist_sum = reduce_sum %dist_masked {{axes = [0, 1]}}")
-    w(f"  %pcount = reduce_sum %pmf {{axes = [0, 1]}}")
-    w(f"  %pcount1 = max %pcount, 1.0")
+    if part:
+        w(f"  %pcount1 = max %position_count, 1.0")
+    else:
+        w(f"  %pcount = reduce_sum %pmf {{axes = [0, 1]}}")
+        w(f"  %pcount1 = max %pcount, 1.0")
     w(f"  %loss_pos = div %dist_sum, %pcount1")
     w()
     w(f"  %loss_cm = add %loss_cls, %loss_mim")
@@ -414,25 +442,33 @@ def emit_updates(w, c):
         w()
 
 
-def emit_train_step(w, c):
-    D, K, n, Vg = c.D, c.K, c.n, c.Vg
-    Ng, nn = f"{Vg}*B", n * n
-    params = c.params()
-    args = batch_types(c) + [("lr", "f32[]"), ("weight_decay", "f32[]"), ("teacher_momentum", "f32[]")]
-    w("// One training step (section 6). Results, named by the values returned: the losses before the")
-    w("// update, grad_norm (before clipping), the raw gradients grad.<param>, then the new state, each")
-    w("// result updating in place (aliases) the param it replaces.")
-    w("func @train_step(" + ", ".join(f"%{a}: {t}" for a, t in args) + ") -> (")
-    results = [("f32[]", f"// {m}") for m in ("loss", "loss_cls", "loss_mim", "loss_pos", "grad_norm")]
-    results += [(ty(s), f"// grad.{p}") for p, s, _ in params]
-    for prefix in ("", "teacher.", "opt.m.", "opt.v."):
-        results += [(f"{ty(s)} aliases @{prefix}{p}", "") for p, s, _ in params]
-    results += [("i64[] aliases @opt.step", ""), (f"f32[{K}] aliases @center_cls", ""),
-                (f"f32[{K}] aliases @center_patch", "")]
+def emit_results(w, results):
     for i, (t, note) in enumerate(results):
         sep = "," if i + 1 < len(results) else ""
         w(f"    {t}{sep}" + (f"  {note}" if note else ""))
     w(") {")
+
+
+def state_results(c):
+    """The new state, each result updating in place (aliases) the param it replaces."""
+    results = []
+    for prefix in ("", "teacher.", "opt.m.", "opt.v."):
+        results += [(f"{ty(s)} aliases @{prefix}{p}", "") for p, s, _ in c.params()]
+    return results + [("i64[] aliases @opt.step", ""), (f"f32[{c.K}] aliases @center_cls", ""),
+                      (f"f32[{c.K}] aliases @center_patch", "")]
+
+
+def state_returns(c):
+    rets = []
+    for prefix in ("", "teacher.", "opt.m.", "opt.v."):
+        rets += [f"%new.{prefix}{p}" for p, _, _ in c.params()]
+    return rets + ["%new.opt.step", "%new.center_cls", "%new.center_patch"]
+
+
+def emit_teacher(w, c):
+    """The teacher's targets (6.1); leaves %t_cls [B, Vg, K] and %t_patch [Vg*B, n^2, K] raw."""
+    K, n, Vg = c.K, c.n, c.Vg
+    Ng, nn = f"{Vg}*B", n * n
     w("  // Teacher (6.1): global views, no masks, no gradient; sharpened with centres from before the step.")
     split_globals(w, c)
     w(f"  %t_tokens, %t_field = call @teacher_global(%gv, %gb, %gf)")
@@ -453,17 +489,22 @@ def emit_train_step(w, c):
     w("  // logits alive through the student's forward and backward.")
     for v in ("teacher_cls", "teacher_patch", "t_field"):
         w(f"  %{v}_sg = stop_gradient %{v}")
-    w("  // Centres from the raw teacher outputs of this batch (6.5), taken here so that those")
-    w("  // outputs die before the student's pass.")
-    w("  %mean_cls = reduce_mean %t_cls {axes = [0, 1]}")
-    w("  %mean_patch = reduce_mean %t_patch {axes = [0, 1]}")
-    w()
+
+
+def emit_value_and_grad(w, c, loss="loss", extra=""):
+    params = c.params()
     w("  // Student losses and their gradients w.r.t. every student param (6.1, 6.2).")
     grads = ", ".join(f"%grad.{p}" for p, _, _ in params)
     wrt = ", ".join(f"@{p}" for p, _, _ in params)
-    w(f"  %loss, %loss_cls, %loss_mim, %loss_pos, {grads} = value_and_grad @loss(%global_views, %local_views, "
-      f"%boxes, %flips, %content_masks, %position_masks, %teacher_cls_sg, %teacher_patch_sg, %t_field_sg) {{wrt = [{wrt}]}}")
+    w(f"  %loss, %loss_cls, %loss_mim, %loss_pos, {grads} = value_and_grad @{loss}(%global_views, %local_views, "
+      f"%boxes, %flips, %content_masks, %position_masks, %teacher_cls_sg, %teacher_patch_sg, %t_field_sg{extra}) "
+      f"{{wrt = [{wrt}]}}")
     w()
+
+
+def emit_clip_and_update(w, c):
+    """Global norm, clipping, AdamW and the teacher EMA (6.2-6.4) from %grad.<param>."""
+    params = c.params()
     w("  // Global gradient norm and the clipping coefficient min(1, 3 / (norm + 1e-6)) (6.2).")
     acc = None
     for i, (p, s, _) in enumerate(params):
@@ -496,16 +537,84 @@ def emit_train_step(w, c):
         w(f"  %new.{p}, %new.opt.m.{p}, %new.opt.v.{p}, %new.teacher.{p} = call @update.r{len(s)}(@{p}, "
           f"@opt.m.{p}, @opt.v.{p}, @teacher.{p}, %grad.{p}, %coef, %lr, {wd}, %bc1, %bc2, %teacher_momentum)")
     w()
+
+
+def emit_centres(w):
     w("  // New centres (6.5).")
     for which in ("cls", "patch"):
         w(f"  %c_{which}_kept = mul @center_{which}, 0.9")
         w(f"  %c_{which}_moved = mul %mean_{which}, 0.1")
         w(f"  %new.center_{which} = add %c_{which}_kept, %c_{which}_moved")
+
+
+def emit_train_step(w, c):
+    params = c.params()
+    args = batch_types(c) + [("lr", "f32[]"), ("weight_decay", "f32[]"), ("teacher_momentum", "f32[]")]
+    w("// One training step (section 6). Results, named by the values returned: the losses before the")
+    w("// update, grad_norm (before clipping), the raw gradients grad.<param>, then the new state, each")
+    w("// result updating in place (aliases) the param it replaces.")
+    w("func @train_step(" + ", ".join(f"%{a}: {t}" for a, t in args) + ") -> (")
+    results = [("f32[]", f"// {m}") for m in ("loss", "loss_cls", "loss_mim", "loss_pos", "grad_norm")]
+    results += [(ty(s), f"// grad.{p}") for p, s, _ in params]
+    emit_results(w, results + state_results(c))
+    emit_teacher(w, c)
+    w("  // Centres from the raw teacher outputs of this batch (6.5), taken here so that those")
+    w("  // outputs die before the student's pass.")
+    w("  %mean_cls = reduce_mean %t_cls {axes = [0, 1]}")
+    w("  %mean_patch = reduce_mean %t_patch {axes = [0, 1]}")
+    w()
+    emit_value_and_grad(w, c)
+    emit_clip_and_update(w, c)
+    emit_centres(w)
     rets = ["%loss", "%loss_cls", "%loss_mim", "%loss_pos", "%grad_norm"] + [f"%grad.{p}" for p, _, _ in params]
-    for prefix in ("", "teacher.", "opt.m.", "opt.v."):
-        rets += [f"%new.{prefix}{p}" for p, _, _ in params]
-    rets += ["%new.opt.step", "%new.center_cls", "%new.center_patch"]
+    w("  return " + ",\n         ".join(rets + state_returns(c)))
+    w("}")
+
+
+def emit_grad_step(w, c):
+    params = c.params()
+    args = batch_types(c) + [("images", "f32[]"), ("position_count", "f32[]")]
+    w("// The first half of @train_step on a slice of the batch (data parallelism, docs/distributed.md):")
+    w("// this slice's shares of the losses of the whole batch and of their gradients (@loss_part),")
+    w("// and the sums of its raw teacher outputs for the centres. Summed over the slices, the results")
+    w("// are the losses, raw gradients and teacher-output sums of the whole batch; %images and")
+    w("// %position_count are the whole batch's image and position-masked patch counts. Reads the")
+    w("// state, writes nothing.")
+    w("func @grad_step(" + ", ".join(f"%{a}: {t}" for a, t in args) + ") -> (")
+    results = [("f32[]", f"// {m}") for m in ("loss", "loss_cls", "loss_mim", "loss_pos")]
+    results += [(ty(s), f"// grad.{p}") for p, s, _ in params]
+    results += [(f"f32[{c.K}]", "// teacher_cls_sum"), (f"f32[{c.K}]", "// teacher_patch_sum")]
+    emit_results(w, results)
+    emit_teacher(w, c)
+    w("  %teacher_cls_sum = reduce_sum %t_cls {axes = [0, 1]}")
+    w("  %teacher_patch_sum = reduce_sum %t_patch {axes = [0, 1]}")
+    w()
+    emit_value_and_grad(w, c, loss="loss_part", extra=", %images, %position_count")
+    rets = ["%loss", "%loss_cls", "%loss_mim", "%loss_pos"] + [f"%grad.{p}" for p, _, _ in params]
+    rets += ["%teacher_cls_sum", "%teacher_patch_sum"]
     w("  return " + ",\n         ".join(rets))
+    w("}")
+    w()
+
+
+def emit_apply_step(w, c):
+    params = c.params()
+    nn = c.n * c.n
+    args = [(f"grad.{p}", ty(s)) for p, s, _ in params]
+    args += [("teacher_cls_sum", f"f32[{c.K}]"), ("teacher_patch_sum", f"f32[{c.K}]"), ("images", "f32[]"),
+             ("lr", "f32[]"), ("weight_decay", "f32[]"), ("teacher_momentum", "f32[]")]
+    w("// The second half of @train_step: from the raw gradients and teacher-output sums of the whole")
+    w("// batch (the sums of @grad_step's results over the slices) and its image count, the gradient")
+    w("// norm, clipping, AdamW, the teacher EMA and the centres (6.2-6.5), as @train_step computes them.")
+    w("func @apply_step(" + ", ".join(f"%{a}: {t}" for a, t in args) + ") -> (")
+    emit_results(w, [("f32[]", "// grad_norm")] + state_results(c))
+    emit_clip_and_update(w, c)
+    w(f"  %global_count = mul %images, {float(c.Vg)}")
+    w(f"  %patch_count = mul %global_count, {float(nn)}")
+    w("  %mean_cls = div %teacher_cls_sum, %global_count")
+    w("  %mean_patch = div %teacher_patch_sum, %patch_count")
+    emit_centres(w)
+    w("  return " + ",\n         ".join(["%grad_norm"] + state_returns(c)))
     w("}")
 
 
@@ -525,8 +634,12 @@ def generate(name):
     emit_encoders(w, c)
     emit_heads(w, c)
     emit_loss(w, c)
+    emit_loss(w, c, part=True)
     emit_updates(w, c)
     emit_train_step(w, c)
+    w()
+    emit_grad_step(w, c)
+    emit_apply_step(w, c)
     return w.text()
 
 

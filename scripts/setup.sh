@@ -10,7 +10,7 @@ PHOTOS_DIR="$ROOT/data/photos"
 
 LLVM_BIN=/usr/lib/llvm-19/bin
 LIT_PY=/usr/lib/llvm-19/build/utils/lit/lit.py
-PACKAGES=(llvm-19-dev llvm-19-tools libopenblas-dev libturbojpeg0-dev libpng-dev gcc python3 python3-numpy)
+PACKAGES=(llvm-19-dev llvm-19-tools libopenblas-dev libturbojpeg0-dev libpng-dev libopenmpi-dev openmpi-bin gcc python3 python3-numpy)
 
 is_installed() {
     # dpkg -s exits 0 for removed-but-not-purged packages too, so check the status line.
@@ -78,9 +78,9 @@ if [[ ! -f "$PHOTOS_DIR/.complete" ]]; then
 fi
 
 fail=0
-for f in "$LLVM_BIN/FileCheck" "$LLVM_BIN/not" "$LIT_PY"; do
+for f in "$LLVM_BIN/FileCheck" "$LLVM_BIN/not" "$LIT_PY" /usr/bin/mpirun; do
     if [[ ! -e "$f" ]]; then
-        echo "setup: error: $f is missing (it comes with llvm-19-tools / llvm-19-dev)" >&2
+        echo "setup: error: $f is missing (it comes with llvm-19-tools / llvm-19-dev / openmpi-bin)" >&2
         fail=1
     fi
 done

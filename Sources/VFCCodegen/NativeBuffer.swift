@@ -8,6 +8,8 @@ final class NativeBuffer {
     let dtype: DType
     let shape: [Int]
     var count: Int { shape.reduce(1, *) }
+    /// False for a view into memory that something else owns and frees.
+    private let owned: Bool
 
     init(dtype: DType, shape: [Int]) throws {
         guard let n = Tensor.checkedElementCount(shape) else { throw CodegenError("buffer \(dtype)\(shape) is too large") }
@@ -16,6 +18,15 @@ final class NativeBuffer {
         let bytes = Swift.max(n * dtype.byteSize, 64)
         pointer = UnsafeMutableRawPointer.allocate(byteCount: (bytes + 63) & ~63, alignment: 64)
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: (bytes + 63) & ~63)
+        owned = true
+    }
+
+    /// A view of `count` elements at `pointer`, which the caller keeps alive and frees.
+    init(view pointer: UnsafeMutableRawPointer, dtype: DType, shape: [Int]) {
+        self.pointer = pointer
+        self.dtype = dtype
+        self.shape = shape
+        owned = false
     }
 
     convenience init(_ t: Tensor, as dtype: DType) throws {
@@ -26,7 +37,7 @@ final class NativeBuffer {
         }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { if owned { pointer.deallocate() } }
 
     private func store(_ x: Double, at i: Int) {
         switch dtype {

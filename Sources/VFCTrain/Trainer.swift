@@ -48,21 +48,31 @@ public final class Trainer {
     public private(set) var profileSites: [ProfileSite] = []
     private let batchConfig: BatchConfig
     private let samplerState: String?
-    private var state: [String: Tensor]
+    var state: [String: Tensor]
     private let store: CheckpointStore
     private let say: (String) -> Void
+    /// The ranks of a data-parallel run (one process alone by default): each steps on its
+    /// slice of the batch, and rank 0 alone writes the run's files (docs/distributed.md).
+    public let communicator: Communicator
+    /// Under MPI: compare the ranks' states every this many steps.
+    public var replicaCheckEvery = 100
+    /// Under MPI: the ranks other than 0 write copies of their checkpoints (`RUN_DIR/rank-R`).
+    public var writeReplicas = false
 
     /// Prepares a run: a fresh one writes `config.json` (an existing run directory with
     /// checkpoints is refused: resume it or choose another), a resumed one reads it and
     /// continues from the newest valid checkpoint (refused ones are reported via `say`).
-    public init(config: RunConfig, runDirectory: String, resume: Bool, say: @escaping (String) -> Void) throws {
+    public init(config: RunConfig, runDirectory: String, resume: Bool, communicator: Communicator = .single(),
+                say: @escaping (String) -> Void) throws {
         self.config = config
         self.runDirectory = runDirectory
         self.say = say
+        self.communicator = communicator
         try config.schedule.validate()
         guard config.steps >= 0, config.batch >= 1, config.checkpointEvery >= 1 else {
             throw StepError("--steps must be >= 0, --batch and --checkpoint-every >= 1")
         }
+        try Trainer.checkSlices(batch: config.batch, communicator)
         guard let text = FileManager.default.contents(atPath: config.module).map({ String(decoding: $0, as: UTF8.self) }) else {
             throw StepError("cannot read '\(config.module)': no such file")
         }
@@ -88,9 +98,12 @@ public final class Trainer {
                 guard c.metadata["data_state"] != nil else { throw CheckpointInvalid("metadata 'data_state' is missing") }
             }, say: say)
         } else {
-            try RunDirectory.checkFresh(runDirectory)
-            try RunFiles.createDirectory(runDirectory)
-            try Data(try config.json().utf8).write(to: URL(fileURLWithPath: RunConfig.fileName(in: runDirectory)), options: .atomic)
+            // Rank 0 alone: the others would find its config.json.
+            if communicator.rank == 0 {
+                try RunDirectory.checkFresh(runDirectory)
+                try RunFiles.createDirectory(runDirectory)
+                try Data(try config.json().utf8).write(to: URL(fileURLWithPath: RunConfig.fileName(in: runDirectory)), options: .atomic)
+            }
         }
         if let c = restored {
             state = try step.checkState(c.tensors, source: c.path).state
@@ -138,18 +151,19 @@ public final class Trainer {
         var sampler = try BatchSampler(dataset: dataset, config: batchConfig)
         if let s = samplerState { try sampler.restore(state: s) }
         // Started before the compile, so the first batches are ready when the step is.
-        let prefetcher = Prefetcher(sampler: sampler, depth: 2, workers: dataWorkers)
+        let prefetcher = Prefetcher(sampler: sampler, depth: 2, workers: dataWorkers, rows: slice)
         defer { prefetcher.stop() }
-        let session = try step.session(state: state, bindings: ["B": config.batch])
+        let session = try makeRunner()
         // The session holds the state in machine form (f32); the host copy is f64, twice that.
         state = [:]
         Runtime.trimHeap()
-        compileSeconds = step.compileSeconds
+        compileSeconds = session.compileSeconds
         profileSites = session.profileSites
         let resumeAt = startStep > 0 ? startStep : nil
-        let metrics = try MetricsLog(runDirectory: runDirectory, resumingAtStep: resumeAt)
-        let board = try TensorBoardWriter(runDirectory: runDirectory, resumingAtStep: resumeAt)
-        defer { metrics.close(); board.close() }
+        let writer = communicator.rank == 0
+        let metrics = writer ? try MetricsLog(runDirectory: runDirectory, resumingAtStep: resumeAt) : nil
+        let board = writer ? try TensorBoardWriter(runDirectory: runDirectory, resumingAtStep: resumeAt) : nil
+        defer { metrics?.close(); board?.close() }
 
         let start = Date()
         var lastCheckpoint = store.list().first?.path
@@ -157,11 +171,12 @@ public final class Trainer {
         var current = startStep
         var dataState = samplerState ?? sampler.state
         func checkpoint() throws {
+            savedStep = current
+            guard writer, let metrics, let board else { return try saveReplica(step: current) { session.state } }
             try metrics.sync()
             try board.sync()
             lastCheckpoint = try store.save(step: current, tensors: session.state,
                                             metadata: ["data_state": dataState, "config": try config.json(), "format": "pt"])
-            savedStep = current
         }
         var interrupted = false
         while current < config.steps {
@@ -173,8 +188,7 @@ public final class Trainer {
             tensors["lr"] = Tensor(scalar: lr, dtype: .f32)
             tensors["weight_decay"] = Tensor(scalar: wd, dtype: .f32)
             tensors["teacher_momentum"] = Tensor(scalar: momentum, dtype: .f32)
-            let (inputs, _) = try step.inputs(from: tensors, source: "batch \(batch.index)")
-            let values = try session.run(inputs: inputs)
+            let values = try session.run(batch: tensors, step: current + 1, source: "batch \(batch.index)")
             current += 1
             dataState = batch.stateAfter
             if let loss = values.first(where: { $0.name == "loss" })?.value, !loss.isFinite {
@@ -191,11 +205,11 @@ public final class Trainer {
             logged["teacher_momentum"] = Double(Float(momentum))
             logged["images_per_s"] = imagesPerSecond
             logged["data_wait_s"] = wait
-            try metrics.log(step: current, metrics: logged)
-            try board.log(step: current, scalars: logged)
+            try metrics?.log(step: current, metrics: logged)
+            try board?.log(step: current, scalars: logged)
             progress(Progress(step: current, steps: config.steps, metrics: values, lr: lr, imagesPerSecond: imagesPerSecond,
                               dataWait: wait, elapsed: Date().timeIntervalSince(start)))
-            if shouldStop() {
+            if try session.agreeToStop(shouldStop()) {
                 interrupted = true
                 break
             }

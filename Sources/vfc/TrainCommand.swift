@@ -71,7 +71,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Write a checkpoint every K steps and at the end (default 50).")
     var checkpointEvery: Int?
 
-    @Option(parsing: .unconditional, help: "Threads of the compiled step (default: every core; a resume keeps the run's).")
+    @Option(parsing: .unconditional, help: "Threads of the compiled step (default: every core; a resume keeps the run's; under mpirun, per rank, default: the cores divided among the ranks of each machine).")
     var threads: Int?
 
     @OptionGroup(title: "Reading the data")
@@ -88,6 +88,9 @@ struct TrainCommand: ParsableCommand {
 
     @Flag(help: "Compile the step with per-kernel timers and print the time shares of the steps after the first at the end.")
     var profile = false
+
+    @OptionGroup(title: "Data parallelism (under mpirun, docs/distributed.md)")
+    var distributed: DistributedOptions
 
     @OptionGroup(title: "Compiler debugging")
     var debug: PassDebugOptions
@@ -106,6 +109,9 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let communicator = try distributed.communicator()
+            // Rank 0 alone prints; every rank reports its own errors.
+            let print = communicator.rank == 0 ? { Swift.print($0) } : { (_: String) in }
             let runDirectory: String
             var config: RunConfig
             if let resume {
@@ -122,20 +128,31 @@ struct TrainCommand: ParsableCommand {
                                    photometric: !noPhotometric)
                 config.dataReading = source.reading
             }
-            let lock = try RunLock(runDirectory: runDirectory, create: resume == nil)
-            defer { lock.release() }
+            // Rank 0 alone writes the run directory, so it alone holds the lock.
+            let lock = communicator.rank == 0 ? try RunLock(runDirectory: runDirectory, create: resume == nil) : nil
+            defer { lock?.release() }
             if restart {
-                let aside = try RunDirectory.setAsideForRestart(runDirectory: runDirectory)
-                printError("vfc: --restart: moved the checkpoints, metrics and events of \(runDirectory) to \(aside)")
+                if communicator.rank == 0 {
+                    let aside = try RunDirectory.setAsideForRestart(runDirectory: runDirectory)
+                    printError("vfc: --restart: moved the checkpoints, metrics and events of \(runDirectory) to \(aside)")
+                }
+                try communicator.barrier(what: "the restart")
             }
-            let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil) { printError("vfc: " + $0) }
+            if communicator.usesMPI { config.threads = threads ?? communicator.defaultThreads }
+            let trainer = try Trainer(config: config, runDirectory: runDirectory, resume: resume != nil, communicator: communicator) {
+                if communicator.rank == 0 { printError("vfc: " + $0) }
+            }
+            trainer.replicaCheckEvery = distributed.checkEvery
+            trainer.writeReplicas = distributed.rankCheckpoints
             trainer.dataWorkers = source.workers
-            if resume != nil { try recordResumedConfig(config, runDirectory: runDirectory) }
+            if resume != nil, communicator.rank == 0 { try recordResumedConfig(config, runDirectory: runDirectory) }
             let interrupt = InterruptFlag()
-            let display = ProgressDisplay(logEvery: logEvery)
+            // Under mpirun, whole lines: mpirun forwards a rank's output through a terminal
+            // of its own, and can drop the rank's last error after a line left unfinished.
+            let display = ProgressDisplay(logEvery: logEvery, terminal: communicator.usesMPI ? false : isatty(STDOUT_FILENO) != 0)
             print("training @\(trainer.step.function.name) of \(config.module) on \(trainer.dataset.count) images of \(config.data) "
                   + "(\(trainer.dataset.skipped.count) skipped), batch \(config.batch), steps \(trainer.startStep) -> \(config.steps), "
-                  + "\(config.threads) thread(s)")
+                  + "\(config.threads) thread(s)" + (communicator.usesMPI ? " on each of \(communicator.size) rank(s)" : ""))
             var compiled = false
             trainer.step.profile = profile
             trainer.step.passManager = try debug.codegenPassManager()
@@ -143,7 +160,7 @@ struct TrainCommand: ParsableCommand {
             let summary = try trainer.run(shouldStop: { interrupt.isSet }) { p in
                 if !compiled {
                     compiled = true
-                    print("jit: compiled @\(trainer.step.function.name) in \(String(format: "%.2f", trainer.compileSeconds)) s")
+                    print("jit: compiled \(trainer.compiledFunctions) in \(String(format: "%.2f", trainer.compileSeconds)) s")
                     if debug.timePasses, let phases = trainer.step.lastCompilePhases { printError(phases.report) }
                     if profile {
                         // The profile leaves out the first step (cold caches, first touches).
@@ -151,17 +168,18 @@ struct TrainCommand: ParsableCommand {
                         Profiler.reset(sites)
                     }
                 }
-                display.show(p)
+                if communicator.rank == 0 { display.show(p) }
             }
             display.finish()
             if profile {
-                print(Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1), terminator: "")
+                print(Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1).trimmingCharacters(in: .newlines))
             }
             let rate = String(format: "%.1f", summary.imagesPerSecond)
             let waited = String(format: "%.1f", summary.dataWaitSeconds)
             print((summary.interrupted ? "interrupted at" : "done:") + " step \(summary.lastStep) (\(summary.lastStep - summary.firstStep) steps "
                   + "in \(String(format: "%.1f", summary.seconds)) s, \(rate) images/s, \(waited) s waiting for data); "
                   + "checkpoint \(summary.lastCheckpoint ?? "none"); skipped images: \(trainer.dataset.skipped.count)")
+            communicator.finalize()
         }
     }
 }
@@ -194,11 +212,15 @@ final class InterruptFlag: @unchecked Sendable {
 
 /// The progress of a run: a bar redrawn in place on a terminal, else one line every K steps.
 final class ProgressDisplay {
-    private let terminal = isatty(STDOUT_FILENO) != 0
+    private let terminal: Bool
     private let logEvery: Int
     private var drawn = false
 
-    init(logEvery: Int) { self.logEvery = logEvery }
+    /// `terminal`: redraw a bar in place (default: when stdout is a terminal).
+    init(logEvery: Int, terminal: Bool = isatty(STDOUT_FILENO) != 0) {
+        self.logEvery = logEvery
+        self.terminal = terminal
+    }
 
     func show(_ p: Trainer.Progress) {
         let value = { (name: String) in p.metrics.first { $0.name == name }?.value ?? .nan }

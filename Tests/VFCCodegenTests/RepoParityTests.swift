@@ -26,6 +26,8 @@ import VFCTensor
     static let notComparable: [String: String] = [
         "ssl_nano.ir @train_step": "AdamW divides by sqrt(v) + eps, so gradient components that are zero in exact arithmetic (the attention key bias) move by +-lr on rounding noise that differs between any two backends; Tests/lit/ssl/step_backends.test compares the step per tensor on real batches",
         "ssl_nano.ir @loss.grad": "random 'teacher probabilities' (not distributions) at temperature 0.04 amplify f32 rounding beyond 1e-5; Tests/lit/ssl/step_backends.test and gradcheck_nano.test check it on real batches",
+        "ssl_nano.ir @loss_part.grad": "@loss.grad's reason (random 'teacher probabilities' at temperature 0.04); Tests/lit/distributed/one_rank.test and parity.test check it, through @grad_step, against @train_step on real batches",
+        "ssl_nano.ir @grad_step": "it differentiates @loss_part (see @loss_part.grad); Tests/lit/distributed/one_rank.test and parity.test check it against @train_step on real batches",
     ]
 
     static func irFiles(file: String = #filePath) -> [URL] {

@@ -12,6 +12,7 @@
 #   %fixtures   <repo>/Tests/fixtures
 #   %tools      <repo>/Tests/lit/tools
 #   %repo       <repo>
+#   %mpirun     Open MPI's mpirun with the options the tests need (see below)
 # plus lit's own (%s, %S, %t, %T, ...).  RUN lines are executed by lit's internal shell
 # (pipes, &&, ||, redirections; no $(...) or shell loops).
 # Test output goes to <repo>/.build/lit/ (so %t files live there).
@@ -61,6 +62,11 @@ config.substitutions.append(("%python", sys.executable.replace("\\", "/")))
 # The virtualenv with PyTorch and timm that scripts/torch-venv.sh makes (scripts/test.sh runs
 # it first); the tests that use it fail, rather than skip, when it is missing.
 config.substitutions.append(("%torchpython", os.path.join(repo_root, ".venv-torch", "bin", "python")))
+# Open MPI's launcher for the data-parallel tests (openmpi-bin, from scripts/setup.sh): root
+# allowed (CI containers), more ranks than cores, no core binding, shared memory without
+# the cross-memory-attach copies that containers often forbid.
+config.substitutions.append(("%mpirun", "mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader "
+                             "--mca btl_vader_single_copy_mechanism none"))
 config.substitutions.append(("%fixtures", os.path.join(repo_root, "Tests", "fixtures")))
 config.substitutions.append(("%tools", os.path.join(config.test_source_root, "tools")))
 config.substitutions.append(("%repo", repo_root))
