@@ -1,5 +1,6 @@
 // vfc's own f32 matrix product around a generated microkernel. See include/vfc_gemm.h.
 #include "vfc_gemm.h"
+#include "vfc_cpu.h"
 #include "vfc_runtime.h"
 
 #include <pthread.h>
@@ -14,12 +15,16 @@ void vfc_gemm_install(vfc_gemm_microkernel k, int mr, int nr) {
     kernel_mr = k ? mr : 0;
     kernel_nr = k ? nr : 0;
     if (!k) { block_kc = block_mc = 0; return; }
-    // KC: a micro-panel of op(B) (KC x NR floats) fills about half of a 32 KiB L1 and
-    // stays there while the task's A micro-panels stream past it. MC: the task's block of
-    // packed op(A) (MC x KC floats) fits in about 192 KiB of L2.
-    block_kc = 4096 / nr;
+    // KC: a micro-panel of op(B) (KC x NR floats) fills about half of L1 and stays there
+    // while the task's A micro-panels stream past it. MC: the task's block of op(A)
+    // (MC x KC floats) fills about a quarter of L2 (the rest holds the op(B) panels and C
+    // tiles passing through). Sizes from CPUID; 32 KiB and 768 KiB where it says nothing.
+    int l1 = vfc_cpu_cache_bytes(1), l2 = vfc_cpu_cache_bytes(2);
+    if (l1 <= 0) l1 = 32768;
+    if (l2 <= 0) l2 = 786432;
+    block_kc = l1 / 2 / (int)sizeof(float) / nr;
     if (block_kc < 64) block_kc = 64;
-    block_mc = (49152 / block_kc) / mr * mr;
+    block_mc = (l2 / 4 / (int)sizeof(float) / block_kc) / mr * mr;
     if (block_mc < mr) block_mc = mr;
 }
 
@@ -54,35 +59,55 @@ typedef struct {
     float *c;
     float *ap, *bp;  // packed: ap[panel][k][mr], bp[panel][k][nr], zero-padded
     int64_t a_panels, b_panels;
-    // Panels packed: all of op(B)'s with tb (its rows are strided), otherwise only the
-    // last, partial panel of each operand (zero-padded to a whole tile); full panels are
-    // read in place (op(A) by broadcasts of single elements, any strides; op(B)'s rows as
-    // vectors), which saves copying M*K + K*N floats per product.
+    // Panels packed: all of op(B)'s with tb (its rows are strided); all of op(A)'s
+    // without ta when N >= 1024 (each packed float then feeds at least 1024 multiply-adds,
+    // and the tile's mr rows of A, lda apart, stop evicting each other in L1); all of
+    // op(B)'s when its rows conflict in L1 (conflicting_rows) and M >= 1024 (the same
+    // ratio); otherwise only the last, partial panel of each operand (zero-padded to a
+    // whole tile). Panels read in place (op(A) by broadcasts of single elements, any
+    // strides; op(B)'s rows as vectors) save copying M*K + K*N floats per product, which
+    // costs more than it saves when the other side of C is short.
     int64_t a_packed_from, b_packed_from;
     int64_t m_groups, n_groups, n_group_panels;  // the tile grid of the compute tasks
 } generated_job;
+
+// Whether rows `ld` floats apart fall on few enough L1 sets to evict each other: with a
+// row stride that is a multiple of 1 KiB, the KC rows of an op(B) micro-panel read in
+// place map to at most 16 of the 64 sets of a 32 KiB 8-way L1 and do not stay there.
+static int conflicting_rows(int32_t ld) { return ((int64_t)ld * (int64_t)sizeof(float)) % 1024 == 0; }
+
+// Where K block [p0, p0 + kc) of op(A)'s packed micro-panel `panel` starts: packed op(A)
+// is stored K block by K block, each holding every panel's kc x mr floats in a row, so
+// that the block a task streams through L2 is contiguous (panels a whole K apart would
+// fall on the same few L2 sets when K is a large power of two).
+static float *packed_a(const generated_job *j, int64_t panel, int64_t p0, int kc) {
+    return j->ap + p0 * j->a_panels * j->mr + panel * (int64_t)kc * j->mr;
+}
 
 // Micro-panel `panel` of op(A): rows panel*mr ..< +mr, all of K, row i of op(A) at
 // a[i*lda + p] (no transpose) or a[p*lda + i].
 static void pack_a(const generated_job *j, int64_t panel) {
     const int mr = j->mr;
-    const int64_t k = j->k, row0 = panel * mr;
-    float *out = j->ap + panel * k * mr;
+    const int64_t row0 = panel * mr;
     int rows = j->m - row0 < mr ? (int)(j->m - row0) : mr;
-    if (j->ta) {
-        for (int64_t p = 0; p < k; p++) {
-            const float *src = j->a + p * j->lda + row0;
-            float *dst = out + p * mr;
-            for (int i = 0; i < rows; i++) dst[i] = src[i];
-            for (int i = rows; i < mr; i++) dst[i] = 0;
+    for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
+        int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
+        float *out = packed_a(j, panel, p0, kc);
+        if (j->ta) {
+            for (int p = 0; p < kc; p++) {
+                const float *src = j->a + (p0 + p) * j->lda + row0;
+                float *dst = out + p * mr;
+                for (int i = 0; i < rows; i++) dst[i] = src[i];
+                for (int i = rows; i < mr; i++) dst[i] = 0;
+            }
+        } else {
+            for (int i = 0; i < rows; i++) {
+                const float *src = j->a + (row0 + i) * (int64_t)j->lda + p0;
+                for (int p = 0; p < kc; p++) out[p * mr + i] = src[p];
+            }
+            for (int i = rows; i < mr; i++)
+                for (int p = 0; p < kc; p++) out[p * mr + i] = 0;
         }
-    } else {
-        for (int i = 0; i < rows; i++) {
-            const float *src = j->a + (row0 + i) * (int64_t)j->lda;
-            for (int64_t p = 0; p < k; p++) out[p * mr + i] = src[p];
-        }
-        for (int i = rows; i < mr; i++)
-            for (int64_t p = 0; p < k; p++) out[p * mr + i] = 0;
     }
 }
 
@@ -131,7 +156,7 @@ static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64
         a_rs = j->ta ? 1 : j->lda;
         a_cs = j->ta ? j->lda : 1;
     } else {
-        ap = j->ap + a_panel * (int64_t)j->k * mr + p0 * mr;
+        ap = packed_a(j, a_panel, p0, kc);
     }
     if (b_panel < j->b_packed_from) {
         bp = j->b + p0 * j->ldb + j0;
@@ -192,8 +217,8 @@ void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const f
     if (!space) vfc_out_of_memory(floats * (int64_t)sizeof(float));
     j.ap = space;
     j.bp = space + a_floats;
-    j.a_packed_from = m / j.mr;
-    j.b_packed_from = j.tb ? 0 : n / j.nr;
+    j.a_packed_from = !j.ta && n >= 1024 ? 0 : m / j.mr;
+    j.b_packed_from = j.tb || (conflicting_rows(ldb) && m >= 1024) ? 0 : n / j.nr;
     vfc_parallel_for(0, (j.a_panels - j.a_packed_from) + (j.b_panels - j.b_packed_from), pack_panels, &j);
     // Enough tasks for the pool to balance (about four per thread); the grid does not
     // change any element's operations, only who computes it.
