@@ -94,7 +94,7 @@ func gemmBenchmark(quick: Bool) throws {
     print("vfc gemm benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
           + "clock: \(cpuClock ? "process CPU time / threads" : "wall")")
     print("OpenBLAS core: \(String(cString: vfc_blas_core())), OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset"); "
-          + "vfc kernel \(kernel.mr)x\(kernel.nr) <\(kernel.vectorWidth) x float>, KC \(vfc_gemm_kc()), MC \(vfc_gemm_mc()); "
+          + "vfc kernel \(kernel.mr)x\(kernel.nr) <\(kernel.vectorWidth) x float>, KC \(vfc_gemm_kc()), MC \(vfc_gemm_mc()), NC \(vfc_gemm_nc()); "
           + "oneDNN: \(dnnl == nil ? "not found (apt install libdnnl-dev)" : "libdnnl.so.2")")
     let peakLoop = try FMAPeak.compile(vectorWidth: kernel.vectorWidth)
     var peak: [Int: Double] = [:]

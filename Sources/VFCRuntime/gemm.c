@@ -8,23 +8,26 @@
 #include <string.h>
 
 static vfc_gemm_microkernel kernel = NULL;
-static int kernel_mr = 0, kernel_nr = 0, block_kc = 0, block_mc = 0;
+static int kernel_mr = 0, kernel_nr = 0, block_kc = 0, block_mc = 0, block_nc = 0;
 
 void vfc_gemm_install(vfc_gemm_microkernel k, int mr, int nr) {
     kernel = k;
     kernel_mr = k ? mr : 0;
     kernel_nr = k ? nr : 0;
-    if (!k) { block_kc = block_mc = 0; return; }
-    // KC: a micro-panel of op(B) (KC x NR floats) fills about half of L1 and stays there
-    // while the task's A micro-panels stream past it. MC: the task's block of op(A)
-    // (MC x KC floats) fills about a quarter of L2 (the rest holds the op(B) panels and C
-    // tiles passing through). Sizes from CPUID; 32 KiB and 768 KiB where it says nothing.
+    if (!k) { block_kc = block_mc = block_nc = 0; return; }
+    // KC: a micro-panel of op(A) (MR x KC floats) fills about half of L1 and stays there
+    // while the task's op(B) micro-panels stream past it from L2; a larger KC means fewer
+    // passes over C (K / KC), whose tiles come from L3 when C is large. NC: the task's
+    // block of op(B) (KC x NC floats) fills about half of L2. MC: rows per task, as many
+    // again. Sizes from CPUID; 32 KiB and 768 KiB where it says nothing.
     int l1 = vfc_cpu_cache_bytes(1), l2 = vfc_cpu_cache_bytes(2);
     if (l1 <= 0) l1 = 32768;
     if (l2 <= 0) l2 = 786432;
-    block_kc = l1 / 2 / (int)sizeof(float) / nr;
+    block_kc = l1 / 2 / (int)sizeof(float) / mr / 16 * 16;
     if (block_kc < 64) block_kc = 64;
-    block_mc = (l2 / 4 / (int)sizeof(float) / block_kc) / mr * mr;
+    block_nc = (l2 / 2 / (int)sizeof(float) / block_kc) / nr * nr;
+    if (block_nc < nr) block_nc = nr;
+    block_mc = (l2 / 2 / (int)sizeof(float) / block_kc) / mr * mr;
     if (block_mc < mr) block_mc = mr;
 }
 
@@ -36,6 +39,7 @@ int vfc_gemm_installed(int *mr, int *nr) {
 
 int vfc_gemm_kc(void) { return block_kc; }
 int vfc_gemm_mc(void) { return block_mc; }
+int vfc_gemm_nc(void) { return block_nc; }
 
 // The packing buffers of the thread that calls the product (products may run on several
 // threads at once, one per iteration of a parallel loop), grown as needed, kept.
@@ -180,9 +184,9 @@ static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64
     for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * nr, cols * sizeof(float));
 }
 
-// Tasks: blocks of MC rows x a group of column panels; within a task, K blocks outermost
-// (C's tiles are revisited once per block), then column panels (one op(B) micro-panel
-// stays in L1), then row panels.
+// Tasks: blocks of MC rows x NC columns (at most); within a task, K blocks outermost
+// (C's tiles are revisited once per block), then row panels (one op(A) micro-panel stays
+// in L1), then column panels (the task's op(B) block stays in L2).
 static void compute_tasks(void *context, int64_t lo, int64_t hi) {
     const generated_job *j = context;
     const int64_t mc_panels = j->mc / j->mr;
@@ -193,8 +197,8 @@ static void compute_tasks(void *context, int64_t lo, int64_t hi) {
         int64_t b_hi = b_lo + j->n_group_panels < j->b_panels ? b_lo + j->n_group_panels : j->b_panels;
         for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
             int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
-            for (int64_t bpn = b_lo; bpn < b_hi; bpn++)
-                for (int64_t apn = a_lo; apn < a_hi; apn++) tile(j, apn, bpn, p0, kc);
+            for (int64_t apn = a_lo; apn < a_hi; apn++)
+                for (int64_t bpn = b_lo; bpn < b_hi; bpn++) tile(j, apn, bpn, p0, kc);
         }
     }
 }
@@ -229,6 +233,7 @@ void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const f
     if (n_groups > j.b_panels) n_groups = j.b_panels;
     if (n_groups < 1) n_groups = 1;
     j.n_group_panels = (j.b_panels + n_groups - 1) / n_groups;
+    if (j.n_group_panels > block_nc / j.nr) j.n_group_panels = block_nc / j.nr;
     j.n_groups = (j.b_panels + j.n_group_panels - 1) / j.n_group_panels;
     vfc_parallel_for(0, j.m_groups * j.n_groups, compute_tasks, &j);
 }

@@ -57,6 +57,8 @@ int vfc_gemm_uses_generated(int ta, int tb, int32_t m, int32_t n, int32_t k);
 /// op(A) per task block); 0 when none is installed.
 int vfc_gemm_kc(void);
 int vfc_gemm_mc(void);
+/// NC: columns of op(B) per task block (its KC x NC floats stay in L2); 0 when none.
+int vfc_gemm_nc(void);
 
 #ifdef __cplusplus
 }
