@@ -259,13 +259,14 @@ void vfc_gemm_set_mode(vfc_gemm_mode m) {
 
 // The shape classes where vfc's kernel beat OpenBLAS in `vfc-bench gemm` (docs/codegen.md,
 // "Matrix products"): every product of at least 2^22 multiply-adds (the smallest the step
-// makes and the bench measured: 96x128x512) except op(A) = A (not transposed) with K from
-// 1024 on, where OpenBLAS was as fast or faster (long rows of A read in place cost TLB
-// reach; OpenBLAS packs them). Smaller products were not measured and stay on OpenBLAS.
+// makes and the bench measured: 96x128x512) except op(B) = B^T with M < 128 and K >= 256,
+// where packing (transposing) all K x N of B for so few rows costs more than the kernel
+// saves.
+// Smaller products were not measured and stay on OpenBLAS.
 int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
-    (void)tb;
+    (void)ta;
     if ((int64_t)m * n * k < ((int64_t)1 << 22)) return 0;
-    if (!ta && k >= 1024) return 0;
+    if (tb && m < 128 && k >= 256) return 0;
     return 1;
 }
 

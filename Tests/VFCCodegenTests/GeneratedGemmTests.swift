@@ -155,14 +155,17 @@ import VFCTensor
         #expect(GemmKernel.forHost == nil || vfc_cpu_level(&cpu) >= 2)
     }
 
-    /// VFC_GEMM=auto's table: vfc's kernel for the step's products except A (not
-    /// transposed) with K >= 1024, OpenBLAS below 2^22 multiply-adds.
+    /// VFC_GEMM=auto's table: vfc's kernel for the step's products except B^T with
+    /// M < 128 and K >= 256, OpenBLAS below 2^22 multiply-adds.
     @Test func autoChoosesByShapeClass() {
         #expect(vfc_gemm_prefers_generated(1, 0, 128, 512, 2080) == 1)  // a weight gradient
         #expect(vfc_gemm_prefers_generated(0, 1, 2080, 512, 128) == 1)  // x W^T
         #expect(vfc_gemm_prefers_generated(0, 0, 2080, 128, 512) == 1)  // dy W
-        #expect(vfc_gemm_prefers_generated(0, 1, 3136, 2048, 2048) == 0)
-        #expect(vfc_gemm_prefers_generated(0, 0, 64, 2048, 2048) == 0)
+        #expect(vfc_gemm_prefers_generated(0, 1, 3136, 2048, 2048) == 1)
+        #expect(vfc_gemm_prefers_generated(0, 0, 64, 2048, 2048) == 1)
+        #expect(vfc_gemm_prefers_generated(0, 1, 64, 2048, 2048) == 0)   // B^T, few rows
+        #expect(vfc_gemm_prefers_generated(0, 1, 96, 512, 512) == 0)
+        #expect(vfc_gemm_prefers_generated(0, 1, 96, 1024, 128) == 1)   // B^T, few rows, short K
         #expect(vfc_gemm_prefers_generated(1, 0, 2048, 2048, 3136) == 1)
         #expect(vfc_gemm_prefers_generated(0, 1, 65, 65, 32) == 0)      // a per-head product
         #expect(vfc_gemm_prefers_generated(0, 0, 96, 128, 512) == 1)    // 2^22.6 multiply-adds
