@@ -1,4 +1,4 @@
-// vfc-bench gemm [--quick] (VFC_BENCH_THREADS=1,2, VFC_BENCH_STEPS=micro,tiny): every unbatched f32 product of the micro and tiny training steps (the
+// vfc-bench gemm [--quick] (VFC_BENCH_THREADS=1,2, VFC_BENCH_STEPS=micro,tiny, VFC_BENCH_SHAPES=N, VFC_BENCH_CLOCK=cpu): every unbatched f32 product of the micro and tiny training steps (the
 // vfc_sgemm calls `vfc step --profile` lists) timed on each candidate in the same run:
 // - openblas: OpenBLAS's cblas_sgemm split over the vfc pool (vfc_sgemm's library path);
 // - onednn: oneDNN's dnnl_sgemm (libdnnl.so.2, loaded with dlopen when present; its OpenMP
@@ -44,8 +44,18 @@ struct OneDNN {
     }
 }
 
+/// VFC_BENCH_CLOCK=cpu times the products by the process's CPU time divided by the thread
+/// count instead of the wall clock: on a shared machine, time spent preempted by other
+/// processes then does not count (cache lines they evict still do). The FMA peak is timed
+/// by the same clock.
+private let cpuClock = ProcessInfo.processInfo.environment["VFC_BENCH_CLOCK"] == "cpu"
+
 private func now() -> Double {
     var t = timespec()
+    if cpuClock {
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return (Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9) / Double(vfc_num_threads())
+    }
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
@@ -81,9 +91,10 @@ func gemmBenchmark(quick: Bool) throws {
     let dnnl = OneDNN.load()
     let threadCounts = (env["VFC_BENCH_THREADS"] ?? "1,2").split(separator: ",").compactMap { Int($0) }
     let samples = quick ? 5 : 9
-    print("vfc gemm benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    print("vfc gemm benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+          + "clock: \(cpuClock ? "process CPU time / threads" : "wall")")
     print("OpenBLAS core: \(String(cString: vfc_blas_core())), OPENBLAS_CORETYPE=\(env["OPENBLAS_CORETYPE"] ?? "unset"); "
-          + "vfc kernel \(kernel.mr)x\(kernel.nr) <\(kernel.vectorWidth) x float>, KC \(vfc_gemm_kc()), MC \(vfc_gemm_mc()); "
+          + "vfc kernel \(kernel.mr)x\(kernel.nr) <\(kernel.vectorWidth) x float>, KC \(vfc_gemm_kc()), MC \(vfc_gemm_mc()), NC \(vfc_gemm_nc()); "
           + "oneDNN: \(dnnl == nil ? "not found (apt install libdnnl-dev)" : "libdnnl.so.2")")
     let peakLoop = try FMAPeak.compile(vectorWidth: kernel.vectorWidth)
     var peak: [Int: Double] = [:]
@@ -92,7 +103,14 @@ func gemmBenchmark(quick: Bool) throws {
         print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s (<%d x float> FMA loop, best of %d)", t, peak[t]!, kernel.vectorWidth, 8 * samples))
     }
     let only = (env["VFC_BENCH_STEPS"] ?? "micro,tiny").split(separator: ",").map(String.init)
-    let steps: [(String, [GemmShape])] = [("micro", GemmShapes.micro), ("tiny", GemmShapes.tiny)].filter { only.contains($0.0) }
+    // VFC_BENCH_SHAPES=N keeps the N shapes of each step with the most work per step.
+    let keep = env["VFC_BENCH_SHAPES"].flatMap { Int($0) } ?? Int.max
+    let largest: ([GemmShape]) -> [GemmShape] = { shapes in
+        let cut = shapes.map { $0.flops * Double($0.calls) }.sorted(by: >).prefix(keep).last ?? 0
+        return shapes.filter { $0.flops * Double($0.calls) >= cut }
+    }
+    let steps: [(String, [GemmShape])] = [("micro", largest(GemmShapes.micro)), ("tiny", largest(GemmShapes.tiny))]
+        .filter { only.contains($0.0) }
     let names = ["openblas", "onednn", "vfc"]
     var results: [(step: String, threads: Int, shape: GemmShape, best: [Double], worst: Float)] = []
     for (step, shapes) in steps {

@@ -1,5 +1,6 @@
 // vfc's own f32 matrix product around a generated microkernel. See include/vfc_gemm.h.
 #include "vfc_gemm.h"
+#include "vfc_cpu.h"
 #include "vfc_runtime.h"
 
 #include <pthread.h>
@@ -7,19 +8,26 @@
 #include <string.h>
 
 static vfc_gemm_microkernel kernel = NULL;
-static int kernel_mr = 0, kernel_nr = 0, block_kc = 0, block_mc = 0;
+static int kernel_mr = 0, kernel_nr = 0, block_kc = 0, block_mc = 0, block_nc = 0;
 
 void vfc_gemm_install(vfc_gemm_microkernel k, int mr, int nr) {
     kernel = k;
     kernel_mr = k ? mr : 0;
     kernel_nr = k ? nr : 0;
-    if (!k) { block_kc = block_mc = 0; return; }
-    // KC: a micro-panel of op(B) (KC x NR floats) fills about half of a 32 KiB L1 and
-    // stays there while the task's A micro-panels stream past it. MC: the task's block of
-    // packed op(A) (MC x KC floats) fits in about 192 KiB of L2.
-    block_kc = 4096 / nr;
+    if (!k) { block_kc = block_mc = block_nc = 0; return; }
+    // KC: a micro-panel of op(A) (MR x KC floats) fills about half of L1 and stays there
+    // while the task's op(B) micro-panels stream past it from L2; a larger KC means fewer
+    // passes over C (K / KC), whose tiles come from L3 when C is large. NC: the task's
+    // block of op(B) (KC x NC floats) fills about half of L2. MC: rows per task, as many
+    // again. Sizes from CPUID; 32 KiB and 768 KiB where it says nothing.
+    int l1 = vfc_cpu_cache_bytes(1), l2 = vfc_cpu_cache_bytes(2);
+    if (l1 <= 0) l1 = 32768;
+    if (l2 <= 0) l2 = 786432;
+    block_kc = l1 / 2 / (int)sizeof(float) / mr / 16 * 16;
     if (block_kc < 64) block_kc = 64;
-    block_mc = (49152 / block_kc) / mr * mr;
+    block_nc = (l2 / 2 / (int)sizeof(float) / block_kc) / nr * nr;
+    if (block_nc < nr) block_nc = nr;
+    block_mc = (l2 / 2 / (int)sizeof(float) / block_kc) / mr * mr;
     if (block_mc < mr) block_mc = mr;
 }
 
@@ -31,6 +39,7 @@ int vfc_gemm_installed(int *mr, int *nr) {
 
 int vfc_gemm_kc(void) { return block_kc; }
 int vfc_gemm_mc(void) { return block_mc; }
+int vfc_gemm_nc(void) { return block_nc; }
 
 // The packing buffers of the thread that calls the product (products may run on several
 // threads at once, one per iteration of a parallel loop), grown as needed, kept.
@@ -54,35 +63,55 @@ typedef struct {
     float *c;
     float *ap, *bp;  // packed: ap[panel][k][mr], bp[panel][k][nr], zero-padded
     int64_t a_panels, b_panels;
-    // Panels packed: all of op(B)'s with tb (its rows are strided), otherwise only the
-    // last, partial panel of each operand (zero-padded to a whole tile); full panels are
-    // read in place (op(A) by broadcasts of single elements, any strides; op(B)'s rows as
-    // vectors), which saves copying M*K + K*N floats per product.
+    // Panels packed: all of op(B)'s with tb (its rows are strided); all of op(A)'s
+    // without ta when N >= 1024 (each packed float then feeds at least 1024 multiply-adds,
+    // and the tile's mr rows of A, lda apart, stop evicting each other in L1); all of
+    // op(B)'s when its rows conflict in L1 (conflicting_rows) and M >= 1024 (the same
+    // ratio); otherwise only the last, partial panel of each operand (zero-padded to a
+    // whole tile). Panels read in place (op(A) by broadcasts of single elements, any
+    // strides; op(B)'s rows as vectors) save copying M*K + K*N floats per product, which
+    // costs more than it saves when the other side of C is short.
     int64_t a_packed_from, b_packed_from;
     int64_t m_groups, n_groups, n_group_panels;  // the tile grid of the compute tasks
 } generated_job;
+
+// Whether rows `ld` floats apart fall on few enough L1 sets to evict each other: with a
+// row stride that is a multiple of 1 KiB, the KC rows of an op(B) micro-panel read in
+// place map to at most 16 of the 64 sets of a 32 KiB 8-way L1 and do not stay there.
+static int conflicting_rows(int32_t ld) { return ((int64_t)ld * (int64_t)sizeof(float)) % 1024 == 0; }
+
+// Where K block [p0, p0 + kc) of op(A)'s packed micro-panel `panel` starts: packed op(A)
+// is stored K block by K block, each holding every panel's kc x mr floats in a row, so
+// that the block a task streams through L2 is contiguous (panels a whole K apart would
+// fall on the same few L2 sets when K is a large power of two).
+static float *packed_a(const generated_job *j, int64_t panel, int64_t p0, int kc) {
+    return j->ap + p0 * j->a_panels * j->mr + panel * (int64_t)kc * j->mr;
+}
 
 // Micro-panel `panel` of op(A): rows panel*mr ..< +mr, all of K, row i of op(A) at
 // a[i*lda + p] (no transpose) or a[p*lda + i].
 static void pack_a(const generated_job *j, int64_t panel) {
     const int mr = j->mr;
-    const int64_t k = j->k, row0 = panel * mr;
-    float *out = j->ap + panel * k * mr;
+    const int64_t row0 = panel * mr;
     int rows = j->m - row0 < mr ? (int)(j->m - row0) : mr;
-    if (j->ta) {
-        for (int64_t p = 0; p < k; p++) {
-            const float *src = j->a + p * j->lda + row0;
-            float *dst = out + p * mr;
-            for (int i = 0; i < rows; i++) dst[i] = src[i];
-            for (int i = rows; i < mr; i++) dst[i] = 0;
+    for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
+        int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
+        float *out = packed_a(j, panel, p0, kc);
+        if (j->ta) {
+            for (int p = 0; p < kc; p++) {
+                const float *src = j->a + (p0 + p) * j->lda + row0;
+                float *dst = out + p * mr;
+                for (int i = 0; i < rows; i++) dst[i] = src[i];
+                for (int i = rows; i < mr; i++) dst[i] = 0;
+            }
+        } else {
+            for (int i = 0; i < rows; i++) {
+                const float *src = j->a + (row0 + i) * (int64_t)j->lda + p0;
+                for (int p = 0; p < kc; p++) out[p * mr + i] = src[p];
+            }
+            for (int i = rows; i < mr; i++)
+                for (int p = 0; p < kc; p++) out[p * mr + i] = 0;
         }
-    } else {
-        for (int i = 0; i < rows; i++) {
-            const float *src = j->a + (row0 + i) * (int64_t)j->lda;
-            for (int64_t p = 0; p < k; p++) out[p * mr + i] = src[p];
-        }
-        for (int i = rows; i < mr; i++)
-            for (int64_t p = 0; p < k; p++) out[p * mr + i] = 0;
     }
 }
 
@@ -131,7 +160,7 @@ static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64
         a_rs = j->ta ? 1 : j->lda;
         a_cs = j->ta ? j->lda : 1;
     } else {
-        ap = j->ap + a_panel * (int64_t)j->k * mr + p0 * mr;
+        ap = packed_a(j, a_panel, p0, kc);
     }
     if (b_panel < j->b_packed_from) {
         bp = j->b + p0 * j->ldb + j0;
@@ -155,9 +184,9 @@ static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64
     for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * nr, cols * sizeof(float));
 }
 
-// Tasks: blocks of MC rows x a group of column panels; within a task, K blocks outermost
-// (C's tiles are revisited once per block), then column panels (one op(B) micro-panel
-// stays in L1), then row panels.
+// Tasks: blocks of MC rows x NC columns (at most); within a task, K blocks outermost
+// (C's tiles are revisited once per block), then row panels (one op(A) micro-panel stays
+// in L1), then column panels (the task's op(B) block stays in L2).
 static void compute_tasks(void *context, int64_t lo, int64_t hi) {
     const generated_job *j = context;
     const int64_t mc_panels = j->mc / j->mr;
@@ -168,8 +197,8 @@ static void compute_tasks(void *context, int64_t lo, int64_t hi) {
         int64_t b_hi = b_lo + j->n_group_panels < j->b_panels ? b_lo + j->n_group_panels : j->b_panels;
         for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
             int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
-            for (int64_t bpn = b_lo; bpn < b_hi; bpn++)
-                for (int64_t apn = a_lo; apn < a_hi; apn++) tile(j, apn, bpn, p0, kc);
+            for (int64_t apn = a_lo; apn < a_hi; apn++)
+                for (int64_t bpn = b_lo; bpn < b_hi; bpn++) tile(j, apn, bpn, p0, kc);
         }
     }
 }
@@ -192,8 +221,8 @@ void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const f
     if (!space) vfc_out_of_memory(floats * (int64_t)sizeof(float));
     j.ap = space;
     j.bp = space + a_floats;
-    j.a_packed_from = m / j.mr;
-    j.b_packed_from = j.tb ? 0 : n / j.nr;
+    j.a_packed_from = !j.ta && n >= 1024 ? 0 : m / j.mr;
+    j.b_packed_from = j.tb || (conflicting_rows(ldb) && m >= 1024) ? 0 : n / j.nr;
     vfc_parallel_for(0, (j.a_panels - j.a_packed_from) + (j.b_panels - j.b_packed_from), pack_panels, &j);
     // Enough tasks for the pool to balance (about four per thread); the grid does not
     // change any element's operations, only who computes it.
@@ -204,6 +233,7 @@ void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const f
     if (n_groups > j.b_panels) n_groups = j.b_panels;
     if (n_groups < 1) n_groups = 1;
     j.n_group_panels = (j.b_panels + n_groups - 1) / n_groups;
+    if (j.n_group_panels > block_nc / j.nr) j.n_group_panels = block_nc / j.nr;
     j.n_groups = (j.b_panels + j.n_group_panels - 1) / j.n_group_panels;
     vfc_parallel_for(0, j.m_groups * j.n_groups, compute_tasks, &j);
 }
@@ -229,13 +259,14 @@ void vfc_gemm_set_mode(vfc_gemm_mode m) {
 
 // The shape classes where vfc's kernel beat OpenBLAS in `vfc-bench gemm` (docs/codegen.md,
 // "Matrix products"): every product of at least 2^22 multiply-adds (the smallest the step
-// makes and the bench measured: 96x128x512) except op(A) = A (not transposed) with K from
-// 1024 on, where OpenBLAS was as fast or faster (long rows of A read in place cost TLB
-// reach; OpenBLAS packs them). Smaller products were not measured and stay on OpenBLAS.
+// makes and the bench measured: 96x128x512) except op(B) = B^T with M < 128 and K >= 256,
+// where packing (transposing) all K x N of B for so few rows costs more than the kernel
+// saves.
+// Smaller products were not measured and stay on OpenBLAS.
 int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
-    (void)tb;
+    (void)ta;
     if ((int64_t)m * n * k < ((int64_t)1 << 22)) return 0;
-    if (!ta && k >= 1024) return 0;
+    if (tb && m < 128 && k >= 256) return 0;
     return 1;
 }
 

@@ -89,6 +89,63 @@ import VFCTensor
         }
     }
 
+    /// The packed paths against the in-place ones, bit for bit (both feed the kernel the
+    /// same values in the same order) and against the f64 product: op(B) with a row stride
+    /// of 256 floats and M >= 1024 is packed, with 259 read in place; op(A) without
+    /// transpose is packed when N >= 1024 and read in place below (the first 1000 columns).
+    @Test func packedAndInPlacePanelsAgree() throws {
+        _ = try #require(GemmKernel.installForHost(), "this CPU has no vfc GEMM kernel (needs AVX2+FMA or AVX-512)")
+        func product(_ m: Int, _ n: Int, _ k: Int, _ a: [Float], _ lda: Int, _ b: [Float], _ ldb: Int) -> [Float] {
+            var c = [Float](repeating: .nan, count: m * n)
+            vfc_gemm_generated(0, 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &c, Int32(n))
+            return c
+        }
+        var rng = RNG(seed: 5)
+        // op(B) packed or not.
+        do {
+            let (m, n, k) = (1030, 40, 300)
+            let a = (0..<(m * k)).map { _ in Float(rng.nextDouble() - 0.5) }
+            let b = (0..<(k * n)).map { _ in Float(rng.nextDouble() - 0.5) }
+            var results: [[Float]] = []
+            for ldb in [256, 259] {
+                var wide = [Float](repeating: 0, count: k * ldb)
+                for p in 0..<k { for j in 0..<n { wide[p * ldb + j] = b[p * n + j] } }
+                results.append(product(m, n, k, a, k, wide, ldb))
+            }
+            let want = Self.naive(false, false, m, n, k, a, k, b, n)
+            var worst = 0.0
+            for i in 0..<(m * n) { worst = max(worst, Swift.abs(Double(results[0][i]) - want[i])) }
+            #expect(worst <= 2e-7 * Double(k), "packed op(B): off by \(worst)")
+            #expect(results[0].map(\.bitPattern) == results[1].map(\.bitPattern), "packed op(B) differs from in place")
+        }
+        // op(A) packed (N = 1030) or not (N = 1000, the same rows of B).
+        do {
+            let (m, n, k) = (30, 1030, 300)
+            let a = (0..<(m * k)).map { _ in Float(rng.nextDouble() - 0.5) }
+            let b = (0..<(k * n)).map { _ in Float(rng.nextDouble() - 0.5) }
+            let whole = product(m, n, k, a, k, b, n), part = product(m, 1000, k, a, k, b, n)
+            let want = Self.naive(false, false, m, n, k, a, k, b, n)
+            var worst = 0.0
+            for i in 0..<(m * n) { worst = max(worst, Swift.abs(Double(whole[i]) - want[i])) }
+            #expect(worst <= 2e-7 * Double(k), "packed op(A): off by \(worst)")
+            for i in 0..<m {
+                #expect(whole[(i * n)..<(i * n + 1000)].map(\.bitPattern) == part[(i * 1000)..<(i * 1000 + 1000)].map(\.bitPattern),
+                        "row \(i): packed op(A) differs from in place")
+            }
+        }
+    }
+
+    /// The cache sizes gemm.c blocks for: on x86-64 CPUID names an L1 data cache and a
+    /// larger L2, each a whole number of 64-byte lines.
+    @Test func cpuidNamesTheCacheSizes() {
+        #if arch(x86_64)
+        let l1 = vfc_cpu_cache_bytes(1), l2 = vfc_cpu_cache_bytes(2)
+        #expect(l1 >= 8192 && l1 % 64 == 0, "L1 \(l1)")
+        #expect(l2 > l1 && l2 % 64 == 0, "L2 \(l2)")
+        #expect(vfc_cpu_cache_bytes(7) == 0)
+        #endif
+    }
+
     @Test func microkernelsOfBothISAsComputeATile() throws {
         var cpu = vfc_cpu_info()
         vfc_cpu_detect(&cpu)
@@ -98,14 +155,17 @@ import VFCTensor
         #expect(GemmKernel.forHost == nil || vfc_cpu_level(&cpu) >= 2)
     }
 
-    /// VFC_GEMM=auto's table: vfc's kernel for the step's products except A (not
-    /// transposed) with K >= 1024, OpenBLAS below 2^22 multiply-adds.
+    /// VFC_GEMM=auto's table: vfc's kernel for the step's products except B^T with
+    /// M < 128 and K >= 256, OpenBLAS below 2^22 multiply-adds.
     @Test func autoChoosesByShapeClass() {
         #expect(vfc_gemm_prefers_generated(1, 0, 128, 512, 2080) == 1)  // a weight gradient
         #expect(vfc_gemm_prefers_generated(0, 1, 2080, 512, 128) == 1)  // x W^T
         #expect(vfc_gemm_prefers_generated(0, 0, 2080, 128, 512) == 1)  // dy W
-        #expect(vfc_gemm_prefers_generated(0, 1, 3136, 2048, 2048) == 0)
-        #expect(vfc_gemm_prefers_generated(0, 0, 64, 2048, 2048) == 0)
+        #expect(vfc_gemm_prefers_generated(0, 1, 3136, 2048, 2048) == 1)
+        #expect(vfc_gemm_prefers_generated(0, 0, 64, 2048, 2048) == 1)
+        #expect(vfc_gemm_prefers_generated(0, 1, 64, 2048, 2048) == 0)   // B^T, few rows
+        #expect(vfc_gemm_prefers_generated(0, 1, 96, 512, 512) == 0)
+        #expect(vfc_gemm_prefers_generated(0, 1, 96, 1024, 128) == 1)   // B^T, few rows, short K
         #expect(vfc_gemm_prefers_generated(1, 0, 2048, 2048, 3136) == 1)
         #expect(vfc_gemm_prefers_generated(0, 1, 65, 65, 32) == 0)      // a per-head product
         #expect(vfc_gemm_prefers_generated(0, 0, 96, 128, 512) == 1)    // 2^22.6 multiply-adds

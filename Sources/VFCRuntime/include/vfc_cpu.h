@@ -27,6 +27,10 @@ void vfc_cpu_detect(vfc_cpu_info *out);
 /// 0 SSE or less.
 int vfc_cpu_level(const vfc_cpu_info *cpu);
 
+/// The size in bytes of one core's level-`level` data (or unified) cache, from CPUID leaf
+/// 0x8000001D on AMD and leaf 4 elsewhere; 0 when the CPU does not say.
+int vfc_cpu_cache_bytes(int level);
+
 /// The ISA level OpenBLAS's kernel set `corename` is written for (as vfc_cpu_level), or -1
 /// for a name vfc does not know (then it is left alone).
 int vfc_blas_core_level(const char *corename);

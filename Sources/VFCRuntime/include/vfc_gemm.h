@@ -27,9 +27,10 @@ void vfc_gemm_install(vfc_gemm_microkernel kernel, int mr, int nr);
 int vfc_gemm_installed(int *mr, int *nr);
 
 /// C[m, n] = op(A) op(B), row-major (as vfc_sgemm), with the installed microkernel: op(A)
-/// is read in place and op(B) too without tb, except their last partial panels (packed,
-/// zero-padded); op(B) with tb is packed; packing runs in parallel over the pool, then C's
-/// tiles are computed in parallel.
+/// with ta and op(B) without tb are read in place, except their last partial panels
+/// (packed, zero-padded); op(B) with tb is packed, op(A) without ta when n >= 1024, op(B)
+/// without tb when its rows share L1 sets (ldb a multiple of 256) and m >= 1024; packing
+/// runs in parallel over the pool, then C's tiles are computed in parallel.
 /// Every element is the same sequence of fused multiply-adds (K in blocks of KC, each
 /// block's sum in order, added to C) whichever thread computes its tile, so the result
 /// does not depend on the thread count. Falls back to OpenBLAS when nothing is installed.
@@ -53,10 +54,12 @@ int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k);
 /// Whether vfc_sgemm runs this product with vfc's kernel under the current mode.
 int vfc_gemm_uses_generated(int ta, int tb, int32_t m, int32_t n, int32_t k);
 
-/// The cache blocks of the installed kernel: KC (depth of one pass over C) and MC (rows of
-/// op(A) per task block); 0 when none is installed.
+/// The cache blocks of the installed kernel, from the CPU's cache sizes: KC (depth of one
+/// pass over C) and MC (rows of op(A) per task block); 0 when none is installed.
 int vfc_gemm_kc(void);
 int vfc_gemm_mc(void);
+/// NC: columns of op(B) per task block (its KC x NC floats stay in L2); 0 when none.
+int vfc_gemm_nc(void);
 
 #ifdef __cplusplus
 }
