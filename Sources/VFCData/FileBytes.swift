@@ -1,4 +1,5 @@
 import Foundation
+import VFCTensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,19 +29,12 @@ enum FileBytes {
     }
 
     static func readRange(fd: Int32, offset: Int, count: Int, name: String) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        try out.withUnsafeMutableBytes { buf in
-            while done < count {
-                let n = pread(fd, buf.baseAddress! + done, count - done, off_t(offset + done))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else {
-                    let why = n == 0 ? "the file ends at byte offset \(offset + done)" : String(cString: strerror(errno))
-                    throw ImageCodecError(path: name, "cannot read \(count) bytes at byte offset \(offset): \(why)")
-                }
-                done += n
-            }
+        let why: String
+        switch PosixRead.exactly(fd, count: count, offset: offset) {
+        case .success(let bytes): return bytes
+        case .failure(.endOfFile(let done)): why = "the file ends at byte offset \(offset + done)"
+        case .failure(.system(let code)): why = String(cString: strerror(code))
         }
-        return out
+        throw ImageCodecError(path: name, "cannot read \(count) bytes at byte offset \(offset): \(why)")
     }
 }

@@ -92,18 +92,11 @@ public enum RunFiles {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw RunIOError.io("read", path) }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { sysRead(fd, $0.baseAddress, $0.count) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw RunIOError.io("read", path)
-            }
-            if got == 0 { break }
-            bytes.append(contentsOf: chunk[0..<got])
+        switch PosixRead.toEnd(fd) {
+        case .success(let bytes): return bytes
+        case .failure(.system(let code)): throw RunIOError.io("read", path, code)
+        case .failure(.overLimit): throw RunIOError.io("read", path, EFBIG)  // unreachable: no limit given
         }
-        return bytes
     }
 
     /// The names in a directory (not `.` and `..`), sorted; empty when it does not exist.
@@ -153,6 +146,5 @@ final class AppendFile {
     deinit { close() }
 }
 
-// At file scope so the names resolve to the C functions, not to methods of the same name.
-private func sysRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, buf, n) }
+// At file scope so the name resolves to the C function, not to the method of the same name.
 private func sysClose(_ fd: Int32) { _ = close(fd) }

@@ -20,7 +20,7 @@ extension SafetensorsFile {
         guard size >= 8 else {
             throw SafetensorsError(path: path, "file is truncated: it has \(size) bytes, fewer than the 8-byte header length")
         }
-        let head = try readExactly(fd, count: 8, path: path)
+        let head = try readExactly(fd, count: 8, offset: 0, path: path)
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(head[i]) << (8 * UInt64(i)) }
         guard headerLength <= UInt64(maxHeaderBytes) else {
@@ -29,25 +29,20 @@ extension SafetensorsFile {
         guard Int(headerLength) <= size - 8 else {
             throw SafetensorsError(path: path, "file is truncated: header says \(headerLength) bytes of JSON but the file has \(size - 8) bytes after the length")
         }
-        return head + (try readExactly(fd, count: size - 8, path: path))
+        return head + (try readExactly(fd, count: size - 8, offset: 8, path: path))
     }
 
-    /// `count` bytes from `fd`; a file that ends early (it shrank while being read) is an error.
-    static func readExactly(_ fd: Int32, count: Int, path: String) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + done, Swift.min(count - done, 1 << 24)) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw SafetensorsError.io("read", path, errno: errno)
-            }
-            if got == 0 {
-                throw SafetensorsError(path: path, "file is truncated: it ended after \(done) of the \(count) bytes its size announced (changed while being read?)")
-            }
-            done += got
+    /// `count` bytes at `offset` of `fd`; a file that ends early (it shrank while being
+    /// read) is an error.
+    static func readExactly(_ fd: Int32, count: Int, offset: Int, path: String) throws -> [UInt8] {
+        switch PosixRead.exactly(fd, count: count, offset: offset) {
+        case .success(let bytes):
+            return bytes
+        case .failure(.endOfFile(let done)):
+            throw SafetensorsError(path: path, "file is truncated: it ended after \(done) of the \(count) bytes its size announced (changed while being read?)")
+        case .failure(.system(let code)):
+            throw SafetensorsError.io("read", path, errno: code)
         }
-        return bytes
     }
 
     /// "a FIFO", "a directory", ... for a `stat` mode.
@@ -71,6 +66,3 @@ extension SafetensorsFile {
         return out
     }
 }
-
-// At file scope so the name resolves to the C function, not to `SafetensorsFile.read`.
-private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, buf, n) }

@@ -51,7 +51,7 @@ struct FuzzCommand: ParsableCommand {
                 print("FAIL: input \(tried) (mutated \(files[k])): \(why)")
                 if let dir = crashDir {
                     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                    FileManager.default.createFile(atPath: "\(dir)/fuzz-\(seed)-\(tried).ir", contents: Data(input))
+                    _ = FileManager.default.createFile(atPath: "\(dir)/fuzz-\(seed)-\(tried).ir", contents: Data(input))
                 }
             }
         }
@@ -85,7 +85,7 @@ enum FuzzCorpus {
             let text = try SourceText.decode(input, file: "fuzz.ir")
             var module = try Parser.parse(text, file: "fuzz.ir")
             try Verifier.run(&module)
-            var pm = PassManager(passes: passes, output: { _ in })
+            let pm = PassManager(passes: passes, output: { _ in })
             try pm.run(&module)
             return .accepted
         } catch let e as DiagnosticError {

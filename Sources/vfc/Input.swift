@@ -35,21 +35,14 @@ func readSourceBytes(_ path: String) throws -> [UInt8] {
             throw DriverError("cannot read '\(path)': it has \(info.st_size) bytes, more than the \(maxSourceBytes >> 20) MiB limit for source text")
         }
     }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if got < 0 {
-            if errno == EINTR { continue }
-            throw DriverError("cannot read '\(displayName(path))': \(String(cString: strerror(errno)))")
-        }
-        if got == 0 { break }
-        bytes.append(contentsOf: chunk[0..<got])
-        if bytes.count > maxSourceBytes {
-            throw DriverError("cannot read '\(displayName(path))': more than the \(maxSourceBytes >> 20) MiB limit for source text (an endless input?)")
-        }
+    switch PosixRead.toEnd(fd, limit: maxSourceBytes) {
+    case .success(let bytes):
+        return bytes
+    case .failure(.overLimit):
+        throw DriverError("cannot read '\(displayName(path))': more than the \(maxSourceBytes >> 20) MiB limit for source text (an endless input?)")
+    case .failure(.system(let code)):
+        throw DriverError("cannot read '\(displayName(path))': \(String(cString: strerror(code)))")
     }
-    return bytes
 }
 
 /// The name diagnostics use for a source path.
