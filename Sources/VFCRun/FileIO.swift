@@ -48,10 +48,7 @@ public enum RunFiles {
     }
 
     /// The directory part of `path` ("." when it has none).
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
+    static func directory(of path: String) -> String { AtomicWrite.directory(of: path) }
 
     /// The last component of `path`.
     static func baseName(of path: String) -> String {
@@ -59,30 +56,16 @@ public enum RunFiles {
         return String(path[path.index(after: slash)...])
     }
 
-    /// The temporary name `atomicWrite` uses for `path`: hidden, in the same directory,
-    /// tagged with the process id so two processes never share one.
-    public static func temporaryPath(for path: String) -> String {
-        let dir = directory(of: path)
-        return "\(dir)/.\(baseName(of: path)).tmp.\(getpid())"
-    }
+    /// The temporary name `atomicWrite` uses for `path` (`AtomicWrite.temporaryPath`).
+    public static func temporaryPath(for path: String) -> String { AtomicWrite.temporaryPath(for: path) }
 
     /// Replaces the contents of `path` with `bytes` so that after a crash at any point the
     /// file holds either its old contents or all of the new ones, never a mixture:
     /// write a temporary file in the same directory, fsync it, rename it over `path`,
     /// fsync the directory (which makes the rename itself durable).
     public static func atomicWrite(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
-        let tmp = temporaryPath(for: path)
-        unlink(tmp)  // a leftover of an earlier process with our pid
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode)
-        guard fd >= 0 else { throw RunIOError.io("write", path) }
-        var failure: (String, Int32)?
-        if let e = writeAll(fd, bytes) { failure = ("write", e) }
-        if failure == nil, fsync(fd) != 0 { failure = ("fsync", errno) }
-        if close(fd) != 0, failure == nil { failure = ("close", errno) }
-        if failure == nil, rename(tmp, path) != 0 { failure = ("rename", errno) }
-        if let (verb, code) = failure {
-            unlink(tmp)
-            throw RunIOError.io("\(verb) (writing)", path, code)
+        if let failure = AtomicWrite.replace(path, with: bytes, mode: mode) {
+            throw RunIOError.io(failure.call == "open" ? "write" : "\(failure.call) (writing)", path, failure.code)
         }
         try syncDirectory(directory(of: path))
     }

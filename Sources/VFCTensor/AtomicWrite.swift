@@ -26,28 +26,51 @@ public enum AtomicWrite {
             if let failure { throw AtomicWriteError(path: path, code: failure) }
             return
         }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let tmp = "\(directory)/.\(base).tmp.\(getpid())"
-        unlink(tmp)
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicWriteError(path: path, code: errno) }
-        var failure = writeAll(fd, bytes)
-        if failure == nil, fsync(fd) != 0 { failure = errno }
-        if close(fd) != 0, failure == nil { failure = errno }
-        if failure == nil, rename(tmp, path) != 0 { failure = errno }
-        if let failure {
-            unlink(tmp)
-            throw AtomicWriteError(path: path, code: failure)
-        }
+        if let failure = replace(path, with: bytes) { throw AtomicWriteError(path: path, code: failure.code) }
         // Makes the rename itself durable; a directory that cannot be opened (no read
         // permission) still holds the renamed file.
-        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dirFD = open(directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 {
             _ = fsync(dirFD)
             close(dirFD)
         }
+    }
+
+    /// The system call that made `replace` fail, and its errno.
+    public struct Failure: Sendable, Equatable {
+        /// "open", "write", "fsync", "close" or "rename".
+        public var call: String
+        public var code: Int32
+    }
+
+    /// The part every atomic writer shares: `bytes` into the hidden temporary file of
+    /// `path` (`temporaryPath`), flushed, closed and renamed over `path`; on failure the
+    /// temporary file is removed and `path` is untouched. Flushing the directory is the
+    /// caller's: how strictly differs between run files and other outputs.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) -> Failure? {
+        let tmp = temporaryPath(for: path)
+        unlink(tmp)  // a leftover of an earlier process with our pid
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { return Failure(call: "open", code: errno) }
+        var failure = writeAll(fd, bytes).map { Failure(call: "write", code: $0) }
+        if failure == nil, fsync(fd) != 0 { failure = Failure(call: "fsync", code: errno) }
+        if close(fd) != 0, failure == nil { failure = Failure(call: "close", code: errno) }
+        if failure == nil, rename(tmp, path) != 0 { failure = Failure(call: "rename", code: errno) }
+        if failure != nil { unlink(tmp) }
+        return failure
+    }
+
+    /// The temporary name `replace` uses for `path`: hidden, in the same directory, tagged
+    /// with the process id so two processes never share one.
+    public static func temporaryPath(for path: String) -> String {
+        let base = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        return "\(directory(of: path))/.\(base).tmp.\(getpid())"
+    }
+
+    /// The directory part of `path` ("." when it has none).
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// Writes all of `bytes` to `fd`, retrying short writes and EINTR; errno on failure.
