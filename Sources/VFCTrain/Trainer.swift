@@ -102,7 +102,7 @@ public final class Trainer {
             if communicator.rank == 0 {
                 try RunDirectory.checkFresh(runDirectory)
                 try RunFiles.createDirectory(runDirectory)
-                try Data(try config.json().utf8).write(to: URL(fileURLWithPath: RunConfig.fileName(in: runDirectory)), options: .atomic)
+                try RunFiles.atomicWrite(Array(try config.json().utf8), to: RunConfig.fileName(in: runDirectory))
             }
         }
         if let c = restored {
