@@ -4,7 +4,10 @@
 # with the reference interpreter's (expected*.h, from make_fixture.py). Two examples:
 #   model.ir (elementwise, --bind N=4)                        main.c       expected.h
 #   ../../IR/vit_block.ir @block (--bind N=1 --bind T=5)      block_main.c expected_block.h
-# Exit code 0 when both match.
+#   ../../IR/ssl_micro.ir @train_step (--bind B=2)              train.c      vfc step
+#     (20 training steps from a `vfc init` state on one batch; losses and final state
+#     checked against 20 `vfc step` runs by compare_train.py, 1e-6 relative)
+# Exit code 0 when all match.
 #
 #   examples/c/run.sh                    # uses .build/release/vfc
 #   VFC=path/to/vfc CC=clang BUILD=/tmp/x examples/c/run.sh
@@ -32,6 +35,10 @@ run() { echo "+ $*"; "$@"; }
 mkdir -p "$BUILD"
 # The runtime is compiled once, without -Werror (it is not the example's code).
 run "$CC" -O2 -I"$RUNTIME/include" -c "$RUNTIME/runtime.c" -o "$BUILD/runtime.o"
+# The named-buffer loader (vfc_state_load/save) is part of the example's build: warnings are
+# errors there.
+run "$CC" "${CFLAGS[@]}" -pedantic -c "$RUNTIME/state.c" -o "$BUILD/state.o"
+run "$CC" "${CFLAGS[@]}" -pedantic -c "$RUNTIME/safetensors_read.c" -o "$BUILD/safetensors_read.o"
 
 run "$VFC" compile model.ir --bind N=4 -o "$BUILD/model.o"
 run "$CC" "${CFLAGS[@]}" -c main.c -o "$BUILD/main.o"
@@ -41,7 +48,34 @@ run "$VFC" compile "$REPO/IR/vit_block.ir" --func block --bind N=1 --bind T=5 -o
 run "$CC" "${CFLAGS[@]}" -c block_main.c -o "$BUILD/block_main.o"
 run "$CC" "$BUILD/block_main.o" "$BUILD/block.o" "$BUILD/runtime.o" -o "$BUILD/block_example" "${LIBS[@]}"
 
+# Training in C: train.c on the micro model's train_step, against `vfc step` (the JIT).
+STEPS=20
+BATCH="$REPO/Tests/fixtures/ssl/micro_batch0.safetensors"
+run "$VFC" compile "$REPO/IR/ssl_micro.ir" --func train_step --bind B=2 -o "$BUILD/train_step.o"
+run "$CC" "${CFLAGS[@]}" -pedantic -c train.c -o "$BUILD/train.o"
+run "$CC" "$BUILD/train.o" "$BUILD/train_step.o" "$BUILD/runtime.o" "$BUILD/state.o" "$BUILD/safetensors_read.o" \
+    -o "$BUILD/train" "${LIBS[@]}"
+run "$VFC" init "$REPO/IR/ssl_micro.ir" --seed 0 -o "$BUILD/state0.safetensors"
+
 status=0
 "$BUILD/example" || status=1
 "$BUILD/block_example" || status=1
+echo "+ $BUILD/train (${STEPS} steps)"
+if "$BUILD/train" "$BUILD/state0.safetensors" "$BATCH" "$BUILD/train_c.safetensors" "$STEPS" > "$BUILD/train_c.log"; then
+    refs=()
+    previous="$BUILD/state0.safetensors"
+    for k in $(seq 1 "$STEPS"); do
+        # --grads keeps the gradients as results, as in the compiled train_step.
+        "$VFC" step "$REPO/IR/ssl_micro.ir" --state "$previous" --batch "$BATCH" --json \
+            --out "$BUILD/ref_$k.safetensors" --grads "$BUILD/ref_grads.safetensors" > "$BUILD/ref_$k.json" || status=1
+        [[ "$previous" == "$BUILD/state0.safetensors" ]] || rm -f "$previous"
+        previous="$BUILD/ref_$k.safetensors"
+        refs+=("$BUILD/ref_$k.json")
+    done
+    python3 compare_train.py --c-log "$BUILD/train_c.log" --c-state "$BUILD/train_c.safetensors" \
+        --ref-json "${refs[@]}" --ref-state "$previous" --rtol 1e-6 || status=1
+else
+    echo "train: FAILED" >&2
+    status=1
+fi
 exit "$status"
