@@ -1,11 +1,12 @@
 // Safetensors files into and out of the args structs of `vfc compile` headers. See
-// include/vfc_state.h. Plain C11 + POSIX (mkstemp, fsync, rename); reading is
+// include/vfc_state.h. Plain C11 + POSIX (open, fsync, rename); reading is
 // safetensors_read.c.
 #define _POSIX_C_SOURCE 200809L
 #include "safetensors_read.h"
 #include "vfc_runtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,13 +229,19 @@ int vfc_state_save(const char *path, const vfc_layout *layout, const void *args,
         return fail(error, error_size, "%s: out of memory", path);
     }
     size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
+    char *tmp = malloc(plen + 32);
     if (!tmp) {
         free(h.text);
         return fail(error, error_size, "%s: out of memory", path);
     }
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
+    // open(O_EXCL) rather than mkstemp: the file gets the usual 0666 & ~umask mode.
+    static unsigned counter;
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        snprintf(tmp, plen + 32, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
     if (fd < 0) {
         int e = errno;
         free(h.text);
