@@ -31,7 +31,7 @@ RUNTIME="$REPO/Sources/VFCRuntime"
 CFLAGS=(-O2 -std=c11 -Wall -Wextra -Werror -I"$BUILD" -I"$RUNTIME/include")
 LIBS=(-lopenblas -lpthread -lm)
 
-run() { echo "+ $*"; "$@"; }
+run() { echo "+ $*" >&2; "$@"; }
 
 mkdir -p "$BUILD"
 # The runtime is compiled once, without -Werror (it is not the example's code).
