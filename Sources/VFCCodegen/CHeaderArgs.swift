@@ -69,6 +69,9 @@ extension CHeader {
         for d in dims { dimNames[d] = used.claim(Self.identifier(d)) }
         for k in fields.indices { fields[k].cName = used.claim(fields[k].cName) }
 
+        // C has no empty structs or arrays: a function without buffers keeps only its
+        // positional declaration.
+        guard !fields.isEmpty else { return "" }
         let typeName = entry.symbol + "_args"
         func shapeText(_ f: Field) -> String { "\(f.buffer.dtype)[\(f.shape.map(\.description).joined(separator: ", "))]" }
         var out = "\n/* @\(entry.function) by name: fill a \(typeName) (vfc_state_load from a state or batch\n"
@@ -109,6 +112,25 @@ extension CHeader {
         out += "    \(entry.symbol)(\(pointers.joined(separator: ", ")));\n"
         out += "    return 0;\n}\n"
         return out
+    }
+
+    /// The names the header declares for each function besides its symbol and `_packed`.
+    static let declaredSuffixes = ["_args", "_fields", "_dims", "_layout", "_call"]
+
+    /// An error naming two functions whose header names collide (`@f` declares
+    /// `vfc_f_call`, which `@f_call` would define), or nil.
+    public static func nameCollision(_ functions: [String]) -> String? {
+        var owner: [String: String] = [:]
+        for f in functions {
+            let symbol = EntryPoint.symbol(for: f)
+            for s in [symbol, symbol + "_packed"] + declaredSuffixes.map({ symbol + $0 }) {
+                if let other = owner[s], other != f {
+                    return "'@\(other)' and '@\(f)' would both declare \(s) in the C header; rename one of them"
+                }
+                owner[s] = f
+            }
+        }
+        return nil
     }
 
     /// `VFC_DTYPE_F32`, ... (i1 and u8 are one byte each).

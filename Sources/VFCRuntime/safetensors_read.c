@@ -17,7 +17,7 @@ typedef struct {
     const char *p, *end;
 } scanner;
 
-static int fail(char *error, size_t size, const char *format, ...) {
+int vfc_safetensors_fail(char *error, size_t size, const char *format, ...) {
     if (error && size > 0) {
         va_list ap;
         va_start(ap, format);
@@ -197,7 +197,7 @@ void vfc_safetensors_close(vfc_safetensors *f) {
 
 static int read_all(const char *path, vfc_safetensors *f, char *error, size_t size) {
     FILE *in = fopen(path, "rb");
-    if (!in) return fail(error, size, "cannot open '%s': %s", path, strerror(errno));
+    if (!in) return vfc_safetensors_fail(error, size, "cannot open '%s': %s", path, strerror(errno));
     size_t cap = 1 << 20, n = 0;
     unsigned char *buf = malloc(cap);
     while (buf) {
@@ -212,10 +212,10 @@ static int read_all(const char *path, vfc_safetensors *f, char *error, size_t si
     }
     int bad = ferror(in);
     fclose(in);
-    if (!buf) return fail(error, size, "'%s': out of memory", path);
+    if (!buf) return vfc_safetensors_fail(error, size, "'%s': out of memory", path);
     if (bad) {
         free(buf);
-        return fail(error, size, "cannot read '%s'", path);
+        return vfc_safetensors_fail(error, size, "cannot read '%s'", path);
     }
     f->bytes = buf;
     f->size = n;
@@ -253,6 +253,6 @@ int vfc_safetensors_open(const char *path, vfc_safetensors *f, char *error, size
     return 0;
 bad:
     vfc_safetensors_close(f);
-    return fail(error, size, "'%s' is not a safetensors file (bad or truncated header)", path);
+    return vfc_safetensors_fail(error, size, "'%s' is not a safetensors file (bad or truncated header)", path);
 }
 

@@ -33,4 +33,8 @@ extern const char *const vfc_safetensors_dtype_names[5];
 int vfc_safetensors_open(const char *path, vfc_safetensors *f, char *error, size_t size);
 void vfc_safetensors_close(vfc_safetensors *f);
 
+/// Writes the message to `error` (when not NULL) and returns -1: the error convention of
+/// the vfc_state_* functions.
+int vfc_safetensors_fail(char *error, size_t size, const char *format, ...);
+
 #endif

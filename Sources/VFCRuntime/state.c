@@ -15,16 +15,6 @@
 
 static const size_t dtype_sizes[] = {4, 8, 4, 8, 1};
 
-static int fail(char *error, size_t size, const char *format, ...) {
-    if (error && size > 0) {
-        va_list ap;
-        va_start(ap, format);
-        vsnprintf(error, size, format, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 static void *field_pointer(const void *args, const vfc_field *f) {
     void *p;
     memcpy(&p, (const char *)args + f->offset, sizeof p);
@@ -97,12 +87,12 @@ int vfc_state_load(const char *path, const vfc_layout *layout, void *args, int r
         }
         if (!ok) {
             vfc_safetensors_close(&file);
-            return fail(error, error_size, "%s: tensor '%s' is not %s (dims as set so far)", path, f->name, want);
+            return vfc_safetensors_fail(error, error_size, "%s: tensor '%s' is not %s (dims as set so far)", path, f->name, want);
         }
         uint64_t bytes = (uint64_t)vfc_field_count(layout, args, i) * dtype_sizes[f->dtype];
         if (e->end - e->begin != bytes) {
             vfc_safetensors_close(&file);
-            return fail(error, error_size, "%s: tensor '%s' has %llu data bytes, %s needs %llu", path, f->name,
+            return vfc_safetensors_fail(error, error_size, "%s: tensor '%s' has %llu data bytes, %s needs %llu", path, f->name,
                         (unsigned long long)(e->end - e->begin), want, (unsigned long long)bytes);
         }
         void *p = field_pointer(args, f);
@@ -110,7 +100,7 @@ int vfc_state_load(const char *path, const vfc_layout *layout, void *args, int r
             p = vfc_alloc((int64_t)(bytes ? bytes : 1));
             if (!p) {
                 vfc_safetensors_close(&file);
-                return fail(error, error_size, "%s: out of memory for tensor '%s'", path, f->name);
+                return vfc_safetensors_fail(error, error_size, "%s: out of memory for tensor '%s'", path, f->name);
             }
             set_field_pointer(args, f, p);
         }
@@ -126,9 +116,9 @@ int vfc_state_alloc(const vfc_layout *layout, void *args, int roles, char *error
         const vfc_field *f = &layout->fields[i];
         if (!(f->role & roles) || field_pointer(args, f)) continue;
         int64_t n = vfc_field_count(layout, args, i);
-        if (n < 0) return fail(error, error_size, "@%s: '%s' needs a dim that is not set yet", layout->function, f->name);
+        if (n < 0) return vfc_safetensors_fail(error, error_size, "@%s: '%s' needs a dim that is not set yet", layout->function, f->name);
         void *p = vfc_alloc(n * (int64_t)dtype_sizes[f->dtype] + 1);
-        if (!p) return fail(error, error_size, "@%s: out of memory for '%s'", layout->function, f->name);
+        if (!p) return vfc_safetensors_fail(error, error_size, "@%s: out of memory for '%s'", layout->function, f->name);
         set_field_pointer(args, f, p);
     }
     return 0;
@@ -138,14 +128,14 @@ int vfc_state_check(const vfc_layout *layout, const void *args, char *error, siz
     for (size_t k = 0; k < layout->dim_count; k++) {
         const vfc_dim *d = &layout->dims[k];
         int64_t v = dim_value(layout, args, k);
-        if (v <= 0) return fail(error, error_size, "@%s: dim %s is not set", layout->function, d->name);
+        if (v <= 0) return vfc_safetensors_fail(error, error_size, "@%s: dim %s is not set", layout->function, d->name);
         if (d->compiled >= 0 && v != d->compiled)
-            return fail(error, error_size, "@%s: dim %s is %lld, the object was compiled for %s=%lld",
+            return vfc_safetensors_fail(error, error_size, "@%s: dim %s is %lld, the object was compiled for %s=%lld",
                         layout->function, d->name, (long long)v, d->name, (long long)d->compiled);
     }
     for (size_t i = 0; i < layout->field_count; i++)
         if (!field_pointer(args, &layout->fields[i]))
-            return fail(error, error_size, "@%s: buffer '%s' is not set", layout->function, layout->fields[i].name);
+            return vfc_safetensors_fail(error, error_size, "@%s: buffer '%s' is not set", layout->function, layout->fields[i].name);
     return 0;
 }
 
@@ -208,7 +198,7 @@ int vfc_state_save(const char *path, const vfc_layout *layout, const void *args,
         int64_t n = vfc_field_count(layout, args, i);
         if (n < 0) {
             free(h.text);
-            return fail(error, error_size, "@%s: '%s' needs a dim that is not set", layout->function, f->name);
+            return vfc_safetensors_fail(error, error_size, "@%s: '%s' needs a dim that is not set", layout->function, f->name);
         }
         uint64_t bytes = (uint64_t)n * dtype_sizes[f->dtype];
         ok = append(&h, ",\"");
@@ -226,13 +216,13 @@ int vfc_state_save(const char *path, const vfc_layout *layout, const void *args,
     while (ok && h.length % 8 != 0) ok = append(&h, " ");
     if (!ok) {
         free(h.text);
-        return fail(error, error_size, "%s: out of memory", path);
+        return vfc_safetensors_fail(error, error_size, "%s: out of memory", path);
     }
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 32);
     if (!tmp) {
         free(h.text);
-        return fail(error, error_size, "%s: out of memory", path);
+        return vfc_safetensors_fail(error, error_size, "%s: out of memory", path);
     }
     // open(O_EXCL) rather than mkstemp: the file gets the usual 0666 & ~umask mode.
     static unsigned counter;
@@ -246,7 +236,7 @@ int vfc_state_save(const char *path, const vfc_layout *layout, const void *args,
         int e = errno;
         free(h.text);
         free(tmp);
-        return fail(error, error_size, "cannot write '%s': %s", path, strerror(e));
+        return vfc_safetensors_fail(error, error_size, "cannot write '%s': %s", path, strerror(e));
     }
     unsigned char len[8];
     for (int i = 0; i < 8; i++) len[i] = (unsigned char)((uint64_t)h.length >> (8 * i));
@@ -263,6 +253,6 @@ int vfc_state_save(const char *path, const vfc_layout *layout, const void *args,
     if (ok && rename(tmp, path) != 0) { ok = 0; e = errno; }
     if (!ok) unlink(tmp);
     free(tmp);
-    if (!ok) return fail(error, error_size, "cannot write '%s': %s", path, strerror(e));
+    if (!ok) return vfc_safetensors_fail(error, error_size, "cannot write '%s': %s", path, strerror(e));
     return count;
 }

@@ -96,6 +96,7 @@ struct Compile: ParsableCommand {
                 guard !names.isEmpty else { throw DriverError("\(displayName(file)) has no functions to compile") }
             }
             try LoweredModule.checkSymbols(names)
+            if emit == .obj, let collision = CHeader.nameCollision(names) { throw DriverError(collision) }
             try Self.checkBindings(module, names, bindings)
             if let cpu = targetCPU {
                 guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {

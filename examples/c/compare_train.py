@@ -14,28 +14,13 @@ Prints one line per failure and a summary; exit code 0 when everything matches.
 """
 import argparse
 import json
-import struct
+import os
 import sys
 
-FORMATS = {"F32": "f", "F64": "d", "I32": "i", "I64": "q", "U8": "B", "BOOL": "?"}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixture import read_safetensors  # noqa: E402
+
 METRICS = ("loss", "loss_cls", "loss_mim", "loss_pos", "grad_norm")
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        code = FORMATS[info["dtype"]]
-        raw = data[8 + n + begin:8 + n + end]
-        count = len(raw) // struct.calcsize(code)
-        out[name] = (info["dtype"], info["shape"], struct.unpack("<%d%s" % (count, code), raw))
-    return out
 
 
 def main():
