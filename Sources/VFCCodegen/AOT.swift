@@ -196,7 +196,7 @@ public struct CHeader: Sendable {
              * vfc_parallel_for, vfc_sgemm: Sources/VFCRuntime/runtime.c with
              * include/vfc_runtime.h), which calls OpenBLAS, and libm:
              *   cc -O2 main.c \(objectName) runtime.c -I<vfc>/Sources/VFCRuntime/include -lopenblas -lpthread -lm
-             * Parallel loops use VFC_THREADS threads (default: every core).
+             * Parallel loops use VFC_THREADS threads (default: every core).\(signatures.isEmpty ? "" : Self.namedBuffersNote)
              */
             #ifndef \(guardName)
             #define \(guardName)

@@ -114,6 +114,13 @@ extension CHeader {
         return out
     }
 
+    /// The header comment's lines on linking the named buffers.
+    static let namedBuffersNote = """
+
+         * The named buffers (SYMBOL_args, filled by tensor name with vfc_state_load, called
+         * through SYMBOL_call; include/vfc_state.h) also need state.c and safetensors_read.c.
+        """
+
     /// The names the header declares for each function besides its symbol and `_packed`.
     static let declaredSuffixes = ["_args", "_fields", "_dims", "_layout", "_call"]
 

@@ -79,6 +79,21 @@ if "$BUILD/train" "$BUILD/state0.safetensors" "$BATCH" "$BUILD/train_c.safetenso
     run python3 compare_train.py --c-log "$BUILD/train_c.log" --c-state "$BUILD/train_c.safetensors" \
         --ref-json "1=$BUILD/ref_first.json" "$STEPS=$BUILD/ref_last.json" --ref-state "$BUILD/ref_last.safetensors" \
         --rtol 1e-6 || status=1
+    # A `vfc data batch` file (no run-time scalars: given as flags) trains too; a batch of
+    # another size is refused by the object compiled for B=2.
+    run "$VFC" data synth --out "$BUILD/synth" --n 6 --seed 0 --size 64 > /dev/null
+    run "$VFC" data batch --data "$BUILD/synth" --batch 2 -o "$BUILD/data_b2.safetensors" > /dev/null
+    run "$VFC" data batch --data "$BUILD/synth" --batch 3 -o "$BUILD/data_b3.safetensors" > /dev/null
+    run "$BUILD/train" "$BUILD/state0.safetensors" "$BUILD/data_b2.safetensors" "$BUILD/data_after.safetensors" 2 \
+        --lr 1e-3 --weight-decay 0.04 --teacher-momentum 0.996 || status=1
+    if "$BUILD/train" "$BUILD/state0.safetensors" "$BUILD/data_b3.safetensors" "$BUILD/data_after.safetensors" 1 \
+        --lr 1e-3 --weight-decay 0.04 --teacher-momentum 0.996 2> "$BUILD/b3.err"; then
+        echo "train: a B=3 batch was accepted by the B=2 object" >&2
+        status=1
+    elif ! grep -q "dim B is 3, the object was compiled for B=2" "$BUILD/b3.err"; then
+        echo "train: unexpected error for a B=3 batch: $(cat "$BUILD/b3.err")" >&2
+        status=1
+    fi
 else
     echo "train: FAILED" >&2
     status=1

@@ -28,11 +28,11 @@ static int count_fields(const vfc_layout *layout, int roles) {
     return n;
 }
 
-// A run-time scalar the batch lacks, from its flag (NULL when neither gives it).
-static int set_scalar(const float **field, const char *name, const char *flag_value, float *storage) {
+// A run-time scalar the batch lacks, from its flag; -1 with a message when neither gives it.
+static int set_scalar(const float **field, const char *name, const char *flag, const char *flag_value, float *storage) {
     if (*field) return 0;
     if (!flag_value) {
-        fprintf(stderr, "train: the batch has no '%s'; give --%s\n", name, name);
+        fprintf(stderr, "train: the batch has no '%s'; give %s\n", name, flag);
         return -1;
     }
     char *end;
@@ -86,9 +86,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     float scalars[3];
-    if (set_scalar(&args.lr, "lr", lr, &scalars[0]) != 0 ||
-        set_scalar(&args.weight_decay, "weight_decay", weight_decay, &scalars[1]) != 0 ||
-        set_scalar(&args.teacher_momentum, "teacher_momentum", momentum, &scalars[2]) != 0)
+    if (set_scalar(&args.lr, "lr", "--lr", lr, &scalars[0]) != 0 ||
+        set_scalar(&args.weight_decay, "weight_decay", "--weight-decay", weight_decay, &scalars[1]) != 0 ||
+        set_scalar(&args.teacher_momentum, "teacher_momentum", "--teacher-momentum", momentum, &scalars[2]) != 0)
         return 1;
     if (vfc_state_alloc(layout, &args, VFC_ROLE_OUTPUT, error, sizeof error) != 0) {
         fprintf(stderr, "train: %s\n", error);
