@@ -21,7 +21,7 @@ import Testing
               return %l, %g
             }
 
-            func @features(%x: f32[B, 4]) -> f32[B, 4] {
+            func @features(%x: f32[B]) -> f32[B] {
               %y = call @helper(%x)
               return %y
             }
