@@ -1,6 +1,5 @@
 // vfc runtime: thread pool, parallel-for, aligned buffers. See include/vfc_runtime.h.
-// POSIX (clock_gettime, CLOCK_MONOTONIC) under -std=c11 as well as the GNU dialect.
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 200809L  // clock_gettime, CLOCK_MONOTONIC under -std=c11 too
 #include "vfc_runtime.h"
 #include "vfc_cpu.h"
 #include "vfc_gemm.h"
