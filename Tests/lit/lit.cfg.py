@@ -13,6 +13,7 @@
 #   %tools      <repo>/Tests/lit/tools
 #   %repo       <repo>
 #   %torchpython the PyTorch venv's python (tests using it say `REQUIRES: torch`)
+#   %lit        lit itself (the python running it and its lit.py)
 #   %mpirun     Open MPI's mpirun with the options the tests need (see below)
 # plus lit's own (%s, %S, %t, %T, ...).  RUN lines are executed by lit's internal shell
 # (pipes, &&, ||, redirections; no $(...) or shell loops).
@@ -71,6 +72,9 @@ if os.access(torch_python, os.X_OK):
 else:
     lit_config.note("no PyTorch venv at %s (scripts/torch-venv.sh makes it): the REQUIRES: torch tests are UNSUPPORTED" % torch_python)
 config.substitutions.append(("%torchpython", torch_python))
+# lit itself, for the test that runs it without the venv.
+lit_script = os.path.abspath(sys.argv[0]) if sys.argv[0].endswith("lit.py") else "lit"
+config.substitutions.append(("%lit", sys.executable.replace("\\", "/") + " " + lit_script))
 # Open MPI's launcher for the data-parallel tests (openmpi-bin, from scripts/setup.sh): root
 # allowed (CI containers), more ranks than cores, no core binding, shared memory without
 # the cross-memory-attach copies that containers often forbid.
