@@ -179,8 +179,10 @@ struct TrainCommand: ParsableCommand {
                 if communicator.rank == 0 { display.show(p) }
             }
             display.finish()
-            if profile {
-                print(Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1).trimmingCharacters(in: .newlines))
+            if profile, communicator.rank == 0 {
+                // A result (standard output), except beside the --json object.
+                let table = Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1).trimmingCharacters(in: .newlines)
+                if json { printError(table) } else { Swift.print(table) }
             }
             let rate = String(format: "%.1f", summary.imagesPerSecond)
             let waited = String(format: "%.1f", summary.dataWaitSeconds)
