@@ -16,7 +16,7 @@ struct ExportCommand: ParsableCommand {
             (pos_cls, then the positional field sampled on the whole image's patch grid), \
             patch_embed.*, blocks.* and norm.*, under timm's VisionTransformer key names. \
             The student by default, --teacher for the teacher.
-            -o DIR (any path not ending in .safetensors) writes the folder \
+            -o DIR (a path not ending in .safetensors that is not an existing file) writes the folder \
             timm.create_model("local-dir:DIR", pretrained=True) loads: DIR/model.safetensors and, \
             beside it, DIR/config.json with the architecture (img_size, patch_size, embed_dim, \
             depth, num_heads, mlp_ratio, num_classes=0, global_pool=token) and the preprocessing \
@@ -49,7 +49,10 @@ struct ExportCommand: ParsableCommand {
             guard format == "timm" else { throw DriverError("--format must be timm, got '\(format)'") }
             guard !output.isEmpty else { throw DriverError("-o needs a path") }
             let path = try checkpointPath(source)
-            let folder = !StandardOutput.named(output) && !output.hasSuffix(".safetensors")
+            // A folder unless a file is named: '-', a .safetensors path, or an existing file.
+            var isDirectory: ObjCBool = false
+            let existingFile = FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) && !isDirectory.boolValue
+            let folder = !StandardOutput.named(output) && !output.hasSuffix(".safetensors") && !existingFile
             let weightsPath = folder ? (output as NSString).appendingPathComponent("model.safetensors") : output
             let configPath = folder ? (output as NSString).appendingPathComponent("config.json") : nil
             try checkOutputs([NamedPath("-o", weightsPath), NamedPath("-o", configPath)],
