@@ -41,6 +41,7 @@ struct DataCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard format == "png" || format == "jpg" else { throw DriverError("--format must be png or jpg, got '\(format)'") }
+                try StandardOutput.refuse(out, option: "--out", what: "a directory (images/ and labels.json)")
                 // Made here first so that a bad path is reported with the system's reason.
                 try RunFiles.createDirectory(out)
                 let labels = try SynthDataset.write(to: out, count: n, seed: seed, size: size, jpeg: format == "jpg")
@@ -72,7 +73,7 @@ struct DataCommand: ParsableCommand {
         var index: Int = 0
         @Flag(name: .customLong("with-sources"), help: "Also write source_images [B,S,S,3] F32 in [0,1] and image_indices [B] I64.")
         var withSources = false
-        @Option(name: .shortAndLong, help: ArgumentHelp("Output file.", valueName: "OUT.safetensors"))
+        @Option(name: .shortAndLong, help: ArgumentHelp("Output file ('-' for standard output; the summary line then goes to standard error).", valueName: "OUT.safetensors"))
         var output: String
 
         func run() throws {
@@ -100,8 +101,8 @@ struct DataCommand: ParsableCommand {
                     "images": "\(folder.count)",
                     "skipped": "\(folder.skipped.count)",
                 ])
-                try file.write(path: output)
-                print("\(folder.count) images (\(folder.skipped.count) skipped so far); wrote batch \(index) (B=\(batch), Vg=\(shape.globalViews), Vl=\(shape.localViews), n=\(config.patchesPerSide)) to \(output)")
+                try StandardOutput.write(file, to: output, option: "-o")
+                StandardOutput.lines(outputs: [output])("\(folder.count) images (\(folder.skipped.count) skipped so far); wrote batch \(index) (B=\(batch), Vg=\(shape.globalViews), Vl=\(shape.localViews), n=\(config.patchesPerSide)) to \(StandardOutput.named(output) ? "standard output" : output)")
             }
         }
     }

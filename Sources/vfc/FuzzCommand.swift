@@ -32,6 +32,7 @@ struct FuzzCommand: ParsableCommand {
     var crashDir: String?
 
     func run() throws {
+        try StandardOutput.refuse(crashDir, option: "--crash-dir", what: "a directory of failing inputs")
         let files = try FuzzCorpus.files(corpus)
         guard !files.isEmpty else { throw DriverError("no .ir files in \(corpus.joined(separator: " "))") }
         let texts = files.map { [UInt8](FileManager.default.contents(atPath: $0) ?? Data()) }

@@ -23,7 +23,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Seed of the initialisation.")
     var seed: UInt64 = 0
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The state file to write.", valueName: "STATE.safetensors"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("The state file to write ('-' for standard output).", valueName: "STATE.safetensors"))
     var output: String
 
     func run() throws {
@@ -33,7 +33,7 @@ struct InitCommand: ParsableCommand {
             guard !module.params.isEmpty else { throw DriverError("\(displayName(file)) declares no params") }
             let values = try initialParams(module: module, seed: seed, floatType: nil)
             let metadata = ["format": "pt", "vfc.module": module.name ?? "", "vfc.seed": String(seed)]
-            try SafetensorsFile(tensors: values, metadata: metadata).write(path: output)
+            try StandardOutput.write(SafetensorsFile(tensors: values, metadata: metadata), to: output, option: "-o")
         }
     }
 }

@@ -66,6 +66,7 @@ struct PassDebugOptions: ParsableArguments {
                              printAfter: Set(Self.names(printIRAfter)), timePasses: timePasses)
         pm.output = { printError($0) }
         if let dir = dumpDir {
+            try StandardOutput.refuse(dir, option: "--dump-dir", what: "a directory of numbered .ir files")
             try Self.makeDirectory(dir)
             let width = max(2, String(passes.count).count)
             pm.observer = { step, name, module in

@@ -18,8 +18,11 @@ struct PlotCommand: ParsableCommand {
     @Argument(help: "The run directory (or a metrics.jsonl file).")
     var runDirectory: String
 
-    @Option(name: .shortAndLong, help: "The picture to write: a .png or .svg path.")
+    @Option(name: .shortAndLong, help: "The picture to write: a .png or .svg path, or '-' for standard output (with --format).")
     var output: String
+
+    @Option(help: ArgumentHelp("The picture's format (default: the extension of -o).", valueName: "png|svg"))
+    var format: String?
 
     @Option(help: "EMA weight in [0, 1) for the smoothed curves; 0 draws raw curves only.")
     var smoothing = 0.9
@@ -44,9 +47,17 @@ struct PlotCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let ext = (output as NSString).pathExtension.lowercased()
-            guard ext == "png" || ext == "svg" else {
-                throw PlotError("unknown output extension '\(ext.isEmpty ? "" : "." + ext)' in \(output): use .png or .svg")
+            let ext: String
+            if let format {
+                guard format == "png" || format == "svg" else { throw PlotError("--format must be png or svg, got '\(format)'") }
+                ext = format
+            } else if StandardOutput.named(output) {
+                throw PlotError("-o -: give the format of standard output with --format png or --format svg")
+            } else {
+                ext = (output as NSString).pathExtension.lowercased()
+                guard ext == "png" || ext == "svg" else {
+                    throw PlotError("unknown output extension '\(ext.isEmpty ? "" : "." + ext)' in \(output): use .png or .svg (or --format)")
+                }
             }
             guard smoothing >= 0, smoothing < 1 else { throw PlotError("--smoothing must be in [0, 1), got \(smoothing)") }
             guard (600...10000).contains(width), (400...10000).contains(height) else {
@@ -81,7 +92,11 @@ struct PlotCommand: ParsableCommand {
                 ? Array(SVGRenderer.render(figure).utf8)
                 : PNGEncoder.encode(RasterImage(rendering: figure))
             try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("the metrics", metricsPath)])
-            try AtomicWrite.write(bytes, to: output)
+            if StandardOutput.named(output) {
+                try StandardOutput.write(bytes, option: "-o", binary: ext == "png")
+            } else {
+                try AtomicWrite.write(bytes, to: output)
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Float type to compute in: f32, or f64 for reference runs.", valueName: "f32|f64"))
     var dtype: String = "f32"
 
-    @Option(help: ArgumentHelp("Write the results to a safetensors file (keys result0, result1, ...).", valueName: "OUT.safetensors"))
+    @Option(help: ArgumentHelp("Write the results to a safetensors file (keys result0, result1, ...); '-' for standard output, which moves the summary lines to standard error.", valueName: "OUT.safetensors"))
     var output: String?
 
     @Flag(help: "Also print every value of each result.")
@@ -115,14 +115,15 @@ struct Run: ParsableCommand {
                 }
                 results = try jit.run(function: function, inputs: args, params: paramValues)
             }
+            let say = StandardOutput.lines(outputs: [output])
             for (i, r) in results.enumerated() {
-                print(summary("result\(i)", r))
-                if printValues { print("result\(i) = \(formatValues(r))") }
+                say(summary("result\(i)", r))
+                if printValues { say("result\(i) = \(formatValues(r))") }
             }
             if let output {
                 var out = SafetensorsFile()
                 for (i, r) in results.enumerated() { out.tensors["result\(i)"] = r }
-                try out.write(path: output)
+                try StandardOutput.write(out, to: output, option: "--output")
             }
         }
     }

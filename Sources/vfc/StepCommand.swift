@@ -49,10 +49,10 @@ struct StepCommand: ParsableCommand {
     @Flag(help: "Print the metrics as one JSON object.")
     var json = false
 
-    @Option(help: ArgumentHelp("Write the full state after the step.", valueName: "NEW_STATE.safetensors"))
+    @Option(help: ArgumentHelp("Write the full state after the step ('-' for standard output: the metrics then go to standard error).", valueName: "NEW_STATE.safetensors"))
     var out: String?
 
-    @Option(help: ArgumentHelp("Write the raw gradients (before clipping) as grad.<param>.", valueName: "GRADS.safetensors"))
+    @Option(help: ArgumentHelp("Write the raw gradients (before clipping) as grad.<param> ('-' for standard output).", valueName: "GRADS.safetensors"))
     var grads: String?
 
     @Option(name: .customLong("func"), help: "The step function.")
@@ -90,6 +90,10 @@ struct StepCommand: ParsableCommand {
         try reportingErrors {
             try checkOutputs([NamedPath("--out", out), NamedPath("--grads", grads)],
                              inputs: [NamedPath("FILE", file), NamedPath("--state", state), NamedPath("--batch", batch)])
+            try StandardOutput.atMostOne([NamedPath("--out", out), NamedPath("--grads", grads)])
+            if serve, let taken = [("--out", out), ("--grads", grads)].first(where: { StandardOutput.named($0.1) }) {
+                throw DriverError("\(taken.0) -: --serve answers on standard output; give a path")
+            }
             let floatType: DType
             switch (backend, dtype) {
             case (.jit, nil), (.jit, "f32"): floatType = .f32
@@ -113,18 +117,19 @@ struct StepCommand: ParsableCommand {
                 if backend == .jit { printError("jit: compiled @\(function) in \(String(format: "%.3f", step.compileSeconds)) s\(Self.phaseNote(step))") }
                 printError("step: \(String(format: "%.3f", Date().timeIntervalSince(start) - step.compileSeconds)) s")
             }
+            let say = StandardOutput.lines(outputs: [out, grads])
             if json {
-                print("{" + outcome.metrics.map { "\"\($0.name)\": \(jsonNumber($0.value))" }.joined(separator: ", ") + "}")
+                say("{" + outcome.metrics.map { "\"\($0.name)\": \(jsonNumber($0.value))" }.joined(separator: ", ") + "}")
             } else {
-                for (name, value) in outcome.metrics { print("\(name): \(String(format: "%.9g", value))") }
+                for (name, value) in outcome.metrics { say("\(name): \(String(format: "%.9g", value))") }
             }
             if let out {
-                try SafetensorsFile(tensors: outcome.state, metadata: ["format": "pt", "vfc.module": step.module.name ?? ""]).write(path: out)
+                try StandardOutput.write(SafetensorsFile(tensors: outcome.state, metadata: ["format": "pt", "vfc.module": step.module.name ?? ""]), to: out, option: "--out")
             }
             if let grads {
                 var file = SafetensorsFile()
                 for (p, g) in outcome.gradients { file.tensors["grad." + p] = g }
-                try file.write(path: grads)
+                try StandardOutput.write(file, to: grads, option: "--grads")
             }
         }
     }
@@ -201,22 +206,27 @@ extension StepCommand {
             fields += [("median_s", jsonNumber(median)), ("min_s", jsonNumber(sorted[0])), ("max_s", jsonNumber(sorted[sorted.count - 1]))]
         }
         fields.append(("peak_rss_bytes", "\(peakRSSBytes())"))
+        let say = StandardOutput.lines(outputs: [out, grads])
         if json {
-            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+            say("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         } else {
-            for (name, value) in fields { print("\(name): \(value)") }
+            for (name, value) in fields { say("\(name): \(value)") }
         }
         if profile {
             let table = Profiler.report(sites, steps: max(repeatCount, 1), top: profileTop)
-            if json { FileHandle.standardError.write(Data(table.utf8)) } else { print(table, terminator: "") }
+            if json || StandardOutput.named(out) || StandardOutput.named(grads) {
+                FileHandle.standardError.write(Data(table.utf8))
+            } else {
+                print(table, terminator: "")
+            }
         }
         if let out {
-            try SafetensorsFile(tensors: session.state, metadata: ["format": "pt", "vfc.module": step.module.name ?? ""]).write(path: out)
+            try StandardOutput.write(SafetensorsFile(tensors: session.state, metadata: ["format": "pt", "vfc.module": step.module.name ?? ""]), to: out, option: "--out")
         }
         if let grads {
             var file = SafetensorsFile()
             for (p, g) in session.gradients() { file.tensors["grad." + p] = g }
-            try file.write(path: grads)
+            try StandardOutput.write(file, to: grads, option: "--grads")
         }
     }
 }

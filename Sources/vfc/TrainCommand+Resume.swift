@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VFCRun
 import VFCTrain
 
@@ -46,6 +47,13 @@ extension TrainCommand {
         return config
     }
 
+    /// RUN_DIR/config.json with its module and data paths absolute, so that the resume
+    /// works from any working directory (`RunConfig.resolvingPaths`).
+    func storedConfig(runDirectory: String) throws -> RunConfig {
+        try RunConfig.read(runDirectory: runDirectory)
+            .resolvingPaths(runDirectory: runDirectory, currentDirectory: FileManager.default.currentDirectoryPath).config
+    }
+
     /// Writes `config` to RUN_DIR/config.json when this resume changed it, and says what
     /// changed (the new values are in every later checkpoint's metadata too, and the
     /// learning rate of each step is in metrics.jsonl).
@@ -54,6 +62,11 @@ extension TrainCommand {
         guard stored != config else { return }
         try RunFiles.atomicWrite(Array(try config.json().utf8), to: RunConfig.fileName(in: runDirectory))
         let changes = config.changes(from: stored)
-        printError("vfc: resuming with \(changes.joined(separator: ", ")) (recorded in \(RunConfig.fileName(in: runDirectory)))")
+        if stored.module != config.module || stored.data != config.data {
+            printError("vfc: recorded the module and data of the run as absolute paths (\(config.module), \(config.data)) in \(RunConfig.fileName(in: runDirectory))")
+        }
+        if !changes.isEmpty {
+            printError("vfc: resuming with \(changes.joined(separator: ", ")) (recorded in \(RunConfig.fileName(in: runDirectory)))")
+        }
     }
 }

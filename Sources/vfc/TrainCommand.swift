@@ -89,6 +89,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Compile the step with per-kernel timers and print the time shares of the steps after the first at the end.")
     var profile = false
 
+    @Flag(help: "Print the outcome of the run as one JSON object (standard output holds nothing else; progress and log lines always go to standard error).")
+    var json = false
+
     @OptionGroup(title: "Data parallelism (under mpirun, docs/distributed.md)")
     var distributed: DistributedOptions
 
@@ -109,14 +112,16 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try StandardOutput.refuse(out, option: "--out", what: "a run directory")
             let communicator = try distributed.communicator()
-            // Rank 0 alone prints; every rank reports its own errors.
-            let print = communicator.rank == 0 ? { Swift.print($0) } : { (_: String) in }
+            // Rank 0 alone prints; every rank reports its own errors. Log lines go to standard
+            // error; standard output holds the outcome alone.
+            let print = communicator.rank == 0 ? { printError($0) } : { (_: String) in }
             let runDirectory: String
             var config: RunConfig
             if let resume {
                 runDirectory = resume
-                config = try RunConfig.read(runDirectory: resume)
+                config = try storedConfig(runDirectory: resume)
                 if let steps { config.steps = steps }
                 config = resumedConfig(config)
             } else {
@@ -127,6 +132,7 @@ struct TrainCommand: ParsableCommand {
                                    checkpointEvery: checkpointEvery ?? 50, threads: threads ?? Runtime.threads,
                                    photometric: !noPhotometric)
                 config.dataReading = source.reading
+                config = config.absolutePaths(base: FileManager.default.currentDirectoryPath)
             }
             // Rank 0 alone writes the run directory, so it alone holds the lock.
             let lock = communicator.rank == 0 ? try RunLock(runDirectory: runDirectory, create: resume == nil) : nil
@@ -149,7 +155,7 @@ struct TrainCommand: ParsableCommand {
             let interrupt = InterruptFlag()
             // Under mpirun, whole lines: mpirun forwards a rank's output through a terminal
             // of its own, and can drop the rank's last error after a line left unfinished.
-            let display = ProgressDisplay(logEvery: logEvery, terminal: communicator.usesMPI ? false : isatty(STDOUT_FILENO) != 0)
+            let display = ProgressDisplay(logEvery: logEvery, terminal: communicator.usesMPI ? false : isatty(STDERR_FILENO) != 0)
             print("training @\(trainer.step.function.name) of \(config.module) on \(trainer.dataset.count) images of \(config.data) "
                   + "(\(trainer.dataset.skipped.count) skipped), batch \(config.batch), steps \(trainer.startStep) -> \(config.steps), "
                   + "\(config.threads) thread(s)" + (communicator.usesMPI ? " on each of \(communicator.size) rank(s)" : ""))
@@ -157,7 +163,9 @@ struct TrainCommand: ParsableCommand {
             trainer.step.profile = profile
             trainer.step.passManager = try debug.codegenPassManager()
             var sites: [ProfileSite] = []
+            var last: Trainer.Progress?
             let summary = try trainer.run(shouldStop: { interrupt.isSet }) { p in
+                last = p
                 if !compiled {
                     compiled = true
                     print("jit: compiled \(trainer.compiledFunctions) in \(String(format: "%.2f", trainer.compileSeconds)) s")
@@ -171,14 +179,17 @@ struct TrainCommand: ParsableCommand {
                 if communicator.rank == 0 { display.show(p) }
             }
             display.finish()
-            if profile {
-                print(Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1).trimmingCharacters(in: .newlines))
+            if profile, communicator.rank == 0 {
+                // A result (standard output), except beside the --json object.
+                let table = Profiler.report(sites, steps: summary.lastStep - summary.firstStep - 1).trimmingCharacters(in: .newlines)
+                if json { printError(table) } else { Swift.print(table) }
             }
             let rate = String(format: "%.1f", summary.imagesPerSecond)
             let waited = String(format: "%.1f", summary.dataWaitSeconds)
-            print((summary.interrupted ? "interrupted at" : "done:") + " step \(summary.lastStep) (\(summary.lastStep - summary.firstStep) steps "
+            let outcome = (summary.interrupted ? "interrupted at" : "done:") + " step \(summary.lastStep) (\(summary.lastStep - summary.firstStep) steps "
                   + "in \(String(format: "%.1f", summary.seconds)) s, \(rate) images/s, \(waited) s waiting for data); "
-                  + "checkpoint \(summary.lastCheckpoint ?? "none"); skipped images: \(trainer.dataset.skipped.count)")
+                  + "checkpoint \(summary.lastCheckpoint ?? "none"); skipped images: \(trainer.dataset.skipped.count)"
+            if communicator.rank == 0 { Swift.print(json ? trainOutcomeJSON(summary, last: last, skipped: trainer.dataset.skipped.count) : outcome) }
             communicator.finalize()
         }
     }
@@ -216,8 +227,9 @@ final class ProgressDisplay {
     private let logEvery: Int
     private var drawn = false
 
-    /// `terminal`: redraw a bar in place (default: when stdout is a terminal).
-    init(logEvery: Int, terminal: Bool = isatty(STDOUT_FILENO) != 0) {
+    /// `terminal`: redraw a bar in place (default: when standard error, where it is drawn,
+    /// is a terminal).
+    init(logEvery: Int, terminal: Bool = isatty(STDERR_FILENO) != 0) {
         self.logEvery = logEvery
         self.terminal = terminal
     }
@@ -232,16 +244,14 @@ final class ProgressDisplay {
             let width = 24
             let filled = p.steps > 0 ? width * p.step / p.steps : width
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            print("\r[\(bar)] \(text) ETA \(Self.clock(remaining))\u{1B}[K", terminator: "")
-            fflush(nil)
+            FileHandle.standardError.write(Data("\r[\(bar)] \(text) ETA \(Self.clock(remaining))\u{1B}[K".utf8))
             drawn = true
         } else if p.step % logEvery == 0 || p.step == p.steps {
-            print("\(text) data-wait \(String(format: "%.2f", p.dataWait)) s ETA \(Self.clock(remaining))")
-            fflush(nil)
+            printError("\(text) data-wait \(String(format: "%.2f", p.dataWait)) s ETA \(Self.clock(remaining))")
         }
     }
 
-    func finish() { if drawn { print("") } }
+    func finish() { if drawn { printError("") } }
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.isFinite ? seconds : 0)

@@ -12,6 +12,8 @@
 #   %fixtures   <repo>/Tests/fixtures
 #   %tools      <repo>/Tests/lit/tools
 #   %repo       <repo>
+#   %torchpython the PyTorch venv's python (tests using it say `REQUIRES: torch`)
+#   %lit        lit itself (the python running it and its lit.py)
 #   %mpirun     Open MPI's mpirun with the options the tests need (see below)
 # plus lit's own (%s, %S, %t, %T, ...).  RUN lines are executed by lit's internal shell
 # (pipes, &&, ||, redirections; no $(...) or shell loops).
@@ -60,8 +62,19 @@ def tool_pattern(name):
 # built-ins (lit appends its own after config.substitutions), so %tools is not eaten by %t.
 config.substitutions.append(("%python", sys.executable.replace("\\", "/")))
 # The virtualenv with PyTorch and timm that scripts/torch-venv.sh makes (scripts/test.sh runs
-# it first); the tests that use it fail, rather than skip, when it is missing.
-config.substitutions.append(("%torchpython", os.path.join(repo_root, ".venv-torch", "bin", "python")))
+# it first, and counts a failure when it cannot). The tests that use it say `REQUIRES: torch`:
+# without the venv they are UNSUPPORTED, so `lit Tests/lit` alone is green on a machine
+# without PyTorch. VFC_TORCH_PYTHON names another interpreter (a missing path turns the
+# feature off, which is how that case is tested).
+torch_python = os.path.abspath(os.environ.get("VFC_TORCH_PYTHON") or os.path.join(repo_root, ".venv-torch", "bin", "python"))
+if os.access(torch_python, os.X_OK):
+    config.available_features.add("torch")
+else:
+    lit_config.note("no PyTorch venv at %s (scripts/torch-venv.sh makes it): the REQUIRES: torch tests are UNSUPPORTED" % torch_python)
+config.substitutions.append(("%torchpython", torch_python))
+# lit itself, for the test that runs it without the venv.
+lit_script = os.path.abspath(sys.argv[0]) if sys.argv[0].endswith("lit.py") else "lit"
+config.substitutions.append(("%lit", sys.executable.replace("\\", "/") + " " + lit_script))
 # Open MPI's launcher for the data-parallel tests (openmpi-bin, from scripts/setup.sh): root
 # allowed (CI containers), more ranks than cores, no core binding, shared memory without
 # the cross-memory-attach copies that containers often forbid.
