@@ -3,7 +3,7 @@ import VFCData
 
 /// A probe of `vfc eval`.
 public enum Probe: String, CaseIterable, Sendable, Codable {
-    case knn, linear, position
+    case knn, linear, position, boxes
 
     /// Whether the probe needs each image's class.
     public var needsClasses: Bool { self == .knn || self == .linear }
@@ -27,9 +27,10 @@ public struct EvalOptions: Sendable {
     public var linearFeatures: LinearFeatures
     public var linearSteps: Int
     public var positionSteps: Int
+    public var boxesSteps: Int
 
     public init(probes: [Probe], explicit: Bool, seed: UInt64 = 0, k: Int = 20, temperature: Double = 0.07,
-                linearFeatures: LinearFeatures = .cls, linearSteps: Int = 1000, positionSteps: Int = 1000) {
+                linearFeatures: LinearFeatures = .cls, linearSteps: Int = 1000, positionSteps: Int = 1000, boxesSteps: Int = 1000) {
         self.probes = probes
         self.explicit = explicit
         self.seed = seed
@@ -38,6 +39,7 @@ public struct EvalOptions: Sendable {
         self.linearFeatures = linearFeatures
         self.linearSteps = linearSteps
         self.positionSteps = positionSteps
+        self.boxesSteps = boxesSteps
     }
 }
 
@@ -68,6 +70,7 @@ public struct EvalReport: Codable, Sendable {
     public var knn: KNNReport?
     public var linear: LinearReport?
     public var position: PositionReport?
+    public var boxes: BoxesReport?
     /// Probes of `--probe all` the data has no labels for.
     public var skipped: [String]
 
@@ -80,9 +83,27 @@ public struct EvalReport: Codable, Sendable {
     }
 }
 
+/// The decoded source images of a split (unreadable files left out), and the probes its
+/// labels allow: prepared once, evaluated on any number of states (`vfc train --eval-every`).
+public struct PreparedSplit {
+    public var split: EvalSplit
+    public var train: (kept: [Int], images: [RGBImage])
+    public var val: (kept: [Int], images: [RGBImage])
+    public var probes: [Probe]
+    public var skipped: [String]
+}
+
 /// Runs the probes on a frozen backbone.
 public enum Evaluation {
+    /// `prepare` then `run(backbone:prepared:...)`.
     public static func run(backbone: Backbone, split: EvalSplit, options: EvalOptions, log: (String) -> Void) throws -> EvalReport {
+        try run(backbone: backbone, prepared: prepare(split, side: backbone.side, options: options), options: options, log: log)
+    }
+
+    /// Checks that the split has the labels the probes need (a probe named explicitly
+    /// without them is an error; `--probe all` leaves it out) and decodes its images at the
+    /// source side `side`.
+    public static func prepare(_ split: EvalSplit, side: Int, options: EvalOptions) throws -> PreparedSplit {
         guard !split.trainIndices.isEmpty else { throw EvalError("no training images in \(split.train.path) after the split") }
         guard !split.valIndices.isEmpty else { throw EvalError("no validation images in \(split.val.path) after the split") }
         var probes = options.probes
@@ -103,21 +124,38 @@ public enum Evaluation {
                 probes.removeAll(where: \.needsClasses)
             }
         }
+        if probes.contains(.boxes), split.train.boxes == nil || split.val.boxes == nil {
+            let missing = split.train.boxes == nil ? split.train.path : split.val.path
+            if options.explicit {
+                throw EvalError("\(missing) has no boxes (no labels.json of vfc data synth): the boxes probe needs them")
+            }
+            skipped.append("boxes")
+            probes.removeAll { $0 == .boxes }
+        }
+        let train = split.train.sources(split.trainIndices, side: side)
+        let val = split.val.sources(split.valIndices, side: side)
+        guard !train.kept.isEmpty, !val.kept.isEmpty else { throw EvalError("no readable \(train.kept.isEmpty ? "training" : "validation") image") }
+        return PreparedSplit(split: split, train: train, val: val, probes: probes, skipped: skipped)
+    }
+
+    /// The probes of `prepared` on `backbone`'s features.
+    public static func run(backbone: Backbone, prepared: PreparedSplit, options: EvalOptions, log: (String) -> Void) throws -> EvalReport {
+        let (split, train, val, probes) = (prepared.split, prepared.train, prepared.val, prepared.probes)
+        let classes = split.train.classes
         let clock = ContinuousClock()
         var featureTime = Duration.zero
         var report = EvalReport(network: backbone.network, trainImages: 0, valImages: 0, classes: classes,
-                                compileSeconds: backbone.compileSeconds, featureSeconds: 0, skipped: skipped)
-        let train = split.train.sources(split.trainIndices, side: backbone.side)
-        let val = split.val.sources(split.valIndices, side: backbone.side)
-        guard !train.kept.isEmpty, !val.kept.isEmpty else { throw EvalError("no readable \(train.kept.isEmpty ? "training" : "validation") image") }
+                                compileSeconds: backbone.compileSeconds, featureSeconds: 0, skipped: prepared.skipped)
         report.trainImages = train.kept.count
         report.valImages = val.kept.count
 
-        if probes.contains(where: \.needsClasses) {
+        var wholeTokens: (train: Tokens, val: Tokens)?
+        if probes.contains(where: { $0.needsClasses || $0 == .boxes }) {
             let start = clock.now
-            let trainTokens = try backbone.features(images: train.images.map(wholeView))
-            let valTokens = try backbone.features(images: val.images.map(wholeView))
+            wholeTokens = (try backbone.features(images: train.images.map(wholeView)), try backbone.features(images: val.images.map(wholeView)))
             featureTime += clock.now - start
+        }
+        if probes.contains(where: \.needsClasses), let (trainTokens, valTokens) = wholeTokens {
             // Images without a class (files at the top of an ImageFolder) take no part.
             let tr = train.kept.indices.filter { split.train.labels[train.kept[$0]] >= 0 }
             let va = val.kept.indices.filter { split.val.labels[val.kept[$0]] >= 0 }
@@ -149,6 +187,14 @@ public enum Evaluation {
                                                     steps: options.positionSteps, seed: options.seed)
             log(String(format: "position: mean error %.3f patches, R^2 %.4f (%d train / %d val patches)",
                        report.position!.meanErrorPatches, report.position!.r2, trX.rows, vaX.rows))
+        }
+        if probes.contains(.boxes), let (trainTokens, valTokens) = wholeTokens {
+            report.boxes = try BoxesProbe.run(
+                trainPatches: trainTokens.patches, trainObjects: train.kept.map { split.train.boxes($0, side: backbone.side) },
+                valPatches: valTokens.patches, valObjects: val.kept.map { split.val.boxes($0, side: backbone.side) },
+                classes: classes.count, grid: backbone.grid, side: backbone.side, steps: options.boxesSteps, seed: options.seed)
+            log(String(format: "boxes: AP %.2f, AP50 %.2f (%d val objects; %d of %d train patches on an object)",
+                       report.boxes!.ap, report.boxes!.ap50, report.boxes!.valObjects, report.boxes!.positivePatches, report.boxes!.trainPatches))
         }
         let t = featureTime.components
         report.featureSeconds = Double(t.seconds) + Double(t.attoseconds) * 1e-18
