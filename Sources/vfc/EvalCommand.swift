@@ -106,6 +106,9 @@ struct EvalCommand: ParsableCommand {
             try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("the checkpoint", path), NamedPath("--ir", ir)])
             let state = try readVerifiedSafetensors(path)
             let irPath = try moduleFile(checkpoint: path, metadata: state.metadata)
+            if ir == nil, !FileManager.default.isReadableFile(atPath: irPath) {
+                throw DriverError("cannot read '\(irPath)', the module the run names (a relative path is relative to where vfc train ran): give it with --ir FILE.ir")
+            }
             let module = try loadModule(irPath)
             let warn: (String) -> Void = { printError("vfc: warning: " + $0) }
             let trainSet = try EvalDataset(path: data, warn: warn)
