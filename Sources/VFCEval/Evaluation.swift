@@ -67,6 +67,9 @@ public struct EvalReport: Codable, Sendable {
     public var classes: [String]
     public var compileSeconds: Double
     public var featureSeconds: Double
+    /// CPU time of the process (every thread) during feature extraction: what the work
+    /// costs, also on a machine shared with other jobs.
+    public var featureCpuSeconds: Double
     public var knn: KNNReport?
     public var linear: LinearReport?
     public var position: PositionReport?
@@ -145,15 +148,17 @@ public enum Evaluation {
         let clock = ContinuousClock()
         var featureTime = Duration.zero
         var report = EvalReport(network: backbone.network, trainImages: 0, valImages: 0, classes: classes,
-                                compileSeconds: backbone.compileSeconds, featureSeconds: 0, skipped: prepared.skipped)
+                                compileSeconds: backbone.compileSeconds, featureSeconds: 0, featureCpuSeconds: 0,
+                                skipped: prepared.skipped)
         report.trainImages = train.kept.count
         report.valImages = val.kept.count
 
         var wholeTokens: (train: Tokens, val: Tokens)?
         if probes.contains(where: { $0.needsClasses || $0 == .boxes }) {
-            let start = clock.now
+            let start = clock.now, cpu = processCPUSeconds()
             wholeTokens = (try backbone.features(images: train.images.map(wholeView)), try backbone.features(images: val.images.map(wholeView)))
             featureTime += clock.now - start
+            report.featureCpuSeconds += processCPUSeconds() - cpu
         }
         if probes.contains(where: \.needsClasses), let (trainTokens, valTokens) = wholeTokens {
             // Images without a class (files at the top of an ImageFolder) take no part.
@@ -179,10 +184,11 @@ public enum Evaluation {
             }
         }
         if probes.contains(.position) {
-            let start = clock.now
+            let start = clock.now, cpu = processCPUSeconds()
             let (trX, trY) = try cropFeatures(backbone, images: train.images, indices: train.kept, seed: options.seed)
             let (vaX, vaY) = try cropFeatures(backbone, images: val.images, indices: val.kept, seed: options.seed)
             featureTime += clock.now - start
+            report.featureCpuSeconds += processCPUSeconds() - cpu
             report.position = try PositionProbe.run(train: trX, trainTargets: trY, val: vaX, valTargets: vaY, grid: backbone.grid,
                                                     steps: options.positionSteps, seed: options.seed)
             log(String(format: "position: mean error %.3f patches, R^2 %.4f (%d train / %d val patches)",
@@ -216,4 +222,11 @@ public enum Evaluation {
         let tokens = try backbone.features(views: views, boxes: boxes, flips: flips)
         return (tokens.patches, FeatureMatrix(rows: targets.count / 2, dim: 2, values: targets))
     }
+}
+
+/// CPU seconds used by this process so far, all threads.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

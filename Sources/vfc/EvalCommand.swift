@@ -134,7 +134,7 @@ struct EvalCommand: ParsableCommand {
             if !report.skipped.isEmpty {
                 printError("vfc: note: skipped the probes the data has no labels for: \(report.skipped.joined(separator: ", "))")
             }
-            say("\(report.trainImages) train / \(report.valImages) val images; features in \(String(format: "%.2f", report.featureSeconds)) s")
+            say("\(report.trainImages) train / \(report.valImages) val images; features in \(String(format: "%.2f s (%.2f s of CPU)", report.featureSeconds, report.featureCpuSeconds))")
             let text = try report.json()
             if json { print(text) }
             if let output { try AtomicWrite.write(Array((text + "\n").utf8), to: output) }
