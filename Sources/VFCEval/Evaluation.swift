@@ -1,5 +1,6 @@
 import Foundation
 import VFCData
+import VFCTensor
 
 /// A probe of `vfc eval`.
 public enum Probe: String, CaseIterable, Sendable, Codable {
@@ -99,8 +100,10 @@ public struct PreparedSplit {
 /// Runs the probes on a frozen backbone.
 public enum Evaluation {
     /// `prepare` then `run(backbone:prepared:...)`.
-    public static func run(backbone: Backbone, split: EvalSplit, options: EvalOptions, log: (String) -> Void) throws -> EvalReport {
-        try run(backbone: backbone, prepared: prepare(split, side: backbone.side, options: options), options: options, log: log)
+    public static func run(backbone: Backbone, split: EvalSplit, options: EvalOptions, log: (String) -> Void,
+                           features: (([String: Tensor]) throws -> Void)? = nil) throws -> EvalReport {
+        try run(backbone: backbone, prepared: prepare(split, side: backbone.side, options: options), options: options, log: log,
+                features: features)
     }
 
     /// Checks that the split has the labels the probes need (a probe named explicitly
@@ -141,8 +144,11 @@ public enum Evaluation {
         return PreparedSplit(split: split, train: train, val: val, probes: probes, skipped: skipped)
     }
 
-    /// The probes of `prepared` on `backbone`'s features.
-    public static func run(backbone: Backbone, prepared: PreparedSplit, options: EvalOptions, log: (String) -> Void) throws -> EvalReport {
+    /// The probes of `prepared` on `backbone`'s features. `features`, when given, receives
+    /// the CLS features and classes the kNN and linear probes use (`train_cls` [N, D],
+    /// `train_labels` [N] i64, `val_cls`, `val_labels`), for checks outside vfc.
+    public static func run(backbone: Backbone, prepared: PreparedSplit, options: EvalOptions, log: (String) -> Void,
+                           features: (([String: Tensor]) throws -> Void)? = nil) throws -> EvalReport {
         let (split, train, val, probes) = (prepared.split, prepared.train, prepared.val, prepared.probes)
         let classes = split.train.classes
         let clock = ContinuousClock()
@@ -167,6 +173,14 @@ public enum Evaluation {
             guard !tr.isEmpty, !va.isEmpty else { throw EvalError("no labelled \(tr.isEmpty ? "training" : "validation") image") }
             let trLabels = tr.map { split.train.labels[train.kept[$0]] }
             let vaLabels = va.map { split.val.labels[val.kept[$0]] }
+            if let features {
+                func tensor(_ m: FeatureMatrix) -> Tensor {
+                    Tensor(dtype: .f32, shape: [m.rows, m.dim], scalars: m.values.map(Double.init))
+                }
+                try features(["train_cls": tensor(trainTokens.cls.selecting(tr)), "val_cls": tensor(valTokens.cls.selecting(va)),
+                              "train_labels": Tensor(dtype: .i64, shape: [tr.count], scalars: trLabels.map(Double.init)),
+                              "val_labels": Tensor(dtype: .i64, shape: [va.count], scalars: vaLabels.map(Double.init))])
+            }
             if probes.contains(.knn) {
                 report.knn = ClassificationProbes.knn(train: trainTokens.cls.selecting(tr), trainLabels: trLabels,
                                                       val: valTokens.cls.selecting(va), valLabels: vaLabels,

@@ -81,6 +81,9 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Also write the JSON report to this file (atomically).", valueName: "report.json"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Write the CLS features and classes of the kNN and linear probes (train_cls, train_labels, val_cls, val_labels), for checks outside vfc.", valueName: "FILE.safetensors"))
+    var featuresOut: String?
+
     enum NetworkChoice: String, EnumerableFlag {
         case teacher, student
     }
@@ -103,7 +106,7 @@ struct EvalCommand: ParsableCommand {
                 try Runtime.setThreads(threads)
             }
             let path = try checkpointPath(source)
-            try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("the checkpoint", path), NamedPath("--ir", ir)])
+            try checkOutputs([NamedPath("-o", output), NamedPath("--features-out", featuresOut)], inputs: [NamedPath("the checkpoint", path), NamedPath("--ir", ir)])
             let state = try readVerifiedSafetensors(path)
             let irPath = try moduleFile(checkpoint: path, metadata: state.metadata)
             if ir == nil, !FileManager.default.isReadableFile(atPath: irPath) {
@@ -130,7 +133,10 @@ struct EvalCommand: ParsableCommand {
             say("vfc eval: \(network.rawValue) of \(path) (\(irPath)); compiled in \(String(format: "%.2f", backbone.compileSeconds)) s")
             let options = EvalOptions(probes: chosen, explicit: explicit, seed: seed, k: k, temperature: temperature,
                                       linearFeatures: features, linearSteps: linearSteps, positionSteps: positionSteps, boxesSteps: boxesSteps)
-            let report = try Evaluation.run(backbone: backbone, split: evalSplit, options: options, log: say)
+            let report = try Evaluation.run(backbone: backbone, split: evalSplit, options: options, log: say,
+                                            features: featuresOut.map { out in { tensors in
+                                                try SafetensorsFile(tensors: tensors, metadata: ["format": "pt"]).write(path: out)
+                                            } })
             if !report.skipped.isEmpty {
                 printError("vfc: note: skipped the probes the data has no labels for: \(report.skipped.joined(separator: ", "))")
             }
