@@ -97,11 +97,11 @@ public final class LinearHead {
         let jit = try jit(rows: n)
         let o = loss.outputs
         var out = [Float](repeating: 0, count: x.rows * o)
-        var xb = Tensor(dtype: .f32, shape: [n, x.dim])
         var start = 0
         while start < x.rows {
             let end = min(start + n, x.rows)
-            xb = Tensor(dtype: .f32, shape: [n, x.dim])
+            // A fresh tensor per chunk: the padding rows of the last one stay zero.
+            var xb = Tensor(dtype: .f32, shape: [n, x.dim])
             fill(&xb, from: x, rows: start..<end)
             let y = try jit.run(function: "predict", inputs: [xb], params: ["w": weights.w, "b": weights.b])[0]
             y.withUnsafeBufferPointer { p in
