@@ -6,8 +6,8 @@ import VFCTensor
 /// tests and for the evaluation probes of method.md section 8 (each object's class and
 /// position is known).
 ///
-/// Image i is a pure function of (seed, i, size): one to three objects of the classes in
-/// `classes`, random colour, size (circumradius 8% to 22% of the side), position (centre
+/// Image i is a pure function of (seed, i, size, layout): one to three objects (`Layout`) of
+/// the classes in `classes`, random colour, size (circumradius 8% to 22% of the side), position (centre
 /// inside the image, at least 0.6 radius from each edge) and rotation, drawn in order
 /// (later ones on top) over one of four backgrounds (smooth value noise, stripes, a linear
 /// gradient, a rotated checkerboard). Edges are antialiased with 4 x 4 supersampling.
@@ -46,6 +46,36 @@ public enum SynthDataset {
         public var objects: [Object]
     }
 
+    /// How many objects an image holds and how large they are: `minObjects...maxObjects`
+    /// objects (uniform), each of circumradius uniform in `minScale...maxScale` times the side.
+    /// `standard` (1 to 3 objects, 8 % to 22 %) draws exactly what datasets without a layout
+    /// were drawn with.
+    public struct Layout: Sendable, Equatable, Codable {
+        public var minObjects: Int
+        public var maxObjects: Int
+        public var minScale: Double
+        public var maxScale: Double
+
+        public init(minObjects: Int = 1, maxObjects: Int = 3, minScale: Double = 0.08, maxScale: Double = 0.22) {
+            (self.minObjects, self.maxObjects, self.minScale, self.maxScale) = (minObjects, maxObjects, minScale, maxScale)
+        }
+
+        public static let standard = Layout()
+
+        enum CodingKeys: String, CodingKey {
+            case minObjects = "min_objects", maxObjects = "max_objects", minScale = "min_scale", maxScale = "max_scale"
+        }
+
+        public func validate() throws {
+            guard minObjects >= 1, minObjects <= maxObjects, maxObjects <= 16 else {
+                throw DatasetError("synth: objects per image must be 1 <= min <= max <= 16, got \(minObjects)-\(maxObjects)")
+            }
+            guard minScale > 0, minScale <= maxScale, maxScale <= 0.5 else {
+                throw DatasetError("synth: the object scale must be 0 < min <= max <= 0.5 (circumradius / side), got \(minScale)-\(maxScale)")
+            }
+        }
+    }
+
     /// The labels file, `DIR/labels.json`.
     public struct Labels: Codable, Sendable {
         public struct Entry: Codable, Sendable {
@@ -57,19 +87,21 @@ public enum SynthDataset {
         public var size: Int
         public var classes: [String]
         public var images: [Entry]
+        /// The layout, when not `Layout.standard` (absent in older files and standard ones).
+        public var layout: Layout?
     }
 
     /// Generates image `index` for `seed`.
-    public static func sample(index: Int, seed: UInt64, size: Int) -> Sample {
+    public static func sample(index: Int, seed: UInt64, size: Int, layout: Layout = .standard) -> Sample {
         var rng = RandomStreams.rng(seed: seed, .synthImage, index)
         let bgKind = rng.nextInt(below: backgrounds.count)
         var img = background(kind: bgKind, size: size, rng: &rng)
-        let count = 1 + rng.nextInt(below: 3)
+        let count = layout.minObjects + rng.nextInt(below: layout.maxObjects - layout.minObjects + 1)
         var objects: [Object] = []
         let s = Double(size)
         for _ in 0..<count {
             let cls = rng.nextInt(below: classes.count)
-            let r = s * rng.uniform(lo: 0.08, hi: 0.22)
+            let r = s * rng.uniform(lo: layout.minScale, hi: layout.maxScale)
             let cx = rng.uniform(lo: 0.6 * r, hi: s - 0.6 * r)
             let cy = rng.uniform(lo: 0.6 * r, hi: s - 0.6 * r)
             let rot = rng.uniform(lo: 0, hi: 2 * Double.pi)
@@ -87,7 +119,9 @@ public enum SynthDataset {
     /// and `dir/labels.json` (in parallel; the files do not depend on the thread count).
     /// Returns the labels.
     @discardableResult
-    public static func write(to dir: String, count: Int, seed: UInt64, size: Int, jpeg: Bool = false) throws -> Labels {
+    public static func write(to dir: String, count: Int, seed: UInt64, size: Int, jpeg: Bool = false,
+                             layout: Layout = .standard) throws -> Labels {
+        try layout.validate()
         guard count >= 1 else { throw DatasetError("synth: --n must be at least 1, got \(count)") }
         guard size >= 8 else { throw DatasetError("synth: --size must be at least 8, got \(size)") }
         let imagesDir = (dir as NSString).appendingPathComponent("images")
@@ -99,7 +133,7 @@ public enum SynthDataset {
         }
         let slots = SynthSlots(count: count)
         DispatchQueue.concurrentPerform(iterations: count) { i in
-            let smp = sample(index: i, seed: seed, size: size)
+            let smp = sample(index: i, seed: seed, size: size, layout: layout)
             do {
                 let path = (dir as NSString).appendingPathComponent(name(i))
                 if jpeg {
@@ -115,7 +149,7 @@ public enum SynthDataset {
         }
         var entries: [Labels.Entry] = []
         for r in slots.values { entries.append(try r.get()) }
-        let labels = Labels(seed: seed, size: size, classes: classes, images: entries)
+        let labels = Labels(seed: seed, size: size, classes: classes, images: entries, layout: layout == .standard ? nil : layout)
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try enc.encode(labels)

@@ -38,17 +38,35 @@ struct DataCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Image file format: png (lossless) or jpg (quality 95).", valueName: "png|jpg"))
         var format: String = "png"
 
+        @Option(help: ArgumentHelp("Objects per image, drawn uniformly (e.g. 1 for one object, whose class is the image's).", valueName: "MIN-MAX"))
+        var objects: String = "1-3"
+
+        @Option(help: ArgumentHelp("Object circumradius as a fraction of the side, drawn uniformly.", valueName: "MIN-MAX"))
+        var scale: String = "0.08-0.22"
+
         func run() throws {
             try reportingErrors {
                 guard format == "png" || format == "jpg" else { throw DriverError("--format must be png or jpg, got '\(format)'") }
                 try StandardOutput.refuse(out, option: "--out", what: "a directory (images/ and labels.json)")
                 // Made here first so that a bad path is reported with the system's reason.
                 try RunFiles.createDirectory(out)
-                let labels = try SynthDataset.write(to: out, count: n, seed: seed, size: size, jpeg: format == "jpg")
+                let (o, sc) = (try DataCommand.range(objects, "--objects", Int.init), try DataCommand.range(scale, "--scale", Double.init))
+                let layout = SynthDataset.Layout(minObjects: o.0, maxObjects: o.1, minScale: sc.0, maxScale: sc.1)
+                try layout.validate()
+                let labels = try SynthDataset.write(to: out, count: n, seed: seed, size: size, jpeg: format == "jpg", layout: layout)
                 let objects = labels.images.reduce(0) { $0 + $1.objects.count }
                 print("wrote \(labels.images.count) images (\(size)x\(size), \(objects) objects) to \(out)/images and \(out)/labels.json")
             }
         }
+    }
+
+    /// `MIN-MAX` or a single value `V` (= `V-V`).
+    static func range<T>(_ text: String, _ option: String, _ parse: (String) -> T?) throws -> (T, T) {
+        let parts = text.split(separator: "-", maxSplits: 1).map(String.init)
+        guard (1...2).contains(parts.count), let lo = parse(parts[0]), let hi = parse(parts.last!) else {
+            throw DriverError("\(option) expects MIN-MAX or a single value, got '\(text)'")
+        }
+        return (lo, hi)
     }
 
     /// `vfc data batch --data DIR ... -o batch.safetensors`.
