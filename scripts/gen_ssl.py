@@ -354,9 +354,10 @@ def emit_encoders(w, c):
 
     w("// The student encoder (section 3) on masked global views: final-LN tokens [CLS, patches].")
     pm = c.position_masking
-    position_arg = f", %position_mask: u8[N, {n * n}]" if pm else ""
+    if not pm:
+        w("// Variant `nopos`: %position_mask is not used (kept so that every variant has one signature).")
     w(f"func @student_global(%views: f32[N, 3, {c.G}, {c.G}], %boxes: f32[N, 4], %flips: u8[N], "
-      f"%content_mask: u8[N, {n * n}]{position_arg}) -> f32[N, {tg}, {D}] {{")
+      f"%content_mask: u8[N, {n * n}], %position_mask: u8[N, {n * n}]) -> f32[N, {tg}, {D}] {{")
     blocks("", f"call @embed_masked(%views, %boxes, %flips, %content_mask, {'%position_mask, ' if pm else ''}"
                f"{embed_args(c, '')}, @mask_token{', @pos_mask_token' if pm else ''})")
     w("  return %out")
@@ -438,9 +439,8 @@ def emit_loss(w, c, part=False):
     w(f"  %lf2 = slice %flips {{axis = 1, start = {Vg}, end = {V}}}")
     w(f"  %lf = reshape %lf2 {{shape = [{Nl}]}}")
     w(f"  %cm = reshape %content_masks {{shape = [{Ng}, {nn}]}}")
-    if c.position_masking:
-        w(f"  %pm = reshape %position_masks {{shape = [{Ng}, {nn}]}}")
-    w(f"  %sg = call @student_global(%gv, %gb, %gf, %cm{', %pm' if c.position_masking else ''})")
+    w(f"  %pm = reshape %position_masks {{shape = [{Ng}, {nn}]}}")
+    w(f"  %sg = call @student_global(%gv, %gb, %gf, %cm, %pm)")
     w(f"  %sl = call @student_local(%lv, %lb, %lf)")
     w()
     w(f"  // L_cls: every (teacher global view a, student view b != a) pair of an image.")
