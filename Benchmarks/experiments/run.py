@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""The ablation of docs/experiments.md: pretrain every variant for several seeds on synthetic
+data, evaluate every probe with `vfc eval` at several points of pretraining, and write the
+results (JSON), the plot (SVG) and the generated part of docs/experiments.md.
+
+    python3 Benchmarks/experiments/run.py                      # everything, the documented size
+    python3 Benchmarks/experiments/run.py --steps 60 --seeds 0 # a quick look
+    python3 Benchmarks/experiments/run.py --phase report       # rewrite the report from results.json
+
+Variants (scripts/gen_ssl.py, VARIANTS): field (the method, IR/ssl_micro.ir), sincos, table,
+nopos (IR/ablation/ssl_micro_<v>.ir). The random-init floor is each variant's state at step 0
+(`vfc init --seed`, the state `vfc train --seed` starts from). Checkpoints at thirds of the
+run (the trainer keeps the newest 3) give the curve over pretraining steps. Phases: `train`
+(skips runs whose final checkpoint exists), `eval` (skips evaluations already in the results),
+`report`; `all` runs the three. Standard library only.
+"""
+import argparse
+import datetime
+import glob
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+VARIANT_IR = {"field": "IR/ssl_micro.ir", "sincos": "IR/ablation/ssl_micro_sincos.ir",
+              "table": "IR/ablation/ssl_micro_table.ir", "nopos": "IR/ablation/ssl_micro_nopos.ir"}
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--phase", choices=["all", "train", "eval", "report"], default="all")
+    ap.add_argument("--variants", default="field,sincos,table,nopos")
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--steps", type=int, default=300, help="pretraining steps per run")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup-steps", type=int, default=10)
+    ap.add_argument("--momentum", type=float, default=0.99, help="teacher momentum at the start (cosine to 1)")
+    ap.add_argument("--train-images", type=int, default=2000, help="vfc data synth --n for pretraining")
+    ap.add_argument("--eval-images", type=int, default=1000, help="vfc data synth --n for the probes")
+    ap.add_argument("--val-fraction", type=float, default=0.25, help="of the probe data, held out for scoring")
+    ap.add_argument("--probes", default="all", help="vfc eval --probe")
+    ap.add_argument("--threads", type=int, default=2, help="threads per vfc process")
+    ap.add_argument("--jobs", type=int, default=1, help="vfc train processes at once")
+    ap.add_argument("--out", default=os.path.join(REPO, ".build", "experiments"), help="runs, data, results")
+    ap.add_argument("--doc", default=os.path.join(REPO, "docs", "experiments.md"))
+    ap.add_argument("--vfc", default=os.path.join(REPO, ".build", "release", "vfc"))
+    ap.add_argument("--note", default="", help="a sentence for the report (e.g. why the run is smaller)")
+    return ap.parse_args()
+
+
+def say(msg):
+    print(f"[{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S}] {msg}", flush=True)
+
+
+def run(cmd, **kw):
+    say(" ".join(cmd))
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def machine():
+    info = {"date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "cores": os.cpu_count(), "load_average": [round(x, 1) for x in os.getloadavg()],
+            "platform": platform.platform()}
+    try:
+        for line in open("/proc/cpuinfo"):
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key in ("model name", "cpu family", "model") and key not in info:
+                info[key] = value.strip()
+    except OSError:
+        pass
+    return info
+
+
+def checkpoint_steps(steps):
+    """Thirds of the run: the trainer keeps the newest 3 checkpoints, so all of them stay."""
+    every = max(1, steps // 3)
+    points = list(range(every, steps + 1, every))
+    if points[-1] != steps:
+        points.append(steps)
+    return every, points[-3:]
+
+
+def data(args):
+    paths = {}
+    for name, n, seed in (("train", args.train_images, 0), ("probe", args.eval_images, 1)):
+        path = os.path.join(args.out, "data", name)
+        if not os.path.exists(os.path.join(path, "labels.json")):
+            run([args.vfc, "data", "synth", "--out", path, "--n", str(n), "--seed", str(seed)])
+        paths[name] = path
+    return paths
+
+
+def train_command(args, variant, seed, paths, every):
+    return [args.vfc, "train", os.path.join(REPO, VARIANT_IR[variant]), "--data", paths["train"],
+            "--out", run_dir(args, variant, seed), "--steps", str(args.steps), "--schedule-steps", str(args.steps),
+            "--batch", str(args.batch), "--lr", str(args.lr), "--warmup-steps", str(args.warmup_steps),
+            "--momentum", str(args.momentum), "--seed", str(seed), "--checkpoint-every", str(every),
+            "--threads", str(args.threads), "--log-every", "25"]
+
+
+def run_dir(args, variant, seed):
+    return os.path.join(args.out, "runs", f"{variant}-s{seed}")
+
+
+def state_path(args, variant, seed, step):
+    if step == 0:
+        return os.path.join(args.out, "init", f"{variant}-s{seed}.safetensors")
+    return os.path.join(run_dir(args, variant, seed), f"ckpt-{step:08d}.safetensors")
+
+
+def train(args, paths, variants, seeds):
+    every, points = checkpoint_steps(args.steps)
+    os.makedirs(os.path.join(args.out, "init"), exist_ok=True)
+    pending = []
+    for variant in variants:
+        for seed in seeds:
+            init = state_path(args, variant, seed, 0)
+            if not os.path.exists(init):
+                run([args.vfc, "init", os.path.join(REPO, VARIANT_IR[variant]), "--seed", str(seed), "-o", init],
+                    stdout=subprocess.DEVNULL)
+            if not os.path.exists(state_path(args, variant, seed, args.steps)):
+                if os.path.exists(run_dir(args, variant, seed)):
+                    raise SystemExit(f"{run_dir(args, variant, seed)} holds an unfinished run: "
+                                     f"remove it (or continue it with vfc train --resume) and rerun")
+                pending.append(train_command(args, variant, seed, paths, every))
+    running = []
+    while pending or running:
+        while pending and len(running) < args.jobs:
+            cmd = pending.pop(0)
+            say(" ".join(cmd))
+            log = open(os.path.join(os.path.dirname(cmd[cmd.index("--out") + 1]),
+                                    os.path.basename(cmd[cmd.index("--out") + 1]) + ".log"), "w")
+            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), cmd, log))
+        time.sleep(2)
+        for item in list(running):
+            proc, cmd, log = item
+            if proc.poll() is not None:
+                log.close()
+                running.remove(item)
+                if proc.returncode != 0:
+                    raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)} (see {log.name})")
+                say(f"done: {cmd[cmd.index('--out') + 1]}")
+    return points
+
+
+def flatten(prefix, value, out):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        if math.isfinite(value):
+            out[prefix] = float(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            flatten(f"{prefix}.{k}" if prefix else k, v, out)
+
+
+def evaluate(args, paths, variants, seeds, points, results):
+    done = {(r["variant"], r["seed"], r["step"]) for r in results["evaluations"]}
+    for variant in variants:
+        for seed in seeds:
+            for step in [0] + points:
+                if (variant, seed, step) in done:
+                    continue
+                state = state_path(args, variant, seed, step)
+                if not os.path.exists(state):
+                    say(f"missing {state}: not evaluated")
+                    continue
+                cmd = [args.vfc, "eval", state, "--ir", os.path.join(REPO, VARIANT_IR[variant]),
+                       "--data", paths["probe"], "--split", str(args.val_fraction), "--probe", args.probes,
+                       "--threads", str(args.threads), "--json"]
+                t0 = time.time()
+                out = run(cmd, capture_output=True, text=True).stdout
+                metrics = {}
+                flatten("", json.loads(out), metrics)
+                results["evaluations"].append({"variant": variant, "seed": seed, "step": step,
+                                               "seconds": round(time.time() - t0, 1), "metrics": metrics})
+                save(args, results)
+
+
+def results_path(args):
+    return os.path.join(args.out, "results.json")
+
+
+def save(args, results):
+    path = results_path(args)
+    with open(path + ".tmp", "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
+
+
+def main():
+    args = parse_args()
+    variants = [v for v in args.variants.split(",") if v]
+    seeds = [int(s) for s in args.seeds.split(",") if s]
+    for v in variants:
+        if v not in VARIANT_IR:
+            raise SystemExit(f"unknown variant '{v}' (known: {', '.join(VARIANT_IR)})")
+    if args.phase != "report" and not os.path.exists(args.vfc):
+        raise SystemExit(f"{args.vfc} not found: swift build -c release --product vfc")
+    os.makedirs(args.out, exist_ok=True)
+    if os.path.exists(results_path(args)):
+        results = json.load(open(results_path(args)))
+    else:
+        results = {"evaluations": []}
+    _, points = checkpoint_steps(args.steps)
+    if args.phase in ("all", "train", "eval"):
+        results["config"] = {k: v for k, v in vars(args).items() if k not in ("phase", "out", "doc", "vfc")}
+        results["machine"] = machine()
+        results["commands"] = {"synth": [f"vfc data synth --out DATA/train --n {args.train_images} --seed 0",
+                                         f"vfc data synth --out DATA/probe --n {args.eval_images} --seed 1"],
+                               "invocation": "python3 Benchmarks/experiments/run.py " + " ".join(sys.argv[1:])}
+        paths = data(args)
+        every, _ = checkpoint_steps(args.steps)
+        results["commands"]["train"] = " ".join(train_command(args, "VARIANT", "SEED", paths, every)).replace(
+            REPO + "/", "").replace(args.vfc, "vfc")
+        t0 = time.time()
+        if args.phase in ("all", "train"):
+            points = train(args, paths, variants, seeds)
+            results["train_seconds"] = round(time.time() - t0, 1)
+            save(args, results)
+        if args.phase in ("all", "eval"):
+            evaluate(args, paths, variants, seeds, points, results)
+        save(args, results)
+    if args.phase in ("all", "report"):
+        report.write(results, args.doc, os.path.join(os.path.dirname(args.doc), "experiments.svg"), args.note)
+        say(f"wrote {args.doc}")
+
+
+if __name__ == "__main__":
+    main()
