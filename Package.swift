@@ -48,10 +48,13 @@ let package = Package(
         .target(name: "VFCRun", dependencies: ["VFCIR", "VFCTensor"]),
         // Training: one step of a module's train_step on a state and a batch (vfc step, init).
         .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCData", "VFCRun", "CMPI"]),
+        // Frozen-feature probes of a trained backbone (vfc eval): kNN, linear, position; the
+        // trainable heads are generated IR, differentiated and JIT-compiled by vfc itself.
+        .target(name: "VFCEval", dependencies: ["VFCIR", "VFCTensor", "VFCPasses", "VFCCodegen", "VFCData"]),
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun", "VFCRuntime",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun", "VFCRuntime", "VFCEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime", "CBLAS"]),
         .testTarget(name: "VFCDataTests", dependencies: ["VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
         .testTarget(name: "VFCRunTests", dependencies: ["VFCRun", "VFCTensor", "VFCIR"]),
+        .testTarget(name: "VFCEvalTests", dependencies: ["VFCEval", "VFCData", "VFCTensor"]),
         .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]

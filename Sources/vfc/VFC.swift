@@ -15,5 +15,5 @@ struct VFC: ParsableCommand {
         version: "0.1.0",
         subcommands: [Check.self, Opt.self, Run.self, Compile.self, GradCommand.self, GradCheckCommand.self,
                       InitCommand.self, StepCommand.self, ExportCommand.self, TrainCommand.self, DataCommand.self, PlotCommand.self,
-                      EnvCommand.self, FuzzCommand.self])
+                      EnvCommand.self, FuzzCommand.self, EvalCommand.self])
 }
