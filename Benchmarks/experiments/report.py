@@ -12,7 +12,7 @@ NAMES = {"field": "(a) field: the method", "sincos": "(b) fixed 2-D sin-cos", "t
          "nopos": "(d) no position masking/prediction"}
 COLORS = {"field": "#1f77b4", "sincos": "#ff7f0e", "table": "#2ca02c", "nopos": "#d62728"}
 # The headline number of each probe, by the last part of its key, in this order of preference.
-HEADLINE = ["top1", "accuracy", "r2", "ap", "ap50", "mean_error", "error_patches", "error"]
+HEADLINE = ["top1", "accuracy", "r2", "mean_error_patches", "ap", "ap50"]
 
 
 def mean_std(xs):
@@ -35,11 +35,13 @@ def grouped(results):
     return groups
 
 
-def fmt(xs):
+def fmt(xs, key=""):
+    """Percentages (vfc eval's accuracies) with one decimal, other numbers with three."""
     if not xs:
         return "-"
     m, s = mean_std(xs)
-    return f"{m:.3f} ± {s:.3f}" if len(xs) > 1 else f"{m:.3f}"
+    d = 1 if key.endswith("top1") else 3
+    return f"{m:.{d}f} ± {s:.{d}f}" if len(xs) > 1 else f"{m:.{d}f}"
 
 
 def table(results, keys):
@@ -49,12 +51,12 @@ def table(results, keys):
     lines = ["| variant | step | seeds | " + " | ".join(keys) + " |",
              "|---|---|---|" + "---|" * len(keys)]
     rows = [(v, last) for v in variants]
-    if ("field", 0) in groups:
-        rows.insert(0, ("field", 0))
+    # The floor: each variant's random init (their position embeddings differ from the start).
+    rows = [(v, 0) for v in variants if (v, 0) in groups] + rows
     for v, step in rows:
         rs = groups.get((v, step), [])
-        label = "random init (floor)" if step == 0 else NAMES[v]
-        cells = [fmt([r["metrics"][k] for r in rs if k in r["metrics"]]) for k in keys]
+        label = f"{NAMES[v]}, random init" if step == 0 else NAMES[v]
+        cells = [fmt([r["metrics"][k] for r in rs if k in r["metrics"]], k) for k in keys]
         lines.append(f"| {label} | {step} | {len(rs)} | " + " | ".join(cells) + " |")
     return lines
 
