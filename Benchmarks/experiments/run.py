@@ -38,9 +38,9 @@ def parse_args():
     ap.add_argument("--phase", choices=["all", "train", "eval", "report"], default="all")
     ap.add_argument("--variants", default="field,sincos,table,nopos")
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--steps", type=int, default=300, help="pretraining steps per run")
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--steps", type=int, default=1000, help="pretraining steps per run")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup-steps", type=int, default=10)
     ap.add_argument("--momentum", type=float, default=0.99, help="teacher momentum at the start (cosine to 1)")
     ap.add_argument("--train-images", type=int, default=2000, help="vfc data synth --n for pretraining")
@@ -99,8 +99,8 @@ def data(args):
     return paths
 
 
-def train_command(args, variant, seed, paths, every):
-    return [args.vfc, "train", os.path.join(REPO, VARIANT_IR[variant]), "--data", paths["train"],
+def train_command(args, variant, seed, paths, every, ir=None):
+    return [args.vfc, "train", ir or os.path.join(REPO, VARIANT_IR[variant]), "--data", paths["train"],
             "--out", run_dir(args, variant, seed), "--steps", str(args.steps), "--schedule-steps", str(args.steps),
             "--batch", str(args.batch), "--lr", str(args.lr), "--warmup-steps", str(args.warmup_steps),
             "--momentum", str(args.momentum), "--seed", str(seed), "--checkpoint-every", str(every),
@@ -117,39 +117,10 @@ def state_path(args, variant, seed, step):
     return os.path.join(run_dir(args, variant, seed), f"ckpt-{step:08d}.safetensors")
 
 
-def train(args, paths, variants, seeds):
-    every, points = checkpoint_steps(args.steps)
-    os.makedirs(os.path.join(args.out, "init"), exist_ok=True)
-    pending = []
-    for variant in variants:
-        for seed in seeds:
-            init = state_path(args, variant, seed, 0)
-            if not os.path.exists(init):
-                run([args.vfc, "init", os.path.join(REPO, VARIANT_IR[variant]), "--seed", str(seed), "-o", init],
-                    stdout=subprocess.DEVNULL)
-            if not os.path.exists(state_path(args, variant, seed, args.steps)):
-                if os.path.exists(run_dir(args, variant, seed)):
-                    raise SystemExit(f"{run_dir(args, variant, seed)} holds an unfinished run: "
-                                     f"remove it (or continue it with vfc train --resume) and rerun")
-                pending.append(train_command(args, variant, seed, paths, every))
-    running = []
-    while pending or running:
-        while pending and len(running) < args.jobs:
-            cmd = pending.pop(0)
-            say(" ".join(cmd))
-            log = open(os.path.join(os.path.dirname(cmd[cmd.index("--out") + 1]),
-                                    os.path.basename(cmd[cmd.index("--out") + 1]) + ".log"), "w")
-            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), cmd, log))
-        time.sleep(2)
-        for item in list(running):
-            proc, cmd, log = item
-            if proc.poll() is not None:
-                log.close()
-                running.remove(item)
-                if proc.returncode != 0:
-                    raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)} (see {log.name})")
-                say(f"done: {cmd[cmd.index('--out') + 1]}")
-    return points
+def eval_command(args, paths, variant, seed, step):
+    return [args.vfc, "eval", state_path(args, variant, seed, step), "--ir", os.path.join(REPO, VARIANT_IR[variant]),
+            "--data", paths["probe"], "--split", str(args.val_fraction), "--probe", args.probes,
+            "--threads", str(args.threads), "--json"]
 
 
 def flatten(prefix, value, out):
@@ -163,27 +134,88 @@ def flatten(prefix, value, out):
             flatten(f"{prefix}.{k}" if prefix else k, v, out)
 
 
-def evaluate(args, paths, variants, seeds, points, results):
+class Job:
+    """One vfc process: a training run (its log in OUT/runs/NAME.log) or an evaluation (its
+    JSON report on standard output, kept in OUT/evals/)."""
+
+    def __init__(self, kind, cmd, key, output):
+        self.kind, self.cmd, self.key, self.output = kind, cmd, key, output
+        self.proc = self.file = None
+        self.started = 0.0
+
+    def start(self):
+        say(" ".join(self.cmd))
+        self.file = open(self.output + ".tmp", "w")
+        self.started = time.time()
+        self.proc = subprocess.Popen(self.cmd, stdout=self.file,
+                                     stderr=subprocess.STDOUT if self.kind == "train" else subprocess.DEVNULL)
+
+
+def schedule(args, paths, variants, seeds, points, results, train, evaluate):
+    """Runs the trainings and evaluations, --jobs at a time: every run's step-0 evaluation
+    waits behind the trainings, and a finished run's checkpoints are evaluated next, so that
+    evaluation overlaps the remaining training."""
+    os.makedirs(os.path.join(args.out, "init"), exist_ok=True)
+    for sub in ("runs", "evals"):
+        os.makedirs(os.path.join(args.out, sub), exist_ok=True)
+    every, _ = checkpoint_steps(args.steps)
     done = {(r["variant"], r["seed"], r["step"]) for r in results["evaluations"]}
+
+    def eval_jobs(variant, seed, steps):
+        return [Job("eval", eval_command(args, paths, variant, seed, step), (variant, seed, step),
+                    os.path.join(args.out, "evals", f"{variant}-s{seed}-{step}.json"))
+                for step in steps if evaluate and (variant, seed, step) not in done]
+
+    queue, inits, after = [], [], {}
     for variant in variants:
         for seed in seeds:
-            for step in [0] + points:
-                if (variant, seed, step) in done:
-                    continue
-                state = state_path(args, variant, seed, step)
-                if not os.path.exists(state):
-                    say(f"missing {state}: not evaluated")
-                    continue
-                cmd = [args.vfc, "eval", state, "--ir", os.path.join(REPO, VARIANT_IR[variant]),
-                       "--data", paths["probe"], "--split", str(args.val_fraction), "--probe", args.probes,
-                       "--threads", str(args.threads), "--json"]
-                t0 = time.time()
-                out = run(cmd, capture_output=True, text=True).stdout
+            init = state_path(args, variant, seed, 0)
+            if not os.path.exists(init):
+                run([args.vfc, "init", os.path.join(REPO, VARIANT_IR[variant]), "--seed", str(seed), "-o", init],
+                    stdout=subprocess.DEVNULL)
+            first = eval_jobs(variant, seed, [0])
+            finished = os.path.exists(state_path(args, variant, seed, args.steps))
+            if train and not finished:
+                if os.path.exists(run_dir(args, variant, seed)):
+                    raise SystemExit(f"{run_dir(args, variant, seed)} holds an unfinished run: "
+                                     f"remove it (or continue it with vfc train --resume) and rerun")
+                queue.append(Job("train", train_command(args, variant, seed, paths, every), (variant, seed),
+                                 run_dir(args, variant, seed) + ".log"))
+                queue += first
+                first = []
+                after[(variant, seed)] = eval_jobs(variant, seed, points)
+            elif finished:
+                queue += eval_jobs(variant, seed, points)
+            inits += first
+    queue += inits
+    running, t0 = [], time.time()
+    while queue or running:
+        while queue and len(running) < args.jobs:
+            job = queue.pop(0)
+            job.start()
+            running.append(job)
+        time.sleep(2)
+        for job in list(running):
+            if job.proc.poll() is None:
+                continue
+            running.remove(job)
+            job.file.close()
+            os.replace(job.output + ".tmp", job.output)
+            if job.proc.returncode != 0:
+                raise SystemExit(f"failed ({job.proc.returncode}): {' '.join(job.cmd)} (see {job.output})")
+            if job.kind == "train":
+                say(f"trained {job.key[0]} seed {job.key[1]} in {time.time() - job.started:.0f} s")
+                queue = after.pop(job.key, []) + queue
+                results["train_seconds"] = round(results.get("train_seconds", 0) + time.time() - job.started, 1)
+            else:
                 metrics = {}
-                flatten("", json.loads(out), metrics)
+                flatten("", json.load(open(job.output)), metrics)
+                variant, seed, step = job.key
                 results["evaluations"].append({"variant": variant, "seed": seed, "step": step,
-                                               "seconds": round(time.time() - t0, 1), "metrics": metrics})
-                save(args, results)
+                                               "seconds": round(time.time() - job.started, 1), "metrics": metrics})
+            save(args, results)
+    results["wall_seconds"] = round(time.time() - t0, 1)
+    save(args, results)
 
 
 def results_path(args):
@@ -220,16 +252,10 @@ def main():
                                "invocation": "python3 Benchmarks/experiments/run.py " + " ".join(sys.argv[1:])}
         paths = data(args)
         every, _ = checkpoint_steps(args.steps)
-        results["commands"]["train"] = " ".join(train_command(args, "VARIANT", "SEED", paths, every)).replace(
-            REPO + "/", "").replace(args.vfc, "vfc")
-        t0 = time.time()
-        if args.phase in ("all", "train"):
-            points = train(args, paths, variants, seeds)
-            results["train_seconds"] = round(time.time() - t0, 1)
-            save(args, results)
-        if args.phase in ("all", "eval"):
-            evaluate(args, paths, variants, seeds, points, results)
-        save(args, results)
+        results["commands"]["train"] = " ".join(train_command(args, "VARIANT", "SEED", paths, every, ir="IR.ir")).replace(
+            args.vfc, "vfc").replace(args.out, "OUT").replace(REPO + "/", "")
+        schedule(args, paths, variants, seeds, points, results, train=args.phase in ("all", "train"),
+                 evaluate=args.phase in ("all", "eval"))
     if args.phase in ("all", "report"):
         report.write(results, args.doc, os.path.join(os.path.dirname(args.doc), "experiments.svg"), args.note)
         say(f"wrote {args.doc}")
