@@ -140,7 +140,7 @@ def block(results, svg_name, note):
     if svg_name:
         lines += ["", f"![probes against pretraining steps]({svg_name})"]
     cmds = results.get("commands", {})
-    lines += ["", "Commands (what run.py ran; DATA and RUN under its --out):", "", "```sh"]
+    lines += ["", "Commands (what run.py ran; OUT is its --out, DATA = OUT/data):", "", "```sh"]
     lines += cmds.get("synth", []) + ([cmds["train"]] if "train" in cmds else [])
     lines += ["vfc init IR.ir --seed SEED -o INIT.safetensors     # the step-0 (random-init) states",
               "vfc eval STATE --ir IR.ir --data DATA/probe --split VAL --probe all --json",

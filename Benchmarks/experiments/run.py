@@ -50,6 +50,8 @@ def parse_args():
     ap.add_argument("--threads", type=int, default=2, help="threads per vfc process")
     ap.add_argument("--jobs", type=int, default=1, help="vfc train processes at once")
     ap.add_argument("--out", default=os.path.join(REPO, ".build", "experiments"), help="runs, data, results")
+    ap.add_argument("--results", default=os.path.join(REPO, "Benchmarks", "experiments", "results.json"),
+                    help="the results (read to skip evaluations done; committed with the report)")
     ap.add_argument("--doc", default=os.path.join(REPO, "docs", "experiments.md"))
     ap.add_argument("--vfc", default=os.path.join(REPO, ".build", "release", "vfc"))
     ap.add_argument("--note", default="", help="a sentence for the report (e.g. why the run is smaller)")
@@ -219,7 +221,7 @@ def schedule(args, paths, variants, seeds, points, results, train, evaluate):
 
 
 def results_path(args):
-    return os.path.join(args.out, "results.json")
+    return args.results
 
 
 def save(args, results):
@@ -245,7 +247,7 @@ def main():
         results = {"evaluations": []}
     _, points = checkpoint_steps(args.steps)
     if args.phase in ("all", "train", "eval"):
-        results["config"] = {k: v for k, v in vars(args).items() if k not in ("phase", "out", "doc", "vfc")}
+        results["config"] = {k: v for k, v in vars(args).items() if k not in ("phase", "out", "doc", "vfc", "results")}
         results["machine"] = machine()
         results["commands"] = {"synth": [f"vfc data synth --out DATA/train --n {args.train_images} --seed 0",
                                          f"vfc data synth --out DATA/probe --n {args.eval_images} --seed 1"],
