@@ -47,6 +47,8 @@ def parse_args():
     ap.add_argument("--eval-images", type=int, default=1000, help="vfc data synth --n for the probes")
     ap.add_argument("--val-fraction", type=float, default=0.25, help="of the probe data, held out for scoring")
     ap.add_argument("--probes", default="all", help="vfc eval --probe")
+    ap.add_argument("--eval-steps", default="",
+                    help="steps whose states are evaluated, e.g. 0,300 (default: 0 and the three checkpoints)")
     ap.add_argument("--threads", type=int, default=2, help="threads per vfc process")
     ap.add_argument("--jobs", type=int, default=1, help="vfc train processes at once")
     ap.add_argument("--out", default=os.path.join(REPO, ".build", "experiments"), help="runs, data, results")
@@ -178,11 +180,13 @@ def schedule(args, paths, variants, seeds, points, results, train, evaluate):
             first = eval_jobs(variant, seed, [0])
             finished = os.path.exists(state_path(args, variant, seed, args.steps))
             if train and not finished:
-                if os.path.exists(run_dir(args, variant, seed)):
-                    raise SystemExit(f"{run_dir(args, variant, seed)} holds an unfinished run: "
-                                     f"remove it (or continue it with vfc train --resume) and rerun")
-                queue.append(Job("train", train_command(args, variant, seed, paths, every), (variant, seed),
-                                 run_dir(args, variant, seed) + ".log"))
+                cmd = train_command(args, variant, seed, paths, every)
+                if glob.glob(os.path.join(run_dir(args, variant, seed), "ckpt-*.safetensors")):
+                    # An interrupted run (Ctrl-C or SIGTERM leave a checkpoint) continues.
+                    cmd = [args.vfc, "train", "--resume", run_dir(args, variant, seed), "--log-every", "25"]
+                elif os.path.exists(run_dir(args, variant, seed)):
+                    raise SystemExit(f"{run_dir(args, variant, seed)} holds a run without checkpoints: remove it and rerun")
+                queue.append(Job("train", cmd, (variant, seed), run_dir(args, variant, seed) + ".log"))
                 queue += first
                 first = []
                 after[(variant, seed)] = eval_jobs(variant, seed, points)
@@ -246,6 +250,9 @@ def main():
     else:
         results = {"evaluations": []}
     _, points = checkpoint_steps(args.steps)
+    if args.eval_steps:
+        wanted = [int(x) for x in args.eval_steps.split(",") if x]
+        points = [p for p in points if p in wanted]
     if args.phase in ("all", "train", "eval"):
         results["config"] = {k: v for k, v in vars(args).items() if k not in ("phase", "out", "doc", "vfc", "results")}
         results["machine"] = machine()
