@@ -47,7 +47,7 @@ let package = Package(
         // beyond VFCTensor: CRCs, protobuf, DEFLATE and the font are written out here.
         .target(name: "VFCRun", dependencies: ["VFCIR", "VFCTensor"]),
         // Training: one step of a module's train_step on a state and a batch (vfc step, init).
-        .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCData", "VFCRun", "CMPI"]),
+        .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCData", "VFCRun", "CMPI", "VFCEval"]),
         // Frozen-feature probes of a trained backbone (vfc eval): kNN, linear, position; the
         // trainable heads are generated IR, differentiated and JIT-compiled by vfc itself.
         .target(name: "VFCEval", dependencies: ["VFCIR", "VFCTensor", "VFCPasses", "VFCCodegen", "VFCData"]),

@@ -64,7 +64,10 @@ public final class Backbone {
     public let compileSeconds: Double
     let whole: String, crop: String
     let jit: JITModule
-    let params: [String: Tensor]
+    let irName: String
+    /// The params the feature functions read, each checked against its declaration.
+    private var params: [String: Tensor] = [:]
+    private let declared: [(name: String, type: TensorType)]
 
     /// Checks that `state` (read from `source`) holds every param the feature functions of
     /// `module` (read from `irName`) read, with the declared shapes, then compiles them for
@@ -89,20 +92,34 @@ public final class Backbone {
             throw EvalError("\(irName): @\(whole) returns \(t) tokens, not 1 + n*n for an n x n patch grid dividing \(g)")
         }
         (side, grid, dim) = (g, n, d)
+        self.irName = irName
+        declared = Set(module.paramsRead(by: whole) + module.paramsRead(by: crop)).sorted().compactMap { name in
+            module.param(named: name).map { (name, $0.type) }
+        }
+        params = try Self.checked(state, declared, source: source, function: whole, irName: irName)
+        jit = try JITModule(module: module, functions: [whole, crop], options: CodegenOptions(bindings: ["N": chunk]))
+        compileSeconds = jit.compileSeconds
+    }
+
+    /// Takes the weights of another state of the same module (read from `source`), checked
+    /// as at `init`; the compiled code is reused.
+    public func load(state: [String: Tensor], source: String) throws {
+        params = try Self.checked(state, declared, source: source, function: whole, irName: irName)
+    }
+
+    private static func checked(_ state: [String: Tensor], _ declared: [(name: String, type: TensorType)], source: String,
+                                function: String, irName: String) throws -> [String: Tensor] {
         var params: [String: Tensor] = [:]
-        for name in Set(module.paramsRead(by: whole) + module.paramsRead(by: crop)).sorted() {
-            guard let p = module.param(named: name), let shape = p.type.staticShape else { continue }
+        for (name, type) in declared {
             guard let t = state[name] else {
-                throw EvalError("\(source): no tensor '\(name)' (\(p.type)), which @\(whole) of \(irName) reads: a checkpoint of another model?")
+                throw EvalError("\(source): no tensor '\(name)' (\(type)), which @\(function) of \(irName) reads: a checkpoint of another model?")
             }
-            guard t.shape == shape, t.dtype.isFloat == p.type.dtype.isFloat else {
-                throw EvalError("\(source): tensor '\(name)' is \(t.dtype)\(t.shape), but \(irName) declares \(p.type): a checkpoint of another config than the IR")
+            guard t.shape == type.staticShape, t.dtype.isFloat == type.dtype.isFloat else {
+                throw EvalError("\(source): tensor '\(name)' is \(t.dtype)\(t.shape), but \(irName) declares \(type): a checkpoint of another config than the IR")
             }
             params[name] = t
         }
-        self.params = params
-        jit = try JITModule(module: module, functions: [whole, crop], options: CodegenOptions(bindings: ["N": chunk]))
-        compileSeconds = jit.compileSeconds
+        return params
     }
 
     /// Tokens of whole images, each planar [3, side, side] (normalised like the views).

@@ -1,9 +1,10 @@
 import Foundation
 import VFCData
+import VFCTensor
 
 /// A probe of `vfc eval`.
 public enum Probe: String, CaseIterable, Sendable, Codable {
-    case knn, linear, position
+    case knn, linear, position, boxes
 
     /// Whether the probe needs each image's class.
     public var needsClasses: Bool { self == .knn || self == .linear }
@@ -27,9 +28,10 @@ public struct EvalOptions: Sendable {
     public var linearFeatures: LinearFeatures
     public var linearSteps: Int
     public var positionSteps: Int
+    public var boxesSteps: Int
 
     public init(probes: [Probe], explicit: Bool, seed: UInt64 = 0, k: Int = 20, temperature: Double = 0.07,
-                linearFeatures: LinearFeatures = .cls, linearSteps: Int = 1000, positionSteps: Int = 1000) {
+                linearFeatures: LinearFeatures = .cls, linearSteps: Int = 1000, positionSteps: Int = 1000, boxesSteps: Int = 1000) {
         self.probes = probes
         self.explicit = explicit
         self.seed = seed
@@ -38,6 +40,7 @@ public struct EvalOptions: Sendable {
         self.linearFeatures = linearFeatures
         self.linearSteps = linearSteps
         self.positionSteps = positionSteps
+        self.boxesSteps = boxesSteps
     }
 }
 
@@ -65,9 +68,13 @@ public struct EvalReport: Codable, Sendable {
     public var classes: [String]
     public var compileSeconds: Double
     public var featureSeconds: Double
+    /// CPU time of the process (every thread) during feature extraction: what the work
+    /// costs, also on a machine shared with other jobs.
+    public var featureCpuSeconds: Double
     public var knn: KNNReport?
     public var linear: LinearReport?
     public var position: PositionReport?
+    public var boxes: BoxesReport?
     /// Probes of `--probe all` the data has no labels for.
     public var skipped: [String]
 
@@ -80,9 +87,29 @@ public struct EvalReport: Codable, Sendable {
     }
 }
 
+/// The decoded source images of a split (unreadable files left out), and the probes its
+/// labels allow: prepared once, evaluated on any number of states (`vfc train --eval-every`).
+public struct PreparedSplit {
+    public var split: EvalSplit
+    public var train: (kept: [Int], images: [RGBImage])
+    public var val: (kept: [Int], images: [RGBImage])
+    public var probes: [Probe]
+    public var skipped: [String]
+}
+
 /// Runs the probes on a frozen backbone.
 public enum Evaluation {
-    public static func run(backbone: Backbone, split: EvalSplit, options: EvalOptions, log: (String) -> Void) throws -> EvalReport {
+    /// `prepare` then `run(backbone:prepared:...)`.
+    public static func run(backbone: Backbone, split: EvalSplit, options: EvalOptions, log: (String) -> Void,
+                           features: (([String: Tensor]) throws -> Void)? = nil) throws -> EvalReport {
+        try run(backbone: backbone, prepared: prepare(split, side: backbone.side, options: options), options: options, log: log,
+                features: features)
+    }
+
+    /// Checks that the split has the labels the probes need (a probe named explicitly
+    /// without them is an error; `--probe all` leaves it out) and decodes its images at the
+    /// source side `side`.
+    public static func prepare(_ split: EvalSplit, side: Int, options: EvalOptions) throws -> PreparedSplit {
         guard !split.trainIndices.isEmpty else { throw EvalError("no training images in \(split.train.path) after the split") }
         guard !split.valIndices.isEmpty else { throw EvalError("no validation images in \(split.val.path) after the split") }
         var probes = options.probes
@@ -103,27 +130,57 @@ public enum Evaluation {
                 probes.removeAll(where: \.needsClasses)
             }
         }
+        if probes.contains(.boxes), split.train.boxes == nil || split.val.boxes == nil {
+            let missing = split.train.boxes == nil ? split.train.path : split.val.path
+            if options.explicit {
+                throw EvalError("\(missing) has no boxes (no labels.json of vfc data synth): the boxes probe needs them")
+            }
+            skipped.append("boxes")
+            probes.removeAll { $0 == .boxes }
+        }
+        let train = split.train.sources(split.trainIndices, side: side)
+        let val = split.val.sources(split.valIndices, side: side)
+        guard !train.kept.isEmpty, !val.kept.isEmpty else { throw EvalError("no readable \(train.kept.isEmpty ? "training" : "validation") image") }
+        return PreparedSplit(split: split, train: train, val: val, probes: probes, skipped: skipped)
+    }
+
+    /// The probes of `prepared` on `backbone`'s features. `features`, when given, receives
+    /// the CLS features and classes the kNN and linear probes use (`train_cls` [N, D],
+    /// `train_labels` [N] i64, `val_cls`, `val_labels`), for checks outside vfc.
+    public static func run(backbone: Backbone, prepared: PreparedSplit, options: EvalOptions, log: (String) -> Void,
+                           features: (([String: Tensor]) throws -> Void)? = nil) throws -> EvalReport {
+        let (split, train, val, probes) = (prepared.split, prepared.train, prepared.val, prepared.probes)
+        let classes = split.train.classes
         let clock = ContinuousClock()
         var featureTime = Duration.zero
         var report = EvalReport(network: backbone.network, trainImages: 0, valImages: 0, classes: classes,
-                                compileSeconds: backbone.compileSeconds, featureSeconds: 0, skipped: skipped)
-        let train = split.train.sources(split.trainIndices, side: backbone.side)
-        let val = split.val.sources(split.valIndices, side: backbone.side)
-        guard !train.kept.isEmpty, !val.kept.isEmpty else { throw EvalError("no readable \(train.kept.isEmpty ? "training" : "validation") image") }
+                                compileSeconds: backbone.compileSeconds, featureSeconds: 0, featureCpuSeconds: 0,
+                                skipped: prepared.skipped)
         report.trainImages = train.kept.count
         report.valImages = val.kept.count
 
-        if probes.contains(where: \.needsClasses) {
-            let start = clock.now
-            let trainTokens = try backbone.features(images: train.images.map(wholeView))
-            let valTokens = try backbone.features(images: val.images.map(wholeView))
+        var wholeTokens: (train: Tokens, val: Tokens)?
+        if probes.contains(where: { $0.needsClasses || $0 == .boxes }) {
+            let start = clock.now, cpu = processCPUSeconds()
+            wholeTokens = (try backbone.features(images: train.images.map(wholeView)), try backbone.features(images: val.images.map(wholeView)))
             featureTime += clock.now - start
+            report.featureCpuSeconds += processCPUSeconds() - cpu
+        }
+        if probes.contains(where: \.needsClasses), let (trainTokens, valTokens) = wholeTokens {
             // Images without a class (files at the top of an ImageFolder) take no part.
             let tr = train.kept.indices.filter { split.train.labels[train.kept[$0]] >= 0 }
             let va = val.kept.indices.filter { split.val.labels[val.kept[$0]] >= 0 }
             guard !tr.isEmpty, !va.isEmpty else { throw EvalError("no labelled \(tr.isEmpty ? "training" : "validation") image") }
             let trLabels = tr.map { split.train.labels[train.kept[$0]] }
             let vaLabels = va.map { split.val.labels[val.kept[$0]] }
+            if let features {
+                func tensor(_ m: FeatureMatrix) -> Tensor {
+                    Tensor(dtype: .f32, shape: [m.rows, m.dim], scalars: m.values.map(Double.init))
+                }
+                try features(["train_cls": tensor(trainTokens.cls.selecting(tr)), "val_cls": tensor(valTokens.cls.selecting(va)),
+                              "train_labels": Tensor(dtype: .i64, shape: [tr.count], scalars: trLabels.map(Double.init)),
+                              "val_labels": Tensor(dtype: .i64, shape: [va.count], scalars: vaLabels.map(Double.init))])
+            }
             if probes.contains(.knn) {
                 report.knn = ClassificationProbes.knn(train: trainTokens.cls.selecting(tr), trainLabels: trLabels,
                                                       val: valTokens.cls.selecting(va), valLabels: vaLabels,
@@ -141,14 +198,23 @@ public enum Evaluation {
             }
         }
         if probes.contains(.position) {
-            let start = clock.now
+            let start = clock.now, cpu = processCPUSeconds()
             let (trX, trY) = try cropFeatures(backbone, images: train.images, indices: train.kept, seed: options.seed)
             let (vaX, vaY) = try cropFeatures(backbone, images: val.images, indices: val.kept, seed: options.seed)
             featureTime += clock.now - start
+            report.featureCpuSeconds += processCPUSeconds() - cpu
             report.position = try PositionProbe.run(train: trX, trainTargets: trY, val: vaX, valTargets: vaY, grid: backbone.grid,
                                                     steps: options.positionSteps, seed: options.seed)
             log(String(format: "position: mean error %.3f patches, R^2 %.4f (%d train / %d val patches)",
                        report.position!.meanErrorPatches, report.position!.r2, trX.rows, vaX.rows))
+        }
+        if probes.contains(.boxes), let (trainTokens, valTokens) = wholeTokens {
+            report.boxes = try BoxesProbe.run(
+                trainPatches: trainTokens.patches, trainObjects: train.kept.map { split.train.boxes($0, side: backbone.side) },
+                valPatches: valTokens.patches, valObjects: val.kept.map { split.val.boxes($0, side: backbone.side) },
+                classes: classes.count, grid: backbone.grid, side: backbone.side, steps: options.boxesSteps, seed: options.seed)
+            log(String(format: "boxes: AP %.2f, AP50 %.2f (%d val objects; %d of %d train patches on an object)",
+                       report.boxes!.ap, report.boxes!.ap50, report.boxes!.valObjects, report.boxes!.positivePatches, report.boxes!.trainPatches))
         }
         let t = featureTime.components
         report.featureSeconds = Double(t.seconds) + Double(t.attoseconds) * 1e-18
@@ -170,4 +236,11 @@ public enum Evaluation {
         let tokens = try backbone.features(views: views, boxes: boxes, flips: flips)
         return (tokens.patches, FeatureMatrix(rows: targets.count / 2, dim: 2, values: targets))
     }
+}
+
+/// CPU seconds used by this process so far, all threads.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

@@ -58,6 +58,8 @@ public final class Trainer {
     public var replicaCheckEvery = 100
     /// Under MPI: the ranks other than 0 write copies of their checkpoints (`RUN_DIR/rank-R`).
     public var writeReplicas = false
+    /// Probes run every `periodicEval.every` steps, their figures logged with the step's.
+    public var periodicEval: PeriodicEval?
 
     /// Prepares a run: a fresh one writes `config.json` (an existing run directory with
     /// checkpoints is refused: resume it or choose another), a resumed one reads it and
@@ -205,6 +207,9 @@ public final class Trainer {
             logged["teacher_momentum"] = Double(Float(momentum))
             logged["images_per_s"] = imagesPerSecond
             logged["data_wait_s"] = wait
+            if writer, let e = periodicEval, current % e.every == 0 {
+                logged.merge(try e.figures(state: session.state, step: current)) { a, _ in a }
+            }
             try metrics?.log(step: current, metrics: logged)
             try board?.log(step: current, scalars: logged)
             progress(Progress(step: current, steps: config.steps, metrics: values, lr: lr, imagesPerSecond: imagesPerSecond,

@@ -6,18 +6,19 @@ import VFCIR
 import VFCTensor
 import VFCTrain
 
-/// `vfc eval CKPT_OR_RUN --data DIR --probe knn|linear|position|all`: frozen-feature probes.
+/// `vfc eval CKPT_OR_RUN --data DIR --probe knn|linear|position|boxes|all`: frozen-feature probes.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Score the frozen features of a checkpoint with kNN, linear and position probes.",
+        abstract: "Score the frozen features of a checkpoint with kNN, linear, position and boxes probes.",
         discussion: """
             Features come from the module's own feature functions (@teacher_features or \
             @features on whole images, @teacher_global or @student_global on random crops), \
             JIT-compiled. kNN: DINO's protocol on L2-normalised CLS features (k 20, T 0.07). \
             linear: a linear classifier on CLS (or CLS ++ mean patch), AdamW, learning rate \
             chosen on a hold-out fifth of the training images. position: a linear map from each \
-            patch feature of a random crop to the patch centre in the original image. The \
+            patch feature of a random crop to the patch centre in the original image. boxes: an \
+            FCOS-style per-patch head (class, distances to the box sides), COCO AP. The \
             trainable probes are generated IR that vfc differentiates and compiles. Classes come \
             from ImageFolder subfolders or the labels.json of vfc data synth (the largest object).
             Examples:
@@ -35,7 +36,7 @@ struct EvalCommand: ParsableCommand {
     var ir: String?
 
     @Option(name: .customLong("probe"), parsing: .singleValue,
-            help: ArgumentHelp("knn, linear, position or all (repeatable, or a,b). all: every probe the data has labels for.", valueName: "NAME"))
+            help: ArgumentHelp("knn, linear, position, boxes or all (repeatable, or a,b). all: every probe the data has labels for.", valueName: "NAME"))
     var probes: [String] = ["all"]
 
     @Flag(exclusivity: .exclusive, help: "Features of the teacher (the default, as DINO and iBOT evaluate) or of the student.")
@@ -65,6 +66,9 @@ struct EvalCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "AdamW steps of the position probe (batches of 1024 patches).")
     var positionSteps: Int = 1000
 
+    @Option(parsing: .unconditional, help: "AdamW steps of the boxes probe (batches of 1024 patches).")
+    var boxesSteps: Int = 1000
+
     @Option(parsing: .unconditional, help: "Images per compiled feature call.")
     var batch: Int = 64
 
@@ -77,6 +81,9 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Also write the JSON report to this file (atomically).", valueName: "report.json"))
     var output: String?
 
+    @Option(help: ArgumentHelp("Write the CLS features and classes of the kNN and linear probes (train_cls, train_labels, val_cls, val_labels), for checks outside vfc.", valueName: "FILE.safetensors"))
+    var featuresOut: String?
+
     enum NetworkChoice: String, EnumerableFlag {
         case teacher, student
     }
@@ -87,19 +94,24 @@ struct EvalCommand: ParsableCommand {
             guard k >= 1 else { throw DriverError("--k must be >= 1, got \(k)") }
             guard temperature > 0 else { throw DriverError("--temperature must be > 0, got \(temperature)") }
             guard batch >= 1 else { throw DriverError("--batch must be >= 1, got \(batch)") }
-            guard linearSteps >= 1, positionSteps >= 1 else { throw DriverError("--linear-steps and --position-steps must be >= 1") }
+            guard linearSteps >= 1, positionSteps >= 1, boxesSteps >= 1 else {
+                throw DriverError("--linear-steps, --position-steps and --boxes-steps must be >= 1")
+            }
             guard let features = LinearFeatures(rawValue: linearFeatures) else {
                 throw DriverError("--linear-features must be cls or cls+mean, got '\(linearFeatures)'")
             }
-            let (chosen, explicit) = try parseProbes(probes)
+            let (chosen, explicit) = try parseProbeList(probes)
             if let threads {
                 guard threads >= 1 else { throw DriverError("--threads must be >= 1, got \(threads)") }
                 try Runtime.setThreads(threads)
             }
             let path = try checkpointPath(source)
-            try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("the checkpoint", path), NamedPath("--ir", ir)])
+            try checkOutputs([NamedPath("-o", output), NamedPath("--features-out", featuresOut)], inputs: [NamedPath("the checkpoint", path), NamedPath("--ir", ir)])
             let state = try readVerifiedSafetensors(path)
             let irPath = try moduleFile(checkpoint: path, metadata: state.metadata)
+            if ir == nil, !FileManager.default.isReadableFile(atPath: irPath) {
+                throw DriverError("cannot read '\(irPath)', the module the run names (a relative path is relative to where vfc train ran): give it with --ir FILE.ir")
+            }
             let module = try loadModule(irPath)
             let warn: (String) -> Void = { printError("vfc: warning: " + $0) }
             let trainSet = try EvalDataset(path: data, warn: warn)
@@ -120,12 +132,15 @@ struct EvalCommand: ParsableCommand {
             let say: (String) -> Void = { line in if !json { print(line) } }
             say("vfc eval: \(network.rawValue) of \(path) (\(irPath)); compiled in \(String(format: "%.2f", backbone.compileSeconds)) s")
             let options = EvalOptions(probes: chosen, explicit: explicit, seed: seed, k: k, temperature: temperature,
-                                      linearFeatures: features, linearSteps: linearSteps, positionSteps: positionSteps)
-            let report = try Evaluation.run(backbone: backbone, split: evalSplit, options: options, log: say)
+                                      linearFeatures: features, linearSteps: linearSteps, positionSteps: positionSteps, boxesSteps: boxesSteps)
+            let report = try Evaluation.run(backbone: backbone, split: evalSplit, options: options, log: say,
+                                            features: featuresOut.map { out in { tensors in
+                                                try SafetensorsFile(tensors: tensors, metadata: ["format": "pt"]).write(path: out)
+                                            } })
             if !report.skipped.isEmpty {
-                printError("vfc: note: skipped the \(report.skipped.joined(separator: " and ")) probe(s): \(data) has no class labels")
+                printError("vfc: note: skipped the probes the data has no labels for: \(report.skipped.joined(separator: ", "))")
             }
-            say("\(report.trainImages) train / \(report.valImages) val images; features in \(String(format: "%.2f", report.featureSeconds)) s")
+            say("\(report.trainImages) train / \(report.valImages) val images; features in \(String(format: "%.2f s (%.2f s of CPU)", report.featureSeconds, report.featureCpuSeconds))")
             let text = try report.json()
             if json { print(text) }
             if let output { try AtomicWrite.write(Array((text + "\n").utf8), to: output) }
@@ -144,20 +159,23 @@ struct EvalCommand: ParsableCommand {
         throw DriverError("\(checkpoint) does not name its module (no run config in its metadata, no config.json beside it; a vfc init state?): give it with --ir FILE.ir")
     }
 
-    private func parseProbes(_ specs: [String]) throws -> ([Probe], Bool) {
-        var out: [Probe] = []
-        var explicit = true
-        for name in specs.flatMap({ $0.split(separator: ",").map(String.init) }) {
-            if name == "all" {
-                explicit = false
-                out += Probe.allCases
-            } else if let p = Probe(rawValue: name) {
-                out.append(p)
-            } else {
-                throw DriverError("--probe must be one of \(Probe.allCases.map(\.rawValue).joined(separator: ", ")), all; got '\(name)'")
-            }
+}
+
+/// `--probe` values (repeatable, or a,b): the probes, and whether they were named (false
+/// when `all` is among them).
+func parseProbeList(_ specs: [String]) throws -> ([Probe], Bool) {
+    var out: [Probe] = []
+    var explicit = true
+    for name in specs.flatMap({ $0.split(separator: ",").map(String.init) }) {
+        if name == "all" {
+            explicit = false
+            out += Probe.allCases
+        } else if let p = Probe(rawValue: name) {
+            out.append(p)
+        } else {
+            throw DriverError("--probe must be one of \(Probe.allCases.map(\.rawValue).joined(separator: ", ")), all; got '\(name)'")
         }
-        var seen = Set<Probe>()
-        return (out.filter { seen.insert($0).inserted }, explicit && !out.isEmpty)
     }
+    var seen = Set<Probe>()
+    return (out.filter { seen.insert($0).inserted }, explicit && !out.isEmpty)
 }

@@ -92,6 +92,9 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Data parallelism (under mpirun, docs/distributed.md)")
     var distributed: DistributedOptions
 
+    @OptionGroup(title: "Probes during training (docs/evaluation.md)")
+    var evaluation: TrainEvalOptions
+
     @OptionGroup(title: "Compiler debugging")
     var debug: PassDebugOptions
 
@@ -145,6 +148,7 @@ struct TrainCommand: ParsableCommand {
             trainer.replicaCheckEvery = distributed.checkEvery
             trainer.writeReplicas = distributed.rankCheckpoints
             trainer.dataWorkers = source.workers
+            trainer.periodicEval = try evaluation.make(trainer: trainer)
             if resume != nil, communicator.rank == 0 { try recordResumedConfig(config, runDirectory: runDirectory) }
             let interrupt = InterruptFlag()
             // Under mpirun, whole lines: mpirun forwards a rank's output through a terminal

@@ -43,7 +43,8 @@ import Testing
         let gt = [[ObjectBox(classId: 0, x0: 1, y0: 2, w: 10, h: 5)], [ObjectBox(classId: 1, x0: 0, y0: 0, w: 4, h: 4)]]
         let dets = gt.map { $0.map { ScoredBox(box: $0, score: 0.9) } }
         let (ap, ap50) = COCOAP.evaluate(groundTruth: gt, detections: dets)
-        #expect(ap == 1 && ap50 == 1)
+        // Precision is tp / (tp + fp + eps) with numpy's eps, as in pycocotools: 1 - 2e-16.
+        #expect(abs(ap - 1) < 1e-12 && abs(ap50 - 1) < 1e-12)
     }
 
     /// One box of IoU 0.62 with its ground truth: matched at thresholds 0.5, 0.55, 0.6 only,
@@ -53,7 +54,7 @@ import Testing
         let d = ObjectBox(classId: 0, x0: 0, y0: 0, w: 10, h: 6.2)
         #expect(abs(COCOAP.iou(g, d) - 0.62) < 1e-12)
         let (ap, ap50) = COCOAP.evaluate(groundTruth: [[g]], detections: [[ScoredBox(box: d, score: 1)]])
-        #expect(abs(ap - 0.3) < 1e-12 && ap50 == 1)
+        #expect(abs(ap - 0.3) < 1e-12 && abs(ap50 - 1) < 1e-12)
     }
 
     @Test func noDetectionsScoreZero() {
