@@ -134,7 +134,8 @@ def block(results, svg_name, note):
               f"(warm-up {cfg.get('warmup_steps')}, cosine over the run), teacher momentum {cfg.get('momentum')} "
               f"(cosine to 1), {cfg.get('train_images')} synthetic images; seeds {seeds}; probes on "
               f"{cfg.get('eval_images')} other synthetic images, {cfg.get('val_fraction')} of them held out. "
-              f"Training took {results.get('train_seconds', '?')} s in all.", "",
+              f"The training runs' wall times add up to {results.get('train_seconds', '?')} s "
+              f"(--jobs {cfg.get('jobs')} at a time, {cfg.get('threads')} threads each).", "",
               "Mean ± standard deviation over the seeds, teacher features:", ""]
     lines += table(results, keys)
     if svg_name:

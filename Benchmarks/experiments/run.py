@@ -21,6 +21,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -258,7 +259,7 @@ def main():
         results["machine"] = machine()
         results["commands"] = {"synth": [f"vfc data synth --out DATA/train --n {args.train_images} --seed 0",
                                          f"vfc data synth --out DATA/probe --n {args.eval_images} --seed 1"],
-                               "invocation": "python3 Benchmarks/experiments/run.py " + " ".join(sys.argv[1:])}
+                               "invocation": shlex.join(["python3", "Benchmarks/experiments/run.py"] + sys.argv[1:])}
         paths = data(args)
         every, _ = checkpoint_steps(args.steps)
         results["commands"]["train"] = " ".join(train_command(args, "VARIANT", "SEED", paths, every, ir="IR.ir")).replace(
@@ -266,7 +267,8 @@ def main():
         schedule(args, paths, variants, seeds, points, results, train=args.phase in ("all", "train"),
                  evaluate=args.phase in ("all", "eval"))
     if args.phase in ("all", "report"):
-        report.write(results, args.doc, os.path.join(os.path.dirname(args.doc), "experiments.svg"), args.note)
+        note = args.note or results.get("config", {}).get("note", "")
+        report.write(results, args.doc, os.path.join(os.path.dirname(args.doc), "experiments.svg"), note)
         say(f"wrote {args.doc}")
 
 
