@@ -2,6 +2,8 @@
 """Writes the IR of method.md's training step for each config.
 
     scripts/gen_ssl.py            # rewrites IR/ssl_micro.ir, IR/ssl_tiny.ir, Tests/fixtures/ssl_nano.ir
+                                  # and the ablation variants (VARIANTS): IR/ablation/ssl_micro_<v>.ir,
+                                  # Tests/fixtures/ablation/ssl_nano_<v>.ir
     scripts/gen_ssl.py --check    # exits 1 if a committed file differs from what it would write
 
 The files are committed; CI runs --check so they never drift from this generator. A
@@ -40,6 +42,19 @@ CONFIGS = {name: {k: getattr(c, k) for k in DIMS} for name, c in method.CONFIGS.
 
 OUTPUTS = {"micro": "IR/ssl_micro.ir", "tiny": "IR/ssl_tiny.ir", "nano": "Tests/fixtures/ssl_nano.ir"}
 
+# The ablation of docs/experiments.md: the method with one of its two ideas replaced, everything
+# else (names, signatures, losses, optimiser) unchanged, so that vfc train/step/eval run them
+# as they run the method. The method itself ("field") is IR/ssl_micro.ir.
+VARIANTS = {
+    "field": "the method: the crop-tied vector field, content and position masking",
+    "sincos": "fixed 2-D sin-cos position embedding on the view's patch grid, not tied to the crop",
+    "table": "learnable absolute table `pos_embed` [n, n, D] resized to the view's grid, not tied to the crop",
+    "nopos": "the crop-tied field without position masking and prediction (no L_pos, no p_mask, no q)",
+}
+ABLATION_OUTPUTS = {(cfg, v): path.format(v=v) for v in VARIANTS if v != "field"
+                    for cfg, path in (("micro", "IR/ablation/ssl_micro_{v}.ir"),
+                                      ("nano", "Tests/fixtures/ablation/ssl_nano_{v}.ir"))}
+
 BLOCK_PARAMS = [  # (suffix, shape in terms of D and M, initialiser)
     ("norm1.weight", "D", "ones"), ("norm1.bias", "D", "zeros"),
     ("attn.qkv.weight", "3D,D", "w"), ("attn.qkv.bias", "3D", "zeros"),
@@ -55,8 +70,9 @@ def ty(dims, dtype="f32"):
 
 
 class Config:
-    def __init__(self, name, c):
+    def __init__(self, name, c, variant="field"):
         self.name = name
+        self.variant = variant
         self.__dict__.update(c)
         self.n = self.G // self.P
         self.nl = self.L // self.P
@@ -88,7 +104,25 @@ class Config:
                ("head.last_layer.weight", [self.K, self.Hb], "w"),
                ("pos_head.fc1.weight", [D, D], "w"), ("pos_head.fc1.bias", [D], "zeros"),
                ("pos_head.fc2.weight", [D, D], "w"), ("pos_head.fc2.bias", [D], "zeros")]
+        if self.variant == "sincos":
+            ps = [p for p in ps if p[0] != "pos_field"]
+        elif self.variant == "table":
+            ps = [("pos_embed", [self.n, self.n, D], "w") if p[0] == "pos_field" else p for p in ps]
+        elif self.variant == "nopos":
+            ps = [p for p in ps if p[0] != "pos_mask_token" and not p[0].startswith("pos_head.")]
         return ps
+
+    @property
+    def position_masking(self):
+        return self.variant != "nopos"
+
+    def table_param(self):
+        """The student's learnable position embedding passed to the @embed_* functions, if any."""
+        return {"field": "pos_field", "table": "pos_embed", "nopos": "pos_field"}.get(self.variant)
+
+    def table_type(self):
+        side = self.n if self.variant in ("table", "sincos") else self.Fs
+        return ty([side, side, self.D])
 
 
 def decays(name, shape):
@@ -168,20 +202,72 @@ def emit_block(w, c):
     w()
 
 
+def emit_pos_source(w, c):
+    """The operands (table, boxes, flips) of the crop_sample(_add) that gives each patch its
+    position embedding. The method samples its field at the view's box and flip; the
+    ablation's tables are sampled on the whole image's box without flip, which resizes them
+    bilinearly (align_corners = false) to the view's grid and ignores the crop."""
+    if c.variant in ("field", "nopos"):
+        return "%field", "%boxes", "%flips"
+    w(f"  %whole = constant {{value = [0, 0, {c.S}, {c.S}]}} : f32[4]")
+    w(f"  %whole_boxes = broadcast %whole {{shape = [N, 4], dims = [1]}}")
+    w(f"  %no_flip = constant {{value = 0}} : u8[]")
+    w(f"  %no_flips = broadcast %no_flip {{shape = [N], dims = []}}")
+    if c.variant == "sincos":
+        w(f"  %field = call @pos_sincos()")
+    return "%field", "%whole_boxes", "%no_flips"
+
+
+def sincos_table(c):
+    """MAE's 2-D sin-cos embedding on the n x n patch grid, [y, x, D]: the first D/2 channels
+    encode x, the rest y, each as sin | cos of position * 10000^(-k / (D/4))."""
+    quarter = c.D // 4
+    assert 4 * quarter == c.D, "sin-cos needs D divisible by 4"
+    omega = [1.0 / 10000 ** (k / quarter) for k in range(quarter)]
+    values = []
+    for y in range(c.n):
+        for x in range(c.n):
+            for pos in (x, y):
+                values += [math.sin(pos * o) for o in omega] + [math.cos(pos * o) for o in omega]
+    return values
+
+
+def emit_sincos(w, c):
+    w(f"// The fixed position embedding of the `sincos` variant: {VARIANTS['sincos']}.")
+    w(f"func @pos_sincos() -> {c.table_type()} {{")
+    text = ", ".join(f"{v:.8g}" for v in sincos_table(c))
+    w(f"  %table = constant {{value = [{text}]}} : {c.table_type()}")
+    w("  return %table")
+    w("}")
+    w()
+
+
 def emit_embeddings(w, c):
     D, P, n, S = c.D, c.P, c.n, c.S
-    common = (f"%w: f32[{D}, 3, {P}, {P}], %b: f32[{D}], %field: f32[{c.Fs}, {c.Fs}, {D}], "
-              f"%cls: f32[{D}], %pos_cls: f32[{D}]")
+    table = f"%field: {c.table_type()}, " if c.table_param() else ""
+    common = f"%w: f32[{D}, 3, {P}, {P}], %b: f32[{D}], {table}%cls: f32[{D}], %pos_cls: f32[{D}]"
+    if c.variant == "sincos":
+        emit_sincos(w, c)
+    pm = c.position_masking
     w("// Section 2, student global views: patch embedding, then the field cropped with each view's")
     w("// box and flip and sampled at the patch centres, content and position masks applied, in one")
     w("// crop_sample_add; CLS token first.")
+    if c.variant != "field":
+        w(f"// Variant `{c.variant}`: {VARIANTS[c.variant]}.")
+    position_args = f"%position_mask: u8[N, {n * n}], " if pm else ""
+    token_args = f", %mask_token: f32[{D}]" + (f", %pos_mask_token: f32[{D}]" if pm else "")
     w(f"func @embed_masked(%views: f32[N, 3, {c.G}, {c.G}], %boxes: f32[N, 4], %flips: u8[N], "
-      f"%content_mask: u8[N, {n * n}], %position_mask: u8[N, {n * n}], {common}, "
-      f"%mask_token: f32[{D}], %pos_mask_token: f32[{D}]) -> f32[N, {n * n + 1}, {D}] {{")
+      f"%content_mask: u8[N, {n * n}], {position_args}{common}{token_args}) -> f32[N, {n * n + 1}, {D}] {{")
     w(f"  %patches = patchify %views {{patch = {P}}}                   // (channel, py, px) order")
     w(f"  %w2 = reshape %w {{shape = [{D}, {3 * P * P}]}}")
     w(f"  %x = linear %patches, %w2, %b")
-    w(f"  %z = crop_sample_add %x, %field, %boxes, %flips, %content_mask, %mask_token, "
+    field, boxes, flips = emit_pos_source(w, c)
+    if not pm:
+        w(f"  %no_position_mask = constant {{value = 0}} : u8[]")
+        w(f"  %position_mask = broadcast %no_position_mask {{shape = [N, {n * n}], dims = []}}")
+        w(f"  %zero = constant {{value = 0}} : f32[]")
+        w(f"  %pos_mask_token = broadcast %zero {{shape = [{D}], dims = []}}")
+    w(f"  %z = crop_sample_add %x, {field}, {boxes}, {flips}, %content_mask, %mask_token, "
       f"%position_mask, %pos_mask_token {{grid = {n}, source = {S}}}")
     w(f"  %c = add %cls, %pos_cls")
     w(f"  %c3 = broadcast %c {{shape = [N, 1, {D}], dims = [2]}}")
@@ -200,7 +286,8 @@ def emit_embeddings(w, c):
         w(f"  %patches = patchify %views {{patch = {P}}}")
         w(f"  %w2 = reshape %w {{shape = [{D}, {3 * P * P}]}}")
         w(f"  %x = linear %patches, %w2, %b")
-        w(f"  %pe = crop_sample %field, %boxes, %flips {{grid = {grid}, source = {S}}}")
+        field, boxes, flips = emit_pos_source(w, c)
+        w(f"  %pe = crop_sample {field}, {boxes}, {flips} {{grid = {grid}, source = {S}}}")
         w(f"  %z = add %x, %pe")
         w(f"  %c = add %cls, %pos_cls")
         w(f"  %c3 = broadcast %c {{shape = [N, 1, {D}], dims = [2]}}")
@@ -227,6 +314,8 @@ def emit_heads(w, c):
     w("  return %logits")
     w("}")
     w()
+    if not c.position_masking:
+        return
     w("// Position head q (section 4).")
     w(f"func @pos_head(%x: f32[N, T, {D}], %w1: f32[{D}, {D}], %b1: f32[{D}], %w2: f32[{D}, {D}], "
       f"%b2: f32[{D}]) -> f32[N, T, {D}] {{")
@@ -247,9 +336,10 @@ def pos_head_args():
     return ", ".join(f"@pos_head.fc{k}.{s}" for k in (1, 2) for s in ("weight", "bias"))
 
 
-def embed_args(prefix):
-    return ", ".join(f"@{prefix}{p}" for p in ("patch_embed.proj.weight", "patch_embed.proj.bias",
-                                               "pos_field", "cls_token", "pos_cls"))
+def embed_args(c, prefix):
+    table = [c.table_param()] if c.table_param() else []
+    return ", ".join(f"@{prefix}{p}" for p in ["patch_embed.proj.weight", "patch_embed.proj.bias"] + table +
+                     ["cls_token", "pos_cls"])
 
 
 def emit_encoders(w, c):
@@ -263,24 +353,27 @@ def emit_encoders(w, c):
         w(f"  %out = layer_norm %z{c.depth}, @{prefix}norm.weight, @{prefix}norm.bias {{eps = 1e-6}}")
 
     w("// The student encoder (section 3) on masked global views: final-LN tokens [CLS, patches].")
+    pm = c.position_masking
+    if not pm:
+        w("// Variant `nopos`: %position_mask is not used (kept so that every variant has one signature).")
     w(f"func @student_global(%views: f32[N, 3, {c.G}, {c.G}], %boxes: f32[N, 4], %flips: u8[N], "
       f"%content_mask: u8[N, {n * n}], %position_mask: u8[N, {n * n}]) -> f32[N, {tg}, {D}] {{")
-    blocks("", f"call @embed_masked(%views, %boxes, %flips, %content_mask, %position_mask, {embed_args('')}, "
-               f"@mask_token, @pos_mask_token)")
+    blocks("", f"call @embed_masked(%views, %boxes, %flips, %content_mask, {'%position_mask, ' if pm else ''}"
+               f"{embed_args(c, '')}, @mask_token{', @pos_mask_token' if pm else ''})")
     w("  return %out")
     w("}")
     w()
     w("// The student encoder on unmasked local views.")
     w(f"func @student_local(%views: f32[N, 3, {c.L}, {c.L}], %boxes: f32[N, 4], %flips: u8[N]) "
       f"-> f32[N, {tl}, {D}] {{")
-    blocks("", f"call @embed_local(%views, %boxes, %flips, {embed_args('')})")
+    blocks("", f"call @embed_local(%views, %boxes, %flips, {embed_args(c, '')})")
     w("  return %out")
     w("}")
     w()
     w("// The teacher encoder on unmasked global views, and its field samples at the patch centres.")
     w(f"func @teacher_global(%views: f32[N, 3, {c.G}, {c.G}], %boxes: f32[N, 4], %flips: u8[N]) "
       f"-> (f32[N, {tg}, {D}], f32[N, {n * n}, {D}]) {{")
-    blocks("teacher.", f"call @embed_global(%views, %boxes, %flips, {embed_args('teacher.')})", results="%z0, %pe")
+    blocks("teacher.", f"call @embed_global(%views, %boxes, %flips, {embed_args(c, 'teacher.')})", results="%z0, %pe")
     w("  return %out, %pe")
     w("}")
     w()
@@ -294,7 +387,7 @@ def emit_encoders(w, c):
         w(f"  %boxes = broadcast %box {{shape = [N, 4], dims = [1]}}")
         w(f"  %no_flip = constant {{value = 0}} : u8[]")
         w(f"  %flips = broadcast %no_flip {{shape = [N], dims = []}}")
-        blocks(prefix, f"call @embed_global(%images, %boxes, %flips, {embed_args(prefix)})", results="%z0, %pe")
+        blocks(prefix, f"call @embed_global(%images, %boxes, %flips, {embed_args(c, prefix)})", results="%z0, %pe")
         w("  return %out")
         w("}")
         w()
@@ -393,24 +486,29 @@ def emit_loss(w, c, part=False):
         w(f"  %neg_mim = reduce_mean %neg_mim_view {{axes = [0]}}")
     w(f"  %loss_mim = neg %neg_mim")
     w()
-    w(f"  // L_pos: predicted vs teacher field directions at the position-masked patches.")
-    w(f"  %q = call @pos_head(%sp, {pos_head_args()})")
-    w(f"  %qn = l2_normalize %q {{axis = -1, eps = 1e-12}}")
-    w(f"  %target_sg = stop_gradient %pos_target")
-    w(f"  %target = l2_normalize %target_sg {{axis = -1, eps = 1e-12}}")
-    w(f"  %diff = sub %qn, %target")
-    w(f"  %diff2 = mul %diff, %diff")
-    w(f"  %dist = reduce_sum %diff2 {{axes = [2]}}")
-    w(f"  %pmf = convert %pm {{dtype = f32}}")
-    w(f"  %dist_masked = mul %dist, %pmf")
-    w(f"  %dist_sum = reduce_sum %dist_masked {{axes = [0, 1]}}")
-    if part:
-        w(f"  %pcount1 = max %position_count, 1.0")
+    if not c.position_masking:
+        w(f"  // Variant `nopos`: no position prediction; L_pos is kept as a metric, always 0.")
+        w(f"  %loss_pos = constant {{value = 0}} : f32[]")
+        w()
     else:
-        w(f"  %pcount = reduce_sum %pmf {{axes = [0, 1]}}")
-        w(f"  %pcount1 = max %pcount, 1.0")
-    w(f"  %loss_pos = div %dist_sum, %pcount1")
-    w()
+        w(f"  // L_pos: predicted vs teacher field directions at the position-masked patches.")
+        w(f"  %q = call @pos_head(%sp, {pos_head_args()})")
+        w(f"  %qn = l2_normalize %q {{axis = -1, eps = 1e-12}}")
+        w(f"  %target_sg = stop_gradient %pos_target")
+        w(f"  %target = l2_normalize %target_sg {{axis = -1, eps = 1e-12}}")
+        w(f"  %diff = sub %qn, %target")
+        w(f"  %diff2 = mul %diff, %diff")
+        w(f"  %dist = reduce_sum %diff2 {{axes = [2]}}")
+        w(f"  %pmf = convert %pm {{dtype = f32}}")
+        w(f"  %dist_masked = mul %dist, %pmf")
+        w(f"  %dist_sum = reduce_sum %dist_masked {{axes = [0, 1]}}")
+        if part:
+            w(f"  %pcount1 = max %position_count, 1.0")
+        else:
+            w(f"  %pcount = reduce_sum %pmf {{axes = [0, 1]}}")
+            w(f"  %pcount1 = max %pcount, 1.0")
+        w(f"  %loss_pos = div %dist_sum, %pcount1")
+        w()
     w(f"  %loss_cm = add %loss_cls, %loss_mim")
     w(f"  %loss = add %loss_cm, %loss_pos")
     w(f"  return %loss, %loss_cls, %loss_mim, %loss_pos")
@@ -618,15 +716,17 @@ def emit_apply_step(w, c):
     w("}")
 
 
-def generate(name):
-    c = Config(name, CONFIGS[name])
+def generate(name, variant="field"):
+    c = Config(name, CONFIGS[name], variant)
     w = Writer()
     w(f"// GENERATED by scripts/gen_ssl.py from method.md; do not edit (CI checks it is up to date).")
     w(f"// The self-supervised training step of the `{name}` config: crop-tied vector-field ViT with")
     w(f"// content and position masking, DINO + iBOT + position losses, AdamW, teacher EMA, centres.")
+    if variant != "field":
+        w(f"// Ablation variant `{variant}` (docs/experiments.md): {VARIANTS[variant]}; all else as above.")
     w(f"// S={c.S} P={c.P} D={c.D} depth={c.depth} heads={c.heads} M={c.M} G={c.G} L={c.L} Vg={c.Vg} "
       f"Vl={c.Vl} Hh={c.Hh} Hb={c.Hb} K={c.K} Fs={c.Fs}; B images per batch (symbolic).")
-    w(f"module @ssl_{name}")
+    w(f"module @ssl_{name}" + (f"_{variant}" if variant != "field" else ""))
     w()
     emit_params(w, c)
     emit_embeddings(w, c)
@@ -649,14 +749,16 @@ def main():
     args = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stale = []
-    for name, rel in OUTPUTS.items():
+    jobs = [((name, "field"), rel) for name, rel in OUTPUTS.items()] + list(ABLATION_OUTPUTS.items())
+    for (name, variant), rel in jobs:
         path = os.path.join(root, rel)
-        text = generate(name)
+        text = generate(name, variant)
         old = open(path).read() if os.path.exists(path) else None
         if args.check:
             if old != text:
                 stale.append(rel)
         elif old != text:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path + ".tmp", "w") as f:
                 f.write(text)
             os.replace(path + ".tmp", path)

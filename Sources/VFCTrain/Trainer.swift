@@ -121,7 +121,7 @@ public final class Trainer {
 
     /// The data geometry the step expects, read off its arguments and the field:
     /// global_views [B, Vg, 3, G, G], local_views [B, Vl, 3, L, L], content_masks
-    /// [B, Vg, n, n] (P = G / n), pos_field [S, S, D].
+    /// [B, Vg, n, n] (P = G / n), and the source side S (`sourceSide`).
     static func batchConfig(_ step: TrainStep, _ config: RunConfig) throws -> BatchConfig {
         func arg(_ name: String) throws -> [Int] {
             guard let a = step.function.arguments.first(where: { step.function.values[$0.index].name == name }),
@@ -135,10 +135,10 @@ public final class Trainer {
         }
         let g = try arg("global_views"), l = try arg("local_views"), m = try arg("content_masks")
         guard g.count == 4, l.count == 4, m.count == 3, m[1] > 0, g[2] % m[1] == 0,
-              let field = step.module.param(named: "pos_field")?.type.staticShape, field.count == 3 else {
+              let side = sourceSide(step.module, globalSide: g[2]) else {
             throw StepError("@\(step.function.name)'s arguments and @pos_field do not have method.md's layout")
         }
-        var c = BatchConfig(imageSize: field[0], patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
+        var c = BatchConfig(imageSize: side, patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
                             globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
                             photometric: config.photometric)
         c.dctScaling = config.dataReading?.dctScaling ?? false
