@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "VFCIR", targets: ["VFCIR"]),
         .library(name: "VFCData", targets: ["VFCData"]),
         .library(name: "VFCRun", targets: ["VFCRun"]),
+        .library(name: "VFCPlot", targets: ["VFCPlot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,16 +43,19 @@ let package = Package(
         .target(name: "VFCRuntime", linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("openblas")]),
         // LLVM lowering, ORC JIT and ahead-of-time objects.
         .target(name: "VFCCodegen", dependencies: ["VFCIR", "VFCTensor", "VFCPasses", "CLLVM", "CBLAS", "VFCRuntime"]),
-        // Run outputs of `vfc train`: metrics.jsonl, TensorBoard event files, atomic
-        // checkpoints, and the loss-curve plots of `vfc plot` (SVG, PNG). No dependencies
-        // beyond VFCTensor: CRCs, protobuf, DEFLATE and the font are written out here.
+        // The run directory of `vfc train`: metrics.jsonl, TensorBoard event files, atomic
+        // checkpoints, the run lock. No dependencies beyond VFCTensor: CRCs and protobuf
+        // are written out here.
         .target(name: "VFCRun", dependencies: ["VFCIR", "VFCTensor"]),
+        // The loss-curve plots of `vfc plot`: figure, axes, bitmap font, SVG and raster
+        // renderers; PNGs through VFCData's libpng encoder.
+        .target(name: "VFCPlot", dependencies: ["VFCRun", "VFCData"]),
         // Training: one step of a module's train_step on a state and a batch (vfc step, init).
         .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCData", "VFCRun", "CMPI"]),
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun", "VFCRuntime",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun", "VFCPlot", "VFCRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime", "CBLAS"]),
         .testTarget(name: "VFCDataTests", dependencies: ["VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
         .testTarget(name: "VFCRunTests", dependencies: ["VFCRun", "VFCTensor", "VFCIR"]),
+        .testTarget(name: "VFCPlotTests", dependencies: ["VFCPlot", "VFCRun", "VFCData"]),
         .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]
