@@ -62,15 +62,18 @@ let package = Package(
         .executableTarget(
             name: "vfc-bench", dependencies: ["VFCIR", "VFCPasses", "VFCCodegen", "CBLAS", "VFCRuntime"],
             path: "Benchmarks/KernelBench"),
-        .testTarget(name: "VFCIRTests", dependencies: ["VFCIR"]),
-        .testTarget(name: "VFCTensorTests", dependencies: ["VFCTensor"]),
-        .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
-        .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
-        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime", "CBLAS"]),
-        .testTarget(name: "VFCDataTests", dependencies: ["VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
-        .testTarget(name: "VFCRunTests", dependencies: ["VFCRun", "VFCTensor", "VFCIR"]),
+        // What the test targets share: temporary directories, repository files, parsed
+        // and verified modules, subprocesses.
+        .target(name: "VFCTestSupport", dependencies: ["VFCIR"], path: "Tests/VFCTestSupport"),
+        .testTarget(name: "VFCIRTests", dependencies: ["VFCTestSupport", "VFCIR"]),
+        .testTarget(name: "VFCTensorTests", dependencies: ["VFCTestSupport", "VFCTensor"]),
+        .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCTestSupport", "VFCIR", "VFCTensor", "VFCInterpreter"]),
+        .testTarget(name: "VFCPassesTests", dependencies: ["VFCTestSupport", "VFCIR", "VFCPasses"]),
+        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCTestSupport", "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime", "CBLAS"]),
+        .testTarget(name: "VFCDataTests", dependencies: ["VFCTestSupport", "VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
+        .testTarget(name: "VFCRunTests", dependencies: ["VFCTestSupport", "VFCRun", "VFCTensor", "VFCIR"]),
         .testTarget(name: "VFCPlotTests", dependencies: ["VFCPlot", "VFCRun", "VFCData"]),
-        .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
+        .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCTestSupport", "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]
 )
