@@ -28,7 +28,7 @@ public final class JITModule {
         entries = lowered.entries
         profileSites = lowered.profileSites
         var jit: LLVMOrcLLJITRef?
-        if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError("cannot create the JIT: \(LLVMSupport.message(err))") }
+        if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError.llvm("cannot create the JIT: \(LLVMSupport.message(err))") }
         self.jit = jit
         let dylib = LLVMOrcLLJITGetMainJITDylib(jit)
         // Runtime and BLAS symbols by address (they live in this executable, which need not
@@ -36,10 +36,10 @@ public final class JITModule {
         try Self.defineRuntimeSymbols(jit, dylib)
         var generator: LLVMOrcDefinitionGeneratorRef?
         if let err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&generator, LLVMOrcLLJITGetGlobalPrefix(jit), nil, nil) {
-            throw CodegenError("cannot search the process for symbols: \(LLVMSupport.message(err))")
+            throw CodegenError.llvm("cannot search the process for symbols: \(LLVMSupport.message(err))")
         }
         LLVMOrcJITDylibAddGenerator(dylib, generator)
-        guard let llvmModule = lowered.module else { throw CodegenError("internal: module already handed over") }
+        guard let llvmModule = lowered.module else { throw CodegenError.internalError("module already handed over") }
         lowered.module = nil
         defer { LLVMDisposeModule(llvmModule) }
         var phases = lowered.phases
@@ -53,14 +53,14 @@ public final class JITModule {
                     b.withMemoryRebound(to: CChar.self) { LLVMCreateMemoryBufferWithMemoryRangeCopy($0.baseAddress, $0.count, "vfc-object") }
                 }
                 if let err = LLVMOrcLLJITAddObjectFile(jit, dylib, buffer) {
-                    throw CodegenError("cannot add an object to the JIT: \(LLVMSupport.message(err))")
+                    throw CodegenError.llvm("cannot add an object to the JIT: \(LLVMSupport.message(err))")
                 }
             }
             var addresses: [String: UInt64] = [:]
             for entry in lowered.entries {
                 var address: LLVMOrcExecutorAddress = 0
                 if let err = LLVMOrcLLJITLookup(jit, &address, entry.packedSymbol) {
-                    throw CodegenError("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
+                    throw CodegenError.llvm("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
                 }
                 addresses[entry.function] = address
             }
@@ -100,7 +100,7 @@ public final class JITModule {
         }
         let unit = LLVMOrcAbsoluteSymbols(&pairs, pairs.count)
         if let err = LLVMOrcJITDylibDefine(dylib, unit) {
-            throw CodegenError("cannot define runtime symbols: \(LLVMSupport.message(err))")
+            throw CodegenError.llvm("cannot define runtime symbols: \(LLVMSupport.message(err))")
         }
     }
 

@@ -64,19 +64,14 @@ func printError(_ s: String) {
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let e as DiagnosticError {
-        printError(e.description)
-        throw ExitCode(1)
     } catch let e as ExitCode {
         throw e
+    } catch let e as any LocatedError {
+        let located = e.diagnostics
+        printError(located.isEmpty ? "vfc: error: " + e.message : located.map(\.description).joined(separator: "\n"))
+        throw ExitCode(1)
     } catch {
-        // Located errors (interpreter, safetensors) already carry their own prefix.
-        let text = "\(error)"
-        if text.contains(": error: ") {
-            printError(text)
-        } else {
-            printError("vfc: error: " + (text.hasPrefix("error: ") ? String(text.dropFirst(7)) : text))
-        }
+        printError("vfc: error: \(error)")
         throw ExitCode(1)
     }
 }
