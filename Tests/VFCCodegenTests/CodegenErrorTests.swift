@@ -6,18 +6,7 @@ import VFCTestSupport
 /// A module the passes before lowering reject keeps its located diagnostics: the error is
 /// `.diagnostics`, not a message to search for a location.
 @Test func passDiagnosticsStayLocated() throws {
-    let m = try verified("""
-        func @f(%x: f32[4]) -> f32[] {
-          %c = gt %x, 0
-          %m = convert %c {dtype = f32}
-          %s = reduce_sum %m {axes = [0]}
-          return %s
-        }
-        func @main(%x: f32[4]) {
-          %l, %g = value_and_grad @f(%x) {wrt = [0]}
-          return %l, %g
-        }
-        """, file: "g.ir")
+    let m = try verified(nonDifferentiableModule, file: "g.ir")
     do {
         _ = try LoweredModule(module: m, functions: ["main"], options: CodegenOptions())
         Issue.record("lowered a module the autodiff pass rejects")
