@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "VFCIR", targets: ["VFCIR"]),
         .library(name: "VFCData", targets: ["VFCData"]),
         .library(name: "VFCRun", targets: ["VFCRun"]),
+        .library(name: "VFCPlot", targets: ["VFCPlot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,10 +43,13 @@ let package = Package(
         .target(name: "VFCRuntime", linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("openblas")]),
         // LLVM lowering, ORC JIT and ahead-of-time objects.
         .target(name: "VFCCodegen", dependencies: ["VFCIR", "VFCTensor", "VFCPasses", "CLLVM", "CBLAS", "VFCRuntime"]),
-        // Run outputs of `vfc train`: metrics.jsonl, TensorBoard event files, atomic
-        // checkpoints, and the loss-curve plots of `vfc plot` (SVG, PNG). No dependencies
-        // beyond VFCTensor: CRCs, protobuf, DEFLATE and the font are written out here.
+        // The run directory of `vfc train`: metrics.jsonl, TensorBoard event files, atomic
+        // checkpoints, the run lock. No dependencies beyond VFCTensor: CRCs and protobuf
+        // are written out here.
         .target(name: "VFCRun", dependencies: ["VFCIR", "VFCTensor"]),
+        // The loss-curve plots of `vfc plot`: figure, axes, bitmap font, SVG and raster
+        // renderers; PNGs through VFCData's libpng encoder.
+        .target(name: "VFCPlot", dependencies: ["VFCRun", "VFCData"]),
         // Training: one step of a module's train_step on a state and a batch (vfc step, init).
         .target(name: "VFCTrain", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCData", "VFCRun", "CMPI", "VFCEval"]),
         // Frozen-feature probes of a trained backbone (vfc eval): kNN, linear, position; the
@@ -54,22 +58,26 @@ let package = Package(
         .executableTarget(
             name: "vfc",
             dependencies: [
-                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun", "VFCRuntime", "VFCEval",
+                "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck", "VFCCodegen", "VFCTrain", "VFCData", "VFCRun", "VFCPlot", "VFCRuntime", "VFCEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Kernel benchmarks of generated code against memcpy and direct sgemm (Benchmarks/).
         .executableTarget(
             name: "vfc-bench", dependencies: ["VFCIR", "VFCPasses", "VFCCodegen", "CBLAS", "VFCRuntime"],
             path: "Benchmarks/KernelBench"),
-        .testTarget(name: "VFCIRTests", dependencies: ["VFCIR"]),
-        .testTarget(name: "VFCTensorTests", dependencies: ["VFCTensor"]),
-        .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter"]),
-        .testTarget(name: "VFCPassesTests", dependencies: ["VFCIR", "VFCPasses"]),
-        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime", "CBLAS"]),
-        .testTarget(name: "VFCDataTests", dependencies: ["VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
-        .testTarget(name: "VFCRunTests", dependencies: ["VFCRun", "VFCTensor", "VFCIR"]),
-        .testTarget(name: "VFCEvalTests", dependencies: ["VFCEval", "VFCData", "VFCTensor"]),
-        .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
+        // What the test targets share: temporary directories, repository files, parsed
+        // and verified modules, subprocesses.
+        .target(name: "VFCTestSupport", dependencies: ["VFCIR"], path: "Tests/VFCTestSupport"),
+        .testTarget(name: "VFCIRTests", dependencies: ["VFCTestSupport", "VFCIR"]),
+        .testTarget(name: "VFCTensorTests", dependencies: ["VFCTestSupport", "VFCTensor"]),
+        .testTarget(name: "VFCInterpreterTests", dependencies: ["VFCTestSupport", "VFCIR", "VFCTensor", "VFCInterpreter"]),
+        .testTarget(name: "VFCPassesTests", dependencies: ["VFCTestSupport", "VFCIR", "VFCPasses"]),
+        .testTarget(name: "VFCCodegenTests", dependencies: ["VFCTestSupport", "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCCodegen", "VFCRuntime", "CBLAS"]),
+        .testTarget(name: "VFCDataTests", dependencies: ["VFCTestSupport", "VFCData", "VFCIR", "VFCTensor", "CTurboJPEG", "CPNG"]),
+        .testTarget(name: "VFCRunTests", dependencies: ["VFCTestSupport", "VFCRun", "VFCTensor", "VFCIR"]),
+        .testTarget(name: "VFCPlotTests", dependencies: ["VFCPlot", "VFCRun", "VFCData"]),
+        .testTarget(name: "VFCEvalTests", dependencies: ["VFCTestSupport", "VFCEval", "VFCData", "VFCTensor"]),
+        .testTarget(name: "VFCGradCheckTests", dependencies: ["VFCTestSupport", "VFCIR", "VFCTensor", "VFCInterpreter", "VFCPasses", "VFCGradCheck"]),
     ],
     swiftLanguageModes: [.v6]
 )

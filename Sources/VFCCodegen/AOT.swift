@@ -31,12 +31,12 @@ extension LoweredModule {
     }
 
     private func emitMachineCode(_ type: LLVMCodeGenFileType) throws -> [UInt8] {
-        guard let module else { throw CodegenError("internal: the module was handed to the JIT") }
+        guard let module else { throw CodegenError.internalError("the module was handed to the JIT") }
         let tm = try targetMachine()
         defer { LLVMDisposeTargetMachine(tm) }
         // Code generation rewrites the IR it runs on (CodeGenPrepare and friends): emit from
         // a copy so that the module, and `llvmIR`, stay as optimised.
-        guard let copy = LLVMCloneModule(module) else { throw CodegenError("internal: cannot copy the LLVM module") }
+        guard let copy = LLVMCloneModule(module) else { throw CodegenError.internalError("cannot copy the LLVM module") }
         defer { LLVMDisposeModule(copy) }
         let layout = LLVMCreateTargetDataLayout(tm)
         LLVMSetModuleDataLayout(copy, layout)
@@ -44,7 +44,7 @@ extension LoweredModule {
         var error: UnsafeMutablePointer<CChar>?
         var buffer: LLVMMemoryBufferRef?
         if LLVMTargetMachineEmitToMemoryBuffer(tm, copy, type, &error, &buffer) != 0 || buffer == nil {
-            throw CodegenError("LLVM code generation failed: \(LLVMSupport.takeString(error))")
+            throw CodegenError.llvm("LLVM code generation failed: \(LLVMSupport.takeString(error))")
         }
         defer { LLVMDisposeMemoryBuffer(buffer) }
         let size = LLVMGetBufferSize(buffer)

@@ -87,8 +87,8 @@ public final class LoweredModule {
         var phases = CompilePhases()
         do {
             try phases.time("passes") { try (passManager ?? Self.defaultPassManager()).run(&module) }
-        } catch {
-            throw CodegenError("\(error)")
+        } catch let error as DiagnosticError {
+            throw CodegenError.diagnostics(error)
         }
         let names = functions.isEmpty ? input.functions.map(\.name) : functions
         try LoweredModule.checkSymbols(names)
@@ -126,7 +126,7 @@ public final class LoweredModule {
         try phases.time("verify") {
             var message: UnsafeMutablePointer<CChar>?
             if LLVMVerifyModule(llvmModule, LLVMReturnStatusAction, &message) != 0 {
-                throw CodegenError("internal: generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")
+                throw CodegenError.internalError("generated LLVM IR does not verify: \(LLVMSupport.takeString(message))")
             }
             LLVMDisposeMessage(message)
         }
@@ -146,12 +146,12 @@ public final class LoweredModule {
         var target: LLVMTargetRef?
         var error: UnsafeMutablePointer<CChar>?
         guard LLVMGetTargetFromTriple(LLVMSupport.defaultTriple, &target, &error) == 0, let target else {
-            throw CodegenError("no LLVM target for \(LLVMSupport.defaultTriple): \(LLVMSupport.takeString(error))")
+            throw CodegenError.llvm("no LLVM target for \(LLVMSupport.defaultTriple): \(LLVMSupport.takeString(error))")
         }
         let attrs = options.attributes
         guard let tm = LLVMCreateTargetMachine(target, LLVMSupport.defaultTriple, attrs.cpu, attrs.features,
                                                LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelDefault) else {
-            throw CodegenError("cannot create a target machine for CPU '\(attrs.cpu)'")
+            throw CodegenError.llvm("cannot create a target machine for CPU '\(attrs.cpu)'")
         }
         return tm
     }

@@ -82,22 +82,22 @@ public struct GemmKernel: Hashable, Sendable {
         build(Emitter(context: ctx, module: module, builder: builder), options.attributes)
         var message: UnsafeMutablePointer<CChar>?
         if LLVMVerifyModule(module, LLVMReturnStatusAction, &message) != 0 {
-            throw CodegenError("internal: generated \(symbol) does not verify: \(LLVMSupport.takeString(message))")
+            throw CodegenError.internalError("generated \(symbol) does not verify: \(LLVMSupport.takeString(message))")
         }
         LLVMDisposeMessage(message)
         try LLVMSupport.optimizeO3(module, tm)
 
         var jit: LLVMOrcLLJITRef?
-        if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError("cannot create the JIT: \(LLVMSupport.message(err))") }
+        if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError.llvm("cannot create the JIT: \(LLVMSupport.message(err))") }
         let dylib = LLVMOrcLLJITGetMainJITDylib(jit)
         let tsm = LLVMOrcCreateNewThreadSafeModule(module, tsc)
         LLVMOrcDisposeThreadSafeContext(tsc)
         if let err = LLVMOrcLLJITAddLLVMIRModule(jit, dylib, tsm) {
-            throw CodegenError("cannot add \(symbol) to the JIT: \(LLVMSupport.message(err))")
+            throw CodegenError.llvm("cannot add \(symbol) to the JIT: \(LLVMSupport.message(err))")
         }
         var address: LLVMOrcExecutorAddress = 0
         if let err = LLVMOrcLLJITLookup(jit, &address, symbol) {
-            throw CodegenError("cannot find \(symbol): \(LLVMSupport.message(err))")
+            throw CodegenError.llvm("cannot find \(symbol): \(LLVMSupport.message(err))")
         }
         ownersLock.lock()
         owners.append(jit!)

@@ -5,11 +5,15 @@ import VFCTensor
 /// calls: a training loop. Results that alias a param (`-> T aliases @p`) are written into
 /// that param's buffer, so the state is updated in place and never converted or copied
 /// between steps; only the inputs of each call and the results asked for are converted.
+/// `JITModule.run` is a session of one call.
 public final class JITSession {
     public let jit: JITModule
     public let entry: EntryPoint
     private var paramBuffers: [NativeBuffer]
     private let outputBuffers: [Int: NativeBuffer]
+    /// The last call's inputs in machine form: a result donated into an input is read back
+    /// from there.
+    private var inputBuffers: [NativeBuffer] = []
 
     /// `params` must hold every param of the entry with its compiled shape (floats in any
     /// float dtype: they are converted once, here).
@@ -25,7 +29,7 @@ public final class JITSession {
             return try NativeBuffer(t, as: b.dtype)
         }
         var outputs: [Int: NativeBuffer] = [:]
-        for (i, b) in entry.outputs.enumerated() where b.aliasOf == nil {
+        for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil {
             outputs[i] = try NativeBuffer(dtype: b.dtype, shape: b.shape)
         }
         outputBuffers = outputs
@@ -37,23 +41,28 @@ public final class JITSession {
         guard inputs.count == entry.inputs.count else {
             throw CodegenError("'@\(entry.function)' takes \(entry.inputs.count) input(s), got \(inputs.count)")
         }
-        var keep: [NativeBuffer] = []
-        for (t, b) in zip(inputs, entry.inputs) {
+        inputBuffers = try zip(inputs, entry.inputs).map { t, b in
             guard t.shape == b.shape else { throw CodegenError("input %\(b.name): compiled for \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
-            keep.append(try NativeBuffer(t, as: b.dtype))
+            return try NativeBuffer(t, as: b.dtype)
         }
-        var pointers = keep.map(\.pointer) + paramBuffers.map(\.pointer)
-        for (i, b) in entry.outputs.enumerated() where b.aliasOf == nil { pointers.append(outputBuffers[i]!.pointer) }
+        var pointers = inputBuffers.map(\.pointer) + paramBuffers.map(\.pointer)
+        for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil { pointers.append(outputBuffers[i]!.pointer) }
         try jit.call(function: entry.function, buffers: pointers)
-        withExtendedLifetime(keep) {}
     }
 
-    /// Result `i` of the last call (a donated result is its param's current value).
+    /// Result `i` of the last call. A donated result is the current value of the param or
+    /// input it was written into.
     public func result(_ i: Int) -> Tensor {
         if let buffer = outputBuffers[i] { return buffer.tensor() }
-        let name = entry.outputs[i].aliasOf ?? ""
-        return param(name) ?? Tensor(dtype: entry.outputs[i].dtype, shape: entry.outputs[i].shape)
+        let b = entry.outputs[i]
+        guard let d = b.aliasIndex else { return Tensor(dtype: b.dtype, shape: b.shape) }
+        let n = entry.inputs.count
+        if d >= n { return paramBuffers[d - n].tensor() }
+        return d < inputBuffers.count ? inputBuffers[d].tensor() : Tensor(dtype: b.dtype, shape: b.shape)
     }
+
+    /// Every result of the last call, in order.
+    public var results: [Tensor] { entry.outputs.indices.map(result) }
 
     /// The current value of a param, nil if the function does not read it.
     public func param(_ name: String) -> Tensor? {

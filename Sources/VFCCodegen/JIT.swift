@@ -28,7 +28,7 @@ public final class JITModule {
         entries = lowered.entries
         profileSites = lowered.profileSites
         var jit: LLVMOrcLLJITRef?
-        if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError("cannot create the JIT: \(LLVMSupport.message(err))") }
+        if let err = LLVMOrcCreateLLJIT(&jit, nil) { throw CodegenError.llvm("cannot create the JIT: \(LLVMSupport.message(err))") }
         self.jit = jit
         let dylib = LLVMOrcLLJITGetMainJITDylib(jit)
         // Runtime and BLAS symbols by address (they live in this executable, which need not
@@ -36,10 +36,10 @@ public final class JITModule {
         try Self.defineRuntimeSymbols(jit, dylib)
         var generator: LLVMOrcDefinitionGeneratorRef?
         if let err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&generator, LLVMOrcLLJITGetGlobalPrefix(jit), nil, nil) {
-            throw CodegenError("cannot search the process for symbols: \(LLVMSupport.message(err))")
+            throw CodegenError.llvm("cannot search the process for symbols: \(LLVMSupport.message(err))")
         }
         LLVMOrcJITDylibAddGenerator(dylib, generator)
-        guard let llvmModule = lowered.module else { throw CodegenError("internal: module already handed over") }
+        guard let llvmModule = lowered.module else { throw CodegenError.internalError("module already handed over") }
         lowered.module = nil
         defer { LLVMDisposeModule(llvmModule) }
         var phases = lowered.phases
@@ -53,14 +53,14 @@ public final class JITModule {
                     b.withMemoryRebound(to: CChar.self) { LLVMCreateMemoryBufferWithMemoryRangeCopy($0.baseAddress, $0.count, "vfc-object") }
                 }
                 if let err = LLVMOrcLLJITAddObjectFile(jit, dylib, buffer) {
-                    throw CodegenError("cannot add an object to the JIT: \(LLVMSupport.message(err))")
+                    throw CodegenError.llvm("cannot add an object to the JIT: \(LLVMSupport.message(err))")
                 }
             }
             var addresses: [String: UInt64] = [:]
             for entry in lowered.entries {
                 var address: LLVMOrcExecutorAddress = 0
                 if let err = LLVMOrcLLJITLookup(jit, &address, entry.packedSymbol) {
-                    throw CodegenError("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
+                    throw CodegenError.llvm("cannot find \(entry.packedSymbol): \(LLVMSupport.message(err))")
                 }
                 addresses[entry.function] = address
             }
@@ -100,7 +100,7 @@ public final class JITModule {
         }
         let unit = LLVMOrcAbsoluteSymbols(&pairs, pairs.count)
         if let err = LLVMOrcJITDylibDefine(dylib, unit) {
-            throw CodegenError("cannot define runtime symbols: \(LLVMSupport.message(err))")
+            throw CodegenError.llvm("cannot define runtime symbols: \(LLVMSupport.message(err))")
         }
     }
 
@@ -108,36 +108,14 @@ public final class JITModule {
         UInt64(UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self)))
     }
 
-    /// Runs a compiled function on host tensors (converted to and from each buffer's dtype).
-    /// The tensors given are not modified: inputs and params are converted into buffers of
-    /// their own, and a donated result is read back from its donated buffer.
+    /// Runs a compiled function on host tensors (converted to and from each buffer's dtype):
+    /// a `JITSession` of one call. The tensors given are not modified: inputs and params
+    /// are converted into buffers of their own, and a donated result is read back from its
+    /// donated buffer.
     public func run(function: String, inputs: [Tensor], params: [String: Tensor]) throws -> [Tensor] {
-        guard let entry = entries.first(where: { $0.function == function }) else {
-            throw CodegenError("'@\(function)' was not compiled")
-        }
-        guard inputs.count == entry.inputs.count else {
-            throw CodegenError("'@\(function)' takes \(entry.inputs.count) input(s), got \(inputs.count)")
-        }
-        var buffers: [NativeBuffer] = []
-        for (t, b) in zip(inputs, entry.inputs) {
-            guard t.shape == b.shape else { throw CodegenError("input %\(b.name): compiled for \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
-            buffers.append(try NativeBuffer(t, as: b.dtype))
-        }
-        for b in entry.params {
-            guard let t = params[b.name] else { throw CodegenError("missing param @\(b.name)") }
-            guard t.shape == b.shape else { throw CodegenError("param @\(b.name): expected \(b.dtype)\(b.shape), got \(t.shape)") }
-            buffers.append(try NativeBuffer(t, as: b.dtype))
-        }
-        // A donated result has no buffer of its own: it is read back from the (converted
-        // copy of the) input or param it is written into.
-        var own: [Int: NativeBuffer] = [:]
-        for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil {
-            let out = try NativeBuffer(dtype: b.dtype, shape: b.shape)
-            own[i] = out
-            buffers.append(out)
-        }
-        try call(function: function, buffers: buffers.map(\.pointer))
-        return entry.outputs.enumerated().map { i, b in (b.aliasIndex.map { buffers[$0] } ?? own[i]!).tensor() }
+        let session = try JITSession(jit: self, function: function, params: params)
+        try session.call(inputs: inputs)
+        return session.results
     }
 }
 

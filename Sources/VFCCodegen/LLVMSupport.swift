@@ -45,7 +45,7 @@ enum LLVMSupport {
         LLVMPassBuilderOptionsSetLoopVectorization(passOptions, 1)
         LLVMPassBuilderOptionsSetSLPVectorization(passOptions, 1)
         if let err = LLVMRunPasses(module, "default<O3>", tm, passOptions) {
-            throw CodegenError("LLVM optimisation failed: \(message(err))")
+            throw CodegenError.llvm("LLVM optimisation failed: \(message(err))")
         }
     }
 
@@ -54,8 +54,3 @@ enum LLVMSupport {
     }
 }
 
-/// An error of code generation: unsupported input, an LLVM failure, a bad binding.
-public struct CodegenError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ message: String) { description = message }
-}

@@ -119,7 +119,7 @@ extension FunctionLowering {
             values[r] = .buffer(out, t.dtype, s)
             stored[v] = bufs.add(out, s.reduce(1, *))
         }
-        guard case .value(let dv)? = k.anchor.operands.first, let dType = f[dv].type else { throw CodegenError("internal: crop kernel operand") }
+        guard case .value(let dv)? = k.anchor.operands.first, let dType = f[dv].type else { throw CodegenError.internalError("crop kernel operand") }
         let g = try shape(dType)
         let gradientElements = g.reduce(1, *)
         let read = ops.map(bytes).reduce(0, +)
@@ -143,7 +143,7 @@ extension FunctionLowering {
         let (tokens, depth) = (g[0] * g[1], g[2])
         let anchorResult = k.anchor.results[0]
         guard let fieldSlot = stored[anchorResult], let fd = bufs.dtype[anchorResult] else {
-            throw CodegenError("internal: the field gradient of @\(f.name) is not a result")
+            throw CodegenError.internalError("the field gradient of @\(f.name) is not a result")
         }
         let (cellCount, fieldCount) = (k.side * k.side, k.side * k.side * depth)
         // Cells no sample reaches stay zero.
@@ -155,7 +155,7 @@ extension FunctionLowering {
             return
         }
         func argument(_ o: Operand) throws -> Lowered {
-            guard case .value(let v) = o, let s = bufs.slot[v], let d = bufs.dtype[v] else { throw CodegenError("internal: crop kernel boxes/flips") }
+            guard case .value(let v) = o, let s = bufs.slot[v], let d = bufs.dtype[v] else { throw CodegenError.internalError("crop kernel boxes/flips") }
             return .buffer(bufs.pointers[s], d, try shape(f[v].type))
         }
         // The sample table: per token, four cell offsets (times D), four f64 weights, and

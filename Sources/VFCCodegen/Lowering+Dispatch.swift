@@ -48,7 +48,7 @@ extension FunctionLowering {
         case .cropSampleAdd(let grid, let source):
             try lowerCropSampleAdd(grid, source, ops, out, dtype, shape)
         case .call, .valueAndGrad:
-            throw CodegenError("\(inst.loc): error: \(inst.op.name): must be inlined or expanded before code generation")
+            throw CodegenError.unsupported(inst.loc, "\(inst.op.name): must be inlined or expanded before code generation")
         }
     }
 }

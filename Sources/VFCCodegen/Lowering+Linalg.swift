@@ -19,7 +19,7 @@ import VFCIR
 extension FunctionLowering {
     mutating func lowerMatmul(_ ta: Bool, _ tb: Bool, _ a: Lowered, _ b: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         guard case .buffer(let ap, _, let ash) = a, case .buffer(let bp, _, let bsh) = b else {
-            throw CodegenError("internal: matmul of a literal")
+            throw CodegenError.internalError("matmul of a literal")
         }
         let ra = ash.count, rb = bsh.count
         let (m, k) = ta ? (ash[ra - 1], ash[ra - 2]) : (ash[ra - 2], ash[ra - 1])
@@ -76,7 +76,7 @@ extension FunctionLowering {
     /// then the bias added to every row.
     mutating func lowerLinear(_ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         guard ops.count == 3, case .buffer(let xp, _, let xs) = ops[0], case .buffer(let wp, _, let ws) = ops[1],
-              case .buffer(let bp, _, _) = ops[2] else { throw CodegenError("internal: linear needs tensor x, weight, bias") }
+              case .buffer(let bp, _, _) = ops[2] else { throw CodegenError.internalError("linear needs tensor x, weight, bias") }
         let dout = ws[0], din = ws[1]
         let rows = xs.dropLast().reduce(1, *)
         if rows * dout == 0 { return }
@@ -111,7 +111,7 @@ extension FunctionLowering {
     func gemm(_ d: DType, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
               _ a: LLVMValueRef, _ lda: Int, _ b: LLVMValueRef, _ ldb: Int, _ c: LLVMValueRef, _ ldc: Int,
               profiled: Bool = true) throws {
-        guard d.isFloat else { throw CodegenError("internal: matmul of \(d)") }
+        guard d.isFloat else { throw CodegenError.internalError("matmul of \(d)") }
         try checkBLASSizes([m, n, k, lda, ldb, ldc])
         let i32 = e.i32
         func int(_ v: Int) -> LLVMValueRef { LLVMConstInt(i32, UInt64(v), 1) }

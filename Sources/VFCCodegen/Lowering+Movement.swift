@@ -82,7 +82,7 @@ extension FunctionLowering {
     mutating func lowerScatterAdd(_ axis: Int, _ u: Lowered, _ idx: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int], loc: SourceLoc) throws {
         let (p, d, _) = try movementBuffer(u, "scatter_add")
         let (ip, id, iShape) = try movementBuffer(idx, "scatter_add")
-        guard axis >= 0, axis < shape.count else { throw CodegenError("\(loc): error: scatter_add: axis \(axis) is out of range for rank \(shape.count)") }
+        guard axis >= 0, axis < shape.count else { throw CodegenError.unsupported(loc, "scatter_add: axis \(axis) is out of range for rank \(shape.count)") }
         let outer = shape[..<axis].reduce(1, *), size = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
         let m = iShape.reduce(1, *)
         guard outer > 0, m > 0, inner > 0 else { return }
@@ -104,14 +104,14 @@ extension FunctionLowering {
 
     /// The pointer, dtype and shape of a tensor operand.
     func movementBuffer(_ o: Lowered, _ op: String) throws -> (LLVMValueRef, DType, [Int]) {
-        guard case .buffer(let p, let d, let s) = o else { throw CodegenError("internal: \(op) of a literal") }
+        guard case .buffer(let p, let d, let s) = o else { throw CodegenError.internalError("\(op) of a literal") }
         return (p, d, s)
     }
 
     /// A possibly negative axis resolved against `rank`.
     private func movementAxis(_ axis: Int, _ rank: Int, _ op: String) throws -> Int {
         let a = axis < 0 ? axis + rank : axis
-        guard a >= 0, a < rank else { throw CodegenError("internal: \(op): axis \(axis) is out of range for rank \(rank)") }
+        guard a >= 0, a < rank else { throw CodegenError.internalError("\(op): axis \(axis) is out of range for rank \(rank)") }
         return a
     }
 

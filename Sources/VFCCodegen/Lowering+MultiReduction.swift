@@ -30,7 +30,7 @@ extension FunctionLowering {
             case .param(let p): lowered = params[p]
             case .literal: lowered = nil
             }
-            guard case .buffer(let p, let d, let s)? = lowered else { throw CodegenError("internal: multi-sum kernel @\(f.name) operand is not a buffer") }
+            guard case .buffer(let p, let d, let s)? = lowered else { throw CodegenError.internalError("multi-sum kernel @\(f.name) operand is not a buffer") }
             return (p, d, s)
         }
         // Each part's buffers (its slots) and element count.
@@ -39,14 +39,14 @@ extension FunctionLowering {
         var counts: [Int] = []
         var read = 0
         for part in mr.parts {
-            guard case .value(let x)? = part.anchor.operands.first else { throw CodegenError("internal: multi-sum of a literal in @\(f.name)") }
+            guard case .value(let x)? = part.anchor.operands.first else { throw CodegenError.internalError("multi-sum of a literal in @\(f.name)") }
             let n = try shape(f[x].type).reduce(1, *)
             var row: [LLVMValueRef] = []
             for (s, o) in part.slots.enumerated() {
                 let (p, d, shape) = try buffer(o)
                 let c = shape.reduce(1, *)
                 guard part.scalar[s] ? c == 1 : c == n else {
-                    throw CodegenError("internal: multi-sum kernel @\(f.name) slot \(s) has \(c) elements, part has \(n)")
+                    throw CodegenError.internalError("multi-sum kernel @\(f.name) slot \(s) has \(c) elements, part has \(n)")
                 }
                 row.append(p)
                 read += c * d.byteSize
@@ -109,7 +109,7 @@ extension FunctionLowering {
         let f = mr.function
         let template = mr.parts[0]
         guard case .value(let x)? = template.anchor.operands.first, let inDtype = f[x].type?.dtype,
-              let dtype = f[template.anchor.results[0]].type?.dtype else { throw CodegenError("internal: untyped multi-sum in @\(f.name)") }
+              let dtype = f[template.anchor.results[0]].type?.dtype else { throw CodegenError.internalError("untyped multi-sum in @\(f.name)") }
         let acc = reduceAccumulatorType(.sum, inDtype)
         // Segments: fixed chunks of the concatenated elements, cut at tensor boundaries.
         let segments = Segments(counts: counts, chunk: Self.multiTensorChunk)

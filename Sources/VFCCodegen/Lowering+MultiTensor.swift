@@ -58,17 +58,17 @@ extension FunctionLowering {
                 case .param(let p): lowered = params[p]
                 case .literal: lowered = nil
                 }
-                guard case .buffer(let p, let d, let shape)? = lowered else { throw CodegenError("internal: multi-tensor kernel @\(f.name) slot \(s) is not a buffer") }
+                guard case .buffer(let p, let d, let shape)? = lowered else { throw CodegenError.internalError("multi-tensor kernel @\(f.name) slot \(s) is not a buffer") }
                 let c = shape.reduce(1, *)
                 guard part.scalar[s] ? c == 1 : c == n else {
-                    throw CodegenError("internal: multi-tensor kernel @\(f.name) slot \(s) has \(c) elements, part has \(n)")
+                    throw CodegenError.internalError("multi-tensor kernel @\(f.name) slot \(s) has \(c) elements, part has \(n)")
                 }
                 pointers.append(p)
                 read += c * d.byteSize
             }
             var written = 0
             for v in part.results {
-                guard let p = bufferOf[v] else { throw CodegenError("internal: multi-tensor kernel @\(f.name) result not stored") }
+                guard let p = bufferOf[v] else { throw CodegenError.internalError("multi-tensor kernel @\(f.name) result not stored") }
                 pointers.append(p)
                 written += n * (f[v].type?.dtype.byteSize ?? 0)
             }

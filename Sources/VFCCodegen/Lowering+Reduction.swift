@@ -27,7 +27,7 @@ extension FunctionLowering {
     // MARK: reduce
 
     mutating func lowerReduce(_ kind: ReduceOp, _ axes: [Int], _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        guard case .buffer(let xp, _, let xs) = x else { throw CodegenError("internal: reduce of a literal") }
+        guard case .buffer(let xp, _, let xs) = x else { throw CodegenError.internalError("reduce of a literal") }
         let rank = xs.count
         let reduced = Set(axes.map { $0 < 0 ? $0 + rank : $0 })
         let outCount = shape.reduce(1, *)
@@ -214,7 +214,7 @@ extension FunctionLowering {
     }
 
     mutating func lowerSoftmax(_ axis: Int, log: Bool, _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        guard case .buffer(let xp, _, _) = x else { throw CodegenError("internal: softmax of a literal") }
+        guard case .buffer(let xp, _, _) = x else { throw CodegenError.internalError("softmax of a literal") }
         let a = axis < 0 ? axis + shape.count : axis
         if a == shape.count - 1 {
             // Rows along the last axis: independent, so they are split across threads.
@@ -276,7 +276,7 @@ extension FunctionLowering {
     }
 
     mutating func lowerL2Normalize(_ axis: Int, _ eps: Double, _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        guard case .buffer(let xp, _, _) = x else { throw CodegenError("internal: l2_normalize of a literal") }
+        guard case .buffer(let xp, _, _) = x else { throw CodegenError.internalError("l2_normalize of a literal") }
         let a = axis < 0 ? axis + shape.count : axis
         let w = computeWide(dtype)
         reductionLines(shape, a) { base, stride, n in
@@ -297,7 +297,7 @@ extension FunctionLowering {
 
     mutating func lowerLayerNorm(_ eps: Double, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         guard ops.count == 3, case .buffer(let xp, _, _) = ops[0], case .buffer(let wp, _, _) = ops[1],
-              case .buffer(let bp, _, _) = ops[2] else { throw CodegenError("internal: layer_norm needs tensor x, weight, bias") }
+              case .buffer(let bp, _, _) = ops[2] else { throw CodegenError.internalError("layer_norm needs tensor x, weight, bias") }
         let d = shape.last ?? 1
         let rows = d == 0 ? 0 : shape.reduce(1, *) / d
         if rows == 0 { return }

@@ -23,7 +23,7 @@ extension FunctionLowering {
     /// [N, H/P, W/P, C, P, P]; each innermost run of P pixels is contiguous.
     mutating func lowerPatchify(_ p: Int, _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         let (ptr, d, xShape) = try movementBuffer(x, "patchify")
-        guard xShape.count == 4, p >= 1 else { throw CodegenError("internal: patchify of \(xShape) with patch \(p)") }
+        guard xShape.count == 4, p >= 1 else { throw CodegenError.internalError("patchify of \(xShape) with patch \(p)") }
         let (n, c, h, w) = (xShape[0], xShape[1], xShape[2], xShape[3])
         let iteration = [n, h / p, w / p, c, p, p]
         movementCopy(d, shape: iteration, from: ptr, srcStrides: [c * h * w, p * w, p, h * w, w, 1],

@@ -124,7 +124,7 @@ enum ParallelCodegen {
         defer { LLVMDisposeMemoryBuffer(buffer) }
         var parsed: LLVMModuleRef?
         guard LLVMParseBitcodeInContext2(context, buffer, &parsed) == 0, let module = parsed else {
-            throw CodegenError("internal: cannot read back the lowered module")
+            throw CodegenError.internalError("cannot read back the lowered module")
         }
         defer { LLVMDisposeModule(module) }
         var foreign: [LLVMValueRef] = []
@@ -170,7 +170,7 @@ enum ParallelCodegen {
         var error: UnsafeMutablePointer<CChar>?
         var object: LLVMMemoryBufferRef?
         if LLVMTargetMachineEmitToMemoryBuffer(tm, module, LLVMObjectFile, &error, &object) != 0 || object == nil {
-            throw CodegenError("LLVM code generation failed: \(LLVMSupport.takeString(error))")
+            throw CodegenError.llvm("LLVM code generation failed: \(LLVMSupport.takeString(error))")
         }
         defer { LLVMDisposeMemoryBuffer(object) }
         return Array(UnsafeRawBufferPointer(start: LLVMGetBufferStart(object), count: LLVMGetBufferSize(object)))
@@ -180,11 +180,11 @@ enum ParallelCodegen {
         var target: LLVMTargetRef?
         var error: UnsafeMutablePointer<CChar>?
         guard LLVMGetTargetFromTriple(LLVMSupport.defaultTriple, &target, &error) == 0, let target else {
-            throw CodegenError("no LLVM target for \(LLVMSupport.defaultTriple): \(LLVMSupport.takeString(error))")
+            throw CodegenError.llvm("no LLVM target for \(LLVMSupport.defaultTriple): \(LLVMSupport.takeString(error))")
         }
         guard let tm = LLVMCreateTargetMachine(target, LLVMSupport.defaultTriple, attributes.cpu, attributes.features,
                                                level, LLVMRelocPIC, LLVMCodeModelDefault) else {
-            throw CodegenError("cannot create a target machine for CPU '\(attributes.cpu)'")
+            throw CodegenError.llvm("cannot create a target machine for CPU '\(attributes.cpu)'")
         }
         return tm
     }

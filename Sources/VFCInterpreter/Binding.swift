@@ -5,7 +5,7 @@ import VFCTensor
 /// extended by unifying the argument types with the input shapes, by the interpreter's rules
 /// (f32 and f64 inputs are interchangeable). Other backends call it so that they accept and
 /// reject exactly the inputs the interpreter does, with the same messages.
-public func bindSymbols(function: Function, inputs: [Tensor], given: [String: Int]) throws -> [String: Int] {
+public func bindSymbols(function: Function, inputs: [Tensor], given: [String: Int]) throws(InterpreterError) -> [String: Int] {
     try Binding.unify(function, inputs: inputs.map { ($0.dtype, $0.shape) }, given: given,
                       dtypeMatches: { $0 == $1 || ($0.isFloat && $1.isFloat) })
 }
@@ -24,16 +24,16 @@ enum Binding {
         fallback: [String: Int] = [:], dtypeMatches: (DType, DType) -> Bool
     ) throws(InterpreterError) -> [String: Int] {
         guard inputs.count == f.arguments.count else {
-            throw InterpreterError("function @\(f.name) takes \(f.arguments.count) argument(s), got \(inputs.count) input(s)")
+            throw .binding(.argumentCount(function: f.name, expected: f.arguments.count, got: inputs.count))
         }
         for (s, v) in given.sorted(by: { $0.key < $1.key }) where v < 0 {
-            throw InterpreterError("binding \(s)=\(v) is negative")
+            throw .binding(.negativeBinding(symbol: s, value: v))
         }
         var b = given
         var deferred: [(arg: Int, dim: Int)] = []
         func mismatch(_ k: Int, _ formal: TensorType, _ got: String) -> InterpreterError {
             let name = f.values[f.arguments[k].index].name
-            return InterpreterError("argument %\(name): expected \(describe(formal, b)), got \(got)")
+            return .binding(.mismatch(argument: name, expected: describe(formal, b), got: got))
         }
         for (k, a) in f.arguments.enumerated() {
             let formal = try declaredType(f, a)
@@ -61,7 +61,7 @@ enum Binding {
             guard let v = dim.evaluate(b) else {
                 let unbound = Set(dim.symbols.filter { b[$0] == nil }).sorted()
                 let name = f.values[f.arguments[k].index].name
-                throw InterpreterError("argument %\(name): dim \(d) of \(formal) is \(dim), which does not determine \(unbound.joined(separator: ", ")); pass a binding for it")
+                throw .binding(.undetermined(argument: name, dim: d, type: "\(formal)", dimText: "\(dim)", unbound: unbound))
             }
             guard v == inputs[k].shape[d] else { throw mismatch(k, formal, shapeString(inputs[k].shape)) }
         }

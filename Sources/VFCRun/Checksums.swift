@@ -1,8 +1,7 @@
-/// Table-driven CRC-32 variants and Adler-32, written out here so that run outputs need
-/// no compression or checksum library.
+/// Table-driven CRC-32, written out here so that run outputs need no checksum library.
 ///
-/// Both CRCs are the reflected form (bits processed least significant first), initial
-/// value 0xFFFFFFFF and final XOR 0xFFFFFFFF; they differ only in the polynomial.
+/// The reflected form (bits processed least significant first), initial value 0xFFFFFFFF
+/// and final XOR 0xFFFFFFFF, for any polynomial.
 public struct CRC32Table: Sendable {
     let table: [UInt32]
 
@@ -48,38 +47,5 @@ public enum CRC32C {
     public static func unmask(_ masked: UInt32) -> UInt32 {
         let r = masked &- 0xA282_EAD8
         return (r >> 17) | (r << 15)
-    }
-}
-
-/// CRC-32 (ISO-HDLC, polynomial 0x04C11DB7), the checksum of PNG chunks and zlib's crc32.
-public enum CRC32 {
-    static let table = CRC32Table(reflectedPolynomial: 0xEDB8_8320)
-
-    public static func checksum<S: Sequence>(_ bytes: S) -> UInt32 where S.Element == UInt8 {
-        table.checksum(bytes)
-    }
-
-    public static func update<S: Sequence>(_ crc: UInt32, _ bytes: S) -> UInt32 where S.Element == UInt8 {
-        table.update(crc, bytes)
-    }
-}
-
-/// Adler-32, the checksum that ends a zlib stream.
-public enum Adler32 {
-    public static func checksum<S: Sequence>(_ bytes: S) -> UInt32 where S.Element == UInt8 {
-        var a: UInt32 = 1, b: UInt32 = 0
-        var pending = 0
-        for x in bytes {
-            a += UInt32(x)
-            b += a
-            pending += 1
-            // 5552 is the largest n for which b cannot overflow 32 bits before reducing.
-            if pending == 5552 {
-                a %= 65521
-                b %= 65521
-                pending = 0
-            }
-        }
-        return ((b % 65521) << 16) | (a % 65521)
     }
 }

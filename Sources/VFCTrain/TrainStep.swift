@@ -5,9 +5,21 @@ import VFCPasses
 import VFCTensor
 
 /// An error of a training-step run that names the file and tensor at fault.
-public struct StepError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ message: String) { description = message }
+public enum StepError: Error, CustomStringConvertible, Sendable {
+    /// The tensors of `source` (a batch or state file) do not fit the step's arguments;
+    /// the arguments are named as tensors (`tensor %global_views`).
+    case batch(source: String, BindingError)
+    /// Any other failure of a step or run, with its message.
+    case failed(String)
+
+    public init(_ message: String) { self = .failed(message) }
+
+    public var description: String {
+        switch self {
+        case let .batch(source, e): return "\(source): " + e.message(argumentNoun: "tensor")
+        case .failed(let message): return message
+        }
+    }
 }
 
 /// What one result of a training-step function is, read off the function itself: a result
@@ -144,9 +156,8 @@ public final class TrainStep {
         do {
             return (inputs, try bindSymbols(function: function, inputs: inputs, given: [:]))
         } catch {
-            var text = "\(error)"
-            if text.hasPrefix("error: ") { text.removeFirst(7) }
-            throw StepError("\(source): " + text.replacingOccurrences(of: "argument %", with: "tensor %"))
+            guard case .binding(let e) = error else { throw error }
+            throw StepError.batch(source: source, e)
         }
     }
 

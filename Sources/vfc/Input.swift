@@ -5,9 +5,20 @@ import VFCRun
 import VFCTensor
 
 /// Errors of the driver itself (files, flags), printed as `vfc: error: ...`.
-struct DriverError: Error, CustomStringConvertible {
-    var description: String
-    init(_ message: String) { description = message }
+enum DriverError: Error, CustomStringConvertible {
+    /// A file or flag is wrong; the message says which and why.
+    case failed(String)
+    /// `underlying` stopped the work on `subject` (a path, a flag): `SUBJECT: UNDERLYING`.
+    case about(String, any Error)
+
+    init(_ message: String) { self = .failed(message) }
+
+    var description: String {
+        switch self {
+        case .failed(let message): return message
+        case let .about(subject, underlying): return "\(subject): \(underlying)"
+        }
+    }
 }
 
 /// The largest source text read: far above any real module, low enough that an endless
@@ -64,19 +75,14 @@ func printError(_ s: String) {
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let e as DiagnosticError {
-        printError(e.description)
-        throw ExitCode(1)
     } catch let e as ExitCode {
         throw e
+    } catch let e as any LocatedError {
+        let located = e.diagnostics
+        printError(located.isEmpty ? "vfc: error: " + e.message : located.map(\.description).joined(separator: "\n"))
+        throw ExitCode(1)
     } catch {
-        // Located errors (interpreter, safetensors) already carry their own prefix.
-        let text = "\(error)"
-        if text.contains(": error: ") {
-            printError(text)
-        } else {
-            printError("vfc: error: " + (text.hasPrefix("error: ") ? String(text.dropFirst(7)) : text))
-        }
+        printError("vfc: error: \(error)")
         throw ExitCode(1)
     }
 }
@@ -88,6 +94,6 @@ func readVerifiedSafetensors(_ path: String) throws -> SafetensorsFile {
     do {
         return try TensorChecksums.read(path: path).file
     } catch let e as CheckpointInvalid {
-        throw DriverError("\(path): \(e)")
+        throw DriverError.about(path, e)
     }
 }

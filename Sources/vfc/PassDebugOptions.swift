@@ -98,7 +98,7 @@ struct PassDebugOptions: ParsableArguments {
         do {
             try RunFiles.createDirectory(dir)
         } catch {
-            throw DriverError("--dump-dir: \(error)")
+            throw DriverError.about("--dump-dir", error)
         }
         for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where isDump(name) {
             try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VFCPlot
 import VFCRun
 import VFCTensor
 
@@ -12,7 +13,7 @@ struct PlotCommand: ParsableCommand {
             Draws the total loss and its terms (every metric named loss*), raw and smoothed \
             with a TensorBoard-style EMA, and the learning rate in a small panel below. \
             Corrupt lines of metrics.jsonl are skipped with a warning. The format follows \
-            the extension of -o: .png (RGB, no dependencies) or .svg.
+            the extension of -o: .png (8-bit RGB) or .svg.
             """)
 
     @Argument(help: "The run directory (or a metrics.jsonl file).")
@@ -90,7 +91,7 @@ struct PlotCommand: ParsableCommand {
 
             let bytes: [UInt8] = ext == "svg"
                 ? Array(SVGRenderer.render(figure).utf8)
-                : PNGEncoder.encode(RasterImage(rendering: figure))
+                : try RasterImage(rendering: figure).pngBytes()
             try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("the metrics", metricsPath)])
             if StandardOutput.named(output) {
                 try StandardOutput.write(bytes, option: "-o", binary: ext == "png")

@@ -1,6 +1,7 @@
 import Testing
 import VFCCodegen
 import VFCIR
+import VFCTestSupport
 
 /// Ahead-of-time emission (`vfc compile`): objects, assembly, LLVM IR, the C header, and
 /// the JIT's in-process cache.

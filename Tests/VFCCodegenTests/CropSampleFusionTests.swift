@@ -4,6 +4,7 @@ import VFCIR
 import VFCInterpreter
 import VFCPasses
 import VFCTensor
+import VFCTestSupport
 
 /// The backward of crop_sample_add as one kernel (`fuse-crop-sample`): the fused JIT code
 /// against the interpreter and against the unfused JIT code, on boxes inside, across and

@@ -5,6 +5,7 @@ import VFCIR
 import VFCPasses
 import VFCInterpreter
 import VFCTensor
+import VFCTestSupport
 
 /// Donated results (`-> f32[N] aliases %p`): the entry takes no output buffer for them and
 /// writes them into the donated input or param; the JIT's results equal the interpreter's.

@@ -3,6 +3,7 @@ import Testing
 import VFCCodegen
 import VFCIR
 import VFCTensor
+import VFCTestSupport
 
 @Suite struct ElementwiseParityTests {
     @Test func elementwiseChain() throws {

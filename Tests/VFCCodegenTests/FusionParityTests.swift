@@ -5,6 +5,7 @@ import VFCIR
 import VFCInterpreter
 import VFCPasses
 import VFCTensor
+import VFCTestSupport
 
 /// Fused against unfused code through the JIT, on every function of every .ir file in the
 /// repository (the functions `RepoParityTests` checks against the interpreter): the

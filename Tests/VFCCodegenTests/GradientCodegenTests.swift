@@ -2,6 +2,7 @@ import Testing
 import VFCCodegen
 import VFCIR
 import VFCPasses
+import VFCTestSupport
 
 /// Generated gradient functions compile like any other function: the JIT agrees with the
 /// interpreter on the backward pass of the ViT block and of the patch embedding. The block's

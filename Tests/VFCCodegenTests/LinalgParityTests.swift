@@ -1,6 +1,7 @@
 import Testing
 import VFCCodegen
 import VFCIR
+import VFCTestSupport
 
 /// `func @f(%a: A, %b: B) { matmul %a, %b {flags} }`.
 func matmulModule(_ a: String, _ b: String, _ ta: Bool, _ tb: Bool) throws -> Module {

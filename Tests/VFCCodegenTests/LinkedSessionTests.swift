@@ -2,6 +2,7 @@ import Testing
 import VFCCodegen
 import VFCIR
 import VFCTensor
+import VFCTestSupport
 
 /// Two compiled functions on one set of params (a step split around a collective): the
 /// second reads the first's outputs in place, donated results update the shared params,

@@ -3,6 +3,7 @@ import Testing
 import VFCCodegen
 import VFCIR
 import VFCTensor
+import VFCTestSupport
 
 /// The f32 elementary functions (Emitter+MathF32.swift, computed in f32 arithmetic)
 /// against libm's double functions: dense grids for the maximum error in f32 ulps (the

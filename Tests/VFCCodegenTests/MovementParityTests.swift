@@ -2,6 +2,7 @@ import Testing
 import VFCCodegen
 import VFCIR
 import VFCTensor
+import VFCTestSupport
 
 /// JIT vs interpreter on the data-movement family: broadcast, transpose, slice, pad,
 /// concat, take, scatter_add. Movement copies values, so most results agree exactly.

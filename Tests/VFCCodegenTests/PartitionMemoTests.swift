@@ -1,6 +1,7 @@
 import Testing
 @testable import VFCCodegen
 import VFCIR
+import VFCTestSupport
 
 /// `PartitionMemo` answers `MultiTensorKernel.partition` once per kernel, whatever the
 /// number of donated results that ask about it.

@@ -3,6 +3,7 @@ import VFCCodegen
 import VFCIR
 import VFCInterpreter
 import VFCTensor
+import VFCTestSupport
 
 /// JIT vs interpreter on reduce_{sum,max,min,mean}, softmax, log_softmax, l2_normalize and
 /// layer_norm (relative 1e-5; integer results exactly).

@@ -5,18 +5,7 @@ import VFCIR
 import VFCInterpreter
 import VFCRuntime
 import VFCTensor
-
-/// A file of the repository, found relative to this test file.
-func repoFile(_ relative: String, file: String = #filePath) throws -> String {
-    let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
-}
-
-func verified(_ text: String, file: String = "t.ir") throws -> Module {
-    var m = try Parser.parse(text, file: file)
-    try Verifier.run(&m)
-    return m
-}
+import VFCTestSupport
 
 /// The largest difference between two tensors relative to each expected element, where
 /// elements smaller than 10% of the expected tensor's RMS are compared against that 10%:

@@ -4,6 +4,7 @@ import VFCIR
 import VFCInterpreter
 import VFCPasses
 import VFCTensor
+import VFCTestSupport
 
 /// JIT vs interpreter on patchify and the crop-sample ops (method.md section 2).
 @Suite struct VisionParityTests {

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 @testable import VFCData
+import VFCTestSupport
 
 @Suite struct DataIndexTests {
     @Test func scansRecursivelySortedCaseInsensitiveWithClassLabels() throws {
-        let dir = makeTempDir()
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata")
+        defer { removeTree(dir) }
         let png = try PNGCodec.encode(testPattern(width: 20, height: 10, channels: 3), width: 20, height: 10, channels: 3)
         let jpg = try JPEGCodec.encode(testPattern(width: 10, height: 30, channels: 3), width: 10, height: 30, channels: 3)
         writeBytes(png, to: "\(dir)/b/one.PNG")
@@ -25,8 +26,8 @@ import Testing
     }
 
     @Test func corruptAndTruncatedFilesAreReplacedAndWarnedAboutOnce() throws {
-        let dir = makeTempDir()
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata")
+        defer { removeTree(dir) }
         let jpg = try JPEGCodec.encode(testPattern(width: 64, height: 64, channels: 3), width: 64, height: 64, channels: 3)
         writeBytes(Array(jpg.prefix(jpg.count * 2 / 3)), to: "\(dir)/a_truncated.jpg")
         writeBytes(Array("garbage, not a png".utf8), to: "\(dir)/b_corrupt.png")
@@ -50,8 +51,8 @@ import Testing
     }
 
     @Test func emptyOrUnreadableDatasetIsAnError() throws {
-        let dir = makeTempDir()
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata")
+        defer { removeTree(dir) }
         #expect { try DataIndex(source: dir) } throws: { "\($0)".contains("no images") }
         writeBytes(Array("x".utf8), to: "\(dir)/bad.png")
         let index = try DataIndex(source: dir)
@@ -64,8 +65,8 @@ import Testing
     /// Symlinked files and folders are followed; dangling links, link loops and a folder
     /// linked into itself are warned about and counted, never silently dropped or hung on.
     @Test func symlinksAreFollowedAndBrokenOnesReported() throws {
-        let dir = makeTempDir()
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata")
+        defer { removeTree(dir) }
         let png = try PNGCodec.encode(testPattern(width: 8, height: 8, channels: 3), width: 8, height: 8, channels: 3)
         writeBytes(png, to: "\(dir)/real/x.png")
         writeBytes(png, to: "\(dir)/elsewhere/y.png")
@@ -89,8 +90,8 @@ import Testing
     }
 
     @Test func listFileGivesPathsAndLabels() throws {
-        let dir = makeTempDir()
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata")
+        defer { removeTree(dir) }
         let png = try PNGCodec.encode(testPattern(width: 8, height: 8, channels: 3), width: 8, height: 8, channels: 3)
         writeBytes(png, to: "\(dir)/imgs/a.png")
         writeBytes(png, to: "\(dir)/b.png")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VFCData
+import VFCTestSupport
 
 /// Decompression bombs are refused from the header, before any pixel is allocated.
 @Suite struct DecodeLimitTests {
@@ -20,8 +21,8 @@ import Testing
     /// 16000 x 16000 (256 M pixels, 1 GiB of RGBA) is refused with the limit named instead
     /// of being allocated.
     @Test func anImageUnderTheOldCapButOverTheLimitIsSkippedWithAWarning() throws {
-        let dir = makeTempDir()
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata")
+        defer { removeTree(dir) }
         writeBytes(pngHeaderOnly(width: 16000, height: 16000), to: "\(dir)/a_bomb.png")
         writeBytes(try PNGCodec.encode(testPattern(width: 20, height: 20, channels: 3), width: 20, height: 20, channels: 3),
                    to: "\(dir)/b_ok.png")

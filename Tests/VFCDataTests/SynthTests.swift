@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 @testable import VFCData
+import VFCTestSupport
 
 @Suite struct SynthTests {
     @Test func labelsAreConsistentWithTheImages() throws {
-        let dir = makeTempDir("vfcdata-synth")
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata-synth")
+        defer { removeTree(dir) }
         let labels = try SynthDataset.write(to: dir, count: 24, seed: 3, size: 64)
         #expect(labels.images.count == 24)
         // labels.json parses back to the same content.
@@ -32,8 +33,8 @@ import Testing
         }
         #expect(classesSeen.count >= 4)
         // Deterministic: the same seed writes the same bytes.
-        let dir2 = makeTempDir("vfcdata-synth")
-        defer { removeDir(dir2) }
+        let dir2 = makeTempDirectory("vfcdata-synth")
+        defer { removeTree(dir2) }
         try SynthDataset.write(to: dir2, count: 24, seed: 3, size: 64)
         for f in ["labels.json", "images/00000.png", "images/00023.png"] {
             #expect(FileManager.default.contents(atPath: "\(dir)/\(f)") == FileManager.default.contents(atPath: "\(dir2)/\(f)"))

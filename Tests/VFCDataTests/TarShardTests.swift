@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VFCData
+import VFCTestSupport
 
 @Suite struct TarShardTests {
     func image(_ i: Int) throws -> [UInt8] {
@@ -25,8 +26,8 @@ import Testing
     }
 
     @Test func shardsAreIndexedWithLabelsAndDecodeLikeFiles() throws {
-        let dir = makeTempDir()
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata")
+        defer { removeTree(dir) }
         try makeShards(dir)
         let index = try DataIndex(source: "\(dir)/train-{000..001}.tar", shuffleBuffer: 2)
         #expect(index.count == 4)
@@ -48,8 +49,8 @@ import Testing
     }
 
     @Test func aTruncatedShardIsAnErrorNamingTheOffsetOrSkippedOnRequest() throws {
-        let dir = makeTempDir()
-        defer { removeDir(dir) }
+        let dir = makeTempDirectory("vfcdata")
+        defer { removeTree(dir) }
         try makeShards(dir)
         let whole = [UInt8](FileManager.default.contents(atPath: "\(dir)/train-001.tar")!)
         let cut = 2048 + 100  // inside the third member's header

@@ -1,6 +1,7 @@
 import Testing
 import VFCIR
 import VFCPasses
+import VFCTestSupport
 
 /// Parses, verifies and runs the autodiff pass; returns the error text or nil.
 func autodiffError(_ text: String) -> String? {
@@ -30,18 +31,7 @@ func autodiffError(_ text: String) -> String? {
     }
 
     @Test func nonDifferentiablePathPointsAtTheForwardOp() {
-        let e = autodiffError("""
-            func @f(%x: f32[4]) -> f32[] {
-              %c = gt %x, 0
-              %m = convert %c {dtype = f32}
-              %s = reduce_sum %m {axes = [0]}
-              return %s
-            }
-            func @main(%x: f32[4]) {
-              %l, %g = value_and_grad @f(%x) {wrt = [0]}
-              return %l, %g
-            }
-            """)
+        let e = autodiffError(nonDifferentiableModule)
         #expect(e == "g.ir:2:8: error: gt: no gradient flows through this op from %x to the differentiated result")
     }
 

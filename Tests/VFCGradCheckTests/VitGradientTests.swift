@@ -5,12 +5,7 @@ import VFCIR
 import VFCInterpreter
 import VFCPasses
 import VFCTensor
-
-/// A file of the repository, found relative to this test file.
-func repoFile(_ relative: String, file: String = #filePath) throws -> String {
-    let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
-}
+import VFCTestSupport
 
 /// Two encoder blocks of IR/vit_block.ir (the second with its params renamed to
 /// `blocks.1.*`) and a scalar loss: the mean of the output times fixed weights.

@@ -1,15 +1,10 @@
 import Testing
 @testable import VFCIR
+import VFCTestSupport
 
 /// Parses and verifies `text`, returning the module or the thrown diagnostics.
 func check(_ text: String) -> Result<Module, DiagnosticError> {
-    do {
-        var m = try Parser.parse(text, file: "t.ir")
-        try Verifier.run(&m)
-        return .success(m)
-    } catch {
-        return .failure(error)
-    }
+    Result { () throws(DiagnosticError) in try verified(text, file: "t.ir") }
 }
 
 /// The inferred type of value `name` in the first function, for a valid module.

@@ -2,6 +2,7 @@ import Testing
 import VFCIR
 import VFCTensor
 import VFCInterpreter
+import VFCTestSupport
 
 private let twoArgs = """
 func @f(%x: f32[N, 4], %z: f32[N, T, 32]) {

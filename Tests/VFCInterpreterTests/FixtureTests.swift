@@ -3,6 +3,7 @@ import Testing
 import VFCIR
 import VFCTensor
 import VFCInterpreter
+import VFCTestSupport
 
 /// The interpreter in f64 against the NumPy float64 fixtures of Tests/fixtures
 /// (an independent implementation of method.md sections 2 and 3; make_fixtures.py).
@@ -14,8 +15,7 @@ import VFCInterpreter
 
     /// Runs `function` of `Tests/fixtures/<name>.ir` on the fixture's inputs and params in f64.
     func run(_ name: String, _ function: String) throws -> (Tensor, SafetensorsFile) {
-        var m = try Parser.parse(try repoFile("Tests/fixtures/\(name).ir"), file: "\(name).ir")
-        try Verifier.run(&m)
+        let m = try verified(try repoFile("Tests/fixtures/\(name).ir"), file: "\(name).ir")
         let fx = try fixture(name)
         let f = try #require(m.function(named: function))
         let inputs = try f.arguments.map { a in try #require(fx.tensors[f.values[a.index].name]) }

@@ -2,6 +2,7 @@ import Testing
 import VFCIR
 import VFCTensor
 import VFCInterpreter
+import VFCTestSupport
 
 private let params = """
 param @z: f32[3] = zeros

@@ -2,13 +2,7 @@ import Testing
 import VFCIR
 import VFCTensor
 import VFCInterpreter
-
-/// Parses and verifies IR text (the interpreter's input is always a verified module).
-func verified(_ text: String, file: String = "test.ir") throws -> Module {
-    var m = try Parser.parse(text, file: file)
-    try Verifier.run(&m)
-    return m
-}
+import VFCTestSupport
 
 /// Runs `function` of the IR `text` and returns its results.
 func run(

@@ -3,12 +3,7 @@ import Testing
 import VFCIR
 import VFCTensor
 import VFCInterpreter
-
-/// A file of the repository, found relative to this test file.
-func repoFile(_ relative: String, file: String = #filePath) throws -> String {
-    let root = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return try String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
-}
+import VFCTestSupport
 
 @Test func microVitBlockRunsAndF32TracksF64() throws {
     let m = try verified(try repoFile("IR/vit_block.ir"))

@@ -1,6 +1,7 @@
 import Testing
 import VFCIR
 @testable import VFCPasses
+import VFCTestSupport
 
 /// Donated results (`aliases`) survive the passes that rewrite a function; the gradient
 /// functions autodiff generates donate nothing.
@@ -25,7 +26,7 @@ import VFCIR
 
     @Test func passesKeepAliasesAndGradientsHaveNone() throws {
         let printed = try optimize("autodiff,inline,canonicalize,cse,dce", Self.train)
-        let m = try typedModule(printed)
+        let m = try verified(printed)
         #expect(m.function(named: "train")?.resultAliases == [1: .param("w")])
         #expect(m.function(named: "loss")?.resultAliases == [1: .argument(1)])
         #expect(m.function(named: "loss.grad")?.resultAliases == [:])

@@ -1,6 +1,7 @@
 import Testing
 import VFCIR
 @testable import VFCPasses
+import VFCTestSupport
 
 @Test func cseAndDCETogether() throws {
     let out = try optimize("cse,dce", """
@@ -99,7 +100,7 @@ import VFCIR
         """))
 }
 
-@Test func shapeInferTypesAnUntypedModule() throws {
+@Test func shapeInferTypesAnUnverified() throws {
     var m = try Parser.parse("""
         func @f(%x: f32[N, 8]) {
           %m = reduce_mean %x {axes = [1], keep_dims = true}

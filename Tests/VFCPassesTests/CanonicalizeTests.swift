@@ -1,6 +1,7 @@
 import Testing
 import VFCIR
 @testable import VFCPasses
+import VFCTestSupport
 
 @Test func foldsElementwiseOpsAndLiteralArithmetic() throws {
     let out = try optimize("canonicalize,dce", """
@@ -208,7 +209,7 @@ import VFCIR
 }
 
 @Test func canonicalizeReachesItsFixedPoint() throws {
-    var m = try typedModule("""
+    var m = try verified("""
         func @f(%x: f32[4, 2]) -> f32[4, 2] {
           %a = neg %x
           %b = neg %a

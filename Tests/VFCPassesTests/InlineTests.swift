@@ -1,6 +1,7 @@
 import Testing
 import VFCIR
 @testable import VFCPasses
+import VFCTestSupport
 
 @Test func inlineSubstitutesTheCalleesSymbols() throws {
     // M binds to 2*N: in types, in the reshape shape and in the broadcast shape.
@@ -44,7 +45,7 @@ import VFCIR
 }
 
 @Test func inlinedInstructionsCarryTheCallLocation() throws {
-    var m = try typedModule("""
+    var m = try verified("""
         func @f(%a: f32[M]) -> f32[M] {
           %b = neg %a
           return %b

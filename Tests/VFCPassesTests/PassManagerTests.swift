@@ -1,6 +1,7 @@
 import Testing
 import VFCIR
 @testable import VFCPasses
+import VFCTestSupport
 
 /// A small typed module every pipeline can run on.
 let sampleModule = """
@@ -43,13 +44,13 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     var registry = PassRegistry.standard
     registry.register(CorruptTypesPass())
     let passes = try registry.parsePipeline("cse,corrupt-types,dce")
-    var m = try typedModule(sampleModule)
+    var m = try verified(sampleModule)
     let error = #expect(throws: DiagnosticError.self) { try PassManager(passes: passes).run(&m) }
     #expect(error?.diagnostics.count == 1)
     // At the corrupted value's definition, with the verifier's own message.
     #expect(error?.description == "test.ir:2:3: error: verification failed after corrupt-types: neg: result type f64[N, 4] was written, but the op gives f32[N, 4]")
     // Without verification the broken module goes through unnoticed.
-    var m2 = try typedModule(sampleModule)
+    var m2 = try verified(sampleModule)
     try PassManager(passes: passes, verifyEach: false).run(&m2)
     #expect(m2.functions[0].values[1].type == TensorType(.f64, [Dim(symbol: "N"), 4]))
 }
@@ -60,13 +61,13 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     let passes = try registry.parsePipeline("cse,corrupt-types,dce")
     var pm = PassManager(passes: passes, verifyEach: false)
     pm.verifyResult = true
-    var m = try typedModule(sampleModule)
+    var m = try verified(sampleModule)
     let error = #expect(throws: DiagnosticError.self) { try pm.run(&m) }
     #expect(error?.description == "test.ir:2:3: error: verification failed after the pipeline (cse,corrupt-types,dce): neg: result type f64[N, 4] was written, but the op gives f32[N, 4]")
     // A sound pipeline passes.
     var clean = PassManager(passes: try registry.parsePipeline("cse,dce"), verifyEach: false)
     clean.verifyResult = true
-    var m2 = try typedModule(sampleModule)
+    var m2 = try verified(sampleModule)
     try clean.run(&m2)
 }
 
@@ -82,7 +83,7 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     var pm = try PassManager(pipeline: "canonicalize,dce")
     pm.printAfterAll = true
     pm.output = { dumps.append($0) }
-    var m = try typedModule(sampleModule)
+    var m = try verified(sampleModule)
     try pm.run(&m)
     #expect(dumps.count == 2)
     #expect(dumps[0].hasPrefix("// -----// IR Dump After canonicalize //----- //\nfunc @main("))
@@ -100,7 +101,7 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
 
 @Test func printAfterSelectsPassesByName() throws {
     var dumps: [String] = []
-    var m = try typedModule(sampleModule)
+    var m = try verified(sampleModule)
     try PassManager(passes: try PassRegistry.standard.parsePipeline("canonicalize,cse,dce"),
                     printAfter: ["cse"], output: { dumps.append($0) }).run(&m)
     #expect(dumps.count == 1)
@@ -111,7 +112,7 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
 
 @Test func timePassesReportsEveryPassAndTheTotal() throws {
     var report = ""
-    var m = try typedModule(sampleModule)
+    var m = try verified(sampleModule)
     try PassManager(passes: try PassRegistry.standard.parsePipeline("shape-infer,canonicalize,dce"),
                     timePasses: true, output: { report += $0 }).run(&m)
     let lines = report.split(separator: "\n").map(String.init)
@@ -122,7 +123,7 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
 }
 
 @Test func observerSeesTheInputAndEveryPass() throws {
-    var m = try typedModule(sampleModule)
+    var m = try verified(sampleModule)
     var pm = try PassManager(pipeline: "canonicalize,cse,dce")
     var steps: [(Int, String, Int)] = []
     pm.observer = { step, name, module in steps.append((step, name, module.functions[0].body.count)) }
@@ -139,7 +140,7 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     registry.register(CorruptTypesPass())
     for (pipeline, kind) in [("canonicalize,test-internal-error,dce", CrashReproducer.Kind.internalError),
                              ("canonicalize,corrupt-types,dce", .verificationFailure)] {
-        var m = try typedModule(sampleModule)
+        var m = try verified(sampleModule)
         var pm = PassManager(passes: try registry.parsePipeline(pipeline))
         var saved: CrashReproducer?
         pm.reproducer = { report in
@@ -154,20 +155,20 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
         // The IR entering the pass: canonicalize's output, which still verifies.
         var entering = try #require(saved?.module)
         try Verifier.run(&entering)
-        var expected = try typedModule(sampleModule)
+        var expected = try verified(sampleModule)
         try PassManager(pipeline: "canonicalize").run(&expected)
         #expect(Printer.print(entering) == Printer.print(expected))
         let text = try #require(saved?.text(file: "r.ir"))
         #expect(text.hasPrefix("// vfc crash reproducer: \(kind.rawValue) in pass '\(saved?.pass ?? "")' (step 2 of 3)\n"))
         // The file parses back to the same module.
-        #expect(Printer.print(try typedModule(text)) == Printer.print(expected))
+        #expect(Printer.print(try verified(text)) == Printer.print(expected))
     }
 }
 
 @Test func userErrorsMakeNoReproducer() throws {
     // autodiff's located error (no gradient flows through a compare) is the input's
     // fault, not the compiler's.
-    var m = try typedModule("""
+    var m = try verified("""
         func @f(%x: f32[4]) -> f32[] {
           %k = gt %x, 0
           %c = convert %k {dtype = f32}

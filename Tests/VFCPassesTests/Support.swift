@@ -1,25 +1,19 @@
 import Testing
 import VFCIR
 @testable import VFCPasses
-
-/// Parses and verifies `text` (the state a pipeline starts from).
-func typedModule(_ text: String) throws -> Module {
-    var m = try Parser.parse(text, file: "test.ir")
-    try Verifier.run(&m)
-    return m
-}
+import VFCTestSupport
 
 /// Runs `pipeline` on `text` with verification after every pass, checks that the result
 /// is typed exactly as the verifier would type it, and returns the printed module.
 func optimize(_ pipeline: String, _ text: String) throws -> String {
-    var m = try typedModule(text)
+    var m = try verified(text)
     try PassManager(pipeline: pipeline).run(&m)
     var again = m
     try Verifier.run(&again)
     let printed = Printer.print(m)
     #expect(Printer.print(again) == printed, "types after '\(pipeline)' differ from the verifier's")
     // The output must parse back to the same module (the text format round-trips).
-    #expect(Printer.print(try typedModule(printed)) == printed)
+    #expect(Printer.print(try verified(printed)) == printed)
     return printed
 }
 

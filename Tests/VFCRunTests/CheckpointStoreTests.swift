@@ -3,6 +3,7 @@ import Testing
 import VFCIR
 import VFCTensor
 @testable import VFCRun
+import VFCTestSupport
 
 func state(_ step: Int) -> [String: Tensor] {
     ["w": Tensor(dtype: .f32, shape: [2, 3], scalars: (0..<6).map { Double($0 + step) }),
@@ -68,9 +69,9 @@ let shapesOK = CheckpointStore.requiring(shapes: ["w": [2, 3], "adam.t": []], me
     // Truncate the newest (a disk that filled up, a copy cut short).
     let newest = store.path(step: 30)
     let bytes = fileBytes(newest)
-    writeBytes(Array(bytes.prefix(bytes.count - 7)), newest)
+    writeBytes(Array(bytes.prefix(bytes.count - 7)), to: newest)
     // A temporary file of a write that was killed before its rename.
-    writeBytes([1, 2, 3], "\(dir)/.ckpt-00000040.safetensors.tmp.999")
+    writeBytes([1, 2, 3], to: "\(dir)/.ckpt-00000040.safetensors.tmp.999")
 
     let search = store.latestValid(validate: shapesOK)
     #expect(search.checkpoint?.step == 20)

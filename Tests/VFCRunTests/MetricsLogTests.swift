@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VFCRun
+import VFCTestSupport
 
 @Test func linesAreFlatJSONInNameOrder() {
     let e = MetricsEntry(step: 12, wallTime: 1_712_345_678.25, metrics: ["lr": 1e-05, "loss": 10.5, "loss_cls": 3])
@@ -41,7 +42,7 @@ import Testing
         {"step":4,"wall_time":7.0,"loss":1.5}
         {"step":5,"wall_ti
         """
-    writeBytes(Array(text.utf8), path)
+    writeBytes(Array(text.utf8), to: path)
     let file = try MetricsLog.read(path: path)
     #expect(file.entries.map(\.step) == [1, 4])
     #expect(file.warnings.count == 4)

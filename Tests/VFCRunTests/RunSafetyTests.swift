@@ -3,13 +3,14 @@ import Testing
 import VFCIR
 import VFCTensor
 @testable import VFCRun
+import VFCTestSupport
 
 /// Flips `count` bytes of `path` starting `fromEnd` bytes before its end (inside the data
 /// buffer, which ends the file).
 func flipBytes(_ path: String, fromEnd: Int, count: Int) {
     var bytes = fileBytes(path)
     for i in (bytes.count - fromEnd)..<(bytes.count - fromEnd + count) { bytes[i] ^= 0xA5 }
-    writeBytes(bytes, path)
+    writeBytes(bytes, to: path)
 }
 
 @Test func checksumsMatchAnIndependentCRC() throws {
@@ -73,7 +74,7 @@ func flipBytes(_ path: String, fromEnd: Int, count: Int) {
     defer { removeTree(dir) }
     let store = CheckpointStore(runDirectory: dir)
     for step in [1, 2] { try store.save(step: step, tensors: state(step), metadata: ["rng": "r"]) }
-    writeBytes(Array("{\"step\":1,\"wall_time\":1,\"loss\":2}\n{\"step\":2,\"wall_time\":2,\"loss\":1}\n".utf8), "\(dir)/metrics.jsonl")
+    writeBytes(Array("{\"step\":1,\"wall_time\":1,\"loss\":2}\n{\"step\":2,\"wall_time\":2,\"loss\":1}\n".utf8), to: "\(dir)/metrics.jsonl")
     flipBytes(store.path(step: 2), fromEnd: 4, count: 1)
     let corrupt = fileBytes(store.path(step: 2))
     let found = try store.resumePoint(validate: shapesOK) { _ in }
@@ -109,16 +110,16 @@ func flipBytes(_ path: String, fromEnd: Int, count: Int) {
     defer { removeTree(dir) }
     try RunDirectory.checkFresh(dir)
     try RunDirectory.checkFresh("\(dir)/missing")
-    writeBytes([], "\(dir)/\(RunLock.fileName)")
+    writeBytes([], to: "\(dir)/\(RunLock.fileName)")
     try RunDirectory.checkFresh(dir)
-    writeBytes(Array("{}".utf8), "\(dir)/config.json")
+    writeBytes(Array("{}".utf8), to: "\(dir)/config.json")
     #expect(throws: RunDirectoryError.self) { try RunDirectory.checkFresh(dir) }
 }
 
 @Test func aDirectoryUnderARegularFileIsAClearError() throws {
     let dir = makeTempDirectory()
     defer { removeTree(dir) }
-    writeBytes([1], "\(dir)/file")
+    writeBytes([1], to: "\(dir)/file")
     do {
         try RunFiles.createDirectory("\(dir)/file/run/x")
         Issue.record("created a directory under a regular file")

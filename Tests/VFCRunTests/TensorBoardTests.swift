@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VFCRun
+import VFCTestSupport
 
 @Test func eventFileReadsBack() throws {
     let dir = makeTempDirectory()

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VFCIR
 import VFCTensor
+import VFCTestSupport
 
 /// The error `read(path:)` throws, as text ("" when it wrongly succeeds).
 func readError(_ path: String) -> String {
@@ -13,14 +14,8 @@ func readError(_ path: String) -> String {
     }
 }
 
-func scratchDirectory() -> String {
-    let path = NSTemporaryDirectory() + "/vfc-st-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 @Test func nonRegularFilesAreRefusedBeforeReading() throws {
-    let dir = scratchDirectory()
+    let dir = makeTempDirectory("vfc-st")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     // A FIFO nobody writes to would block a plain open or read forever.
     #expect(mkfifo("\(dir)/fifo", 0o600) == 0)
@@ -30,7 +25,7 @@ func scratchDirectory() -> String {
 }
 
 @Test func theHeaderLengthIsCheckedAgainstTheFileSizeFirst() throws {
-    let dir = scratchDirectory()
+    let dir = makeTempDirectory("vfc-st")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     // A 1 MiB sparse file whose header length (under the limit) runs past its end.
     let path = "\(dir)/sparse.safetensors"
@@ -42,7 +37,7 @@ func scratchDirectory() -> String {
 }
 
 @Test func atomicWritesReplaceFilesAndWriteDevicesInPlace() throws {
-    let dir = scratchDirectory()
+    let dir = makeTempDirectory("vfc-st")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = "\(dir)/out.bin"
     try AtomicWrite.write([1, 2, 3], to: path)

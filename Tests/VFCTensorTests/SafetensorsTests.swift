@@ -2,14 +2,7 @@ import Foundation
 import Testing
 import VFCIR
 import VFCTensor
-
-/// A fresh directory for one test's files.
-func makeTempDir() throws -> String {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("vfc-tensor-tests-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
+import VFCTestSupport
 
 /// One tensor of each dtype, covering scalars, empty tensors and awkward values.
 func sampleFile() -> SafetensorsFile {
@@ -88,7 +81,7 @@ func sampleFile() -> SafetensorsFile {
 }
 
 @Test func metadataRoundTripsThroughDisk() throws {
-    let dir = try makeTempDir()
+    let dir = makeTempDirectory("vfc-tensor-tests")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/model.safetensors"
     let file = sampleFile()
@@ -110,7 +103,7 @@ func sampleFile() -> SafetensorsFile {
 }
 
 @Test func missingFileIsAnError() throws {
-    let dir = try makeTempDir()
+    let dir = makeTempDirectory("vfc-tensor-tests")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/nope.safetensors"
     let error = #expect(throws: SafetensorsError.self) { try SafetensorsFile.read(path: path) }
@@ -120,7 +113,7 @@ func sampleFile() -> SafetensorsFile {
 }
 
 @Test func unwritablePathIsAnError() throws {
-    let dir = try makeTempDir()
+    let dir = makeTempDirectory("vfc-tensor-tests")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/missing-subdir/out.safetensors"
     let error = #expect(throws: SafetensorsError.self) { try SafetensorsFile().write(path: path) }

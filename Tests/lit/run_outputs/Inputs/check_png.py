@@ -3,7 +3,8 @@
 IDAT decompressed with zlib (which checks the Adler-32), scanline filters undone.
 
 Usage: check_png.py FILE [--width W --height H]
-Prints `PNG WxH rgb8 chunks=IHDR,IDAT,IEND distinct_colors=N` and the colour of a few
+Prints `PNG WxH rgb8 chunks=IHDR,sRGB,IDAT,IEND distinct_colors=N` (consecutive IDATs
+shown once) and the colour of a few
 probe pixels; exits 1 on any problem.
 """
 import struct
@@ -88,7 +89,8 @@ def main():
     for line in rows:
         for x in range(0, stride, 3):
             colors.add(bytes(line[x:x + 3]))
-    print("PNG %dx%d rgb8 chunks=%s distinct_colors=%d" % (width, height, ",".join(chunks), len(colors)))
+    runs = [c for k, c in enumerate(chunks) if k == 0 or c != chunks[k - 1]]
+    print("PNG %dx%d rgb8 chunks=%s distinct_colors=%d" % (width, height, ",".join(runs), len(colors)))
     corner = rows[0][0:3]
     print("corner=%02x%02x%02x" % tuple(corner))
     # Some of the tab10 curve colours must be present (the curves were drawn).

@@ -1,4 +1,5 @@
 import Foundation
+import VFCRun
 
 /// What `LossPlot.figure` draws and how.
 public struct LossPlotOptions: Sendable {

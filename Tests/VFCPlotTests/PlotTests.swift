@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import VFCRun
+import VFCData
+@testable import VFCPlot
+import VFCRun
 
 @Test func niceTicksAndLabels() {
     let a = Axis(lo: 0, hi: 1000)
@@ -76,18 +78,23 @@ func sampleEntries(_ n: Int) -> [MetricsEntry] {
     #expect(text.pixel(x: 2, y: 3) == (255, 255, 255))
 }
 
-@Test func pngStructure() {
+@Test func pngRoundTripsThroughLibpng() throws {
     var img = RasterImage(width: 3, height: 2)
     img.fillRect(x: 0, y: 0, width: 1, height: 1, color: RGBA(255, 0, 0))
-    let png = PNGEncoder.encode(img)
-    #expect(Array(png.prefix(8)) == PNGEncoder.signature)
+    let png = try img.pngBytes()
+    #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     #expect(Array(png[12..<16]) == Array("IHDR".utf8))
-    #expect(Array(png[16..<24]) == [0, 0, 0, 3, 0, 0, 0, 2])
-    #expect(Array(png.suffix(12)) == [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
+    // Width 3, height 2, bit depth 8, colour type 2 (RGB).
+    #expect(Array(png[16..<26]) == [0, 0, 0, 3, 0, 0, 0, 2, 8, 2])
+    let back = try PNGCodec.decode8(png)
+    #expect(back.width == 3 && back.height == 2)
+    #expect(back.bytes == img.pixels)
+    #expect(Array(back.bytes.prefix(6)) == [255, 0, 0, 255, 255, 255])
 }
 
-@Test func deflateFixedHuffmanKnownStream() {
-    // zlib.compress(b"a", ...) with the fixed code: literal 'a' then end of block.
-    #expect(PNGEncoder.deflate(Array("a".utf8)) == [0x4B, 0x04, 0x00])
-    #expect(PNGEncoder.zlib([]) == [0x78, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])
+@Test func plotPNGDecodesToTheRasterPixels() throws {
+    let raster = RasterImage(rendering: try LossPlot.figure(sampleEntries(50), runName: "run1"))
+    let back = try PNGCodec.decode8(try raster.pngBytes())
+    #expect(back.width == raster.width && back.height == raster.height)
+    #expect(back.bytes == raster.pixels)
 }
