@@ -36,7 +36,7 @@ public struct VJPContext {
 /// softmax its probabilities) and recomputes cheap per-row statistics inside closed forms
 /// (layer_norm's mean and inverse deviation) rather than having the forward pass store
 /// extra intermediates. Every forward value stays available to the backward code; the
-/// memory planner (issue 5) decides what is actually kept.
+/// memory planner decides what is actually kept.
 public enum GradRules {
     /// For each operand, whether gradients flow through it. Literals never need one;
     /// integer-valued operands and results are never differentiable.

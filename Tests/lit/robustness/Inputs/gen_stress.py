@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes stress-test modules to stdout, for the robustness tests and for measuring
-compile time against input size (Benchmarks/RESULTS.md, "Compiler limits").
+compile time against input size (Benchmarks/RESULTS.md, "Compile time against input size").
 
   gen_stress.py chain N        a call chain N deep: @f0 calls @f1 ... calls @fN
   gen_stress.py bomb L         an inline bomb: each of L levels calls the next twice
