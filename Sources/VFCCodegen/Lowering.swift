@@ -44,6 +44,9 @@ struct FunctionLowering {
     var kernelSites: [String: Int] = [:]
     /// The multi-tensor partition of each kernel asked about by `canWriteInPlace`.
     var partitions = PartitionMemo()
+    /// The body indices of the view ops (`OpTraits.view`), found once for `canWriteInPlace`,
+    /// which asks for every donated result.
+    var viewOps: [Int]?
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
@@ -126,8 +129,9 @@ struct FunctionLowering {
             }
         }
         if case .argument(let a) = ref { shared.insert(function.arguments[a]) }
-        for inst in function.body where inst.op.has(.view) {
-            if let o = inst.operands.first, isDonor(o) { shared.formUnion(inst.results) }
+        if viewOps == nil { viewOps = function.body.indices.filter { function.body[$0].op.has(.view) } }
+        for k in viewOps ?? [] {
+            if let o = function.body[k].operands.first, isDonor(o) { shared.formUnion(function.body[k].results) }
         }
         if case .call(let callee) = function.body[at].op, let f = module.function(named: callee),
            !MultiTensorKernel.writesInPlaceSafely(f, partition: f.fusionKind == .multiTensor ? partitions.partition(of: f) : nil, call: function.body[at], result: value, isDonor: isDonor) {

@@ -134,7 +134,7 @@ extension Op {
     /// The op's declaration in the op table.
     public var info: OpInfo { code.info }
     /// The op's traits (`OpTraits`).
-    public var traits: OpTraits { code.info.traits }
+    public var traits: OpTraits { code.traits }
     /// Whether the op has `trait`.
-    public func has(_ trait: OpTraits) -> Bool { code.info.traits.contains(trait) }
+    public func has(_ trait: OpTraits) -> Bool { code.traits.contains(trait) }
 }

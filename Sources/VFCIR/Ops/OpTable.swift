@@ -21,7 +21,11 @@ public enum OpCode: String, CaseIterable, Hashable, Sendable {
     /// The op's declaration (computed once per op).
     public var info: OpInfo { Self.table[self]! }
 
+    /// The op's traits (`info.traits`, without copying the declaration: passes ask often).
+    public var traits: OpTraits { Self.traitTable[self]! }
+
     private static let table: [OpCode: OpInfo] = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.declaration) })
+    private static let traitTable: [OpCode: OpTraits] = table.mapValues(\.traits)
 
     /// The op table. One entry per op; the compiler checks that none is missing.
     private var declaration: OpInfo {
