@@ -161,7 +161,8 @@ skipped=$((skipped + lit_s))
 
 # --- 4. the C example ---------------------------------------------------------------------
 # examples/c/run.sh: vfc compile, gcc with the runtime, compare with the interpreter's
-# fixture.  One test: passed if the script exits 0, failed otherwise.
+# fixtures, and train.c's 20 training steps of the micro model with `vfc step`.  One test:
+# passed if the script exits 0, failed otherwise.
 echo "== examples/c/run.sh"
 if ((build_failed)); then
     notes+=("C example skipped: the release build failed")

@@ -118,13 +118,18 @@ public struct CHeader: Sendable {
     public var headerName: String
     /// The .ir file the object was compiled from, for the comments.
     public var sourceName: String
+    /// The source signature of each entry point, by function name: those listed also get
+    /// the named-buffer struct, layout and call wrapper of `argsDeclarations`.
+    public var signatures: [String: EntrySignature]
 
-    public init(entries: [EntryPoint], options: CodegenOptions, objectName: String, headerName: String, sourceName: String) {
+    public init(entries: [EntryPoint], options: CodegenOptions, objectName: String, headerName: String, sourceName: String,
+                signatures: [String: EntrySignature] = [:]) {
         self.entries = entries
         self.options = options
         self.objectName = objectName
         self.headerName = headerName
         self.sourceName = sourceName
+        self.signatures = signatures
     }
 
     /// The C type of one element of a buffer of `dtype`.
@@ -191,12 +196,12 @@ public struct CHeader: Sendable {
              * vfc_parallel_for, vfc_sgemm: Sources/VFCRuntime/runtime.c with
              * include/vfc_runtime.h), which calls OpenBLAS, and libm:
              *   cc -O2 main.c \(objectName) runtime.c -I<vfc>/Sources/VFCRuntime/include -lopenblas -lpthread -lm
-             * Parallel loops use VFC_THREADS threads (default: every core).
+             * Parallel loops use VFC_THREADS threads (default: every core).\(signatures.isEmpty ? "" : Self.namedBuffersNote)
              */
             #ifndef \(guardName)
             #define \(guardName)
 
-            #include <stdint.h>
+            #include <stdint.h>\(signatures.isEmpty ? "" : "\n#include <stddef.h>\n#include \"vfc_state.h\"")
 
             #ifdef __cplusplus
             extern "C" {
@@ -251,6 +256,7 @@ public struct CHeader: Sendable {
             let params = rows.map { "\($0.const ? "const " : "")\(Self.cType($0.buffer.dtype)) *\($0.cName)" }
             out += "void \(entry.symbol)(\(params.isEmpty ? "void" : params.joined(separator: ", ")));\n"
             out += "void \(entry.packedSymbol)(void **buffers);\n"
+            if let signature = signatures[entry.function] { out += argsDeclarations(entry, signature) }
         }
         out += """
 

@@ -1,4 +1,6 @@
 // CPU features and the choice of OpenBLAS's kernel. See include/vfc_cpu.h.
+// POSIX (strdup, setenv) under -std=c11 as well as the GNU dialect.
+#define _POSIX_C_SOURCE 200809L
 #include "vfc_cpu.h"
 
 #include <pthread.h>

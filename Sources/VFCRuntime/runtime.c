@@ -1,4 +1,5 @@
 // vfc runtime: thread pool, parallel-for, aligned buffers. See include/vfc_runtime.h.
+#define _POSIX_C_SOURCE 200809L  // clock_gettime, CLOCK_MONOTONIC under -std=c11 too
 #include "vfc_runtime.h"
 #include "vfc_cpu.h"
 #include "vfc_gemm.h"

@@ -12,14 +12,22 @@ struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compile functions of a module ahead of time: an object file with a C header, assembly, or LLVM IR.",
         discussion: """
-            Every symbolic dim must be bound (--bind N=8): shapes are fixed at compile time. \
+            Without --func, the entry points are compiled: the functions no other function calls. \
+            Every symbolic dim of the compiled functions must be bound (--bind N=8): shapes are fixed at compile time. \
             Each function becomes `void vfc_NAME(const T *input..., const T *param..., T *output...)` \
             (inputs in argument order, then the params it reads in declaration order, then its \
-            results), optimised at O3 for --target-cpu (default: this host's CPU). With --emit obj \
-            (the default) the header OUT.h is written next to OUT.o; link the object with \
-            Sources/VFCRuntime/runtime.c, OpenBLAS and libm. The same IR and flags give the same bytes.
+            results), optimised at O3 for --target-cpu (default: this host's CPU; x86-64-v3 (AVX2), \
+            x86-64-v4 (AVX-512) and generic (SSE2) make portable objects; any CPU LLVM knows is \
+            accepted). With --emit obj (the default) the header OUT.h is written next to OUT.o: \
+            besides the positional declaration it gives each function a struct of named buffers \
+            and dims (vfc_NAME_args), filled by name from safetensors files with vfc_state_load \
+            and called through vfc_NAME_call (Sources/VFCRuntime/include/vfc_state.h). Link the \
+            object with Sources/VFCRuntime/runtime.c, state.c and safetensors_read.c, OpenBLAS and \
+            libm. An object file cannot go to standard output (-o - needs --emit llvm or asm). \
+            The same IR and flags give the same bytes.
             Examples:
               vfc compile model.ir --bind N=4              # model.o, model.h
+              vfc compile IR/ssl_micro.ir --func train_step --bind B=2 --target-cpu x86-64-v3 -o step.o
               vfc compile model.ir --bind N=4 --emit llvm -o -
               vfc compile IR/vit_block.ir --func block --bind N=1 --bind T=5
               vfc compile model.ir --bind N=4 --emit llvm -o - --print-ir-after-all --time-passes
@@ -29,7 +37,7 @@ struct Compile: ParsableCommand {
     var file: String
 
     @Option(name: .customLong("func"), parsing: .singleValue,
-            help: ArgumentHelp("A function to compile (repeatable; default: every function of the module).", valueName: "NAME"))
+            help: ArgumentHelp("A function to compile (repeatable; default: the entry points, the functions no other function calls).", valueName: "NAME"))
     var functions: [String] = []
 
     @Option(name: .customLong("bind"), parsing: .singleValue,
@@ -43,7 +51,7 @@ struct Compile: ParsableCommand {
     @Option(help: ArgumentHelp("What to write: an object file and its C header, assembly, or LLVM IR.", valueName: "obj|llvm|asm"))
     var emit: EmitKind = .obj
 
-    @Option(help: ArgumentHelp("The CPU to generate code for (default: this host's).", valueName: "CPU"))
+    @Option(help: ArgumentHelp("The CPU to generate code for (default: this host's): x86-64-v3, x86-64-v4, generic, or any CPU LLVM knows.", valueName: "CPU"))
     var targetCPU: String?
 
     @Flag(name: .shortAndLong, help: "Print the target and the compile time to standard error.")
@@ -84,10 +92,11 @@ struct Compile: ParsableCommand {
                 names.append(f)
             }
             if names.isEmpty {
-                names = module.functions.map(\.name)
+                names = module.entryPoints
                 guard !names.isEmpty else { throw DriverError("\(displayName(file)) has no functions to compile") }
             }
             try LoweredModule.checkSymbols(names)
+            if emit == .obj, let collision = CHeader.nameCollision(names) { throw DriverError(collision) }
             try Self.checkBindings(module, names, bindings)
             if let cpu = targetCPU {
                 guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {
@@ -118,7 +127,8 @@ struct Compile: ParsableCommand {
                 let header = CHeader(entries: lowered.entries, options: options,
                                      objectName: URL(fileURLWithPath: outPath).lastPathComponent,
                                      headerName: URL(fileURLWithPath: headerPath).lastPathComponent,
-                                     sourceName: file == "-" ? "<stdin>" : URL(fileURLWithPath: file).lastPathComponent)
+                                     sourceName: file == "-" ? "<stdin>" : URL(fileURLWithPath: file).lastPathComponent,
+                                     signatures: Self.signatures(module, names))
                 try Self.write(Array(header.render().utf8), to: headerPath)
             }
             if verbose {
@@ -144,6 +154,15 @@ struct Compile: ParsableCommand {
         let all = Array(Set(missing.flatMap(\.1))).sorted()
         let which = missing.map { "@\($0.0) uses \($0.1.joined(separator: ", "))" }.joined(separator: "; ")
         throw DriverError("symbolic dims must be bound at compile time: \(which); add \(all.map { "--bind \($0)=..." }.joined(separator: " "))")
+    }
+
+    /// The source signature of each compiled function, for the header's named-buffer structs.
+    static func signatures(_ module: Module, _ names: [String]) -> [String: EntrySignature] {
+        var out: [String: EntrySignature] = [:]
+        for name in names {
+            if let f = module.function(named: name), let s = EntrySignature(f, in: module) { out[name] = s }
+        }
+        return out
     }
 
     /// `--stats`: the lines of each compiled function, after a `function: @NAME` line.
