@@ -45,15 +45,13 @@ struct CropSampleKernel {
                 guard case .value(let x)? = inst.operands.first, f[x].type?.shape == g,
                       Set(axes.map { $0 < 0 ? $0 + 3 : $0 }) == [0, 1] else { return nil }
                 sums.append((inst.results[0], inst.operands[0]))
-            case .unary, .binary, .compare, .select, .convert:
+            default:
                 guard FusionRole.of(inst, inputRank: 3) == .elementwise, t.shape == g else { return nil }
                 // Operands: gradient-shaped values, rank-0 arguments or literals.
                 for case .value(let v) in inst.operands {
                     guard let s = f[v].type?.shape, s == g || (s.isEmpty && arguments.contains(v)) else { return nil }
                 }
                 elementwise.append(inst)
-            default:
-                return nil
             }
         }
         // The field gradient is written into its result buffer, so it must be one.

@@ -2,9 +2,10 @@ import CLLVM
 import VFCIR
 import VFCPasses
 
-/// Lowering of fused kernels: a `call` of a function whose body is elementwise ops around
-/// at most one anchor (`FusionRole`; the fuse-* passes write them as `@F.fused.K`) becomes
-/// one loop nest: no buffer for values used only inside the kernel.
+/// Lowering of the loop, row, reduce and epilogue kernels (`FusionKind`): a `call` of a
+/// function whose body is elementwise ops around at most one anchor (`FusionRole`; the
+/// fuse-* passes write them as `@F.fused.K`) becomes one loop nest: no buffer for values
+/// used only inside the kernel. `lowerFusedCall` dispatches on the kind.
 ///
 /// - No anchor: one (parallel) loop over the elements; every op computed in registers, in
 ///   its dtype exactly as its own loop would (so results match the unfused code, up to
@@ -18,12 +19,15 @@ import VFCPasses
 struct FusedKernel {
     let function: Function
     let anchor: Int?
+    /// `.loop`, or the kind its anchor makes (row, reduce, epilogue).
+    let kind: FusionKind
     let prologue: [Instruction]
     let epilogue: [Instruction]
 
     /// The kernel form of `f`, or nil when its body is not one (the call then must be inlined).
     init?(_ f: Function) {
         var anchor: Int?
+        var kind = FusionKind.loop
         for (i, inst) in f.body.enumerated() {
             var rank = 0
             if case .value(let v)? = inst.operands.first { rank = f[v].type?.rank ?? 0 }
@@ -33,11 +37,14 @@ struct FusedKernel {
             case .rowAnchor, .reduceAnchor, .gemmAnchor:
                 guard anchor == nil, inst.results.count == 1 else { return nil }
                 anchor = i
+                let role = FusionRole.of(inst, inputRank: rank)
+                kind = role == .rowAnchor ? .row : role == .reduceAnchor ? .reduce : .epilogue
             }
         }
         guard !f.body.isEmpty, f.returns.allSatisfy({ if case .value = $0 { return true } else { return false } }) else { return nil }
         self.function = f
         self.anchor = anchor
+        self.kind = kind
         // The prologue: what the anchor's first operand depends on inside the kernel.
         var needed: Set<ValueID> = []
         if let a = anchor, case .value(let x)? = f.body[a].operands.first { needed.insert(x) }
@@ -98,24 +105,9 @@ extension FunctionLowering {
         return bufs
     }
 
-    /// Lowers `call` of a fused kernel (see `FusedKernel`, `CropSampleKernel`), or returns false when the callee
-    /// is not one (the caller then reports the call as not inlined).
-    mutating func lowerFusedCall(_ inst: Instruction, _ ops: [Lowered], at index: Int) throws -> Bool {
-        guard case .call(let callee) = inst.op, let f = module.function(named: callee) else { return false }
-        if let crop = CropSampleKernel(f) {
-            // Not in place: the kernel reads the gradient again after storing its selects.
-            try lowerCropSampleCall(inst, ops, crop)
-            return true
-        }
-        if let mr = MultiReductionKernel(f, module: module) {
-            try lowerMultiReductionCall(inst, mr, ops)
-            return true
-        }
-        guard let k = FusedKernel(f) else { return false }
-        if let mt = MultiTensorKernel(f, module: module) {
-            try lowerMultiTensorCall(inst, mt, ops)
-            return true
-        }
+    /// Lowers the call of a loop, row, reduce or epilogue kernel `k` (the callee `f`) as
+    /// one loop nest around its anchor (see `FusedKernel`).
+    mutating func lowerFusedKernel(_ inst: Instruction, _ ops: [Lowered], _ f: Function, _ k: FusedKernel, at index: Int) throws {
         var bufs = try argumentBuffers(of: f, ops)
         for case .param(let name) in f.body.flatMap(\.operands) where bufs.paramSlot[name] == nil {
             guard case .buffer(let p, let d, let s)? = params[name] else { throw CodegenError("internal: param @\(name) not passed") }
@@ -186,7 +178,7 @@ extension FunctionLowering {
                 b.pointers = bufs.pointers.map(inner)
                 try me.fusedElementwiseLoop(k, b, stored, count: n)
             }
-            return true
+            return
         }
         let anchorInst = f.body[a]
         let av = anchorInst.results[0]
@@ -256,7 +248,6 @@ extension FunctionLowering {
             }
             try me.lowerAnchor(k, f, anchorInst, ops, b, stored, anchor: av, anchorSlot: anchorSlot, dtype: at.dtype, shape: aShape)
         }
-        return true
     }
 
     /// The anchor of a fused kernel and its prologue/epilogue passes (in the kernel function).

@@ -13,10 +13,7 @@ extension FunctionLowering {
     ) throws {
         let signature = "\(ops.map(describe)) -> \(inst.results.map { function.values[$0.index].type.map(String.init(describing:)) ?? "?" })"
         var key = "\(inst.op) " + signature
-        switch inst.op {
-        case .take, .scatterAdd: key += " at \(inst.loc)"
-        default: break
-        }
+        if inst.op.has(.checksIndices) { key += " at \(inst.loc)" }
         var pointers = [out]
         for case .buffer(let p, _, _) in ops { pointers.append(p) }
         try outlined(key: key, pointers: pointers, site: (.kernel, op, signature.replacingOccurrences(of: "\"", with: ""))) { lowering, inner in

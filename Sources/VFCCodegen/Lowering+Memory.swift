@@ -49,11 +49,7 @@ struct MemoryPlan {
     init(_ function: Function) {
         for (k, inst) in function.body.enumerated() {
             for case .value(let v) in inst.operands { lastUse[rootOf(v)] = k }
-            switch inst.op {
-            case .reshape, .stopGradient:
-                if case .value(let v)? = inst.operands.first { root[inst.results[0]] = rootOf(v) }
-            default: break
-            }
+            if inst.op.has(.view), case .value(let v)? = inst.operands.first { root[inst.results[0]] = rootOf(v) }
         }
         for case .value(let v) in function.returns { lastUse[rootOf(v)] = Int.max }
     }

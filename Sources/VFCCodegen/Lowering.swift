@@ -44,6 +44,9 @@ struct FunctionLowering {
     var kernelSites: [String: Int] = [:]
     /// The multi-tensor partition of each kernel asked about by `canWriteInPlace`.
     var partitions = PartitionMemo()
+    /// The body indices of the view ops (`OpTraits.view`), found once for `canWriteInPlace`,
+    /// which asks for every donated result.
+    var viewOps: [Int]?
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
@@ -80,6 +83,8 @@ struct FunctionLowering {
         for p in module.params where read.contains(p.name) {
             ps.append(.init(name: p.name, dtype: p.type.dtype, shape: try shape(p.type)))
         }
+        var paramIndex: [String: Int] = [:]
+        for (k, p) in ps.enumerated() { paramIndex[p.name] = k }
         var outs: [EntryPoint.Buffer] = []
         for (i, r) in function.returns.enumerated() {
             guard let t = function.type(of: r, in: module) else { throw CodegenError("'@\(function.name)': result \(i) is a literal") }
@@ -90,7 +95,7 @@ struct FunctionLowering {
                 b.aliasOf = inputs[a].name
                 b.aliasIndex = a
             case .param(let p)?:
-                guard let k = ps.firstIndex(where: { $0.name == p }) else { throw CodegenError("internal: result \(i) aliases unknown param @\(p)") }
+                guard let k = paramIndex[p] else { throw CodegenError("internal: result \(i) aliases unknown param @\(p)") }
                 b.aliasOf = p
                 b.aliasIndex = inputs.count + k
             case nil: break
@@ -107,17 +112,12 @@ struct FunctionLowering {
     mutating func canWriteInPlace(result i: Int, _ value: ValueID, into ref: InputRef) -> Bool {
         guard !function.arguments.contains(value),
               let at = function.body.firstIndex(where: { $0.results.contains(value) }) else { return false }
-        switch function.body[at].op {
-        case .unary, .binary, .compare, .select, .convert: break
-        case .call(let callee):
+        if case .call(let callee) = function.body[at].op {
             // A fused elementwise kernel reads every operand at index i before it writes
             // its results at i, like the ops it holds.
-            guard let f = module.function(named: callee) else { return false }
-            // (A multi-tensor kernel is elementwise ops only; asking for its parts is cheap.)
-            if partitions.partition(of: f) == nil {
-                guard let k = FusedKernel(f), k.anchor == nil else { return false }
-            }
-        default: return false
+            guard let f = module.function(named: callee), f.fusionKind == .loop || f.fusionKind == .multiTensor else { return false }
+        } else if !function.body[at].op.has(.elementwise) {
+            return false
         }
         // The donated input and the values that share its buffer (reshape, stop_gradient).
         var shared = Set<ValueID>()
@@ -129,15 +129,12 @@ struct FunctionLowering {
             }
         }
         if case .argument(let a) = ref { shared.insert(function.arguments[a]) }
-        for inst in function.body {
-            switch inst.op {
-            case .reshape, .stopGradient:
-                if let o = inst.operands.first, isDonor(o) { shared.formUnion(inst.results) }
-            default: break
-            }
+        if viewOps == nil { viewOps = function.body.indices.filter { function.body[$0].op.has(.view) } }
+        for k in viewOps ?? [] {
+            if let o = function.body[k].operands.first, isDonor(o) { shared.formUnion(function.body[k].results) }
         }
         if case .call(let callee) = function.body[at].op, let f = module.function(named: callee),
-           !MultiTensorKernel.writesInPlaceSafely(f, partition: partitions.partition(of: f), call: function.body[at], result: value, isDonor: isDonor) {
+           !MultiTensorKernel.writesInPlaceSafely(f, partition: f.fusionKind == .multiTensor ? partitions.partition(of: f) : nil, call: function.body[at], result: value, isDonor: isDonor) {
             return false
         }
         for inst in function.body[(at + 1)...] where inst.operands.contains(where: isDonor) { return false }
@@ -290,27 +287,16 @@ struct FunctionLowering {
         guard let first = resultTypes.first, let t = first else { throw CodegenError("internal: \(inst.op.name) has no typed result") }
         let outShape = try shape(t)
         // Ops that only reinterpret a dense buffer share it instead of copying.
-        switch inst.op {
-        case .reshape, .stopGradient:
-            if case .buffer(let p, _, _) = ops[0] {
-                values[inst.results[0]] = .buffer(p, t.dtype, outShape)
-                return
-            }
-        default: break
+        if inst.op.has(.view), case .buffer(let p, _, _) = ops[0] {
+            values[inst.results[0]] = .buffer(p, t.dtype, outShape)
+            return
+        }
+        if inst.op.has(.elementwise) {
+            // An operand read for the last time can hold the result (in place).
+            releaseDying(inst, at: index, inPlace: (outShape.reduce(1, *), t.dtype.byteSize))
         }
         // Only the ops that write some elements of their result need it zeroed first.
-        let partial: Bool
-        switch inst.op {
-        case .pad, .scatterAdd, .cropSampleGrad, .take: partial = true
-        default: partial = false
-        }
-        switch inst.op {
-        case .unary, .binary, .compare, .select, .convert:
-            // Elementwise: an operand read for the last time can hold the result (in place).
-            releaseDying(inst, at: index, inPlace: (outShape.reduce(1, *), t.dtype.byteSize))
-        default: break
-        }
-        let out = resultBuffer(for: inst.results[0], t.dtype, outShape, zeroed: partial)
+        let out = resultBuffer(for: inst.results[0], t.dtype, outShape, zeroed: inst.op.has(.partialWriter))
         // Only the result computes in place of a dying operand (not the op's scratch).
         plan.handoff = []
         let result = Lowered.buffer(out, t.dtype, outShape)

@@ -74,6 +74,9 @@ public struct Function: Hashable, Sendable {
     /// written into the buffer of argument `%w` by compiled code (the caller gives up that
     /// input). Semantics stay pure: results are values; only the buffer ABI changes.
     public var resultAliases: [Int: InputRef]
+    /// The kind of fused kernel this function is (set by the fuse-* passes), nil for an
+    /// ordinary function.
+    public var fusionKind: FusionKind?
 
     public init(name: String, loc: SourceLoc = .unknown) {
         self.name = name
@@ -85,6 +88,7 @@ public struct Function: Hashable, Sendable {
         returnLoc = loc
         resultTypes = nil
         resultAliases = [:]
+        fusionKind = nil
     }
 
     /// `%name` of an argument, `@name` of a param.
@@ -160,23 +164,41 @@ public struct ParamDecl: Hashable, Sendable {
 /// A module: parameter declarations and functions, in the order written.
 public struct Module: Hashable, Sendable {
     public var name: String?
-    public var params: [ParamDecl]
-    public var functions: [Function]
+    public var params: [ParamDecl] { didSet { paramsByName.update(params, \.name) } }
+    public var functions: [Function] { didSet { functionsByName.update(functions, \.name) } }
     /// The file the module was parsed from (for diagnostics of later stages).
     public var file: String
+    // Lookups by name: dictionaries kept with the arrays (`NameIndex`).
+    private var paramsByName = NameIndex()
+    private var functionsByName = NameIndex()
 
     public init(name: String? = nil, params: [ParamDecl] = [], functions: [Function] = [], file: String = "<module>") {
         self.name = name
         self.params = params
         self.functions = functions
         self.file = file
+        paramsByName.update(params, \.name)
+        functionsByName.update(functions, \.name)
     }
 
-    public func param(named name: String) -> ParamDecl? { params.first { $0.name == name } }
+    /// The first param named `name`.
+    public func param(named name: String) -> ParamDecl? { paramsByName.find(name, in: params, \.name).map { params[$0] } }
 
-    public func function(named name: String) -> Function? { functions.first { $0.name == name } }
+    /// The first function named `name`.
+    public func function(named name: String) -> Function? { functionsByName.find(name, in: functions, \.name).map { functions[$0] } }
 
-    public func functionIndex(named name: String) -> Int? { functions.firstIndex { $0.name == name } }
+    public func functionIndex(named name: String) -> Int? { functionsByName.find(name, in: functions, \.name) }
+
+    public static func == (a: Module, b: Module) -> Bool {
+        a.name == b.name && a.params == b.params && a.functions == b.functions && a.file == b.file
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(name)
+        h.combine(params)
+        h.combine(functions)
+        h.combine(file)
+    }
 
     /// The params `function` reads, directly or through the functions it calls (or
     /// differentiates), in declaration order.
@@ -213,5 +235,26 @@ public struct Module: Hashable, Sendable {
             guard case .allParams = t else { return [t] }
             return paramsRead(by: callee).filter { param(named: $0)?.type.dtype.isFloat == true }.map { .param($0) }
         }
+    }
+}
+
+/// The position of the first element with each name, rebuilt when the array's length
+/// changes (appends, inserts, removals: what passes do to a module's functions). An
+/// in-place edit of the same length (a rename, a swap) can leave it stale, so `find`
+/// checks the name at the position it answers and falls back to a scan when it differs.
+struct NameIndex: Sendable {
+    private var position: [String: Int] = [:]
+    private var count = 0
+
+    mutating func update<T>(_ items: [T], _ name: (T) -> String) {
+        guard items.count != count else { return }
+        position.removeAll(keepingCapacity: true)
+        for (i, x) in items.enumerated() where position[name(x)] == nil { position[name(x)] = i }
+        count = items.count
+    }
+
+    func find<T>(_ key: String, in items: [T], _ name: (T) -> String) -> Int? {
+        if let i = position[key], i < items.count, name(items[i]) == key { return i }
+        return items.firstIndex { name($0) == key }
     }
 }

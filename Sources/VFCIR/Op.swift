@@ -78,36 +78,5 @@ public enum Op: Hashable, Sendable {
     case call(callee: String)
 
     /// The op's name in the text format.
-    public var name: String {
-        switch self {
-        case .unary(let u): return u.rawValue
-        case .binary(let b): return b.rawValue
-        case .compare(let c): return c.rawValue
-        case .select: return "select"
-        case .constant: return "constant"
-        case .convert: return "convert"
-        case .broadcast: return "broadcast"
-        case .reshape: return "reshape"
-        case .transpose: return "transpose"
-        case .slice: return "slice"
-        case .concat: return "concat"
-        case .take: return "take"
-        case .reduce(let k, _, _): return "reduce_\(k.rawValue)"
-        case .matmul: return "matmul"
-        case .linear: return "linear"
-        case .softmax: return "softmax"
-        case .logSoftmax: return "log_softmax"
-        case .layerNorm: return "layer_norm"
-        case .l2Normalize: return "l2_normalize"
-        case .patchify: return "patchify"
-        case .cropSample: return "crop_sample"
-        case .cropSampleAdd: return "crop_sample_add"
-        case .pad: return "pad"
-        case .scatterAdd: return "scatter_add"
-        case .cropSampleGrad: return "crop_sample_grad"
-        case .stopGradient: return "stop_gradient"
-        case .valueAndGrad: return "value_and_grad"
-        case .call: return "call"
-        }
-    }
+    public var name: String { code.rawValue }
 }

@@ -2,27 +2,25 @@
 /// printing an `Op`'s attributes back in canonical form (every attribute spelled out).
 public enum OpSyntax {
     /// Every op name the parser accepts (for "unknown op" suggestions and docs).
-    public static var allNames: [String] {
-        UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue)
-            + CompareOp.allCases.map(\.rawValue) + ReduceOp.allCases.map { "reduce_\($0.rawValue)" }
-            + ["select", "constant", "convert", "broadcast", "reshape", "transpose", "slice", "concat",
-               "take", "matmul", "linear", "softmax", "log_softmax", "layer_norm", "l2_normalize",
-               "patchify", "crop_sample", "crop_sample_add", "pad", "scatter_add", "crop_sample_grad",
-               "stop_gradient", "call", "value_and_grad"]
-    }
+    public static var allNames: [String] { OpCode.allCases.map(\.rawValue) }
 
     /// Builds the op named `name` from its attributes; the callee of `call` and
     /// `value_and_grad` is parsed by the parser and passed as `callee`.
     public static func makeOp(name: String, callee: String? = nil, attrs: inout AttrDict) throws(DiagnosticError) -> Op? {
-        if let u = UnaryOp(rawValue: name) { return .unary(u) }
-        if let b = BinaryOp(rawValue: name) { return .binary(b) }
-        if let c = CompareOp(rawValue: name) { return .compare(c) }
-        if name.hasPrefix("reduce_"), let k = ReduceOp(rawValue: String(name.dropFirst(7))) {
-            return .reduce(k, axes: try attrs.ints("axes"), keepDims: try attrs.bool("keep_dims"))
+        guard let code = OpCode(name: name) else { return nil }
+        func reduce(_ k: ReduceOp) throws(DiagnosticError) -> Op {
+            .reduce(k, axes: try attrs.ints("axes"), keepDims: try attrs.bool("keep_dims"))
         }
-        switch name {
-        case "select": return .select
-        case "constant":
+        switch code {
+        case .neg, .exp, .log, .sqrt, .rsqrt, .tanh, .erf, .abs, .gelu, .not: return UnaryOp(rawValue: name).map(Op.unary)
+        case .add, .sub, .mul, .div, .max, .min, .pow, .and, .or: return BinaryOp(rawValue: name).map(Op.binary)
+        case .eq, .ne, .lt, .le, .gt, .ge: return CompareOp(rawValue: name).map(Op.compare)
+        case .reduceSum: return try reduce(.sum)
+        case .reduceMax: return try reduce(.max)
+        case .reduceMin: return try reduce(.min)
+        case .reduceMean: return try reduce(.mean)
+        case .select: return .select
+        case .constant:
             let (v, l) = try attrs.raw("value")
             switch v {
             case .int(let i): return .constant(.splat(Double(i)))
@@ -39,37 +37,36 @@ public enum OpSyntax {
                 return .constant(.dense(values))
             default: throw DiagnosticError(l, "constant: 'value' must be a number or a list of numbers")
             }
-        case "convert": return .convert(try attrs.dtype("dtype"))
-        case "broadcast": return .broadcast(shape: try attrs.dims("shape"), dims: try attrs.ints("dims"))
-        case "reshape": return .reshape(shape: try attrs.dims("shape"))
-        case "transpose": return .transpose(perm: try attrs.ints("perm"))
-        case "slice":
+        case .convert: return .convert(try attrs.dtype("dtype"))
+        case .broadcast: return .broadcast(shape: try attrs.dims("shape"), dims: try attrs.ints("dims"))
+        case .reshape: return .reshape(shape: try attrs.dims("shape"))
+        case .transpose: return .transpose(perm: try attrs.ints("perm"))
+        case .slice:
             return .slice(axis: try attrs.int("axis"), start: try attrs.int("start"),
                           end: try attrs.int("end"), step: try attrs.int("step", default: 1))
-        case "concat": return .concat(axis: try attrs.int("axis"))
-        case "take": return .take(axis: try attrs.int("axis"))
-        case "matmul": return .matmul(transposeA: try attrs.bool("transpose_a"), transposeB: try attrs.bool("transpose_b"))
-        case "linear": return .linear
-        case "softmax": return .softmax(axis: try attrs.int("axis", default: -1))
-        case "log_softmax": return .logSoftmax(axis: try attrs.int("axis", default: -1))
-        case "layer_norm": return .layerNorm(eps: try attrs.double("eps", default: 1e-6))
-        case "l2_normalize":
+        case .concat: return .concat(axis: try attrs.int("axis"))
+        case .take: return .take(axis: try attrs.int("axis"))
+        case .matmul: return .matmul(transposeA: try attrs.bool("transpose_a"), transposeB: try attrs.bool("transpose_b"))
+        case .linear: return .linear
+        case .softmax: return .softmax(axis: try attrs.int("axis", default: -1))
+        case .logSoftmax: return .logSoftmax(axis: try attrs.int("axis", default: -1))
+        case .layerNorm: return .layerNorm(eps: try attrs.double("eps", default: 1e-6))
+        case .l2Normalize:
             return .l2Normalize(axis: try attrs.int("axis", default: -1), eps: try attrs.double("eps", default: 1e-12))
-        case "patchify": return .patchify(patch: try attrs.int("patch"))
-        case "crop_sample": return .cropSample(grid: try attrs.int("grid"), source: try attrs.int("source"))
-        case "crop_sample_add": return .cropSampleAdd(grid: try attrs.int("grid"), source: try attrs.int("source"))
-        case "pad":
+        case .patchify: return .patchify(patch: try attrs.int("patch"))
+        case .cropSample: return .cropSample(grid: try attrs.int("grid"), source: try attrs.int("source"))
+        case .cropSampleAdd: return .cropSampleAdd(grid: try attrs.int("grid"), source: try attrs.int("source"))
+        case .pad:
             return .pad(axis: try attrs.int("axis"), low: try attrs.int("low", default: 0),
                         high: try attrs.int("high", default: 0), interior: try attrs.int("interior", default: 0))
-        case "scatter_add": return .scatterAdd(axis: try attrs.int("axis"), size: try attrs.dim("size"))
-        case "crop_sample_grad":
+        case .scatterAdd: return .scatterAdd(axis: try attrs.int("axis"), size: try attrs.dim("size"))
+        case .cropSampleGrad:
             return .cropSampleGrad(grid: try attrs.int("grid"), source: try attrs.int("source"), field: try attrs.int("field"))
-        case "stop_gradient": return .stopGradient
-        case "call": return callee.map { .call(callee: $0) }
-        case "value_and_grad":
+        case .stopGradient: return .stopGradient
+        case .call: return callee.map { .call(callee: $0) }
+        case .valueAndGrad:
             guard let callee else { return nil }
             return .valueAndGrad(callee: callee, wrt: try attrs.gradTargets("wrt"))
-        default: return nil
         }
     }
 

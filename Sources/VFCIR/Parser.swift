@@ -1,6 +1,7 @@
 /// Parses the vfc text format into a `Module`. The grammar (docs/IR.md):
 ///
-///     module   := ('module' @name)? (param | func)*
+///     module   := ('module' @name)? (param | kernel | func)*
+///     kernel   := 'fused' '(' kind ')' func      kind := loop | row | reduce | epilogue | ...
 ///     param    := 'param' @name ':' type ('=' init)?
 ///     func     := 'func' @name '(' (%arg ':' type),* ')' ('->' result | '->' '(' result,* ')')? '{' stmt* '}'
 ///     result   := type ('aliases' (%arg | @param))?
@@ -78,8 +79,11 @@ public struct Parser {
                 if let prev = seen[p.name] { throw DiagnosticError(p.loc, "redefinition of '@\(p.name)' (first defined at \(prev))") }
                 seen[p.name] = p.loc
                 module.params.append(p)
-            } else if isKeyword("func") {
-                let f = try parseFunction()
+            } else if isKeyword("func") || isKeyword("fused") {
+                let kind = try parseFusionKind()
+                guard isKeyword("func") else { throw error("expected 'func' after 'fused(\(kind?.rawValue ?? ""))', found \(describe(current))") }
+                var f = try parseFunction()
+                f.fusionKind = kind
                 if let prev = seen[f.name] { throw DiagnosticError(f.loc, "redefinition of '@\(f.name)' (first defined at \(prev))") }
                 seen[f.name] = f.loc
                 module.functions.append(f)
@@ -232,6 +236,19 @@ public struct Parser {
             try result(&self)
         }
         f.resultTypes = types
+    }
+
+    /// `fused(KIND)` before a kernel's `func`, or nothing.
+    private mutating func parseFusionKind() throws(DiagnosticError) -> FusionKind? {
+        guard isKeyword("fused") else { return nil }
+        _ = advance()
+        try expect(.lparen, "'(' after 'fused'")
+        let t = try expect(.identifier, "a fused kernel kind like 'loop'")
+        guard let kind = FusionKind(rawValue: t.text) else {
+            throw error("unknown fused kernel kind '\(t.text)' (expected one of \(FusionKind.allCases.map(\.rawValue).joined(separator: ", ")))", at: t)
+        }
+        try expect(.rparen, "')' after the kernel kind")
+        return kind
     }
 
     private mutating func parseFunction() throws(DiagnosticError) -> Function {

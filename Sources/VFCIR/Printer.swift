@@ -60,7 +60,7 @@ public enum Printer {
             ts.count == 1 ? ts[0].description : "(" + ts.map(\.description).joined(separator: ", ") + ")"
         }
         let args = f.arguments.map { "%\(names[$0.index]): \(f.values[$0.index].type.map(\.description) ?? "?")" }
-        var out = "func @\(f.name)(\(args.joined(separator: ", ")))"
+        var out = (f.fusionKind.map { "fused(\($0.rawValue)) " } ?? "") + "func @\(f.name)(\(args.joined(separator: ", ")))"
         if let rt = f.resultTypes {
             let results = rt.enumerated().map { i, t -> String in
                 switch f.resultAliases[i] {

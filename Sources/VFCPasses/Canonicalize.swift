@@ -114,10 +114,7 @@ public struct CanonicalizePass: Pass {
 
         /// The constant value of `inst` when its operands are all known.
         func fold(_ inst: Instruction, _ type: TensorType) -> ConstantValue? {
-            switch inst.op {
-            case .unary, .binary, .compare, .select, .convert, .reshape, .transpose, .broadcast: break
-            default: return nil
-            }
+            guard inst.op.has(.foldable) else { return nil }
             // A literal takes the element type of the op's tensor operands (select's
             // condition excluded: its values are masks).
             let valueOperands = inst.op == .select ? Array(inst.operands.dropFirst()) : inst.operands

@@ -166,7 +166,7 @@ enum ConstantFolder {
             case .abs: return Swift.abs(x)
             // Logical for 0/1; other mask values have no settled meaning yet.
             case .not: return x == 0 ? 1 : x == 1 ? 0 : nil
-            default: return nil
+            case .exp, .log, .sqrt, .rsqrt, .tanh, .erf, .gelu: return nil  // float only
             }
         }
     }

@@ -76,6 +76,7 @@ import VFCTestSupport
         try PassManager(pipeline: "inline,canonicalize,cse,dce,fuse-crop-sample").run(&m)
         let kernels = m.functions.filter { $0.name.hasPrefix("f.grad.fused.") }
         #expect(kernels.count == 1)
+        #expect(kernels.first?.fusionKind == .cropSample)
         let ops = kernels.first?.body.map(\.op.name) ?? []
         #expect(ops.filter { $0 == "select" }.count == 4)
         #expect(ops.filter { $0 == "reduce_sum" }.count == 3)

@@ -44,26 +44,8 @@ public enum GradRules {
         let n = operandTypes.count
         let floatOut = resultTypes.allSatisfy { $0.dtype.isFloat }
         let float = operandTypes.map { $0?.dtype.isFloat ?? false }
-        func only(_ slots: [Int]) -> [Bool] { (0..<n).map { slots.contains($0) && float[$0] && floatOut } }
-        switch op {
-        case .unary(let u): return u == .not ? only([]) : only([0])
-        case .binary(let b): return b == .and || b == .or ? only([]) : only([0, 1])
-        case .compare, .constant: return only([])
-        case .select: return only([1, 2])
-        case .convert: return only([0])
-        case .broadcast, .reshape, .transpose, .slice, .pad, .reduce, .softmax, .logSoftmax, .l2Normalize, .patchify:
-            return only([0])
-        case .concat: return only(Array(0..<n))
-        case .take, .scatterAdd: return only([0])
-        case .matmul: return only([0, 1])
-        case .linear, .layerNorm: return only([0, 1, 2])
-        case .cropSample: return only([0])
-        case .cropSampleGrad: return only([0])
-        case .cropSampleAdd: return only([0, 1, 5, 7])
-        case .stopGradient: return only([])
-        // Calls are inlined before differentiation; a nested value_and_grad is refused there.
-        case .call, .valueAndGrad: return only([])
-        }
+        let slots = op.info.differentiable
+        return (0..<n).map { slots.contains($0, of: n) && float[$0] && floatOut }
     }
 
     /// The adjoint contribution of each operand (nil where none is needed).

@@ -68,6 +68,7 @@ extension FusionGraph {
         let inside = Set(members.flatMap { function.body[$0].results })
         let memberSet = Set(members)
         var k = Function(name: name, loc: function.body[members[0]].loc)
+        k.fusionKind = kind(of: members)
         var map: [ValueID: ValueID] = [:]
         var inputs: [Operand] = []
         for m in members {

@@ -6,9 +6,9 @@ import VFCIR
 /// The representation of a fused kernel in the IR is an ordinary function, named
 /// `@F.fused.K` after the function `@F` it came from, holding the fused ops, and called from
 /// `@F` with `call`: it prints, parses, verifies, runs on the interpreter and differentiates
-/// like any function (inlining undoes fusion), and the code generator lowers a call whose
-/// callee has the form of a kernel (elementwise ops around at most one anchor, see
-/// `FusionRole`) as one loop nest. A later fuse pass first expands `@F`'s kernel calls
+/// like any function (inlining undoes fusion). Outlining stamps each kernel's kind
+/// (`FusionKind`, printed `fused(KIND)`, see `kind(of:)`), and the code generator lowers a
+/// call of a kernel by that kind (one loop nest around at most one anchor, see `FusionRole`). A later fuse pass first expands `@F`'s kernel calls
 /// again (their ops stay grouped), so passes compose; every pass renumbers the kernels.
 /// Kernels of other kinds are new anchors with their own lowering: the backward of
 /// crop_sample_add (`FuseCropSamplePass`) is one; `fuse-horizontal` merges independent

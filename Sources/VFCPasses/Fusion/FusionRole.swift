@@ -25,14 +25,15 @@ public enum FusionRole: Equatable, Sendable {
 
     /// The role of `inst`, whose operand 0 has `inputRank` dims (for axis checks).
     public static func of(_ inst: Instruction, inputRank: Int) -> FusionRole {
-        switch inst.op {
-        case .unary(.log), .binary(.pow):
-            // These lower to scalar libm calls: in a fused loop they would keep every other
-            // op of the kernel from vectorising (measured: the GELU backward chain with a
-            // libm erf fused ran about 2x slower than unfused). f32 erf is arithmetic
-            // (`Emitter.erfF32`) and vectorises, so it fuses; f64 erf is still libm's,
-            // which only the f64 reference runs use.
+        if inst.op.has(.callsLibm) {
+            // A scalar libm call in a fused loop keeps every other op of the kernel from
+            // vectorising (the GELU backward chain with a libm erf fused ran about 2x
+            // slower than unfused). f32 erf is arithmetic (`Emitter.erfF32`) and
+            // vectorises, so it fuses; f64 erf is still libm's, which only the f64
+            // reference runs use.
             return .opaque(reason: "\(inst.op.name) calls libm (a scalar loop): fused, it would keep the kernel from vectorising")
+        }
+        switch inst.op {
         case .unary, .binary, .compare, .select, .convert:
             return .elementwise
         case .softmax(let axis), .logSoftmax(let axis):
