@@ -44,10 +44,10 @@ extension FunctionLowering {
                 let cond = me.truth(me.element(ops[0], i, as: .u8))
                 v = LLVMBuildSelect(me.e.builder, cond, me.element(ops[1], i, as: ct), me.element(ops[2], i, as: ct), "")
             case .convert(let to):
-                guard case .buffer(_, let from, _) = ops[0] else { throw CodegenError("internal: convert of a literal") }
+                guard case .buffer(_, let from, _) = ops[0] else { throw CodegenError.internalError("convert of a literal") }
                 v = me.convert(me.element(ops[0], i, as: from), from: from, to: to)
             default:
-                throw CodegenError("internal: \(op.name) is not elementwise")
+                throw CodegenError.internalError("\(op.name) is not elementwise")
             }
             me.e.store(v, out, dtype, i)
         }
@@ -219,7 +219,7 @@ extension FunctionLowering {
     }
 
     mutating func lowerCopy(_ o: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
-        guard case .buffer(let p, _, _) = o else { throw CodegenError("internal: copy of a literal") }
+        guard case .buffer(let p, _, _) = o else { throw CodegenError.internalError("copy of a literal") }
         copy(from: p, to: out, dtype, shape.reduce(1, *))
     }
 }

@@ -96,9 +96,9 @@ extension FunctionLowering {
     func argumentBuffers(of f: Function, _ ops: [Lowered]) throws -> KernelBuffers {
         var bufs = KernelBuffers()
         for (a, o) in zip(f.arguments, ops) {
-            guard case .buffer(let p, let d, let s) = o else { throw CodegenError("internal: a literal argument of kernel @\(f.name)") }
+            guard case .buffer(let p, let d, let s) = o else { throw CodegenError.internalError("a literal argument of kernel @\(f.name)") }
             let expected = try shape(f[a].type)
-            guard expected == s else { throw CodegenError("internal: kernel @\(f.name) argument %\(f[a].name) is \(s), expected \(expected)") }
+            guard expected == s else { throw CodegenError.internalError("kernel @\(f.name) argument %\(f[a].name) is \(s), expected \(expected)") }
             bufs.slot[a] = bufs.add(p, s.reduce(1, *))
             bufs.dtype[a] = d
         }
@@ -110,7 +110,7 @@ extension FunctionLowering {
     mutating func lowerFusedKernel(_ inst: Instruction, _ ops: [Lowered], _ f: Function, _ k: FusedKernel, at index: Int) throws {
         var bufs = try argumentBuffers(of: f, ops)
         for case .param(let name) in f.body.flatMap(\.operands) where bufs.paramSlot[name] == nil {
-            guard case .buffer(let p, let d, let s)? = params[name] else { throw CodegenError("internal: param @\(name) not passed") }
+            guard case .buffer(let p, let d, let s)? = params[name] else { throw CodegenError.internalError("param @\(name) not passed") }
             bufs.paramSlot[name] = bufs.add(p, s.reduce(1, *))
             bufs.paramType[name] = d
         }
@@ -182,7 +182,7 @@ extension FunctionLowering {
         }
         let anchorInst = f.body[a]
         let av = anchorInst.results[0]
-        guard let at = f[av].type else { throw CodegenError("internal: untyped anchor in @\(f.name)") }
+        guard let at = f[av].type else { throw CodegenError.internalError("untyped anchor in @\(f.name)") }
         let aShape = try shape(at)
         // The anchor's own buffer (a product's result, softmax's exponentials): its result
         // slot; else a result buffer of its size, which the epilogue then overwrites element
@@ -262,7 +262,7 @@ extension FunctionLowering {
             try fusedEpiloguePass(k, bufsA, stored, anchor: av, anchorSlot: anchorSlot, bias: nil, rows: 1, cols: outCount)
         case .linear:
             guard case .buffer(let xp, _, let xs) = anchorOps[0], case .buffer(let wp, _, let ws) = anchorOps[1] else {
-                throw CodegenError("internal: linear of a literal in @\(f.name)")
+                throw CodegenError.internalError("linear of a literal in @\(f.name)")
             }
             let dout = ws[0], din = ws[1], rows = xs.dropLast().reduce(1, *)
             if rows * dout > 0 {
@@ -273,7 +273,7 @@ extension FunctionLowering {
                 }
             }
             var withBias = bufsA
-            guard case .buffer(let bp, _, _) = anchorOps[2] else { throw CodegenError("internal: linear bias is a literal") }
+            guard case .buffer(let bp, _, _) = anchorOps[2] else { throw CodegenError.internalError("linear bias is a literal") }
             let biasSlot = withBias.add(bp, dout)
             try fusedEpiloguePass(k, withBias, stored, anchor: av, anchorSlot: anchorSlot, bias: biasSlot, rows: rows, cols: dout)
         case .softmax, .logSoftmax, .layerNorm:
@@ -281,7 +281,7 @@ extension FunctionLowering {
         case .reduce(let kind, _, _):
             try fusedReduce(k, kind, bufsA, stored, anchor: av, anchorSlot: anchorSlot, dtype: dtype, rows: outCount, n: outCount == 0 ? 0 : inCount / Swift.max(outCount, 1))
         default:
-            throw CodegenError("internal: \(anchorInst.op.name) is not an anchor")
+            throw CodegenError.internalError("\(anchorInst.op.name) is not an anchor")
         }
     }
 
@@ -294,11 +294,11 @@ extension FunctionLowering {
         switch o {
         case .literal(let x): return e.constant(x, dtype)
         case .param(let p):
-            guard let s = bufs.paramSlot[p], let d = bufs.paramType[p] else { throw CodegenError("internal: param @\(p) not captured") }
+            guard let s = bufs.paramSlot[p], let d = bufs.paramType[p] else { throw CodegenError.internalError("param @\(p) not captured") }
             return e.load(ptrs[s], d, bufs.count[s] == 1 ? e.i64(0) : i)
         case .value(let v):
             if let x = env[v] { return x }
-            guard let s = bufs.slot[v], let d = bufs.dtype[v] else { throw CodegenError("internal: kernel value used before it is computed") }
+            guard let s = bufs.slot[v], let d = bufs.dtype[v] else { throw CodegenError.internalError("kernel value used before it is computed") }
             return e.load(ptrs[s], d, bufs.count[s] == 1 ? e.i64(0) : i)
         }
     }
@@ -327,10 +327,10 @@ extension FunctionLowering {
                 let cond = truth(try kernelOperand(inst.operands[0], bufs, ptrs, env, i, as: .u8))
                 v = LLVMBuildSelect(e.builder, cond, try x(1), try x(2), "")
             case .convert(let to):
-                guard let from = kernelType(inst.operands[0], bufs) else { throw CodegenError("internal: convert of a literal") }
+                guard let from = kernelType(inst.operands[0], bufs) else { throw CodegenError.internalError("convert of a literal") }
                 v = convert(try kernelOperand(inst.operands[0], bufs, ptrs, env, i, as: from), from: from, to: to)
             default:
-                throw CodegenError("internal: \(inst.op.name) in a kernel's elementwise code")
+                throw CodegenError.internalError("\(inst.op.name) in a kernel's elementwise code")
             }
             env[inst.results[0]] = v
         }
@@ -384,7 +384,7 @@ extension FunctionLowering {
         var all = bufs
         var normSlots: (Int, Int)?
         if case .layerNorm = inst.op {
-            guard case .buffer(let wp, _, _) = ops[1], case .buffer(let bp, _, _) = ops[2] else { throw CodegenError("internal: layer_norm weight or bias is a literal") }
+            guard case .buffer(let wp, _, _) = ops[1], case .buffer(let bp, _, _) = ops[2] else { throw CodegenError.internalError("layer_norm weight or bias is a literal") }
             normSlots = (all.add(wp, n), all.add(bp, n))
         }
         let x = inst.operands[0]
@@ -426,7 +426,7 @@ extension FunctionLowering {
                 guard let (w, b) = normSlots else { return }
                 me.layerNormRow(load: load, ptrs[w], ptrs[b], store: store, row: r, d: n, eps: eps, dtype)
             default:
-                failure = CodegenError("internal: \(inst.op.name) is not a row anchor")
+                failure = CodegenError.internalError("\(inst.op.name) is not a row anchor")
             }
             if let failure { throw failure }
         }
@@ -440,7 +440,7 @@ extension FunctionLowering {
         guard let inDtype = k.function.body.first(where: { $0.results.contains(av) }).flatMap({ inst -> DType? in
             if case .value(let v)? = inst.operands.first { return bufs.dtype[v] ?? k.function[v].type?.dtype }
             return nil
-        }) else { throw CodegenError("internal: reduce of a literal") }
+        }) else { throw CodegenError.internalError("reduce of a literal") }
         let x = k.function.body.first { $0.results.contains(av) }!.operands[0]
         let acc = reduceAccumulatorType(kind, inDtype)
         let keepAnchor = stored[av] != nil

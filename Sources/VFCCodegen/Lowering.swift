@@ -58,7 +58,7 @@ struct FunctionLowering {
 
     /// The static shape of a type under the bindings.
     func shape(_ t: TensorType?) throws -> [Int] {
-        guard let t else { throw CodegenError("internal: untyped value") }
+        guard let t else { throw CodegenError.internalError("untyped value") }
         guard let s = t.evaluate(bindings) else {
             let unbound = Set(t.shape.flatMap(\.symbols).filter { bindings[$0] == nil }).sorted()
             throw CodegenError("'@\(function.name)': symbol \(unbound.joined(separator: ", ")) of \(t) is not bound; pass a binding (e.g. --bind \(unbound.first ?? "N")=...)")
@@ -91,11 +91,11 @@ struct FunctionLowering {
             var b = EntryPoint.Buffer(name: "result\(i)", dtype: t.dtype, shape: try shape(t))
             switch function.resultAliases[i] {
             case .argument(let a)?:
-                guard a >= 0, a < inputs.count else { throw CodegenError("internal: result \(i) aliases argument \(a)") }
+                guard a >= 0, a < inputs.count else { throw CodegenError.internalError("result \(i) aliases argument \(a)") }
                 b.aliasOf = inputs[a].name
                 b.aliasIndex = a
             case .param(let p)?:
-                guard let k = paramIndex[p] else { throw CodegenError("internal: result \(i) aliases unknown param @\(p)") }
+                guard let k = paramIndex[p] else { throw CodegenError.internalError("result \(i) aliases unknown param @\(p)") }
                 b.aliasOf = p
                 b.aliasIndex = inputs.count + k
             case nil: break
@@ -259,10 +259,10 @@ struct FunctionLowering {
     func operand(_ o: Operand) throws -> Lowered {
         switch o {
         case .value(let v):
-            guard let l = values[v] else { throw CodegenError("internal: %\(function.values[v.index].name) used before it was lowered") }
+            guard let l = values[v] else { throw CodegenError.internalError("%\(function.values[v.index].name) used before it was lowered") }
             return l
         case .param(let p):
-            guard let l = params[p] else { throw CodegenError("internal: param @\(p) not passed") }
+            guard let l = params[p] else { throw CodegenError.internalError("param @\(p) not passed") }
             return l
         case .literal(let x):
             return .literal(x)
@@ -284,7 +284,7 @@ struct FunctionLowering {
             return
         }
         let resultTypes = inst.results.map { function.values[$0.index].type }
-        guard let first = resultTypes.first, let t = first else { throw CodegenError("internal: \(inst.op.name) has no typed result") }
+        guard let first = resultTypes.first, let t = first else { throw CodegenError.internalError("\(inst.op.name) has no typed result") }
         let outShape = try shape(t)
         // Ops that only reinterpret a dense buffer share it instead of copying.
         if inst.op.has(.view), case .buffer(let p, _, _) = ops[0] {
