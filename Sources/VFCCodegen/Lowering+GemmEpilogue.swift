@@ -1,0 +1,124 @@
+import CLLVM
+import VFCIR
+
+/// The elementwise code of a fused kernel around a product (linear's bias, then the
+/// kernel's epilogue ops: GELU, a residual add, a scale...), applied inside the product
+/// instead of in a pass of its own over its result: `vfc_sgemm_fused` calls it on each
+/// part of C as soon as that part is final (after each OpenBLAS part, after the last K
+/// block of each tile of vfc's kernel, after each item of a batch of small products), while
+/// the part is still in cache. The pass after the product read the whole of C back from
+/// memory (L3 or DRAM at the step's sizes) and woke the pool once more.
+///
+/// The code per element is the one the pass ran (`kernelCompute` at the element's index),
+/// and it is elementwise, so where and on which thread it runs changes no result: the
+/// outputs are bit-identical to the product followed by the pass.
+struct GemmEpilogue {
+    /// `void F.epi.K(ptr context, i64 i0, i64 i1, i64 j0, i64 j1)` (`vfc_gemm_epilogue`):
+    /// rows [i0, i1) and columns [j0, j1) of the kernel's output.
+    var function: LLVMValueRef
+    /// The array of the buffers the function reads and writes (a stack slot in the entry
+    /// block of the function that runs the product).
+    var context: LLVMValueRef
+}
+
+extension FunctionLowering {
+    /// The epilogue of fused kernel `k` around a product whose result has `cols` columns
+    /// (`bias`: linear's bias slot in `bufs`, added first), or nil where the pass after the
+    /// product stays: f64 products (vfc_dgemm has no fused form).
+    mutating func fusedGemmEpilogue(_ k: FusedKernel, _ bufs: KernelBuffers, _ stored: [ValueID: Int], anchor av: ValueID,
+                                    anchorSlot: Int, bias: Int?, cols: Int) throws -> GemmEpilogue? {
+        guard let d = bufs.dtype[av], d == .f32, cols > 0 else { return nil }
+        return try gemmEpilogue(cols: cols, buffers: bufs.pointers) { me, i, j, ptrs in
+            var a = me.e.load(ptrs[anchorSlot], d, i)
+            if let b = bias {
+                a = me.e.fastMath(LLVMBuildFAdd(me.e.builder, a, me.e.load(ptrs[b], d, j), ""))
+                if stored[av] != nil { me.e.store(a, ptrs[anchorSlot], d, i) }
+            }
+            var env: [ValueID: LLVMValueRef] = [av: a]
+            try me.kernelCompute(k.epilogue, bufs, ptrs, &env, i)
+            me.kernelStore(bufs, stored, ptrs, env, i, skip: av)
+        }
+    }
+
+    /// Emits an epilogue function over an output of `cols` columns: `body(i, j, buffers)`
+    /// at element i = row * cols + j, the `buffers` it captures reached through the
+    /// context (as in `parallelLoop`: distinct buffers become `noalias` parameters of an
+    /// always-inlined body, so the column loop vectorises without overlap checks).
+    mutating func gemmEpilogue(
+        cols: Int, buffers: [LLVMValueRef],
+        _ body: (inout FunctionLowering, LLVMValueRef, LLVMValueRef, [LLVMValueRef]) throws -> Void
+    ) throws -> GemmEpilogue {
+        let caller = e.function
+        let callerBlock = LLVMGetInsertBlock(e.builder)
+        var distinct: [LLVMValueRef] = []
+        let position = buffers.map { b -> Int in
+            if let k = distinct.firstIndex(of: b) { return k }
+            distinct.append(b)
+            return distinct.count - 1
+        }
+        let name = "\(LLVMSupport.valueName(caller)).epi.\(parallelCount)"
+        parallelCount += 1
+        var innerParams: [LLVMTypeRef?] = Array(repeating: e.ptr, count: distinct.count) + Array(repeating: e.i64, count: 4)
+        let innerType = LLVMFunctionType(e.void, &innerParams, UInt32(innerParams.count), 0)!
+        let inner = LLVMAddFunction(e.module, name + ".body", innerType)!
+        LLVMSetLinkage(inner, LLVMInternalLinkage)
+        attributes?.apply(to: inner, context: e.context)
+        let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
+        let alwaysInline = LLVMGetEnumAttributeKindForName("alwaysinline", 12)
+        for k in distinct.indices { LLVMAddAttributeAtIndex(inner, UInt32(k + 1), LLVMCreateEnumAttribute(e.context, noalias, 0)) }
+        LLVMAddAttributeAtIndex(inner, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), LLVMCreateEnumAttribute(e.context, alwaysInline, 0))
+        e.function = inner
+        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
+        let innerPointers = distinct.indices.map { LLVMGetParam(inner, UInt32($0))! }
+        let captured = position.map { innerPointers[$0] }
+        let bound = (0..<4).map { LLVMGetParam(inner, UInt32(distinct.count + $0))! }
+        try e.loop(from: bound[0], to: bound[1], "epi.row") { r in
+            let base = e.mul(r, cols)
+            try e.loop(from: bound[2], to: bound[3], "epi.col") { j in
+                try body(&self, e.add(base, j), j, captured)
+            }
+        }
+        LLVMBuildRetVoid(e.builder)
+
+        var params: [LLVMTypeRef?] = [e.ptr, e.i64, e.i64, e.i64, e.i64]
+        let function = LLVMAddFunction(e.module, name, LLVMFunctionType(e.void, &params, 5, 0))!
+        LLVMSetLinkage(function, LLVMInternalLinkage)
+        attributes?.apply(to: function, context: e.context)
+        e.function = function
+        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
+        let ctx = LLVMGetParam(function, 0)!
+        var args: [LLVMValueRef?] = distinct.indices.map { k -> LLVMValueRef? in
+            var idx: [LLVMValueRef?] = [e.i64(k)]
+            return LLVMBuildLoad2(e.builder, e.ptr, LLVMBuildInBoundsGEP2(e.builder, e.ptr, ctx, &idx, 1, ""), "")
+        }
+        args += (1...4).map { LLVMGetParam(function, UInt32($0)) }
+        LLVMBuildCall2(e.builder, innerType, inner, &args, UInt32(args.count), "")
+        LLVMBuildRetVoid(e.builder)
+
+        // The context: a stack slot of the caller's entry block (the product may run
+        // inside a loop; an alloca there would grow the stack per iteration).
+        e.function = caller
+        let entry = LLVMGetEntryBasicBlock(caller)
+        if let first = LLVMGetFirstInstruction(entry) {
+            LLVMPositionBuilderBefore(e.builder, first)
+        } else {
+            LLVMPositionBuilderAtEnd(e.builder, entry)
+        }
+        let array = LLVMBuildAlloca(e.builder, LLVMArrayType2(e.ptr, UInt64(Swift.max(distinct.count, 1))), "epi.ctx")!
+        LLVMPositionBuilderAtEnd(e.builder, callerBlock)
+        for (k, b) in distinct.enumerated() {
+            var idx: [LLVMValueRef?] = [e.i64(k)]
+            LLVMBuildStore(e.builder, b, LLVMBuildInBoundsGEP2(e.builder, e.ptr, array, &idx, 1, ""))
+        }
+        return GemmEpilogue(function: function, context: array)
+    }
+
+    /// Calls `epilogue` (with the context `context`, the epilogue's own or the pointer a
+    /// parallel loop captured for it) on rows [i0, i1), columns [0, cols).
+    func callEpilogue(_ epilogue: GemmEpilogue, context: LLVMValueRef, rows i0: LLVMValueRef, _ i1: LLVMValueRef, cols: Int) {
+        var params: [LLVMTypeRef?] = [e.ptr, e.i64, e.i64, e.i64, e.i64]
+        let type = LLVMFunctionType(e.void, &params, 5, 0)
+        var args: [LLVMValueRef?] = [context, i0, i1, e.i64(0), e.i64(cols)]
+        LLVMBuildCall2(e.builder, type, epilogue.function, &args, 5, "")
+    }
+}
