@@ -351,6 +351,11 @@ static void read_epilogue_mode(void) {
     epilogue_as_pass = env && strcmp(env, "pass") == 0;
 }
 
+void vfc_gemm_set_epilogue_pass(int pass) {
+    pthread_once(&epilogue_mode_once, read_epilogue_mode);
+    epilogue_as_pass = pass != 0;
+}
+
 typedef struct {
     vfc_gemm_epilogue epilogue;
     void *context;

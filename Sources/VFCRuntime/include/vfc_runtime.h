@@ -57,6 +57,9 @@ void vfc_sgemm_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const floa
                      const float *b, int32_t ldb, float *c, int32_t ldc,
                      vfc_gemm_epilogue epilogue, void *context, int64_t row_offset);
 
+/// Sets what VFC_GEMM_EPILOGUE=pass sets (nonzero) or the default (0). Not while a product runs.
+void vfc_gemm_set_epilogue_pass(int pass);
+
 /// vfc_sgemm for f64 (cblas_dgemm).
 void vfc_dgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const double *a, int32_t lda,
                const double *b, int32_t ldb, double *c, int32_t ldc);
