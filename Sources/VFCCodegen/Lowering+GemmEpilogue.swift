@@ -5,7 +5,7 @@ import VFCIR
 /// kernel's epilogue ops: GELU, a residual add, a scale...), applied inside the product
 /// instead of in a pass of its own over its result: `vfc_sgemm_fused` calls it on each
 /// part of C as soon as that part is final (after each OpenBLAS part, after the last K
-/// block of each tile of vfc's kernel, after each item of a batch of small products), while
+/// block of each row panel of vfc's kernel, after each item of a batch of small products), while
 /// the part is still in cache. The pass after the product read the whole of C back from
 /// memory (L3 or DRAM at the step's sizes) and woke the pool once more.
 ///
@@ -28,7 +28,7 @@ extension FunctionLowering {
     mutating func fusedGemmEpilogue(_ k: FusedKernel, _ bufs: KernelBuffers, _ stored: [ValueID: Int], anchor av: ValueID,
                                     anchorSlot: Int, bias: Int?, cols: Int) throws -> GemmEpilogue? {
         guard let d = bufs.dtype[av], d == .f32, cols > 0 else { return nil }
-        return try gemmEpilogue(cols: cols, buffers: bufs.pointers) { me, i, j, ptrs in
+        return try gemmEpilogue(cols: cols, usesColumn: bias != nil, buffers: bufs.pointers) { me, i, j, ptrs in
             var a = me.e.load(ptrs[anchorSlot], d, i)
             if let b = bias {
                 a = me.e.fastMath(LLVMBuildFAdd(me.e.builder, a, me.e.load(ptrs[b], d, j), ""))
@@ -43,9 +43,11 @@ extension FunctionLowering {
     /// Emits an epilogue function over an output of `cols` columns: `body(i, j, buffers)`
     /// at element i = row * cols + j, the `buffers` it captures reached through the
     /// context (as in `parallelLoop`: distinct buffers become `noalias` parameters of an
-    /// always-inlined body, so the column loop vectorises without overlap checks).
+    /// always-inlined body, so the column loop vectorises without overlap checks). Without
+    /// `usesColumn` (no bias: `j` is not read), a rectangle of whole rows is one flat loop:
+    /// the rows of a batch item or an OpenBLAS part can be too short for the vector loop.
     mutating func gemmEpilogue(
-        cols: Int, buffers: [LLVMValueRef],
+        cols: Int, usesColumn: Bool, buffers: [LLVMValueRef],
         _ body: (inout FunctionLowering, LLVMValueRef, LLVMValueRef, [LLVMValueRef]) throws -> Void
     ) throws -> GemmEpilogue {
         let caller = e.function
@@ -72,11 +74,31 @@ extension FunctionLowering {
         let innerPointers = distinct.indices.map { LLVMGetParam(inner, UInt32($0))! }
         let captured = position.map { innerPointers[$0] }
         let bound = (0..<4).map { LLVMGetParam(inner, UInt32(distinct.count + $0))! }
-        try e.loop(from: bound[0], to: bound[1], "epi.row") { r in
-            let base = e.mul(r, cols)
-            try e.loop(from: bound[2], to: bound[3], "epi.col") { j in
-                try body(&self, e.add(base, j), j, captured)
+        func rows(_ me: inout FunctionLowering) throws {
+            try me.e.loop(from: bound[0], to: bound[1], "epi.row") { r in
+                let base = me.e.mul(r, cols)
+                try me.e.loop(from: bound[2], to: bound[3], "epi.col") { j in
+                    try body(&me, me.e.add(base, j), j, captured)
+                }
             }
+        }
+        if usesColumn {
+            try rows(&self)
+        } else {
+            let b = e.builder
+            let whole = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntEQ, bound[2], e.i64(0), ""),
+                                     LLVMBuildICmp(b, LLVMIntEQ, bound[3], e.i64(cols), ""), "")
+            let flat = e.block("epi.flat"), strided = e.block("epi.rows"), done = e.block("epi.done")
+            LLVMBuildCondBr(b, whole, flat, strided)
+            LLVMPositionBuilderAtEnd(b, flat)
+            try e.loop(from: e.mul(bound[0], cols), to: e.mul(bound[1], cols), "epi.i") { i in
+                try body(&self, i, i, captured)
+            }
+            LLVMBuildBr(b, done)
+            LLVMPositionBuilderAtEnd(b, strided)
+            try rows(&self)
+            LLVMBuildBr(b, done)
+            LLVMPositionBuilderAtEnd(b, done)
         }
         LLVMBuildRetVoid(e.builder)
 

@@ -201,16 +201,18 @@ static void compute_tasks(void *context, int64_t lo, int64_t hi) {
         for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
             int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
             int last = p0 + kc >= j->k;
-            for (int64_t apn = a_lo; apn < a_hi; apn++)
-                for (int64_t bpn = b_lo; bpn < b_hi; bpn++) {
-                    tile(j, apn, bpn, p0, kc);
-                    // The tile is complete and in L1: its epilogue now, not in a pass of its own.
-                    if (last && j->epilogue) {
-                        int64_t i0 = apn * j->mr, j0 = bpn * j->nr;
-                        int64_t i1 = i0 + j->mr < j->m ? i0 + j->mr : j->m, j1 = j0 + j->nr < j->n ? j0 + j->nr : j->n;
-                        j->epilogue(j->epilogue_context, j->row_offset + i0, j->row_offset + i1, j0, j1);
-                    }
+            for (int64_t apn = a_lo; apn < a_hi; apn++) {
+                for (int64_t bpn = b_lo; bpn < b_hi; bpn++) tile(j, apn, bpn, p0, kc);
+                // The task's row panel of C (mr rows, up to NC columns) is complete and still in
+                // L1 or L2: its epilogue now, not in a pass of its own. Whole rows of the
+                // panel, not tile by tile: rows of nr floats are too short for the
+                // epilogue's vector loop (measured slower than the pass after the product).
+                if (last && j->epilogue) {
+                    int64_t i0 = apn * j->mr, j0 = b_lo * j->nr;
+                    int64_t i1 = i0 + j->mr < j->m ? i0 + j->mr : j->m, j1 = b_hi * j->nr < j->n ? b_hi * j->nr : j->n;
+                    j->epilogue(j->epilogue_context, j->row_offset + i0, j->row_offset + i1, j0, j1);
                 }
+            }
         }
     }
 }

@@ -39,8 +39,8 @@ int vfc_gemm_installed(int *mr, int *nr);
 void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                         const float *b, int32_t ldb, float *c, int32_t ldc);
 
-/// vfc_gemm_generated with an epilogue (vfc_sgemm_fused): applied to each tile of C after
-/// its last K block, with the tile's rows offset by `row_offset`.
+/// vfc_gemm_generated with an epilogue (vfc_sgemm_fused): applied to each task's row panel
+/// of C (MR rows, up to NC columns) after its last K block, rows offset by `row_offset`.
 void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                               const float *b, int32_t ldb, float *c, int32_t ldc,
                               vfc_gemm_epilogue epilogue, void *context, int64_t row_offset);
