@@ -380,15 +380,7 @@ extension FunctionLowering {
         try parallelLoop(rows, workPerIteration: cols, buffers: bufs.pointers) { me, r, ptrs in
             let base = me.e.mul(r, cols)
             try me.e.loop(cols, "epi") { j in
-                let i = me.e.add(base, j)
-                var a = me.e.load(ptrs[anchorSlot], d, i)
-                if let b = bias {
-                    a = me.e.fastMath(LLVMBuildFAdd(me.e.builder, a, me.e.load(ptrs[b], d, j), ""))
-                    if stored[av] != nil { me.e.store(a, ptrs[anchorSlot], d, i) }
-                }
-                var env: [ValueID: LLVMValueRef] = [av: a]
-                try me.kernelCompute(k.epilogue, bufs, ptrs, &env, i)
-                me.kernelStore(bufs, stored, ptrs, env, i, skip: av)
+                try me.gemmEpilogueElement(k, bufs, stored, anchor: av, anchorSlot: anchorSlot, bias: bias, dtype: d, me.e.add(base, j), j, ptrs)
             }
         }
     }

@@ -29,15 +29,23 @@ extension FunctionLowering {
                                     anchorSlot: Int, bias: Int?, cols: Int) throws -> GemmEpilogue? {
         guard let d = bufs.dtype[av], d == .f32, cols > 0 else { return nil }
         return try gemmEpilogue(cols: cols, usesColumn: bias != nil, buffers: bufs.pointers) { me, i, j, ptrs in
-            var a = me.e.load(ptrs[anchorSlot], d, i)
-            if let b = bias {
-                a = me.e.fastMath(LLVMBuildFAdd(me.e.builder, a, me.e.load(ptrs[b], d, j), ""))
-                if stored[av] != nil { me.e.store(a, ptrs[anchorSlot], d, i) }
-            }
-            var env: [ValueID: LLVMValueRef] = [av: a]
-            try me.kernelCompute(k.epilogue, bufs, ptrs, &env, i)
-            me.kernelStore(bufs, stored, ptrs, env, i, skip: av)
+            try me.gemmEpilogueElement(k, bufs, stored, anchor: av, anchorSlot: anchorSlot, bias: bias, dtype: d, i, j, ptrs)
         }
+    }
+
+    /// A product's epilogue at element `i` (column `j`): the product from its buffer, plus
+    /// the bias (stored back when the kernel returns the anchor), the kernel's epilogue ops,
+    /// the stores of its results.
+    func gemmEpilogueElement(_ k: FusedKernel, _ bufs: KernelBuffers, _ stored: [ValueID: Int], anchor av: ValueID, anchorSlot: Int,
+                             bias: Int?, dtype d: DType, _ i: LLVMValueRef, _ j: LLVMValueRef, _ ptrs: [LLVMValueRef]) throws {
+        var a = e.load(ptrs[anchorSlot], d, i)
+        if let b = bias {
+            a = e.fastMath(LLVMBuildFAdd(e.builder, a, e.load(ptrs[b], d, j), ""))
+            if stored[av] != nil { e.store(a, ptrs[anchorSlot], d, i) }
+        }
+        var env: [ValueID: LLVMValueRef] = [av: a]
+        try kernelCompute(k.epilogue, bufs, ptrs, &env, i)
+        kernelStore(bufs, stored, ptrs, env, i, skip: av)
     }
 
     /// Emits an epilogue function over an output of `cols` columns: `body(i, j, buffers)`
@@ -50,76 +58,40 @@ extension FunctionLowering {
         cols: Int, usesColumn: Bool, buffers: [LLVMValueRef],
         _ body: (inout FunctionLowering, LLVMValueRef, LLVMValueRef, [LLVMValueRef]) throws -> Void
     ) throws -> GemmEpilogue {
-        let caller = e.function
-        let callerBlock = LLVMGetInsertBlock(e.builder)
-        var distinct: [LLVMValueRef] = []
-        let position = buffers.map { b -> Int in
-            if let k = distinct.firstIndex(of: b) { return k }
-            distinct.append(b)
-            return distinct.count - 1
-        }
-        let name = "\(LLVMSupport.valueName(caller)).epi.\(parallelCount)"
+        let name = "\(LLVMSupport.valueName(e.function)).epi.\(parallelCount)"
         parallelCount += 1
-        var innerParams: [LLVMTypeRef?] = Array(repeating: e.ptr, count: distinct.count) + Array(repeating: e.i64, count: 4)
-        let innerType = LLVMFunctionType(e.void, &innerParams, UInt32(innerParams.count), 0)!
-        let inner = LLVMAddFunction(e.module, name + ".body", innerType)!
-        LLVMSetLinkage(inner, LLVMInternalLinkage)
-        attributes?.apply(to: inner, context: e.context)
-        let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
-        let alwaysInline = LLVMGetEnumAttributeKindForName("alwaysinline", 12)
-        for k in distinct.indices { LLVMAddAttributeAtIndex(inner, UInt32(k + 1), LLVMCreateEnumAttribute(e.context, noalias, 0)) }
-        LLVMAddAttributeAtIndex(inner, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), LLVMCreateEnumAttribute(e.context, alwaysInline, 0))
-        e.function = inner
-        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
-        let innerPointers = distinct.indices.map { LLVMGetParam(inner, UInt32($0))! }
-        let captured = position.map { innerPointers[$0] }
-        let bound = (0..<4).map { LLVMGetParam(inner, UInt32(distinct.count + $0))! }
-        func rows(_ me: inout FunctionLowering) throws {
-            try me.e.loop(from: bound[0], to: bound[1], "epi.row") { r in
-                let base = me.e.mul(r, cols)
-                try me.e.loop(from: bound[2], to: bound[3], "epi.col") { j in
-                    try body(&me, me.e.add(base, j), j, captured)
+        let inner = try noaliasBody(name + ".body", buffers: buffers, indices: 4) { me, captured, bound in
+            func rows(_ me: inout FunctionLowering) throws {
+                try me.e.loop(from: bound[0], to: bound[1], "epi.row") { r in
+                    let base = me.e.mul(r, cols)
+                    try me.e.loop(from: bound[2], to: bound[3], "epi.col") { j in
+                        try body(&me, me.e.add(base, j), j, captured)
+                    }
                 }
             }
-        }
-        if usesColumn {
-            try rows(&self)
-        } else {
-            let b = e.builder
-            let whole = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntEQ, bound[2], e.i64(0), ""),
-                                     LLVMBuildICmp(b, LLVMIntEQ, bound[3], e.i64(cols), ""), "")
-            let flat = e.block("epi.flat"), strided = e.block("epi.rows"), done = e.block("epi.done")
+            guard !usesColumn else { return try rows(&me) }
+            let b = me.e.builder
+            let whole = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntEQ, bound[2], me.e.i64(0), ""),
+                                     LLVMBuildICmp(b, LLVMIntEQ, bound[3], me.e.i64(cols), ""), "")
+            let flat = me.e.block("epi.flat"), strided = me.e.block("epi.rows"), done = me.e.block("epi.done")
             LLVMBuildCondBr(b, whole, flat, strided)
             LLVMPositionBuilderAtEnd(b, flat)
-            try e.loop(from: e.mul(bound[0], cols), to: e.mul(bound[1], cols), "epi.i") { i in
-                try body(&self, i, i, captured)
+            try me.e.loop(from: me.e.mul(bound[0], cols), to: me.e.mul(bound[1], cols), "epi.i") { i in
+                try body(&me, i, i, captured)
             }
             LLVMBuildBr(b, done)
             LLVMPositionBuilderAtEnd(b, strided)
-            try rows(&self)
+            try rows(&me)
             LLVMBuildBr(b, done)
             LLVMPositionBuilderAtEnd(b, done)
         }
-        LLVMBuildRetVoid(e.builder)
-
-        var params: [LLVMTypeRef?] = [e.ptr, e.i64, e.i64, e.i64, e.i64]
-        let function = LLVMAddFunction(e.module, name, LLVMFunctionType(e.void, &params, 5, 0))!
-        LLVMSetLinkage(function, LLVMInternalLinkage)
-        attributes?.apply(to: function, context: e.context)
-        e.function = function
-        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
-        let ctx = LLVMGetParam(function, 0)!
-        var args: [LLVMValueRef?] = distinct.indices.map { k -> LLVMValueRef? in
-            var idx: [LLVMValueRef?] = [e.i64(k)]
-            return LLVMBuildLoad2(e.builder, e.ptr, LLVMBuildInBoundsGEP2(e.builder, e.ptr, ctx, &idx, 1, ""), "")
-        }
-        args += (1...4).map { LLVMGetParam(function, UInt32($0)) }
-        LLVMBuildCall2(e.builder, innerType, inner, &args, UInt32(args.count), "")
-        LLVMBuildRetVoid(e.builder)
+        let function = contextEntry(name, calling: inner, indices: 4)
+        let distinct = inner.distinct
+        let caller = e.function!
+        let callerBlock = LLVMGetInsertBlock(e.builder)
 
         // The context: a stack slot of the caller's entry block (the product may run
         // inside a loop; an alloca there would grow the stack per iteration).
-        e.function = caller
         let entry = LLVMGetEntryBasicBlock(caller)
         if let first = LLVMGetFirstInstruction(entry) {
             LLVMPositionBuilderBefore(e.builder, first)
