@@ -2,6 +2,7 @@
 //
 //   swift run -c release vfc-bench [--quick] [--vit] [--crop]
 //   swift run -c release vfc-bench gemm [--quick]   (GemmBench.swift; VFC_BENCH_THREADS=1,2)
+//   swift run -c release vfc-bench --epilogue [--quick]   (EpilogueBench.swift)
 //
 // --vit runs only the ViT block forward and forward+backward, fused against unfused
 // (--disable-passes=fuse-*) in the same process (VitBench.swift); a full run ends with it.
@@ -63,6 +64,12 @@ if let probe = ProcessInfo.processInfo.environment["VFC_CROP_PROBE"] {
 if CommandLine.arguments.contains("--crop") {
     print("vfc crop_sample_add benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
     try cropBenchmark(quick: quick, repeats: repeats)
+    exit(0)
+}
+
+if CommandLine.arguments.contains("--epilogue") {
+    print("vfc fused-epilogue benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    try epilogueBenchmark(quick: quick)
     exit(0)
 }
 

@@ -258,6 +258,10 @@ extension FunctionLowering {
         let outCount = aShape.reduce(1, *), inCount = (anchorOps.first?.shape ?? aShape).reduce(1, *)
         switch anchorInst.op {
         case .matmul(let ta, let tb):
+            if let epilogue = try fusedGemmEpilogue(k, bufsA, stored, anchor: av, anchorSlot: anchorSlot, bias: nil, cols: aShape.last ?? 1) {
+                try lowerMatmul(ta, tb, anchorOps[0], anchorOps[1], bufsA.pointers[anchorSlot], dtype, aShape, epilogue: epilogue)
+                return
+            }
             try lowerMatmul(ta, tb, anchorOps[0], anchorOps[1], bufsA.pointers[anchorSlot], dtype, aShape)
             try fusedEpiloguePass(k, bufsA, stored, anchor: av, anchorSlot: anchorSlot, bias: nil, rows: 1, cols: outCount)
         case .linear:
@@ -265,6 +269,14 @@ extension FunctionLowering {
                 throw CodegenError.internalError("linear of a literal in @\(f.name)")
             }
             let dout = ws[0], din = ws[1], rows = xs.dropLast().reduce(1, *)
+            guard case .buffer(let bp, _, _) = anchorOps[2] else { throw CodegenError.internalError("linear bias is a literal") }
+            var withBias = bufsA
+            let biasSlot = withBias.add(bp, dout)
+            if rows * dout > 0, din > 0,
+               let epilogue = try fusedGemmEpilogue(k, withBias, stored, anchor: av, anchorSlot: anchorSlot, bias: biasSlot, cols: dout) {
+                try gemm(dtype, false, true, rows, dout, din, xp, din, wp, din, bufsA.pointers[anchorSlot], dout, epilogue: epilogue)
+                return
+            }
             if rows * dout > 0 {
                 if din > 0 {
                     try gemm(dtype, false, true, rows, dout, din, xp, din, wp, din, bufsA.pointers[anchorSlot], dout)
@@ -272,9 +284,6 @@ extension FunctionLowering {
                     zeroFill(bufsA.pointers[anchorSlot], dtype, rows * dout)
                 }
             }
-            var withBias = bufsA
-            guard case .buffer(let bp, _, _) = anchorOps[2] else { throw CodegenError.internalError("linear bias is a literal") }
-            let biasSlot = withBias.add(bp, dout)
             try fusedEpiloguePass(k, withBias, stored, anchor: av, anchorSlot: anchorSlot, bias: biasSlot, rows: rows, cols: dout)
         case .softmax, .logSoftmax, .layerNorm:
             try fusedRows(k, anchorInst, anchorOps, bufsA, stored, anchor: av, anchorSlot: anchorSlot, dtype: dtype, shape: aShape)
@@ -362,15 +371,7 @@ extension FunctionLowering {
         try parallelLoop(rows, workPerIteration: cols, buffers: bufs.pointers) { me, r, ptrs in
             let base = me.e.mul(r, cols)
             try me.e.loop(cols, "epi") { j in
-                let i = me.e.add(base, j)
-                var a = me.e.load(ptrs[anchorSlot], d, i)
-                if let b = bias {
-                    a = me.e.fastMath(LLVMBuildFAdd(me.e.builder, a, me.e.load(ptrs[b], d, j), ""))
-                    if stored[av] != nil { me.e.store(a, ptrs[anchorSlot], d, i) }
-                }
-                var env: [ValueID: LLVMValueRef] = [av: a]
-                try me.kernelCompute(k.epilogue, bufs, ptrs, &env, i)
-                me.kernelStore(bufs, stored, ptrs, env, i, skip: av)
+                try me.gemmEpilogueElement(k, bufs, stored, anchor: av, anchorSlot: anchorSlot, bias: bias, dtype: d, me.e.add(base, j), j, ptrs)
             }
         }
     }

@@ -17,7 +17,10 @@ import VFCIR
 /// Widening f32 operands to double for dgemm would match the interpreter exactly, at
 /// roughly 2-3x the time of sgemm on 1024^3 (measured on a shared 2-core host).
 extension FunctionLowering {
-    mutating func lowerMatmul(_ ta: Bool, _ tb: Bool, _ a: Lowered, _ b: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
+    /// `epilogue` (f32 only): a fused kernel's elementwise code, applied to each part of the
+    /// result as the product completes it (Lowering+GemmEpilogue.swift).
+    mutating func lowerMatmul(_ ta: Bool, _ tb: Bool, _ a: Lowered, _ b: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int],
+                              epilogue: GemmEpilogue? = nil) throws {
         guard case .buffer(let ap, _, let ash) = a, case .buffer(let bp, _, let bsh) = b else {
             throw CodegenError.internalError("matmul of a literal")
         }
@@ -28,6 +31,7 @@ extension FunctionLowering {
         if batches * m * n == 0 { return }
         if k == 0 {
             zeroFill(out, dtype, batches * m * n)
+            if let epilogue { callEpilogue(epilogue, context: epilogue.context, rows: e.i64(0), e.i64(batches * m), cols: n) }
             return
         }
         // Leading dimensions: a is stored [m, k] ([k, m] transposed), b [k, n] ([n, k]).
@@ -35,11 +39,11 @@ extension FunctionLowering {
         if rb == 2 && !ta {
             // Rows of a times one matrix: the rows of every batch are contiguous, so one
             // product with M = batches * m.
-            try gemm(dtype, ta, tb, batches * m, n, k, ap, lda, bp, ldb, out, n)
+            try gemm(dtype, ta, tb, batches * m, n, k, ap, lda, bp, ldb, out, n, epilogue: epilogue)
             return
         }
         if batches == 1 {
-            try gemm(dtype, ta, tb, m, n, k, ap, lda, bp, ldb, out, n)
+            try gemm(dtype, ta, tb, m, n, k, ap, lda, bp, ldb, out, n, epilogue: epilogue)
             return
         }
         // A strided loop of products: batched same-rank operands, or transposed batches of
@@ -47,7 +51,7 @@ extension FunctionLowering {
         // batch (Lowering+SmallGemm.swift).
         let bBatch = rb == 2 ? 0 : k * n
         if Self.usesSmallGemm(dtype, ta: ta, tb: tb, m: m, n: n, k: k, batches: batches, bRank: rb) {
-            try smallBatchedGemm(ta, tb, m: m, n: n, k: k, batches: batches, bBatch: bBatch, ap, bp, out)
+            try smallBatchedGemm(ta, tb, m: m, n: n, k: k, batches: batches, bBatch: bBatch, ap, bp, out, epilogue: epilogue)
             return
         }
         // Larger ones: one OpenBLAS call per item, the items spread over the pool's threads
@@ -55,11 +59,13 @@ extension FunctionLowering {
         try checkBLASSizes([m, n, k, lda, ldb])
         let site = profileSite(dtype, ta, tb, m, n, k, batches: batches)
         if let site { profileBegin(site) }
-        try parallelLoop(batches, workPerIteration: m * n * k, buffers: [ap, bp, out]) { me, t, p in
+        try parallelLoop(batches, workPerIteration: m * n * k, buffers: [ap, bp, out] + (epilogue.map { [$0.context] } ?? [])) { me, t, p in
             let aPtr = me.e.gep(p[0], dtype, me.e.mul(t, m * k))
             let bPtr = bBatch == 0 ? p[1] : me.e.gep(p[1], dtype, me.e.mul(t, bBatch))
             let cPtr = me.e.gep(p[2], dtype, me.e.mul(t, m * n))
-            try me.gemm(dtype, ta, tb, m, n, k, aPtr, lda, bPtr, ldb, cPtr, n, profiled: false)
+            // The epilogue's context as the loop body captured it; item t is rows t*m of the output.
+            let item = epilogue.map { GemmEpilogue(function: $0.function, context: p[3]) }
+            try me.gemm(dtype, ta, tb, m, n, k, aPtr, lda, bPtr, ldb, cPtr, n, profiled: false, epilogue: item, rowOffset: me.e.mul(t, m))
         }
         if let site { profileEnd(site) }
     }
@@ -107,10 +113,11 @@ extension FunctionLowering {
 
     /// C[M, N] = op(A)[M, K] op(B)[K, N], row-major, through the runtime's vfc_sgemm /
     /// vfc_dgemm (OpenBLAS split over the pool's threads). `profiled: false` inside a
-    /// parallel loop body, whose calls the profile does not see.
+    /// parallel loop body, whose calls the profile does not see. With an `epilogue` (f32):
+    /// vfc_sgemm_fused, C's row r being row `rowOffset + r` for the epilogue.
     func gemm(_ d: DType, _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int,
               _ a: LLVMValueRef, _ lda: Int, _ b: LLVMValueRef, _ ldb: Int, _ c: LLVMValueRef, _ ldc: Int,
-              profiled: Bool = true) throws {
+              profiled: Bool = true, epilogue: GemmEpilogue? = nil, rowOffset: LLVMValueRef? = nil) throws {
         guard d.isFloat else { throw CodegenError.internalError("matmul of \(d)") }
         try checkBLASSizes([m, n, k, lda, ldb, ldc])
         let i32 = e.i32
@@ -118,6 +125,14 @@ extension FunctionLowering {
         let site = profiled ? profileSite(d, ta, tb, m, n, k) : nil
         if let site { profileBegin(site) }
         defer { if let site { profileEnd(site) } }
+        if let epilogue, d == .f32 {
+            _ = e.call("vfc_sgemm_fused", e.void,
+                       [i32, i32, i32, i32, i32, e.ptr, i32, e.ptr, i32, e.ptr, i32, e.ptr, e.ptr, e.i64],
+                       [int(ta ? 1 : 0), int(tb ? 1 : 0), int(m), int(n), int(k),
+                        a, int(Swift.max(lda, 1)), b, int(Swift.max(ldb, 1)), c, int(Swift.max(ldc, 1)),
+                        epilogue.function, epilogue.context, rowOffset ?? e.i64(0)])
+            return
+        }
         _ = e.call(d == .f32 ? "vfc_sgemm" : "vfc_dgemm", e.void,
                    [i32, i32, i32, i32, i32, e.ptr, i32, e.ptr, i32, e.ptr, i32],
                    [int(ta ? 1 : 0), int(tb ? 1 : 0), int(m), int(n), int(k),

@@ -21,25 +21,43 @@ extension FunctionLowering {
             try e.loop(count) { i in try body(&self, i, buffers) }
             return
         }
+        let name = "\(LLVMSupport.valueName(e.function)).par.\(parallelCount)"
+        parallelCount += 1
+        let inner = try noaliasBody(name + ".body", buffers: buffers, indices: 2) { me, captured, bounds in
+            try me.e.loop(from: bounds[0], to: bounds[1]) { i in try body(&me, i, captured) }
+        }
+        let outlined = contextEntry(name, calling: inner, indices: 2)
+        let distinct = inner.distinct
+        let array = LLVMBuildArrayAlloca(e.builder, e.ptr, e.i64(Swift.max(distinct.count, 1)), "captures")!
+        for (k, b) in distinct.enumerated() {
+            var idx: [LLVMValueRef?] = [e.i64(k)]
+            LLVMBuildStore(e.builder, b, LLVMBuildInBoundsGEP2(e.builder, e.ptr, array, &idx, 1, ""))
+        }
+        _ = e.call("vfc_parallel_for", e.void, [e.i64, e.i64, e.ptr, e.ptr], [e.i64(0), e.i64(count), outlined, array])
+    }
+
+    /// An internal, always-inlined function `name(ptr..., i64 x indices)` taking each distinct
+    /// buffer of `buffers` once as a `noalias` parameter (an in-place op captures one buffer
+    /// twice), whose body `body` emits with the buffers as the function sees them (in the
+    /// order of `buffers`) and its i64 parameters; the builder is back where it was after.
+    /// Why: inlining turns the parameters into scoped alias metadata, so a fused loop over
+    /// many buffers still vectorises without runtime overlap checks (pointers loaded from a
+    /// context array would carry no such facts).
+    mutating func noaliasBody(
+        _ name: String, buffers: [LLVMValueRef], indices: Int,
+        _ body: (inout FunctionLowering, [LLVMValueRef], [LLVMValueRef]) throws -> Void
+    ) throws -> (function: LLVMValueRef, type: LLVMTypeRef, distinct: [LLVMValueRef]) {
         let caller = e.function
         let callerBlock = LLVMGetInsertBlock(e.builder)
-        // The distinct buffers (an in-place op captures one buffer twice) become `noalias`
-        // parameters of an always-inlined body function: inlining turns them into scoped
-        // alias metadata, so a fused loop over many buffers still vectorises without
-        // runtime overlap checks (pointers loaded from `ctx` would carry no such facts).
         var distinct: [LLVMValueRef] = []
         let position = buffers.map { b -> Int in
             if let k = distinct.firstIndex(of: b) { return k }
             distinct.append(b)
             return distinct.count - 1
         }
-        var params: [LLVMTypeRef?] = [e.ptr, e.i64, e.i64]
-        let bodyType = LLVMFunctionType(e.void, &params, 3, 0)
-        let name = "\(LLVMSupport.valueName(caller)).par.\(parallelCount)"
-        parallelCount += 1
-        var innerParams: [LLVMTypeRef?] = Array(repeating: e.ptr, count: distinct.count) + [e.i64, e.i64]
-        let innerType = LLVMFunctionType(e.void, &innerParams, UInt32(innerParams.count), 0)!
-        let inner = LLVMAddFunction(e.module, name + ".body", innerType)!
+        var params: [LLVMTypeRef?] = Array(repeating: e.ptr, count: distinct.count) + Array(repeating: e.i64, count: indices)
+        let type = LLVMFunctionType(e.void, &params, UInt32(params.count), 0)!
+        let inner = LLVMAddFunction(e.module, name, type)!
         LLVMSetLinkage(inner, LLVMInternalLinkage)
         attributes?.apply(to: inner, context: e.context)
         let noalias = LLVMGetEnumAttributeKindForName("noalias", 7)
@@ -48,33 +66,37 @@ extension FunctionLowering {
         LLVMAddAttributeAtIndex(inner, UInt32(bitPattern: Int32(LLVMAttributeFunctionIndex)), LLVMCreateEnumAttribute(e.context, alwaysInline, 0))
         e.function = inner
         LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
-        let innerPointers = distinct.indices.map { LLVMGetParam(inner, UInt32($0))! }
-        let captured = position.map { innerPointers[$0] }
-        try e.loop(from: LLVMGetParam(inner, UInt32(distinct.count))!, to: LLVMGetParam(inner, UInt32(distinct.count + 1))!) { i in
-            try body(&self, i, captured)
-        }
-        LLVMBuildRetVoid(e.builder)
-        let outlined = LLVMAddFunction(e.module, name, bodyType)!
-        LLVMSetLinkage(outlined, LLVMInternalLinkage)
-        attributes?.apply(to: outlined, context: e.context)
-        e.function = outlined
-        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
-        let ctx = LLVMGetParam(outlined, 0)!
-        var args: [LLVMValueRef?] = distinct.indices.map { k -> LLVMValueRef? in
-            var idx: [LLVMValueRef?] = [e.i64(k)]
-            let slot = LLVMBuildInBoundsGEP2(e.builder, e.ptr, ctx, &idx, 1, "")
-            return LLVMBuildLoad2(e.builder, e.ptr, slot, "")
-        }
-        args += [LLVMGetParam(outlined, 1), LLVMGetParam(outlined, 2)]
-        LLVMBuildCall2(e.builder, innerType, inner, &args, UInt32(args.count), "")
+        let pointers = distinct.indices.map { LLVMGetParam(inner, UInt32($0))! }
+        let extra = (0..<indices).map { LLVMGetParam(inner, UInt32(distinct.count + $0))! }
+        try body(&self, position.map { pointers[$0] }, extra)
         LLVMBuildRetVoid(e.builder)
         e.function = caller
         LLVMPositionBuilderAtEnd(e.builder, callerBlock)
-        let array = LLVMBuildArrayAlloca(e.builder, e.ptr, e.i64(Swift.max(distinct.count, 1)), "captures")!
-        for (k, b) in distinct.enumerated() {
+        return (inner, type, distinct)
+    }
+
+    /// An internal function `void name(ptr context, i64 x indices)` that loads the buffers of
+    /// `inner` (a `noaliasBody`) from the pointer array `context` and calls it with them and
+    /// its i64 parameters: what `vfc_parallel_for` and `vfc_sgemm_fused` call.
+    func contextEntry(_ name: String, calling inner: (function: LLVMValueRef, type: LLVMTypeRef, distinct: [LLVMValueRef]),
+                      indices: Int) -> LLVMValueRef {
+        let callerBlock = LLVMGetInsertBlock(e.builder)
+        var params: [LLVMTypeRef?] = [e.ptr] + Array(repeating: e.i64, count: indices)
+        let function = LLVMAddFunction(e.module, name, LLVMFunctionType(e.void, &params, UInt32(params.count), 0))!
+        LLVMSetLinkage(function, LLVMInternalLinkage)
+        attributes?.apply(to: function, context: e.context)
+        var e = self.e
+        e.function = function
+        LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
+        let ctx = LLVMGetParam(function, 0)!
+        var args: [LLVMValueRef?] = inner.distinct.indices.map { k -> LLVMValueRef? in
             var idx: [LLVMValueRef?] = [e.i64(k)]
-            LLVMBuildStore(e.builder, b, LLVMBuildInBoundsGEP2(e.builder, e.ptr, array, &idx, 1, ""))
+            return LLVMBuildLoad2(e.builder, e.ptr, LLVMBuildInBoundsGEP2(e.builder, e.ptr, ctx, &idx, 1, ""), "")
         }
-        _ = e.call("vfc_parallel_for", e.void, [e.i64, e.i64, e.ptr, e.ptr], [e.i64(0), e.i64(count), outlined, array])
+        args += (0..<indices).map { LLVMGetParam(function, UInt32($0 + 1)) }
+        LLVMBuildCall2(e.builder, inner.type, inner.function, &args, UInt32(args.count), "")
+        LLVMBuildRetVoid(e.builder)
+        LLVMPositionBuilderAtEnd(e.builder, callerBlock)
+        return function
     }
 }

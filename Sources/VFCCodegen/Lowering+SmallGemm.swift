@@ -52,18 +52,23 @@ extension FunctionLowering {
     }
 
     /// C[t] = op(A[t]) op(B[t]) for t in 0..<batches (B shared when `bBatch` is 0), f32,
-    /// row-major, C[t] of M x N contiguous at `out + t M N`.
+    /// row-major, C[t] of M x N contiguous at `out + t M N`; then `epilogue` on C[t] while
+    /// it is in L1.
     mutating func smallBatchedGemm(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, batches: Int, bBatch: Int,
-                                   _ a: LLVMValueRef, _ b: LLVMValueRef, _ out: LLVMValueRef) throws {
+                                   _ a: LLVMValueRef, _ b: LLVMValueRef, _ out: LLVMValueRef, epilogue: GemmEpilogue? = nil) throws {
         let site = profile?.add(.sgemm, name: "", op: "small-gemm",
                                 detail: "\(batches) x \(m)x\(n)x\(k)\(ta ? " A^T" : "")\(tb ? " B^T" : "")",
                                 parent: LLVMSupport.valueName(e.function))
         if let site { profileBegin(site) }
-        try parallelLoop(batches, workPerIteration: m * n * k, buffers: [a, b, out]) { me, t, p in
+        try parallelLoop(batches, workPerIteration: m * n * k, buffers: [a, b, out] + (epilogue.map { [$0.context] } ?? [])) { me, t, p in
             let ap = me.e.gep(p[0], .f32, me.e.mul(t, m * k))
             let bp = bBatch == 0 ? p[1] : me.e.gep(p[1], .f32, me.e.mul(t, bBatch))
             let cp = me.e.gep(p[2], .f32, me.e.mul(t, m * n))
             me.smallGemmItem(ta, tb, m: m, n: n, k: k, ap, bp, cp)
+            if let epilogue {
+                let i0 = me.e.mul(t, m)
+                me.callEpilogue(epilogue, context: p[3], rows: i0, me.e.add(i0, m), cols: n)
+            }
         }
         if let site { profileEnd(site) }
     }

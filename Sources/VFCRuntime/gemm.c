@@ -73,6 +73,9 @@ typedef struct {
     // costs more than it saves when the other side of C is short.
     int64_t a_packed_from, b_packed_from;
     int64_t m_groups, n_groups, n_group_panels;  // the tile grid of the compute tasks
+    vfc_gemm_epilogue epilogue;  // NULL: none (vfc_sgemm_fused)
+    void *epilogue_context;
+    int64_t row_offset;
 } generated_job;
 
 // Whether rows `ld` floats apart fall on few enough L1 sets to evict each other: with a
@@ -197,21 +200,45 @@ static void compute_tasks(void *context, int64_t lo, int64_t hi) {
         int64_t b_hi = b_lo + j->n_group_panels < j->b_panels ? b_lo + j->n_group_panels : j->b_panels;
         for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
             int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
-            for (int64_t apn = a_lo; apn < a_hi; apn++)
+            int last = p0 + kc >= j->k;
+            for (int64_t apn = a_lo; apn < a_hi; apn++) {
                 for (int64_t bpn = b_lo; bpn < b_hi; bpn++) tile(j, apn, bpn, p0, kc);
+                // The task's row panel of C (mr rows, up to NC columns) is complete and still in
+                // L1 or L2: its epilogue now, not in a pass of its own. Whole rows of the
+                // panel, not tile by tile: rows of nr floats are too short for the
+                // epilogue's vector loop (measured slower than the pass after the product).
+                if (last && j->epilogue) {
+                    int64_t i0 = apn * j->mr, j0 = b_lo * j->nr;
+                    int64_t i1 = i0 + j->mr < j->m ? i0 + j->mr : j->m, j1 = b_hi * j->nr < j->n ? b_hi * j->nr : j->n;
+                    j->epilogue(j->epilogue_context, j->row_offset + i0, j->row_offset + i1, j0, j1);
+                }
+            }
         }
     }
 }
 
 void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                         const float *b, int32_t ldb, float *c, int32_t ldc) {
-    if (!kernel) { vfc_gemm_openblas(ta, tb, m, n, k, a, lda, b, ldb, c, ldc); return; }
+    vfc_gemm_generated_fused(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, NULL, NULL, 0);
+}
+
+void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+                              const float *b, int32_t ldb, float *c, int32_t ldc,
+                              vfc_gemm_epilogue epilogue, void *context, int64_t row_offset) {
+    if (!kernel) {
+        vfc_sgemm_openblas_fused(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, epilogue, context, row_offset);
+        return;
+    }
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (int32_t i = 0; i < m; i++) memset(c + (int64_t)i * ldc, 0, (size_t)n * sizeof(float));
+        if (epilogue) epilogue(context, row_offset, row_offset + m, 0, n);
         return;
     }
     generated_job j = {ta != 0, tb != 0, kernel_mr, kernel_nr, block_kc, block_mc, m, n, k, lda, ldb, ldc, a, b, c};
+    j.epilogue = epilogue;
+    j.epilogue_context = context;
+    j.row_offset = row_offset;
     j.a_panels = (m + j.mr - 1) / j.mr;
     j.b_panels = (n + j.nr - 1) / j.nr;
     // op(B)'s panels start on a 64-byte boundary: the microkernel loads them as aligned vectors.

@@ -9,6 +9,7 @@
 #pragma weak vfc_blas_setup
 #pragma weak vfc_gemm_uses_generated
 #pragma weak vfc_gemm_generated
+#pragma weak vfc_gemm_generated_fused
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -258,6 +259,9 @@ typedef struct {
     blasint_t m, n, k, lda, ldb, ldc;
     const void *a, *b;
     void *c;
+    vfc_gemm_epilogue epilogue;  // vfc_sgemm_fused: applied to each part after its call
+    void *epilogue_context;
+    int64_t row_offset;
 } gemm_job;
 
 static void gemm_part(const gemm_job *j, blasint_t lo, blasint_t hi) {
@@ -280,6 +284,10 @@ static void gemm_part(const gemm_job *j, blasint_t lo, blasint_t hi) {
         cblas_dgemm(ROW_MAJOR, ta, tb, m, n, j->k, 1, (const double *)a, j->lda, (const double *)b, j->ldb, 0, (double *)c, j->ldc);
     else
         cblas_sgemm(ROW_MAJOR, ta, tb, m, n, j->k, 1, (const float *)a, j->lda, (const float *)b, j->ldb, 0, (float *)c, j->ldc);
+    if (j->epilogue) {
+        if (j->split_rows) j->epilogue(j->epilogue_context, j->row_offset + lo, j->row_offset + hi, 0, n);
+        else j->epilogue(j->epilogue_context, j->row_offset, j->row_offset + m, lo, hi);
+    }
 }
 
 static void gemm_parts(void *context, int64_t lo, int64_t hi) {
@@ -319,6 +327,62 @@ void vfc_sgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, 
                const float *b, int32_t ldb, float *c, int32_t ldc) {
     if (vfc_gemm_uses_generated && vfc_gemm_uses_generated(ta, tb, m, n, k)) vfc_gemm_generated(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
     else vfc_gemm_openblas(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+}
+
+void vfc_sgemm_openblas_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+                              const float *b, int32_t ldb, float *c, int32_t ldc,
+                              vfc_gemm_epilogue epilogue, void *context, int64_t row_offset) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (int32_t i = 0; i < m; i++) memset(c + (int64_t)i * ldc, 0, (size_t)n * sizeof(float));
+        if (epilogue) epilogue(context, row_offset, row_offset + m, 0, n);
+        return;
+    }
+    gemm_job j = {0, ta != 0, tb != 0, 1, 1, m, n, k, lda, ldb, ldc, a, b, c, epilogue, context, row_offset};
+    gemm(&j);
+}
+
+// VFC_GEMM_EPILOGUE=pass: the product first, then its epilogue in a parallel pass over C
+// (what code compiled before the fused store did), for measuring the fusion; the results
+// are the same either way.
+static pthread_once_t epilogue_mode_once = PTHREAD_ONCE_INIT;
+static int epilogue_as_pass = 0;
+static void read_epilogue_mode(void) {
+    const char *env = getenv("VFC_GEMM_EPILOGUE");
+    epilogue_as_pass = env && strcmp(env, "pass") == 0;
+}
+
+void vfc_gemm_set_epilogue_pass(int pass) {
+    pthread_once(&epilogue_mode_once, read_epilogue_mode);
+    epilogue_as_pass = pass != 0;
+}
+
+typedef struct {
+    vfc_gemm_epilogue epilogue;
+    void *context;
+    int64_t row_offset, n;
+} epilogue_pass;
+
+static void epilogue_rows(void *context, int64_t lo, int64_t hi) {
+    const epilogue_pass *p = context;
+    p->epilogue(p->context, p->row_offset + lo, p->row_offset + hi, 0, p->n);
+}
+
+void vfc_sgemm_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+                     const float *b, int32_t ldb, float *c, int32_t ldc,
+                     vfc_gemm_epilogue epilogue, void *context, int64_t row_offset) {
+    pthread_once(&epilogue_mode_once, read_epilogue_mode);
+    if (epilogue_as_pass && m > 0 && n > 0) {
+        if (k > 0) vfc_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc);
+        else for (int32_t i = 0; i < m; i++) memset(c + (int64_t)i * ldc, 0, (size_t)n * sizeof(float));
+        epilogue_pass p = {epilogue, context, row_offset, n};
+        vfc_parallel_for(0, m, epilogue_rows, &p);
+        return;
+    }
+    if (vfc_gemm_generated_fused && vfc_gemm_uses_generated && vfc_gemm_uses_generated(ta, tb, m, n, k))
+        vfc_gemm_generated_fused(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, epilogue, context, row_offset);
+    else
+        vfc_sgemm_openblas_fused(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, epilogue, context, row_offset);
 }
 
 void vfc_dgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const double *a, int32_t lda,

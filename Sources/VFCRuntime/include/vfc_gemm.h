@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "vfc_runtime.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -37,9 +39,21 @@ int vfc_gemm_installed(int *mr, int *nr);
 void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                         const float *b, int32_t ldb, float *c, int32_t ldc);
 
+/// vfc_gemm_generated with an epilogue (vfc_sgemm_fused): applied to each task's row panel
+/// of C (MR rows, up to NC columns) after its last K block, rows offset by `row_offset`.
+void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+                              const float *b, int32_t ldb, float *c, int32_t ldc,
+                              vfc_gemm_epilogue epilogue, void *context, int64_t row_offset);
+
 /// OpenBLAS's cblas_sgemm split over the pool (vfc_sgemm's library path, whatever the mode).
 void vfc_gemm_openblas(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                        const float *b, int32_t ldb, float *c, int32_t ldc);
+
+/// vfc_gemm_openblas with an epilogue (vfc_sgemm_fused): applied to each part of C after
+/// its cblas_sgemm call.
+void vfc_sgemm_openblas_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+                              const float *b, int32_t ldb, float *c, int32_t ldc,
+                              vfc_gemm_epilogue epilogue, void *context, int64_t row_offset);
 
 /// Which kernel vfc_sgemm uses: by shape (the default; VFC_GEMM=auto), always OpenBLAS
 /// (VFC_GEMM=openblas) or always vfc's (VFC_GEMM=vfc, when installed).

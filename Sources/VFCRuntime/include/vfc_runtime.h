@@ -40,6 +40,26 @@ int vfc_set_num_threads(int threads);
 void vfc_sgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                const float *b, int32_t ldb, float *c, int32_t ldc);
 
+/// An epilogue of a fused product: applies the fused kernel's elementwise code to the
+/// elements [i * ldc + j] of C for rows i in [i0, i1) and columns j in [j0, j1) (rows of the
+/// whole output: a product of a batch passes its items' row offset), reading the product
+/// from C and storing the kernel's results (generated per fused kernel by vfc).
+typedef void (*vfc_gemm_epilogue)(void *context, int64_t i0, int64_t i1, int64_t j0, int64_t j1);
+
+/// vfc_sgemm, then `epilogue` (with `context`) over every element of C, applied to each
+/// part of C while it is still in cache: after each OpenBLAS part, or after the last K
+/// block of each tile of vfc's kernel. Row r of C is row `row_offset + r` for the
+/// epilogue. An elementwise epilogue gives the same results as one pass after the product,
+/// whichever thread applies it where. K = 0: C is zero-filled, then the epilogue runs.
+/// VFC_GEMM_EPILOGUE=pass runs the whole product first, then the epilogue in one parallel
+/// pass over C (for measuring what the fusion saves).
+void vfc_sgemm_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
+                     const float *b, int32_t ldb, float *c, int32_t ldc,
+                     vfc_gemm_epilogue epilogue, void *context, int64_t row_offset);
+
+/// Sets what VFC_GEMM_EPILOGUE=pass sets (nonzero) or the default (0). Not while a product runs.
+void vfc_gemm_set_epilogue_pass(int pass);
+
 /// vfc_sgemm for f64 (cblas_dgemm).
 void vfc_dgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const double *a, int32_t lda,
                const double *b, int32_t ldb, double *c, int32_t ldc);
