@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fits the polynomials of Sources/VFCCodegen/Emitter+MathF32.swift and prints their f32
+"""Fits the polynomials of Sources/VFCCodegen/Ops/Emitter+MathF32.swift and prints their f32
 coefficients (lowest degree first).
 
 Each is a weighted minimax fit (Lawson's iteratively reweighted least squares on
