@@ -89,13 +89,12 @@ enum FuzzCorpus {
             let pm = PassManager(passes: passes, output: { _ in })
             try pm.run(&module)
             return .accepted
-        } catch let e as DiagnosticError {
-            if let d = e.diagnostics.first(where: { $0.loc.file != "fuzz.ir" || $0.loc.line < 1 || $0.loc.column < 1 }) {
+        } catch {
+            // Every stage throws DiagnosticError (typed throws), so this is the only case.
+            if let d = error.diagnostics.first(where: { $0.loc.file != "fuzz.ir" || $0.loc.line < 1 || $0.loc.column < 1 }) {
                 return .unlocated("unlocated diagnostic: \(d)")
             }
-            return e.diagnostics.isEmpty ? .unlocated("an error without diagnostics") : .located
-        } catch {
-            return .unlocated("\(error)")
+            return error.diagnostics.isEmpty ? .unlocated("an error without diagnostics") : .located
         }
     }
 }
