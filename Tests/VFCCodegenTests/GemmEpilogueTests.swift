@@ -4,6 +4,7 @@ import VFCInterpreter
 import VFCIR
 import VFCRuntime
 import VFCTensor
+import VFCTestSupport
 
 /// Epilogues fused into the product's store (`vfc_sgemm_fused`, Lowering+GemmEpilogue):
 /// the runtime applies the epilogue exactly once to every element of C, after the element

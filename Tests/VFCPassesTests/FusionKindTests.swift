@@ -1,5 +1,6 @@
 import Testing
 import VFCIR
+import VFCTestSupport
 @testable import VFCPasses
 
 /// The fuse passes stamp each kernel's kind (`FusionKind`), and the kind prints and parses
@@ -56,7 +57,7 @@ import VFCIR
         """
 
     @Test func everyKernelCarriesItsKind() throws {
-        var m = try typedModule(Self.source)
+        var m = try verified(Self.source)
         try PassManager(pipeline: "fuse-crop-sample,fuse-reductions,fuse-epilogues,fuse-elementwise,fuse-horizontal,fuse-horizontal-reductions").run(&m)
         let expected: [String: FusionKind] = [
             "loop": .loop, "row": .row, "reduce": .reduce, "epilogue": .epilogue, "multi_tensor": .multiTensor, "multi_sum": .multiSum,
@@ -71,7 +72,7 @@ import VFCIR
         // The kinds print and parse back.
         let printed = Printer.print(m)
         #expect(printed.contains("fused(multi_sum) func @multi_sum.fused.0("))
-        let again = try typedModule(printed)
+        let again = try verified(printed)
         #expect(again.functions.map(\.fusionKind) == m.functions.map(\.fusionKind))
         #expect(Printer.print(again) == printed)
     }
