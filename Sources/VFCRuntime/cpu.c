@@ -20,7 +20,7 @@ static unsigned long long xgetbv0(void) {
 
 void vfc_cpu_detect(vfc_cpu_info *out) {
     memset(out, 0, sizeof *out);
-    unsigned int a, b, c, d, top;
+    unsigned int a = 0, b = 0, c = 0, d = 0, top = 0;
     if (!__get_cpuid(0, &top, &b, &c, &d)) return;
     memcpy(out->vendor, &b, 4);
     memcpy(out->vendor + 4, &d, 4);

@@ -235,7 +235,10 @@ void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, c
         if (epilogue) epilogue(context, row_offset, row_offset + m, 0, n);
         return;
     }
-    generated_job j = {ta != 0, tb != 0, kernel_mr, kernel_nr, block_kc, block_mc, m, n, k, lda, ldb, ldc, a, b, c};
+    generated_job j;
+    memset(&j, 0, sizeof j);
+    j.ta = ta != 0; j.tb = tb != 0; j.mr = kernel_mr; j.nr = kernel_nr; j.kc = block_kc; j.mc = block_mc;
+    j.m = m; j.n = n; j.k = k; j.lda = lda; j.ldb = ldb; j.ldc = ldc; j.a = a; j.b = b; j.c = c;
     j.epilogue = epilogue;
     j.epilogue_context = context;
     j.row_offset = row_offset;

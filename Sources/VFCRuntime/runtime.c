@@ -319,7 +319,7 @@ static void gemm(gemm_job *j) {
 
 void vfc_gemm_openblas(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                        const float *b, int32_t ldb, float *c, int32_t ldc) {
-    gemm_job j = {0, ta != 0, tb != 0, 1, 1, m, n, k, lda, ldb, ldc, a, b, c};
+    gemm_job j = {0, ta != 0, tb != 0, 1, 1, m, n, k, lda, ldb, ldc, a, b, c, NULL, NULL, 0};
     gemm(&j);
 }
 
@@ -387,7 +387,7 @@ void vfc_sgemm_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const floa
 
 void vfc_dgemm(int ta, int tb, int32_t m, int32_t n, int32_t k, const double *a, int32_t lda,
                const double *b, int32_t ldb, double *c, int32_t ldc) {
-    gemm_job j = {1, ta != 0, tb != 0, 1, 1, m, n, k, lda, ldb, ldc, a, b, c};
+    gemm_job j = {1, ta != 0, tb != 0, 1, 1, m, n, k, lda, ldb, ldc, a, b, c, NULL, NULL, 0};
     gemm(&j);
 }
 

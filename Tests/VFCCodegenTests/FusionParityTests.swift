@@ -27,7 +27,7 @@ import VFCTestSupport
             guard let text = try? String(contentsOf: url, encoding: .utf8),
                   var module = try? Parser.parse(text, file: name), (try? Verifier.run(&module)) != nil,
                   (try? AutodiffPass().run(&module)) != nil else { continue }
-            for f in module.functions where RepoParityTests.notComparable["\(name) @\(f.name)"] == nil {
+            for f in module.functions where RepoParityTests.notComparableReason(name, f.name) == nil {
                 var bindings: [String: Int] = [:]
                 for v in f.values { for d in v.type?.shape ?? [] { for s in d.symbols { bindings[s] = 3 } } }
                 guard let inputs = try? randomInputs(function: f, bindings: bindings, seed: 2),
