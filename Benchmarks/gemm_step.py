@@ -4,15 +4,15 @@ default) against the same step with every product on OpenBLAS (VFC_GEMM=openblas
 with every product on vfc's generated kernel (VFC_GEMM=vfc), interleaved in one run.
 
     python3 Benchmarks/gemm_step.py --config micro [--rounds 3] [--repeat 3] [--threads 2]
-        [--modes openblas,auto,vfc,auto+pass]
+        [--modes openblas,auto,vfc,auto+store]
 
 Each round starts one `vfc step --repeat R --warmup 1 --json` process per mode, one after
 another (a process compiles once, then times R steps); the report is the median over all
 timed steps of each mode, and its ratio to openblas. The state comes from `vfc init --seed
 0`, the batch from Tests/fixtures/ssl/make_batch.py (the config's B). All modes must give
-the same metrics to 1e-5 (relative) or the run stops. A mode `M+pass` is M with
-VFC_GEMM_EPILOGUE=pass: fused kernels' epilogues in a pass after the product instead of in
-its store (the same results).
+the same metrics to 1e-5 (relative) or the run stops. A mode `M+store` is M with
+VFC_GEMM_EPILOGUE=store: fused kernels' epilogues applied in the product's store instead of
+in a pass after it (the same results).
 """
 import argparse
 import json

@@ -32,13 +32,15 @@ import VFCTestSupport
         }
     }
 
-    @Test(arguments: [false, true])
-    func runtimeAppliesTheEpilogueOnceToEveryFinalElement(_ vfcKernel: Bool) throws {
+    /// Both ways of applying it: in the store (`inStore`) and as a pass after the product.
+    @Test(arguments: [false, true], [true, false])
+    func runtimeAppliesTheEpilogueOnceToEveryFinalElement(_ vfcKernel: Bool, _ inStore: Bool) throws {
         let mode = vfcKernel ? VFC_GEMM_VFC : VFC_GEMM_OPENBLAS
         if vfcKernel { _ = try #require(GemmKernel.installForHost(), "this CPU has no vfc GEMM kernel") }
         let before = vfc_num_threads()
-        defer { _ = vfc_set_num_threads(before); vfc_gemm_set_mode(VFC_GEMM_AUTO) }
+        defer { _ = vfc_set_num_threads(before); vfc_gemm_set_mode(VFC_GEMM_AUTO); vfc_gemm_set_epilogue_pass(1) }
         vfc_gemm_set_mode(mode)
+        vfc_gemm_set_epilogue_pass(inStore ? 0 : 1)
         // Partial tiles on both sides, K across the KC block, a tall and a wide C (OpenBLAS
         // splits rows, then columns), K = 0.
         let shapes: [(Int, Int, Int, Bool, Bool)] = [(13, 33, 129, false, true), (200, 37, 640, true, false),
@@ -69,7 +71,7 @@ import VFCTestSupport
                         worst = max(worst, Swift.abs(Double(out[x]) - (2 * want[i * n + j] + 1)))
                     }
                 }
-                #expect(wrongVisits == 0, "\(m)x\(n)x\(k) mode \(mode.rawValue) threads \(threads): \(wrongVisits) elements not visited once")
+                #expect(wrongVisits == 0, "\(m)x\(n)x\(k) mode \(mode.rawValue) in store \(inStore) threads \(threads): \(wrongVisits) elements not visited once")
                 #expect(worst <= 4e-7 * Double(max(k, 1)), "\(m)x\(n)x\(k) mode \(mode.rawValue) threads \(threads): off by \(worst)")
                 results.append(Array(UnsafeBufferPointer(start: out, count: (m + offset) * ldc)))
             }
@@ -110,14 +112,15 @@ import VFCTestSupport
         }
         """
 
-    @Test(arguments: [false, true])
-    func fusedKernelsMatchTheInterpreterOnEveryPath(_ vfcKernel: Bool) throws {
+    @Test(arguments: [false, true], [true, false])
+    func fusedKernelsMatchTheInterpreterOnEveryPath(_ vfcKernel: Bool, _ inStore: Bool) throws {
         let mode = vfcKernel ? VFC_GEMM_VFC : VFC_GEMM_OPENBLAS
         if vfcKernel { _ = try #require(GemmKernel.installForHost(), "this CPU has no vfc GEMM kernel") }
         let module = try verified(Self.source)
         let before = vfc_num_threads()
-        defer { _ = vfc_set_num_threads(before); vfc_gemm_set_mode(VFC_GEMM_AUTO) }
+        defer { _ = vfc_set_num_threads(before); vfc_gemm_set_mode(VFC_GEMM_AUTO); vfc_gemm_set_epilogue_pass(1) }
         vfc_gemm_set_mode(mode)
+        vfc_gemm_set_epilogue_pass(inStore ? 0 : 1)
         let bindings = ["N": 2]
         for name in ["linear", "rows", "small", "large"] {
             let options = CodegenOptions(bindings: bindings)

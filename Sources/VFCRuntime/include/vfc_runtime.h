@@ -51,13 +51,15 @@ typedef void (*vfc_gemm_epilogue)(void *context, int64_t i0, int64_t i1, int64_t
 /// block of each tile of vfc's kernel. Row r of C is row `row_offset + r` for the
 /// epilogue. An elementwise epilogue gives the same results as one pass after the product,
 /// whichever thread applies it where. K = 0: C is zero-filled, then the epilogue runs.
-/// VFC_GEMM_EPILOGUE=pass runs the whole product first, then the epilogue in one parallel
-/// pass over C (for measuring what the fusion saves).
+/// By default the whole product runs first, then the epilogue in one parallel pass over C;
+/// VFC_GEMM_EPILOGUE=store applies it to each part as above (Benchmarks/RESULTS.md measures
+/// both).
 void vfc_sgemm_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                      const float *b, int32_t ldb, float *c, int32_t ldc,
                      vfc_gemm_epilogue epilogue, void *context, int64_t row_offset);
 
-/// Sets what VFC_GEMM_EPILOGUE=pass sets (nonzero) or the default (0). Not while a product runs.
+/// Nonzero: the epilogue as a pass after the product (the default); 0: in the store
+/// (what VFC_GEMM_EPILOGUE=store sets). Not while a product runs.
 void vfc_gemm_set_epilogue_pass(int pass);
 
 /// vfc_sgemm for f64 (cblas_dgemm).
