@@ -58,6 +58,17 @@ public struct EvalSplit {
         self.val = val
         self.valIndices = valIndices
     }
+
+    /// `dataset` split by `EvalDataset.split` (seeded), `fraction` of it held out for
+    /// validation. When either side is empty, an error: "`what` leaves no training (or
+    /// validation) image`hint`".
+    public init(holdingOut fraction: Double, of dataset: EvalDataset, seed: UInt64, what: String, hint: String = "") throws {
+        let (train, val) = EvalDataset.split(count: dataset.count, fraction: fraction, seed: seed)
+        guard !train.isEmpty, !val.isEmpty else {
+            throw EvalError("\(what) leaves \(train.isEmpty ? "no training" : "no validation") image\(hint)")
+        }
+        self.init(train: dataset, trainIndices: train, val: dataset, valIndices: val)
+    }
 }
 
 /// What `vfc eval` reports (`--json`, `-o`). Accuracies are percentages.

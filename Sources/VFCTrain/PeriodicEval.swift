@@ -21,12 +21,9 @@ public final class PeriodicEval {
         self.options = options
         backbone = try Backbone(module: module, irName: irName, state: state, source: "the initial state", network: .teacher)
         let dataset = try EvalDataset(path: data, warn: warn)
-        let (train, val) = EvalDataset.split(count: dataset.count, fraction: split, seed: options.seed)
-        guard !train.isEmpty, !val.isEmpty else {
-            throw EvalError("--eval-data \(data): a split of \(split) of its \(dataset.count) image(s) leaves \(train.isEmpty ? "no training" : "no validation") image")
-        }
-        prepared = try Evaluation.prepare(EvalSplit(train: dataset, trainIndices: train, val: dataset, valIndices: val),
-                                          side: backbone.side, options: options)
+        let evalSplit = try EvalSplit(holdingOut: split, of: dataset, seed: options.seed,
+                                      what: "--eval-data \(data): a split of \(split) of its \(dataset.count) image(s)")
+        prepared = try Evaluation.prepare(evalSplit, side: backbone.side, options: options)
     }
 
     /// The probes' figures on `state`, named `eval/knn_top1`, `eval/linear_top1`,

@@ -121,11 +121,9 @@ struct EvalCommand: ParsableCommand {
                 evalSplit = EvalSplit(train: trainSet, trainIndices: Array(0..<trainSet.count),
                                       val: valSet, valIndices: Array(0..<valSet.count))
             } else {
-                let (tr, va) = EvalDataset.split(count: trainSet.count, fraction: split, seed: seed)
-                guard !tr.isEmpty, !va.isEmpty else {
-                    throw DriverError("--split \(split) of the \(trainSet.count) image(s) in \(data) leaves \(tr.isEmpty ? "no training" : "no validation") image; give more images, another --split or --val DIR")
-                }
-                evalSplit = EvalSplit(train: trainSet, trainIndices: tr, val: trainSet, valIndices: va)
+                evalSplit = try EvalSplit(holdingOut: split, of: trainSet, seed: seed,
+                                          what: "--split \(split) of the \(trainSet.count) image(s) in \(data)",
+                                          hint: "; give more images, another --split or --val DIR")
             }
             let backbone = try Backbone(module: module, irName: displayName(irPath), state: state.tensors, source: path,
                                         network: network == .teacher ? .teacher : .student, chunk: batch)
