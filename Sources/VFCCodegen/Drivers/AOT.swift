@@ -96,7 +96,7 @@ extension LoweredModule {
             let symbol = EntryPoint.symbol(for: f)
             for s in [symbol, symbol + "_packed"] {
                 if let other = owner[s], other != f {
-                    throw CodegenError("'@\(other)' and '@\(f)' would both define the C symbol \(s); rename one of them")
+                    throw CodegenError.symbolClash(other, f, symbol: s)
                 }
                 owner[s] = f
             }

@@ -124,20 +124,19 @@ extension CHeader {
     /// The names the header declares for each function besides its symbol and `_packed`.
     static let declaredSuffixes = ["_args", "_fields", "_dims", "_layout", "_call"]
 
-    /// An error naming two functions whose header names collide (`@f` declares
-    /// `vfc_f_call`, which `@f_call` would define), or nil.
-    public static func nameCollision(_ functions: [String]) -> String? {
+    /// Refuses two functions whose header names collide (`@f` declares `vfc_f_call`, which
+    /// `@f_call` would define), naming both.
+    public static func checkNames(_ functions: [String]) throws {
         var owner: [String: String] = [:]
         for f in functions {
             let symbol = EntryPoint.symbol(for: f)
             for s in [symbol, symbol + "_packed"] + declaredSuffixes.map({ symbol + $0 }) {
                 if let other = owner[s], other != f {
-                    return "'@\(other)' and '@\(f)' would both declare \(s) in the C header; rename one of them"
+                    throw CodegenError.headerClash(other, f, name: s)
                 }
                 owner[s] = f
             }
         }
-        return nil
     }
 
     /// `VFC_DTYPE_F32`, ... (i1 and u8 are one byte each).

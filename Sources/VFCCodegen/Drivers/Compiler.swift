@@ -111,7 +111,7 @@ public final class LoweredModule {
         let profile = options.profile ? ProfileTable() : nil
         try phases.time("lower") {
             for name in names {
-                guard let f = module.function(named: name) else { throw CodegenError("no function '@\(name)' in the module") }
+                guard let f = module.function(named: name) else { throw CodegenError.noFunction(name) }
                 var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
                 lowering.profile = profile
                 let entry = try lowering.entryPoint()

@@ -6,11 +6,11 @@ extension JITModule {
     /// aliases. For benchmarks and hosts that keep tensors in machine form.
     public func call(function: String, buffers: [UnsafeMutableRawPointer]) throws {
         guard let entry = entries.first(where: { $0.function == function }), let address = addresses[function] else {
-            throw CodegenError("'@\(function)' was not compiled")
+            throw CodegenError.notCompiled(function: function)
         }
         let expected = entry.buffers.count
         guard buffers.count == expected else {
-            throw CodegenError("'@\(function)' takes \(expected) buffers, got \(buffers.count)")
+            throw CodegenError.bufferCount(function: function, expected: expected, got: buffers.count)
         }
         var pointers: [UnsafeMutableRawPointer?] = buffers
         let fn = unsafeBitCast(UInt(address), to: (@convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void).self)

@@ -19,13 +19,13 @@ public final class JITSession {
     /// float dtype: they are converted once, here).
     public init(jit: JITModule, function: String, params: [String: Tensor]) throws {
         guard let entry = jit.entries.first(where: { $0.function == function }) else {
-            throw CodegenError("'@\(function)' was not compiled")
+            throw CodegenError.notCompiled(function: function)
         }
         self.jit = jit
         self.entry = entry
         paramBuffers = try entry.params.map { b in
-            guard let t = params[b.name] else { throw CodegenError("missing param @\(b.name)") }
-            guard t.shape == b.shape else { throw CodegenError("param @\(b.name): expected \(b.dtype)\(b.shape), got \(t.shape)") }
+            guard let t = params[b.name] else { throw CodegenError.missingParam(b.name) }
+            guard t.shape == b.shape else { throw CodegenError.paramShape(b.name, expected: BufferType(b.dtype, b.shape), got: t.shape) }
             return try NativeBuffer(t, as: b.dtype)
         }
         var outputs: [Int: NativeBuffer] = [:]
@@ -39,10 +39,10 @@ public final class JITSession {
     /// results update the params; the other results stay in buffers until `result(_:)`.
     public func call(inputs: [Tensor]) throws {
         guard inputs.count == entry.inputs.count else {
-            throw CodegenError("'@\(entry.function)' takes \(entry.inputs.count) input(s), got \(inputs.count)")
+            throw CodegenError.inputCount(function: entry.function, expected: entry.inputs.count, got: inputs.count)
         }
         inputBuffers = try zip(inputs, entry.inputs).map { t, b in
-            guard t.shape == b.shape else { throw CodegenError("input %\(b.name): compiled for \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
+            guard t.shape == b.shape else { throw CodegenError.inputShape(b.name, expected: BufferType(b.dtype, b.shape), got: BufferType(t.dtype, t.shape)) }
             return try NativeBuffer(t, as: b.dtype)
         }
         var pointers = inputBuffers.map(\.pointer) + paramBuffers.map(\.pointer)

@@ -29,24 +29,24 @@ public final class JITLinkedSession {
         self.jit = jit
         var entries: [String: EntryPoint] = [:]
         for f in functions {
-            guard let entry = jit.entries.first(where: { $0.function == f }) else { throw CodegenError("'@\(f)' was not compiled") }
+            guard let entry = jit.entries.first(where: { $0.function == f }) else { throw CodegenError.notCompiled(function: f) }
             entries[f] = entry
             for b in entry.params {
                 if let have = paramBuffers[b.name] {
                     guard have.dtype == b.dtype, have.shape == b.shape else {
-                        throw CodegenError("param @\(b.name) is \(have.dtype)\(have.shape) in one function and \(b.dtype)\(b.shape) in @\(f)")
+                        throw CodegenError.paramConflict(b.name, first: BufferType(have.dtype, have.shape), function: f, other: BufferType(b.dtype, b.shape))
                     }
                     continue
                 }
-                guard let t = params[b.name] else { throw CodegenError("missing param @\(b.name)") }
-                guard t.shape == b.shape else { throw CodegenError("param @\(b.name): expected \(b.dtype)\(b.shape), got \(t.shape)") }
+                guard let t = params[b.name] else { throw CodegenError.missingParam(b.name) }
+                guard t.shape == b.shape else { throw CodegenError.paramShape(b.name, expected: BufferType(b.dtype, b.shape), got: t.shape) }
                 paramBuffers[b.name] = try NativeBuffer(t, as: b.dtype)
             }
             let own = entry.outputs.enumerated().filter { $0.element.aliasOf == nil }
             var offsets: [Int: Int] = [:]
             var bytes = 0
             for (i, b) in own {
-                guard let n = Tensor.checkedElementCount(b.shape) else { throw CodegenError("output \(i) of @\(f) is too large") }
+                guard let n = Tensor.checkedElementCount(b.shape) else { throw CodegenError.outputTooLarge(function: f, index: i) }
                 offsets[i] = bytes
                 bytes += (Swift.max(n * b.dtype.byteSize, 1) + 63) & ~63
             }
@@ -64,7 +64,7 @@ public final class JITLinkedSession {
 
     /// The compiled entry of `function`.
     public func entry(_ function: String) throws -> EntryPoint {
-        guard let e = entries[function] else { throw CodegenError("'@\(function)' is not a function of this session") }
+        guard let e = entries[function] else { throw CodegenError.notInSession(function: function) }
         return e
     }
 
@@ -73,21 +73,21 @@ public final class JITLinkedSession {
     public func call(_ function: String, inputs: [Input]) throws {
         let entry = try self.entry(function)
         guard inputs.count == entry.inputs.count else {
-            throw CodegenError("'@\(function)' takes \(entry.inputs.count) input(s), got \(inputs.count)")
+            throw CodegenError.inputCount(function: function, expected: entry.inputs.count, got: inputs.count)
         }
         var keep: [NativeBuffer] = []
         var pointers: [UnsafeMutableRawPointer] = []
         for (input, b) in zip(inputs, entry.inputs) {
             switch input {
             case .tensor(let t):
-                guard t.shape == b.shape else { throw CodegenError("input %\(b.name): compiled for \(b.dtype)\(b.shape), got \(t.dtype)\(t.shape)") }
+                guard t.shape == b.shape else { throw CodegenError.inputShape(b.name, expected: BufferType(b.dtype, b.shape), got: BufferType(t.dtype, t.shape)) }
                 let buffer = try NativeBuffer(t, as: b.dtype)
                 keep.append(buffer)
                 pointers.append(buffer.pointer)
             case .output(let f, let i):
-                guard let buffer = outputBuffers[f]?[i] else { throw CodegenError("@\(f) has no output \(i) with a buffer of its own") }
+                guard let buffer = outputBuffers[f]?[i] else { throw CodegenError.noOwnOutput(function: f, index: i) }
                 guard buffer.dtype == b.dtype, buffer.shape == b.shape else {
-                    throw CodegenError("input %\(b.name) of @\(function) is \(b.dtype)\(b.shape), output \(i) of @\(f) is \(buffer.dtype)\(buffer.shape)")
+                    throw CodegenError.linkedInput(b.name, function: function, expected: BufferType(b.dtype, b.shape), output: i, of: f, got: BufferType(buffer.dtype, buffer.shape))
                 }
                 pointers.append(buffer.pointer)
             }
@@ -108,7 +108,7 @@ public final class JITLinkedSession {
         let entry = try self.entry(function)
         if let buffer = outputBuffers[function]?[i] { return buffer.tensor() }
         guard i < entry.outputs.count, let name = entry.outputs[i].aliasOf, let p = paramBuffers[name] else {
-            throw CodegenError("@\(function) has no output \(i)")
+            throw CodegenError.noOutput(function: function, index: i)
         }
         return p.tensor()
     }

@@ -102,7 +102,7 @@ public struct GemmKernel: Hashable, Sendable {
         ownersLock.lock()
         owners.append(jit!)
         ownersLock.unlock()
-        guard let pointer = UnsafeRawPointer(bitPattern: UInt(address)) else { throw CodegenError("\(symbol) has no address") }
+        guard let pointer = UnsafeRawPointer(bitPattern: UInt(address)) else { throw CodegenError.llvm("\(symbol) has no address") }
         return pointer
     }
 

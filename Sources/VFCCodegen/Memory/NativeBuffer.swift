@@ -12,7 +12,7 @@ final class NativeBuffer {
     private let owned: Bool
 
     init(dtype: DType, shape: [Int]) throws {
-        guard let n = Tensor.checkedElementCount(shape) else { throw CodegenError("buffer \(dtype)\(shape) is too large") }
+        guard let n = Tensor.checkedElementCount(shape) else { throw CodegenError.bufferTooLarge(BufferType(dtype, shape)) }
         self.dtype = dtype
         self.shape = shape
         let bytes = Swift.max(n * dtype.byteSize, 64)

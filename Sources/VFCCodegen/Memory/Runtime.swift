@@ -10,7 +10,7 @@ public enum Runtime {
     /// round differently: a run and its resumption should use the same count.
     public static func setThreads(_ n: Int) throws {
         guard n >= 1, n <= Int(Int32.max), vfc_set_num_threads(Int32(n)) >= 0 else {
-            throw CodegenError("cannot run on \(n) threads (at most the runtime's maximum)")
+            throw CodegenError.threads(n)
         }
     }
 

@@ -107,7 +107,7 @@ extension FunctionLowering {
 
     private func checkBLASSizes(_ sizes: [Int]) throws {
         for s in sizes where s > Int(Int32.max) {
-            throw CodegenError("matmul: size \(s) is over OpenBLAS's 32-bit limit")
+            throw CodegenError.blasSizeLimit(op: "matmul", size: s)
         }
     }
 

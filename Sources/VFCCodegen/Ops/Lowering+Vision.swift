@@ -125,7 +125,7 @@ extension FunctionLowering {
         let (fp, fd, _) = try movementBuffer(flips, op)
         let nBoxes = bShape[0]
         guard nBoxes > 0, grid > 0 else { return }
-        guard fs > 0 else { throw CodegenError("\(op): cannot sample an empty field (side 0)") }
+        guard fs > 0 else { throw CodegenError.emptySampleField(op: op) }
         let f64 = e.f64
         func real(_ v: Double) -> LLVMValueRef { LLVMConstReal(f64, v) }
         func toReal(_ v: LLVMValueRef) -> LLVMValueRef { LLVMBuildSIToFP(e.builder, v, f64, "")! }

@@ -61,10 +61,10 @@ struct FunctionLowering {
         guard let t else { throw CodegenError.internalError("untyped value") }
         guard let s = t.evaluate(bindings) else {
             let unbound = Set(t.shape.flatMap(\.symbols).filter { bindings[$0] == nil }).sorted()
-            throw CodegenError("'@\(function.name)': symbol \(unbound.joined(separator: ", ")) of \(t) is not bound; pass a binding (e.g. --bind \(unbound.first ?? "N")=...)")
+            throw CodegenError.unbound(function: function.name, symbols: unbound, type: t)
         }
         guard let n = product(s.map { Dim($0) })?.staticValue, n <= Limits.maxElements else {
-            throw CodegenError("'@\(function.name)': \(t) with \(bindings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")) has more than \(Limits.maxElements) elements")
+            throw CodegenError.tooManyElements(function: function.name, type: t, bindings: bindings)
         }
         return s
     }
@@ -87,7 +87,7 @@ struct FunctionLowering {
         for (k, p) in ps.enumerated() { paramIndex[p.name] = k }
         var outs: [EntryPoint.Buffer] = []
         for (i, r) in function.returns.enumerated() {
-            guard let t = function.type(of: r, in: module) else { throw CodegenError("'@\(function.name)': result \(i) is a literal") }
+            guard let t = function.type(of: r, in: module) else { throw CodegenError.literalResult(function: function.name, index: i) }
             var b = EntryPoint.Buffer(name: "result\(i)", dtype: t.dtype, shape: try shape(t))
             switch function.resultAliases[i] {
             case .argument(let a)?:
