@@ -46,7 +46,7 @@ public final class Communicator: @unchecked Sendable {
         var text = [CChar](repeating: 0, count: 512)
         let rc = vfc_mpi_init(&text, Int32(text.count))
         guard rc == 0 else {
-            throw StepError("cannot initialise MPI (started by mpirun): \(string(text))")
+            throw StepError.mpiInit(string(text))
         }
         let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
         return Communicator(rank: Int(vfc_mpi_rank()), size: Int(vfc_mpi_size()), localSize: Swift.max(local, 1),
@@ -119,7 +119,7 @@ public final class Communicator: @unchecked Sendable {
         guard rc == 0 else {
             var text = [CChar](repeating: 0, count: 512)
             vfc_mpi_error_string(rc, &text, Int32(text.count))
-            throw StepError("rank \(rank): MPI failed in \(what): \(Self.string(text))")
+            throw StepError.mpiFailed(rank: rank, call: what, message: Self.string(text))
         }
     }
 }

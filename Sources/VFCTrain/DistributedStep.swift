@@ -33,8 +33,7 @@ final class DistributedStep: StepRunner {
          checkEvery: Int) throws {
         let module = step.module
         guard let grad = module.function(named: Self.gradFunction), let apply = module.function(named: Self.applyFunction) else {
-            throw StepError("data-parallel training needs @\(Self.gradFunction) and @\(Self.applyFunction) in the module "
-                            + "(the halves of @train_step that scripts/gen_ssl.py writes); this module has neither or one")
+            throw StepError.noDataParallelHalves(grad: Self.gradFunction, apply: Self.applyFunction)
         }
         self.communicator = communicator
         self.globalBatch = globalBatch
@@ -53,7 +52,7 @@ final class DistributedStep: StepRunner {
         var gradOutputs: [String: Int] = [:]
         for (i, r) in grad.returns.enumerated() {
             guard let n = name(grad, r), gradEntry.outputs[i].aliasOf == nil, gradEntry.outputs[i].dtype == .f32 else {
-                throw StepError("result \(i) of @\(Self.gradFunction) must be an f32 value of its own (it is summed over the ranks)")
+                throw StepError.unsummableGradient(index: i, function: Self.gradFunction)
             }
             gradOutputs[n] = i
         }
@@ -82,7 +81,7 @@ final class DistributedStep: StepRunner {
             case "images": return .tensor(Tensor(scalar: Double(globalBatch), dtype: .f32))
             case "position_count": return .tensor(Tensor(scalar: Double(positionCount), dtype: .f32))
             default:
-                guard let t = batch[name] else { throw StepError("\(source): missing tensor '\(name)'") }
+                guard let t = batch[name] else { throw StepError.missingTensor(source: source, name: name, type: nil) }
                 return .tensor(t)
             }
         }
@@ -96,7 +95,7 @@ final class DistributedStep: StepRunner {
         let applyInputs: [JITLinkedSession.Input] = try applyArguments.map { a in
             if let i = a.output { return .output(function: Self.gradFunction, index: i) }
             if a.name == "images" { return .tensor(Tensor(scalar: Double(globalBatch), dtype: .f32)) }
-            guard let t = batch[a.name] else { throw StepError("\(source): missing tensor '\(a.name)'") }
+            guard let t = batch[a.name] else { throw StepError.missingTensor(source: source, name: a.name, type: nil) }
             return .tensor(t)
         }
         try session.call(Self.applyFunction, inputs: applyInputs)
@@ -120,9 +119,7 @@ final class DistributedStep: StepRunner {
         let digest = Int64(bitPattern: session.paramDigest())
         let maxima = try communicator.max([digest, ~digest], what: "the state check at \(when)")
         if maxima[0] != digest || maxima[1] != ~digest {
-            throw StepError("rank \(communicator.rank): the ranks' states differ at \(when) (state digest "
-                            + "\(String(UInt64(bitPattern: digest), radix: 16)) here, largest \(String(UInt64(bitPattern: maxima[0]), radix: 16))): "
-                            + "the replicas have diverged; stopping")
+            throw StepError.replicasDiverged(rank: communicator.rank, when: when, digest: UInt64(bitPattern: digest), largest: UInt64(bitPattern: maxima[0]))
         }
     }
 }

@@ -45,9 +45,7 @@ extension RunConfig {
                   Self.dataExists(c.data) else { continue }
             return (c, base)
         }
-        throw StepError("\(RunConfig.fileName(in: runDirectory)): the relative paths module '\(module)' and data '\(data)' "
-                        + "name no module with the run's digest and its data from the current directory or any directory above "
-                        + "the run directory; resume once from the directory the run was started in (the resume records absolute paths)")
+        throw StepError.relativePaths(config: RunConfig.fileName(in: runDirectory), module: module, data: data)
     }
 
     /// Whether `data` (a folder, a list file, or a tar-shard pattern) is there: for a

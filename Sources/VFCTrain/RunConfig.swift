@@ -45,12 +45,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public static func read(runDirectory: String) throws -> RunConfig {
         let path = fileName(in: runDirectory)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw StepError("\(runDirectory) is not a run directory: cannot read \(path)")
+            throw StepError.notRunDirectory(runDirectory, config: path)
         }
         do {
             return try JSONDecoder().decode(RunConfig.self, from: data)
         } catch {
-            throw StepError("\(path): not a valid run configuration (\(error))")
+            throw StepError.invalidRunConfig(path: path, underlying: error)
         }
     }
 

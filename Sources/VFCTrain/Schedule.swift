@@ -44,12 +44,14 @@ public struct Schedule: Codable, Sendable, Equatable {
 
     /// Checks the ranges, naming the option at fault.
     public func validate() throws {
-        func need(_ ok: Bool, _ message: String) throws { if !ok { throw StepError(message) } }
-        try need(lr.isFinite && lr > 0, "--lr must be positive, got \(lr)")
-        try need(minLR.isFinite && minLR >= 0 && minLR <= lr, "--min-lr must be in [0, lr], got \(minLR)")
-        try need(warmupSteps >= 0, "--warmup-steps must be >= 0, got \(warmupSteps)")
-        try need(horizon >= 1, "--schedule-steps must be >= 1, got \(horizon)")
-        try need(weightDecay >= 0 && weightDecayEnd >= 0, "weight decay must be >= 0")
-        try need(momentum >= 0 && momentum <= 1, "--momentum must be in [0, 1], got \(momentum)")
+        func need(_ ok: Bool, _ option: String, _ requirement: String, _ value: (any CustomStringConvertible)?) throws {
+            if !ok { throw StepError.option(option, requirement: requirement, value: value.map(\.description)) }
+        }
+        try need(lr.isFinite && lr > 0, "--lr", "positive", lr)
+        try need(minLR.isFinite && minLR >= 0 && minLR <= lr, "--min-lr", "in [0, lr]", minLR)
+        try need(warmupSteps >= 0, "--warmup-steps", ">= 0", warmupSteps)
+        try need(horizon >= 1, "--schedule-steps", ">= 1", horizon)
+        try need(weightDecay >= 0 && weightDecayEnd >= 0, "weight decay", ">= 0", nil)
+        try need(momentum >= 0 && momentum <= 1, "--momentum", "in [0, 1]", momentum)
     }
 }

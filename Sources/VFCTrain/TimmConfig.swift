@@ -22,12 +22,12 @@ public struct TimmConfig: Equatable, Sendable {
         guard let weight = backbone["patch_embed.proj.weight"], weight.rank == 4,
               let pos = backbone["pos_embed"], pos.rank == 3,
               let fc1 = backbone["blocks.0.mlp.fc1.weight"], fc1.rank == 2 else {
-            throw StepError("the backbone lacks patch_embed.proj.weight, pos_embed or blocks.0.mlp.fc1.weight")
+            throw StepError.incompleteBackbone
         }
         embedDim = weight.shape[0]
         patchSize = weight.shape[2]
         let grid = Int(Double(pos.shape[1] - 1).squareRoot().rounded())
-        guard grid * grid == pos.shape[1] - 1 else { throw StepError("pos_embed \(pos.shape) is not [1, 1 + n^2, D]") }
+        guard grid * grid == pos.shape[1] - 1 else { throw StepError.positionEmbedding(pos.shape) }
         imageSize = grid * patchSize
         mlpHidden = fc1.shape[0]
         depth = Set(backbone.keys.compactMap { key -> Int? in
@@ -35,7 +35,7 @@ public struct TimmConfig: Equatable, Sendable {
             return Int(key.dropFirst(7).prefix { $0 != "." })
         }).count
         guard heads > 0, embedDim % heads == 0 else {
-            throw StepError("\(heads) attention heads do not divide the width \(embedDim)")
+            throw StepError.headsDivide(heads: heads, width: embedDim)
         }
         numHeads = heads
     }
@@ -114,9 +114,7 @@ public func attentionHeads(in module: Module, width: Int) throws -> Int {
         }
     }
     guard found.count == 1, let heads = found.first else {
-        let what = found.isEmpty ? "no reshape of a qkv projection to [..., 3, heads, \(width) / heads]"
-            : "reshapes to \(found.sorted().map(String.init).joined(separator: " and ")) heads"
-        throw StepError("\(module.name.map { "@" + $0 } ?? "the module"): cannot tell the attention heads of width \(width): \(what)")
+        throw StepError.unknownHeads(module: module.name, width: width, found: found.sorted())
     }
     return heads
 }

@@ -13,21 +13,21 @@ import VFCTensor
 /// patch embedding's kernel. `prefix` selects the network (`""` the student, `"teacher."`).
 public func timmBackbone(state: [String: Tensor], prefix: String = "") throws -> [String: Tensor] {
     func get(_ name: String) throws -> Tensor {
-        guard let t = state[prefix + name] else { throw StepError("missing tensor '\(prefix + name)' in the state") }
+        guard let t = state[prefix + name] else { throw StepError.missingStateTensor(prefix + name) }
         return t.dtype == .f32 ? t : t.converted(to: .f32)
     }
     let field = try get("pos_field")
     let weight = try get("patch_embed.proj.weight")
     guard field.rank == 3, field.shape[0] == field.shape[1], weight.rank == 4, weight.shape[2] == weight.shape[3],
           weight.shape[0] == field.shape[2], weight.shape[2] > 0, field.shape[0] % weight.shape[2] == 0 else {
-        throw StepError("'\(prefix)pos_field' \(field.shape) and '\(prefix)patch_embed.proj.weight' \(weight.shape) are not a field [S, S, D] and a patch embedding [D, 3, P, P] with P dividing S")
+        throw StepError.timmLayout(prefix: prefix, field: field.shape, weight: weight.shape)
     }
     let (side, d, patch) = (field.shape[0], field.shape[2], weight.shape[2])
     let grid = side / patch
     var out: [String: Tensor] = [:]
     let cls = try get("cls_token")
     guard cls.shape == [d], let cls3 = cls.reshaped(to: [1, 1, d]) else {
-        throw StepError("'\(prefix)cls_token' is \(cls.shape), expected [\(d)]")
+        throw StepError.classToken(prefix: prefix, shape: cls.shape, width: d)
     }
     out["cls_token"] = cls3
     let samples = try sampleOnFullGrid(field: field, grid: grid)

@@ -4,24 +4,6 @@ import VFCInterpreter
 import VFCPasses
 import VFCTensor
 
-/// An error of a training-step run that names the file and tensor at fault.
-public enum StepError: Error, CustomStringConvertible, Sendable {
-    /// The tensors of `source` (a batch or state file) do not fit the step's arguments;
-    /// the arguments are named as tensors (`tensor %global_views`).
-    case batch(source: String, BindingError)
-    /// Any other failure of a step or run, with its message.
-    case failed(String)
-
-    public init(_ message: String) { self = .failed(message) }
-
-    public var description: String {
-        switch self {
-        case let .batch(source, e): return "\(source): " + e.message(argumentNoun: "tensor")
-        case .failed(let message): return message
-        }
-    }
-}
-
 /// What one result of a training-step function is, read off the function itself: a result
 /// that aliases a param is that param's new value; a returned value named `grad.<param>` is
 /// that param's raw gradient; any other (scalar) result is a metric named by its value
@@ -76,8 +58,7 @@ public final class TrainStep {
         var module = input
         try AutodiffPass().run(&module)
         guard var f = module.function(named: name) else {
-            let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
-            throw StepError("no function '@\(name)' in the module (functions: \(known.isEmpty ? "none" : known))")
+            throw StepError.noFunction(name, known: module.functions.map(\.name))
         }
         if !gradients {
             f = Self.droppingGradientResults(f, module)
@@ -90,7 +71,7 @@ public final class TrainStep {
                 continue
             }
             guard case .value(let v) = r else {
-                throw StepError("result \(i) of @\(name) is a param that it does not update; return a value")
+                throw StepError.unupdatedParam(index: i, function: name)
             }
             let valueName = f.values[v.index].name
             if valueName.hasPrefix("grad."), module.param(named: String(valueName.dropFirst(5))) != nil {
@@ -98,7 +79,7 @@ public final class TrainStep {
             } else if let t = f.values[v.index].type, t.rank == 0 {
                 roles.append(.metric(valueName))
             } else {
-                throw StepError("result \(i) of @\(name) (%\(valueName)) is neither a scalar metric, a 'grad.<param>' nor an update of a param ('aliases @param')")
+                throw StepError.unknownResult(index: i, function: name, value: valueName)
             }
         }
         self.module = module
@@ -132,10 +113,10 @@ public final class TrainStep {
         var out: [String: Tensor] = [:]
         for p in module.params {
             guard let t = state[p.name] else {
-                throw StepError("\(source): missing tensor '\(p.name)' (\(p.type))")
+                throw StepError.missingTensor(source: source, name: p.name, type: "\(p.type)")
             }
             guard t.dtype == p.type.dtype || (t.dtype.isFloat && p.type.dtype.isFloat), t.shape == p.type.staticShape else {
-                throw StepError("\(source): tensor '\(p.name)' is \(describe(t)), expected \(p.type)")
+                throw StepError.tensorType(source: source, name: p.name, got: BufferType(t.dtype, t.shape), expected: p.type)
             }
             out[p.name] = t
         }
@@ -150,7 +131,7 @@ public final class TrainStep {
         for a in function.arguments {
             let name = function.values[a.index].name
             let declared = function.values[a.index].type.map { "\($0)" } ?? "?"
-            guard let t = batch[name] else { throw StepError("\(source): missing tensor '\(name)' (\(declared))") }
+            guard let t = batch[name] else { throw StepError.missingTensor(source: source, name: name, type: declared) }
             inputs.append(t)
         }
         do {
@@ -248,5 +229,4 @@ public final class TrainStep {
         return r.converted(to: d)
     }
 
-    private func describe(_ t: Tensor) -> String { "\(t.dtype)[\(t.shape.map(String.init).joined(separator: ", "))]" }
 }

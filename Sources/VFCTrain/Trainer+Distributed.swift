@@ -8,8 +8,7 @@ extension Trainer {
     /// Refuses a batch that the ranks cannot share equally.
     static func checkSlices(batch: Int, _ communicator: Communicator) throws {
         guard batch % communicator.size == 0 else {
-            throw StepError("--batch \(batch) is not divisible by the \(communicator.size) ranks of this run: each rank takes "
-                            + "an equal slice of the batch; choose a batch that is a multiple of the rank count (mpirun -np)")
+            throw StepError.unevenBatch(batch: batch, ranks: communicator.size)
         }
     }
 

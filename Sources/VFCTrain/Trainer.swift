@@ -71,15 +71,16 @@ public final class Trainer {
         self.say = say
         self.communicator = communicator
         try config.schedule.validate()
-        guard config.steps >= 0, config.batch >= 1, config.checkpointEvery >= 1 else {
-            throw StepError("--steps must be >= 0, --batch and --checkpoint-every >= 1")
+        for (option, value, least) in [("--steps", config.steps, 0), ("--batch", config.batch, 1), ("--checkpoint-every", config.checkpointEvery, 1)]
+        where value < least {
+            throw StepError.option(option, requirement: ">= \(least)", value: "\(value)")
         }
         try Trainer.checkSlices(batch: config.batch, communicator)
         guard let text = FileManager.default.contents(atPath: config.module).map({ String(decoding: $0, as: UTF8.self) }) else {
-            throw StepError("cannot read '\(config.module)': no such file")
+            throw StepError.unreadableModule(config.module)
         }
         if RunConfig.digest(text) != config.moduleDigest {
-            throw StepError("\(config.module) has changed since the run started (digest \(RunConfig.digest(text)), the run's is \(config.moduleDigest))")
+            throw StepError.moduleChanged(config.module, digest: RunConfig.digest(text), recorded: config.moduleDigest)
         }
         var module = try Parser.parse(text, file: config.module)
         try Verifier.run(&module)
@@ -126,17 +127,17 @@ public final class Trainer {
         func arg(_ name: String) throws -> [Int] {
             guard let a = step.function.arguments.first(where: { step.function.values[$0.index].name == name }),
                   let t = step.function.values[a.index].type else {
-                throw StepError("@\(step.function.name) has no argument %\(name)")
+                throw StepError.noArgument(function: step.function.name, argument: name)
             }
             return try t.shape.dropFirst().map { d in
-                guard let v = d.staticValue else { throw StepError("%\(name): dims after the batch dim must be static, got \(t)") }
+                guard let v = d.staticValue else { throw StepError.dynamicDims(argument: name, type: t) }
                 return v
             }
         }
         let g = try arg("global_views"), l = try arg("local_views"), m = try arg("content_masks")
         guard g.count == 4, l.count == 4, m.count == 3, m[1] > 0, g[2] % m[1] == 0,
               let side = sourceSide(step.module, globalSide: g[2]) else {
-            throw StepError("@\(step.function.name)'s arguments and @pos_field do not have method.md's layout")
+            throw StepError.notMethodLayout(function: step.function.name)
         }
         var c = BatchConfig(imageSize: side, patchSize: g[2] / m[1], globalSize: g[2], localSize: l[2],
                             globalViews: g[0], localViews: l[0], batchSize: config.batch, seed: config.seed,
@@ -194,10 +195,8 @@ public final class Trainer {
             current += 1
             dataState = batch.stateAfter
             if let loss = values.first(where: { $0.name == "loss" })?.value, !loss.isFinite {
-                let spelled = loss.isNaN ? "NaN" : (loss > 0 ? "+inf" : "-inf")
-                throw StepError("step \(current): the loss is \(spelled); stopping. The last good checkpoint is "
-                                + (lastCheckpoint ?? "none (no checkpoint was written)")
-                                + ": resume from it with a lower learning rate (vfc train --resume \(runDirectory) --lr \(String(format: "%g", config.schedule.lr / 10)))")
+                throw StepError.nonFiniteLoss(step: current, loss: loss, lastCheckpoint: lastCheckpoint, runDirectory: runDirectory,
+                                              lr: config.schedule.lr)
             }
             let seconds = Date().timeIntervalSince(stepStart)
             let imagesPerSecond = Double(config.batch) / Swift.max(seconds, 1e-9)
