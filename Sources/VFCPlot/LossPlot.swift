@@ -18,12 +18,6 @@ public struct LossPlotOptions: Sendable {
     public init() {}
 }
 
-/// A plotting failure with a message for the user.
-public struct PlotError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Loss curves of a run as a `Figure`: the losses in a large panel (raw values thin
 /// and faint, their EMA thick), the learning rate in a small panel below sharing the
 /// step axis, with a title, axis labels, tick labels, gridlines and a legend.
@@ -73,7 +67,7 @@ public enum LossPlot {
         let curves = names.map { (name: $0, points: series(entries, metric: $0)) }.filter { !$0.points.isEmpty }
         guard !curves.isEmpty else {
             let available = Set(entries.flatMap { $0.metrics.keys }).sorted()
-            throw PlotError("no metric to plot: none of \(names.isEmpty ? "loss*" : names.joined(separator: ", ")) is in the metrics (they have: \(available.isEmpty ? "none" : available.joined(separator: ", ")))")
+            throw PlotError.noMetric(asked: names, available: available)
         }
         let lr = options.showLearningRate ? series(entries, metric: "lr") : []
         let steps = curves.flatMap { $0.points.map(\.step) } + lr.map(\.step)

@@ -50,32 +50,32 @@ struct PlotCommand: ParsableCommand {
         try reportingErrors {
             let ext: String
             if let format {
-                guard format == "png" || format == "svg" else { throw PlotError("--format must be png or svg, got '\(format)'") }
+                guard format == "png" || format == "svg" else { throw PlotError.format(format) }
                 ext = format
             } else if StandardOutput.named(output) {
-                throw PlotError("-o -: give the format of standard output with --format png or --format svg")
+                throw PlotError.standardOutputFormat
             } else {
                 ext = (output as NSString).pathExtension.lowercased()
                 guard ext == "png" || ext == "svg" else {
-                    throw PlotError("unknown output extension '\(ext.isEmpty ? "" : "." + ext)' in \(output): use .png or .svg (or --format)")
+                    throw PlotError.outputExtension(ext, path: output)
                 }
             }
-            guard smoothing >= 0, smoothing < 1 else { throw PlotError("--smoothing must be in [0, 1), got \(smoothing)") }
+            guard smoothing >= 0, smoothing < 1 else { throw PlotError.smoothing(smoothing) }
             guard (600...10000).contains(width), (400...10000).contains(height) else {
-                throw PlotError("--width must be 600 to 10000 pixels and --height 400 to 10000, got \(width)x\(height)")
+                throw PlotError.size(width: width, height: height)
             }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: runDirectory, isDirectory: &isDirectory) else {
-                throw PlotError("no run directory \(runDirectory)")
+                throw PlotError.noRunDirectory(runDirectory)
             }
             let metricsPath = isDirectory.boolValue ? MetricsLog.path(runDirectory: runDirectory) : runDirectory
             guard FileManager.default.fileExists(atPath: metricsPath) else {
-                throw PlotError("\(runDirectory) has no \(MetricsLog.fileName) (is it a vfc train run directory?)")
+                throw PlotError.noMetricsFile(runDirectory: runDirectory, file: MetricsLog.fileName)
             }
             let file = try MetricsLog.read(path: metricsPath)
             for warning in file.warnings { printError("vfc: warning: " + warning) }
             guard !file.entries.isEmpty else {
-                throw PlotError("\(metricsPath): no valid metrics lines (\(file.warnings.isEmpty ? "the file is empty" : "\(file.warnings.count) corrupt"))")
+                throw PlotError.noMetricLines(path: metricsPath, corrupt: file.warnings.count)
             }
 
             var options = LossPlotOptions()

@@ -59,7 +59,17 @@ func sampleEntries(_ n: Int) -> [MetricsEntry] {
     #expect(throws: PlotError.self) { try LossPlot.figure([MetricsEntry(step: 1, wallTime: 0, metrics: ["lr": 1])], runName: "r") }
     var options = LossPlotOptions()
     options.metrics = ["nope"]
-    #expect(throws: PlotError.self) { try LossPlot.figure(sampleEntries(3), runName: "r", options: options) }
+    do {
+        _ = try LossPlot.figure(sampleEntries(3), runName: "r", options: options)
+        Issue.record("plotted a metric the entries lack")
+    } catch let e as PlotError {
+        guard case let .noMetric(asked, available) = e else { Issue.record("not noMetric: \(e)"); return }
+        #expect(asked == ["nope"])
+        #expect(available.contains("loss") && !available.contains("nope"))
+        #expect(e.description.hasPrefix("no metric to plot: none of nope is in the metrics (they have: "))
+    } catch {
+        Issue.record("not a PlotError: \(error)")
+    }
 }
 
 @Test func rasterDrawsAntialiasedLinesAndText() {
