@@ -71,10 +71,10 @@ enum Binding {
     /// The declared type of a value, or an error saying the module was not verified.
     static func declaredType(_ f: Function, _ v: ValueID) throws(InterpreterError) -> TensorType {
         guard v.index >= 0, v.index < f.values.count else {
-            throw InterpreterError("function @\(f.name) refers to value #\(v.index), which does not exist")
+            throw InterpreterError.undefinedValue(index: v.index, function: f.name)
         }
         guard let t = f.values[v.index].type else {
-            throw InterpreterError("value %\(f.values[v.index].name) of @\(f.name) has no type; run the verifier before interpreting", at: f.values[v.index].loc)
+            throw InterpreterError.untypedValue(f.values[v.index].name, function: f.name, f.values[v.index].loc)
         }
         return t
     }

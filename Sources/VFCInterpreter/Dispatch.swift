@@ -59,7 +59,7 @@ extension Executor {
             return try call(g, inputs: try Kernels.tensors(args), given: [:], fallback: b, depth: depth + 1)
         } catch let e as InterpreterError where e.loc == nil {
             // Binding errors of the callee's arguments belong to the call site.
-            throw KernelError("@\(callee): \(e.message)")
+            throw KernelError.callee(callee, e)
         }
     }
 }

@@ -11,15 +11,15 @@ import VFCTensor
 /// `floatType` (`.f64`: f32 params become f64 tensors holding the same f32 values), so an
 /// f64 reference run starts from exactly the params of the f32 run.
 public func initialParams(module: Module, seed: UInt64, floatType: DType?) throws -> [String: Tensor] {
-    if let t = floatType, !t.isFloat { throw InterpreterError("floatType must be f32 or f64, got \(t)") }
+    if let t = floatType, !t.isFloat { throw InterpreterError.floatType(t) }
     var out: [String: Tensor] = [:]
     var copies: [(String, String)] = []
     for p in module.params {
         guard let shape = p.type.staticShape else {
-            throw InterpreterError("param @\(p.name) has a symbolic type \(p.type)", at: p.loc)
+            throw InterpreterError.symbolicParam(p.name, p.type, p.loc)
         }
         guard Tensor.checkedElementCount(shape) != nil else {
-            throw InterpreterError("param @\(p.name): \(p.type) is over the interpreter's budget of \(Tensor.maxElements) elements", at: p.loc)
+            throw InterpreterError.paramOverBudget(p.name, p.type, p.loc)
         }
         var rng = RNG(seed: derivedSeed(seed, p.name))
         let d = p.type.dtype
@@ -42,7 +42,7 @@ public func initialParams(module: Module, seed: UInt64, floatType: DType?) throw
     }
     for (name, source) in copies {
         // The verifier guarantees a source of the same type that is not itself a copy.
-        guard let t = out[source] else { throw InterpreterError("param @\(name) copies unknown param @\(source)") }
+        guard let t = out[source] else { throw InterpreterError.unknownCopySource(name, source: source) }
         out[name] = t
     }
     return out
@@ -59,12 +59,12 @@ public func randomInputs(function: Function, bindings: [String: Int], seed: UInt
     }
     let unbound = Set(types.flatMap { $0.1.shape.flatMap(\.symbols) }.filter { bindings[$0] == nil }).sorted()
     if !unbound.isEmpty {
-        throw InterpreterError("random inputs of @\(function.name) need a size for \(unbound.joined(separator: ", ")) (e.g. --bind \(unbound[0])=2)")
+        throw InterpreterError.unboundRandomInputs(function: function.name, symbols: unbound)
     }
     var out: [Tensor] = []
     for (name, t) in types {
         guard let shape = t.evaluate(bindings), Tensor.checkedElementCount(shape) != nil else {
-            throw InterpreterError("argument %\(name): \(Binding.describe(t, bindings)) is over the interpreter's budget of \(Tensor.maxElements) elements")
+            throw InterpreterError.argumentOverBudget(name, type: Binding.describe(t, bindings))
         }
         var rng = RNG(seed: derivedSeed(seed, name))
         switch t.dtype {

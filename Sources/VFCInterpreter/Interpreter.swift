@@ -29,11 +29,10 @@ public struct Interpreter: Sendable {
         function: String, inputs: [Tensor], params: [String: Tensor], bindings: [String: Int] = [:]
     ) throws -> [Tensor] {
         if let t = floatType, !t.isFloat {
-            throw InterpreterError("floatType must be f32 or f64, got \(t)")
+            throw InterpreterError.floatType(t)
         }
         guard let f = module.function(named: function) else {
-            let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
-            throw InterpreterError("no function @\(function) in the module (functions: \(known.isEmpty ? "none" : known))")
+            throw InterpreterError.noFunction(function, known: module.functions.map(\.name))
         }
         let prepared = try prepareParams(used: module.paramsRead(by: f.name), given: params)
         let exec = Executor(module: module, floatType: floatType, params: prepared)
@@ -45,20 +44,20 @@ public struct Interpreter: Sendable {
     private func prepareParams(used: [String], given: [String: Tensor]) throws -> [String: Tensor] {
         let missing = used.filter { given[$0] == nil }.sorted()
         if !missing.isEmpty {
-            throw InterpreterError("missing param\(missing.count == 1 ? "" : "s"): \(missing.map { "@\($0)" }.joined(separator: ", "))")
+            throw InterpreterError.missingParams(missing)
         }
         var out: [String: Tensor] = [:]
         for name in used {
             guard let decl = module.param(named: name) else {
-                throw InterpreterError("use of undeclared param @\(name); run the verifier before interpreting")
+                throw InterpreterError.undeclaredParam(name)
             }
             guard let t = given[name] else { continue }
             guard let shape = decl.type.staticShape else {
-                throw InterpreterError("param @\(name) has a symbolic type \(decl.type)", at: decl.loc)
+                throw InterpreterError.symbolicParam(name, decl.type, decl.loc)
             }
             guard Executor.compatible(decl.type.dtype, t.dtype), shape == t.shape else {
                 let got = t.dtype == decl.type.dtype ? Binding.shapeString(t.shape) : "\(t.dtype)\(Binding.shapeString(t.shape))"
-                throw InterpreterError("param @\(name): expected \(decl.type), got \(got)")
+                throw InterpreterError.paramType(name, expected: decl.type, got: got)
             }
             let target = Executor.runtimeType(decl.type.dtype, floatType)
             out[name] = t.dtype == target ? t : t.converted(to: target)
@@ -128,14 +127,14 @@ struct Executor {
             switch o {
             case .value(let v):
                 guard v.index >= 0, v.index < env.count, let t = env[v.index] else {
-                    throw InterpreterError("return: value #\(v.index) of @\(f.name) is not defined", at: f.returnLoc)
+                    throw InterpreterError.undefinedReturn(index: v.index, function: f.name, f.returnLoc)
                 }
                 out.append(t)
             case .param(let p):
-                guard let t = params[p] else { throw InterpreterError("return: unknown param @\(p)", at: f.returnLoc) }
+                guard let t = params[p] else { throw InterpreterError.unknownReturnParam(p, f.returnLoc) }
                 out.append(t)
             case .literal:
-                throw InterpreterError("return: literal operands are not allowed", at: f.returnLoc)
+                throw InterpreterError.literalReturn(f.returnLoc)
             }
         }
         return out
@@ -200,7 +199,7 @@ struct Executor {
             }
             return results
         } catch let e as KernelError {
-            throw InterpreterError("\(inst.op.name): \(e.message)", at: inst.loc)
+            throw InterpreterError.instruction(inst.loc, op: inst.op.name, e)
         }
     }
 
@@ -220,7 +219,7 @@ struct Executor {
         do {
             inferred = try ShapeRules.infer(concreteOp, operands: operandTypes, declared: declared)
         } catch {
-            throw KernelError("\(error.message)\(under)")
+            throw KernelError.shapeRule(error, bindings: b)
         }
         for (t, s) in zip(inferred, specs) where runtimeType(t.dtype) != s.dtype || t.shape != s.shape.map({ Dim($0) }) {
             throw KernelError("the operands give \(t) but the result type evaluates to \(s.dtype)\(Binding.shapeString(s.shape))\(under)")

@@ -1,4 +1,5 @@
 import VFCIR
+import VFCTensor
 
 /// An error of the reference interpreter: bad inputs, params or bindings, a runtime failure
 /// the verifier cannot see (a `take` index out of range, a result over the allocation
@@ -9,26 +10,78 @@ import VFCIR
 public enum InterpreterError: Error, Sendable, LocatedError {
     /// The inputs do not fit the function's arguments.
     case binding(BindingError)
-    /// An instruction (or declaration) failed; the message starts with the op name.
-    case located(SourceLoc, String)
-    /// The call as a whole is wrong: params, bindings, options.
-    case call(String)
+    /// The instruction of `op` at `loc` failed: its kernel, its shape rule, or its callee.
+    case instruction(SourceLoc, op: String, KernelError)
 
-    /// A located error when `loc` is given, else one about the call.
-    public init(_ message: String, at loc: SourceLoc? = nil) {
-        self = loc.map { .located($0, message) } ?? .call(message)
-    }
+    // Declarations and returns, at their place in the source.
+    /// A param whose type has symbols: it has no size to initialise or check.
+    case symbolicParam(String, TensorType, SourceLoc)
+    /// A param over the interpreter's element budget.
+    case paramOverBudget(String, TensorType, SourceLoc)
+    /// A value without a type: the module was not verified.
+    case untypedValue(String, function: String, SourceLoc)
+    /// A returned value that is not defined.
+    case undefinedReturn(index: Int, function: String, SourceLoc)
+    /// A returned param that is not declared.
+    case unknownReturnParam(String, SourceLoc)
+    /// A returned literal.
+    case literalReturn(SourceLoc)
 
-    /// The instruction (or argument) the error is about, when there is one.
+    // The call as a whole.
+    /// Floats can run only in f32 or f64.
+    case floatType(DType)
+    /// No function `name`; `known` lists the module's.
+    case noFunction(String, known: [String])
+    /// Params the function reads that were not given.
+    case missingParams([String])
+    /// A param read but not declared: the module was not verified.
+    case undeclaredParam(String)
+    /// A param given with another type than its declaration (`got`: its shape, with the
+    /// dtype when that differs too).
+    case paramType(String, expected: TensorType, got: String)
+    /// A param initialised as a copy of one that does not exist.
+    case unknownCopySource(String, source: String)
+    /// A value id out of range: the module was not verified.
+    case undefinedValue(index: Int, function: String)
+    /// Random inputs need sizes for these symbols.
+    case unboundRandomInputs(function: String, symbols: [String])
+    /// An argument over the interpreter's element budget (`type`: with its bound symbols).
+    case argumentOverBudget(String, type: String)
+
+    /// The instruction (or declaration) the error is about, when there is one.
     public var loc: SourceLoc? {
-        if case .located(let loc, _) = self { return loc }
-        return nil
+        switch self {
+        case .instruction(let loc, _, _), .symbolicParam(_, _, let loc), .paramOverBudget(_, _, let loc),
+             .untypedValue(_, _, let loc), .undefinedReturn(_, _, let loc), .unknownReturnParam(_, let loc),
+             .literalReturn(let loc):
+            return loc
+        case .binding, .floatType, .noFunction, .missingParams, .undeclaredParam, .paramType, .unknownCopySource,
+             .undefinedValue, .unboundRandomInputs, .argumentOverBudget:
+            return nil
+        }
     }
 
     public var message: String {
         switch self {
         case .binding(let e): return e.description
-        case .located(_, let m), .call(let m): return m
+        case let .instruction(_, op, e): return "\(op): \(e)"
+        case let .symbolicParam(p, t, _): return "param @\(p) has a symbolic type \(t)"
+        case let .paramOverBudget(p, t, _): return "param @\(p): \(t) is over the interpreter's budget of \(Tensor.maxElements) elements"
+        case let .untypedValue(v, f, _): return "value %\(v) of @\(f) has no type; run the verifier before interpreting"
+        case let .undefinedReturn(i, f, _): return "return: value #\(i) of @\(f) is not defined"
+        case let .unknownReturnParam(p, _): return "return: unknown param @\(p)"
+        case .literalReturn: return "return: literal operands are not allowed"
+        case .floatType(let t): return "floatType must be f32 or f64, got \(t)"
+        case let .noFunction(f, known):
+            return "no function @\(f) in the module (functions: \(known.isEmpty ? "none" : known.map { "@" + $0 }.joined(separator: ", ")))"
+        case .missingParams(let ps): return "missing param\(ps.count == 1 ? "" : "s"): \(ps.map { "@\($0)" }.joined(separator: ", "))"
+        case .undeclaredParam(let p): return "use of undeclared param @\(p); run the verifier before interpreting"
+        case let .paramType(p, expected, got): return "param @\(p): expected \(expected), got \(got)"
+        case let .unknownCopySource(p, source): return "param @\(p) copies unknown param @\(source)"
+        case let .undefinedValue(i, f): return "function @\(f) refers to value #\(i), which does not exist"
+        case let .unboundRandomInputs(f, symbols):
+            return "random inputs of @\(f) need a size for \(symbols.joined(separator: ", ")) (e.g. --bind \(symbols.first ?? "N")=2)"
+        case let .argumentOverBudget(a, t): return "argument %\(a): \(t) is over the interpreter's budget of \(Tensor.maxElements) elements"
         }
     }
 
@@ -40,9 +93,26 @@ public enum InterpreterError: Error, Sendable, LocatedError {
     }
 }
 
-/// What a kernel throws: the message only; the dispatcher adds the op name and location,
-/// so kernels need not know which instruction they run for.
-struct KernelError: Error {
-    var message: String
-    init(_ message: String) { self.message = message }
+/// What a kernel throws; the dispatcher wraps it with the op name and location
+/// (`InterpreterError.instruction`), so kernels need not know which instruction they run for.
+public enum KernelError: Error, Sendable, CustomStringConvertible {
+    /// The kernel's own failure (an index out of range, a NaN sample point, a budget).
+    case failed(String)
+    /// The op's shape rule rejected the concrete operand shapes under `bindings`.
+    case shapeRule(ShapeError, bindings: [String: Int])
+    /// The function called failed with an error about the call as a whole (its inputs):
+    /// it belongs to the call site.
+    indirect case callee(String, InterpreterError)
+
+    init(_ message: String) { self = .failed(message) }
+
+    public var description: String {
+        switch self {
+        case .failed(let m): return m
+        case let .shapeRule(e, bindings):
+            let bound = bindings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            return e.message + (bound.isEmpty ? "" : " (under \(bound))")
+        case let .callee(f, e): return "@\(f): \(e.message)"
+        }
+    }
 }
