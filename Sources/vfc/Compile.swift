@@ -86,21 +86,20 @@ struct Compile: ParsableCommand {
             var names: [String] = []
             for f in functions where !names.contains(f) {
                 guard module.function(named: f) != nil else {
-                    let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
-                    throw DriverError("no function '@\(f)' in \(displayName(file)) (functions: \(known.isEmpty ? "none" : known))")
+                    throw DriverError.noFunction(f, file: displayName(file), known: module.functions.map(\.name))
                 }
                 names.append(f)
             }
             if names.isEmpty {
                 names = module.entryPoints
-                guard !names.isEmpty else { throw DriverError("\(displayName(file)) has no functions to compile") }
+                guard !names.isEmpty else { throw DriverError.nothingToCompile(file: displayName(file)) }
             }
             try LoweredModule.checkSymbols(names)
-            if emit == .obj, let collision = CHeader.nameCollision(names) { throw DriverError(collision) }
+            if emit == .obj { try CHeader.checkNames(names) }
             try Self.checkBindings(module, names, bindings)
             if let cpu = targetCPU {
                 guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {
-                    throw DriverError("--target-cpu: '\(cpu)' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, skylake-avx512, znver4; list: llc -mcpu=help)")
+                    throw DriverError.unknownCPU(cpu)
                 }
             }
             if stats && output == nil {
@@ -114,7 +113,7 @@ struct Compile: ParsableCommand {
             let outPath = try outputPath()
             let headerPath = emit == .obj ? Self.headerPath(for: outPath) : nil
             if let headerPath, headerPath == outPath {
-                throw DriverError("-o \(outPath): the output would be overwritten by its C header; give the object another extension (.o)")
+                throw DriverError.headerOverwritesOutput(outPath)
             }
             let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile)
             let lowered = try LoweredModule(module: module, functions: names, options: options,
@@ -143,7 +142,7 @@ struct Compile: ParsableCommand {
     /// Every symbolic dim the functions use must be bound: one error naming them all, with
     /// the flags to add.
     static func checkBindings(_ module: Module, _ names: [String], _ bindings: [String: Int]) throws {
-        var missing: [(String, [String])] = []
+        var missing: [(function: String, symbols: [String])] = []
         for name in names {
             guard let f = module.function(named: name) else { continue }
             let symbols = Set(f.values.flatMap { $0.type?.shape.flatMap(\.symbols) ?? [] })
@@ -151,9 +150,7 @@ struct Compile: ParsableCommand {
             if !unbound.isEmpty { missing.append((name, unbound)) }
         }
         guard !missing.isEmpty else { return }
-        let all = Array(Set(missing.flatMap(\.1))).sorted()
-        let which = missing.map { "@\($0.0) uses \($0.1.joined(separator: ", "))" }.joined(separator: "; ")
-        throw DriverError("symbolic dims must be bound at compile time: \(which); add \(all.map { "--bind \($0)=..." }.joined(separator: " "))")
+        throw DriverError.unboundAtCompileTime(missing)
     }
 
     /// The source signature of each compiled function, for the header's named-buffer structs.
@@ -177,13 +174,13 @@ struct Compile: ParsableCommand {
     /// directory.
     private func outputPath() throws -> String {
         if let output {
-            guard !output.isEmpty else { throw DriverError("-o needs a file name") }
+            guard !output.isEmpty else { throw DriverError.emptyOutput(noun: "file name") }
             if output == "-" && emit == .obj {
-                throw DriverError("-o -: an object file is binary; give a file name, or --emit llvm or asm for standard output")
+                throw DriverError.objectToStandardOutput
             }
             return output
         }
-        guard file != "-" else { throw DriverError("reading standard input: give the output file with -o") }
+        guard file != "-" else { throw DriverError.standardInputNeedsOutput }
         let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         return stem + "." + emit.fileExtension
     }
@@ -207,7 +204,7 @@ struct Compile: ParsableCommand {
         do {
             try AtomicWrite.write(bytes, to: path)
         } catch let e as AtomicWriteError {
-            throw DriverError("cannot write '\(path)': \(String(cString: strerror(e.code)))")
+            throw DriverError.unwritable(path, code: e.code)
         }
     }
 }

@@ -46,7 +46,7 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                guard format == "png" || format == "jpg" else { throw DriverError("--format must be png or jpg, got '\(format)'") }
+                guard format == "png" || format == "jpg" else { throw DriverError.optionChoice("--format", choices: "png or jpg", got: format) }
                 try StandardOutput.refuse(out, option: "--out", what: "a directory (images/ and labels.json)")
                 // Made here first so that a bad path is reported with the system's reason.
                 try RunFiles.createDirectory(out)
@@ -64,7 +64,7 @@ struct DataCommand: ParsableCommand {
     static func range<T>(_ text: String, _ option: String, _ parse: (String) -> T?) throws -> (T, T) {
         let parts = text.split(separator: "-", maxSplits: 1).map(String.init)
         guard (1...2).contains(parts.count), let lo = parse(parts[0]), let hi = parse(parts.last!) else {
-            throw DriverError("\(option) expects MIN-MAX or a single value, got '\(text)'")
+            throw DriverError.rangeSyntax(option: option, text: text)
         }
         return (lo, hi)
     }
@@ -96,7 +96,7 @@ struct DataCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                guard index >= 0 else { throw DriverError("--index must not be negative") }
+                guard index >= 0 else { throw DriverError.optionRange("--index", requirement: ">= 0", got: "\(index)") }
                 let folder = try source.index(data)
                 let config = shape.config(dctScaling: source.dctScaling)
                 let (batch, size) = (shape.batch, shape.size)

@@ -90,19 +90,19 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard split > 0, split < 1 else { throw DriverError("--split must be a fraction between 0 and 1, got \(split)") }
-            guard k >= 1 else { throw DriverError("--k must be >= 1, got \(k)") }
-            guard temperature > 0 else { throw DriverError("--temperature must be > 0, got \(temperature)") }
-            guard batch >= 1 else { throw DriverError("--batch must be >= 1, got \(batch)") }
-            guard linearSteps >= 1, positionSteps >= 1, boxesSteps >= 1 else {
-                throw DriverError("--linear-steps, --position-steps and --boxes-steps must be >= 1")
+            guard split > 0, split < 1 else { throw DriverError.optionRange("--split", requirement: "a fraction between 0 and 1", got: "\(split)") }
+            guard k >= 1 else { throw DriverError.optionRange("--k", requirement: ">= 1", got: "\(k)") }
+            guard temperature > 0 else { throw DriverError.optionRange("--temperature", requirement: "> 0", got: "\(temperature)") }
+            guard batch >= 1 else { throw DriverError.optionRange("--batch", requirement: ">= 1", got: "\(batch)") }
+            for (option, steps) in [("--linear-steps", linearSteps), ("--position-steps", positionSteps), ("--boxes-steps", boxesSteps)] where steps < 1 {
+                throw DriverError.optionRange(option, requirement: ">= 1", got: "\(steps)")
             }
             guard let features = LinearFeatures(rawValue: linearFeatures) else {
-                throw DriverError("--linear-features must be cls or cls+mean, got '\(linearFeatures)'")
+                throw DriverError.optionChoice("--linear-features", choices: "cls or cls+mean", got: linearFeatures)
             }
             let (chosen, explicit) = try parseProbeList(probes)
             if let threads {
-                guard threads >= 1 else { throw DriverError("--threads must be >= 1, got \(threads)") }
+                guard threads >= 1 else { throw DriverError.optionRange("--threads", requirement: ">= 1", got: "\(threads)") }
                 try Runtime.setThreads(threads)
             }
             let path = try checkpointPath(source)
@@ -110,7 +110,7 @@ struct EvalCommand: ParsableCommand {
             let state = try readVerifiedSafetensors(path)
             let irPath = try moduleFile(checkpoint: path, metadata: state.metadata)
             if ir == nil, !FileManager.default.isReadableFile(atPath: irPath) {
-                throw DriverError("cannot read '\(irPath)', the module the run names (a relative path is relative to where vfc train ran): give it with --ir FILE.ir")
+                throw DriverError.unreadableRunModule(irPath)
             }
             let module = try loadModule(irPath)
             let warn: (String) -> Void = { printError("vfc: warning: " + $0) }
@@ -154,7 +154,7 @@ struct EvalCommand: ParsableCommand {
         }
         let dir = (checkpoint as NSString).deletingLastPathComponent
         if let config = try? RunConfig.read(runDirectory: dir.isEmpty ? "." : dir) { return config.module }
-        throw DriverError("\(checkpoint) does not name its module (no run config in its metadata, no config.json beside it; a vfc init state?): give it with --ir FILE.ir")
+        throw DriverError.checkpointWithoutModule(checkpoint)
     }
 
 }
@@ -171,7 +171,7 @@ func parseProbeList(_ specs: [String]) throws -> ([Probe], Bool) {
         } else if let p = Probe(rawValue: name) {
             out.append(p)
         } else {
-            throw DriverError("--probe must be one of \(Probe.allCases.map(\.rawValue).joined(separator: ", ")), all; got '\(name)'")
+            throw DriverError.unknownProbe(name, known: Probe.allCases.map(\.rawValue))
         }
     }
     var seen = Set<Probe>()

@@ -46,8 +46,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard format == "timm" else { throw DriverError("--format must be timm, got '\(format)'") }
-            guard !output.isEmpty else { throw DriverError("-o needs a path") }
+            guard format == "timm" else { throw DriverError.optionChoice("--format", choices: "timm", got: format) }
+            guard !output.isEmpty else { throw DriverError.emptyOutput(noun: "path") }
             let path = try checkpointPath(source)
             // A folder unless a file is named: '-', a .safetensors path, or an existing file.
             var isDirectory: ObjCBool = false
@@ -79,7 +79,7 @@ struct ExportCommand: ParsableCommand {
         if let module { return try loadModule(module) }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir), isDir.boolValue else {
-            throw DriverError("\(source) is a state file: give --module FILE.ir (the module it was trained with), whose attention head count config.json records")
+            throw DriverError.stateNeedsModule(source)
         }
         let config = try RunConfig.read(runDirectory: source)
             .resolvingPaths(runDirectory: source, currentDirectory: FileManager.default.currentDirectoryPath).config
@@ -91,11 +91,11 @@ struct ExportCommand: ParsableCommand {
 func checkpointPath(_ source: String) throws -> String {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir) else {
-        throw DriverError("cannot read '\(source)': no such file or directory")
+        throw DriverError.noSuchPath(source)
     }
     guard isDir.boolValue else { return source }
     guard let newest = CheckpointStore(runDirectory: source).list().first else {
-        throw DriverError("\(source): no checkpoint (ckpt-*.safetensors) in the run directory")
+        throw DriverError.noCheckpoint(source)
     }
     return newest.path
 }

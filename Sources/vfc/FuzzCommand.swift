@@ -34,7 +34,7 @@ struct FuzzCommand: ParsableCommand {
     func run() throws {
         try StandardOutput.refuse(crashDir, option: "--crash-dir", what: "a directory of failing inputs")
         let files = try FuzzCorpus.files(corpus)
-        guard !files.isEmpty else { throw DriverError("no .ir files in \(corpus.joined(separator: " "))") }
+        guard !files.isEmpty else { throw DriverError.noIRFiles(corpus) }
         let texts = files.map { [UInt8](FileManager.default.contents(atPath: $0) ?? Data()) }
         var rng = RNG(seed: seed)
         let start = Date()
@@ -70,7 +70,7 @@ enum FuzzCorpus {
         var out: [String] = []
         for p in paths {
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { throw DriverError("no such file '\(p)'") }
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { throw DriverError.noSuchPath(p) }
             if !isDir.boolValue { out.append(p); continue }
             let e = FileManager.default.enumerator(atPath: p)
             while let f = e?.nextObject() as? String {

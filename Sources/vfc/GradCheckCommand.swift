@@ -48,7 +48,7 @@ struct GradCheckCommand: ParsableCommand {
             if let inputs { options.given = try SafetensorsFile.read(path: inputs).tensors }
             let names: [String]
             if let function {
-                guard module.function(named: function) != nil else { throw DriverError("no function '@\(function)' in \(displayName(file))") }
+                guard module.function(named: function) != nil else { throw DriverError.noFunction(function, file: displayName(file), known: nil) }
                 names = [function]
             } else {
                 names = module.functions.map(\.name)

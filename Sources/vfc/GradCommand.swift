@@ -34,10 +34,10 @@ struct GradCommand: ParsableCommand {
             let originals = module.functions
             let names = function.map { [$0] } ?? originals.map(\.name)
             for name in names {
-                guard let f = module.function(named: name) else { throw DriverError("no function '@\(name)' in \(displayName(file))") }
+                guard let f = module.function(named: name) else { throw DriverError.noFunction(name, file: displayName(file), known: nil) }
                 let targets = try gradTargets(f, module)
                 if targets.isEmpty {
-                    if function != nil { throw DriverError("'@\(name)' has no float inputs or params to differentiate") }
+                    if function != nil { throw DriverError.nothingToDifferentiate(function: name) }
                     continue
                 }
                 let isLoss = f.resultTypes?.first.map { $0.rank == 0 && $0.dtype.isFloat } ?? false
@@ -71,7 +71,7 @@ struct GradCommand: ParsableCommand {
             } else if item.hasPrefix("@") {
                 out.append(.param(String(item.dropFirst())))
             } else {
-                throw DriverError("--wrt: '\(item)' is not 'params', an argument of '@\(f.name)' (%name) or a param (@name)")
+                throw DriverError.badWrt(item, function: f.name)
             }
         }
         return out

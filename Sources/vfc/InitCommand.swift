@@ -30,7 +30,7 @@ struct InitCommand: ParsableCommand {
         try reportingErrors {
             try checkOutputs([NamedPath("-o", output)], inputs: [NamedPath("FILE", file)])
             let module = try loadModule(file)
-            guard !module.params.isEmpty else { throw DriverError("\(displayName(file)) declares no params") }
+            guard !module.params.isEmpty else { throw DriverError.noParams(file: displayName(file)) }
             let values = try initialParams(module: module, seed: seed, floatType: nil)
             let metadata = ["format": "pt", "vfc.module": module.name ?? "", "vfc.seed": String(seed)]
             try StandardOutput.write(SafetensorsFile(tensors: values, metadata: metadata), to: output, option: "-o")

@@ -4,23 +4,6 @@ import VFCIR
 import VFCRun
 import VFCTensor
 
-/// Errors of the driver itself (files, flags), printed as `vfc: error: ...`.
-enum DriverError: Error, CustomStringConvertible {
-    /// A file or flag is wrong; the message says which and why.
-    case failed(String)
-    /// `underlying` stopped the work on `subject` (a path, a flag): `SUBJECT: UNDERLYING`.
-    case about(String, any Error)
-
-    init(_ message: String) { self = .failed(message) }
-
-    var description: String {
-        switch self {
-        case .failed(let message): return message
-        case let .about(subject, underlying): return "\(subject): \(underlying)"
-        }
-    }
-}
-
 /// The largest source text read: far above any real module, low enough that an endless
 /// input (`/dev/zero`) stops with an error instead of exhausting memory.
 let maxSourceBytes = 256 << 20
@@ -36,23 +19,23 @@ func readSource(_ path: String) throws -> String {
 func readSourceBytes(_ path: String) throws -> [UInt8] {
     let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
-        throw DriverError("cannot read '\(path)': \(errno == ENOENT ? "no such file" : String(cString: strerror(errno)))")
+        throw DriverError.unreadable(path, errno == ENOENT ? .noSuchFile : .system(errno))
     }
     defer { if fd != STDIN_FILENO { close(fd) } }
     var info = stat()
     if fstat(fd, &info) == 0 {
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw DriverError("cannot read '\(path)': it is a directory") }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw DriverError.unreadable(path, .directory) }
         if (info.st_mode & S_IFMT) == S_IFREG && Int(info.st_size) > maxSourceBytes {
-            throw DriverError("cannot read '\(path)': it has \(info.st_size) bytes, more than the \(maxSourceBytes >> 20) MiB limit for source text")
+            throw DriverError.unreadable(path, .overLimit(bytes: Int(info.st_size), limitMiB: maxSourceBytes >> 20))
         }
     }
     switch PosixRead.toEnd(fd, limit: maxSourceBytes) {
     case .success(let bytes):
         return bytes
     case .failure(.overLimit):
-        throw DriverError("cannot read '\(displayName(path))': more than the \(maxSourceBytes >> 20) MiB limit for source text (an endless input?)")
+        throw DriverError.unreadable(displayName(path), .overLimit(bytes: nil, limitMiB: maxSourceBytes >> 20))
     case .failure(.system(let code)):
-        throw DriverError("cannot read '\(displayName(path))': \(String(cString: strerror(code)))")
+        throw DriverError.unreadable(displayName(path), .system(code))
     }
 }
 

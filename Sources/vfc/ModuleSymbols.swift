@@ -15,6 +15,5 @@ func checkBindNames(_ bindings: [String: Int], module: Module, file: String) thr
     let known = symbolicDims(module)
     let unknown = bindings.keys.filter { !known.contains($0) }.sorted()
     guard !unknown.isEmpty else { return }
-    throw DriverError("--bind \(unknown.joined(separator: ", ")): \(unknown.count == 1 ? "not a symbolic dim" : "not symbolic dims") of \(displayName(file)) "
-                      + "(its symbolic dims: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+    throw DriverError.unknownSymbols(unknown, file: displayName(file), known: known)
 }

@@ -20,11 +20,11 @@ func checkOutputs(_ outputs: [NamedPath], inputs: [NamedPath]) throws {
     for out in outputs {
         guard let path = out.path, path != "-" else { continue }
         if let id = fileIdentity(path), let (input, _) = ins.first(where: { $0.1 == id }) {
-            throw DriverError("\(out.option) \(path) is the same file as the input \(input.option) \(input.path!): refusing to overwrite it; choose another output")
+            throw DriverError.outputIsInput(option: out.option, path: path, inputOption: input.option, inputPath: input.path!)
         }
         let canonical = canonicalPath(path)
         if let (other, _) = seen.first(where: { $0.1 == canonical }) {
-            throw DriverError("\(out.option) \(path) and \(other.option) \(other.path!) name the same file: give each output its own path")
+            throw DriverError.sameOutput(option: out.option, path: path, otherOption: other.option, otherPath: other.path!)
         }
         seen.append((out, canonical))
     }

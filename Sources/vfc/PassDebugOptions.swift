@@ -59,7 +59,7 @@ struct PassDebugOptions: ParsableArguments {
         let registry = debugFusion ? standard.explainingFusion { printError($0) } : standard
         let disabled = Self.names(disablePasses)
         for name in disabled where registry.pass(named: name) == nil {
-            throw DriverError("--disable-passes: unknown pass '\(name)' (known passes: \(registry.names.joined(separator: ", ")))")
+            throw DriverError.unknownPass(name, known: registry.names)
         }
         let passes = try registry.removing(disabled, from: registry.parsePipeline(pipeline))
         var pm = PassManager(passes: passes, verifyEach: verifyEach, printAfterAll: printIRAfterAll,

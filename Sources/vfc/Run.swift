@@ -79,10 +79,9 @@ struct Run: ParsableCommand {
             // value_and_grad is expanded into generated gradient functions before running.
             try AutodiffPass().run(&module)
             guard let f = module.function(named: function) else {
-                let known = module.functions.map { "@\($0.name)" }.joined(separator: ", ")
-                throw DriverError("no function '@\(function)' in \(displayName(file)) (functions: \(known.isEmpty ? "none" : known))")
+                throw DriverError.noFunction(function, file: displayName(file), known: module.functions.map(\.name))
             }
-            guard dtype == "f32" || dtype == "f64" else { throw DriverError("--dtype must be f32 or f64, got '\(dtype)'") }
+            guard dtype == "f32" || dtype == "f64" else { throw DriverError.optionChoice("--dtype", choices: "f32 or f64", got: dtype) }
             let floatType: DType = dtype == "f64" ? .f64 : .f32
             let bindings = try parseBindings(binds)
             try checkBindNames(bindings, module: module, file: file)
@@ -102,7 +101,7 @@ struct Run: ParsableCommand {
                     .run(function: function, inputs: args, params: paramValues, bindings: bindings)
             case .jit:
                 guard floatType == .f32 else {
-                    throw DriverError("--backend jit computes in the IR's dtypes; --dtype f64 needs --backend interp")
+                    throw DriverError.jitComputesInIRTypes
                 }
                 let all = try bindSymbols(function: f, inputs: args, given: bindings)
                 // Without --disable-passes, the JIT's own default pipeline.
@@ -136,9 +135,7 @@ struct Run: ParsableCommand {
         let missing = module.paramsRead(by: function).filter { given.tensors[$0] == nil }
         let extra = given.order.filter { module.param(named: $0) == nil }
         if !missing.isEmpty && !initMissing {
-            let held = given.order.isEmpty ? "no tensors" : "tensors: " + given.order.prefix(8).joined(separator: ", ") + (given.order.count > 8 ? ", ..." : "")
-            throw DriverError("\(params): no tensor for \(missing.count) param(s) @\(function) reads: \(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", ..." : "") "
-                              + "(the file holds \(held)); give every param, or --init-missing to initialise the missing ones from their declarations")
+            throw DriverError.missingParams(file: params, function: function, missing: missing, held: given.order)
         }
         if !extra.isEmpty {
             printError("vfc: warning: \(params): ignoring \(extra.count) tensor(s) the module does not declare: \(extra.prefix(5).joined(separator: ", "))\(extra.count > 5 ? ", ..." : "")")
@@ -149,19 +146,19 @@ struct Run: ParsableCommand {
     /// arguments taken from the inputs' shapes (the JIT checks the rest).
     private func loadInputs(_ f: Function, bindings: [String: Int]) throws -> [Tensor] {
         if randomInputs {
-            guard inputs == nil else { throw DriverError("--inputs and --random-inputs exclude each other") }
+            guard inputs == nil else { throw DriverError.exclusive("--inputs", "--random-inputs") }
             return try VFCInterpreter.randomInputs(function: f, bindings: bindings, seed: seed)
         }
         guard let inputs else {
             if f.arguments.isEmpty { return [] }
-            throw DriverError("'@\(f.name)' takes \(f.arguments.count) argument(s): give --inputs IN.safetensors or --random-inputs")
+            throw DriverError.needsInputs(function: f.name, arguments: f.arguments.count)
         }
         let file = try SafetensorsFile.read(path: inputs)
         var out: [Tensor] = []
         for a in f.arguments {
             let name = f.values[a.index].name
             guard let t = file.tensors[name] else {
-                throw DriverError("\(inputs): no tensor '\(name)' for argument %\(name) of '@\(f.name)' (tensors: \(file.order.joined(separator: ", ")))")
+                throw DriverError.missingInput(file: inputs, argument: name, function: f.name, tensors: file.order)
             }
             out.append(t)
         }
@@ -175,9 +172,9 @@ func parseBindings(_ specs: [String]) throws -> [String: Int] {
     for s in specs {
         let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, let v = Int(parts[1]), v >= 0 else {
-            throw DriverError("--bind expects NAME=VALUE with a non-negative integer, got '\(s)'")
+            throw DriverError.bindSyntax(s)
         }
-        if let old = out[parts[0]], old != v { throw DriverError("--bind: \(parts[0]) bound twice (\(old) and \(v))") }
+        if let old = out[parts[0]], old != v { throw DriverError.boundTwice(parts[0], old, v) }
         out[parts[0]] = v
     }
     return out

@@ -14,7 +14,7 @@ enum StandardOutput {
     /// the option writes, for the message.
     static func refuse(_ path: String?, option: String, what: String) throws {
         if named(path) {
-            throw DriverError("\(option) -: \(option) writes \(what), which standard output cannot hold; give a path")
+            throw DriverError.notForStandardOutput(option: option, what: what)
         }
     }
 
@@ -22,7 +22,7 @@ enum StandardOutput {
     static func atMostOne(_ outputs: [NamedPath]) throws {
         let taken = outputs.filter { named($0.path) }.map(\.option)
         if taken.count > 1 {
-            throw DriverError("\(taken.joined(separator: " and ")) both name standard output ('-'): at most one output can go there")
+            throw DriverError.standardOutputTwice(taken)
         }
     }
 
@@ -30,11 +30,11 @@ enum StandardOutput {
     /// would only garble the screen.
     static func write(_ bytes: [UInt8], option: String, binary: Bool = true) throws {
         if binary && isatty(STDOUT_FILENO) != 0 {
-            throw DriverError("\(option) -: refusing to write binary data to a terminal; redirect standard output (> FILE or | COMMAND)")
+            throw DriverError.binaryToTerminal(option: option)
         }
         fflush(nil)  // lines printed before must not follow the bytes
         if let code = AtomicWrite.writeAll(STDOUT_FILENO, bytes) {
-            throw DriverError("cannot write to standard output: \(String(cString: strerror(code)))")
+            throw DriverError.standardOutputFailed(code: code)
         }
     }
 

@@ -92,15 +92,15 @@ struct StepCommand: ParsableCommand {
                              inputs: [NamedPath("FILE", file), NamedPath("--state", state), NamedPath("--batch", batch)])
             try StandardOutput.atMostOne([NamedPath("--out", out), NamedPath("--grads", grads)])
             if serve, let taken = [("--out", out), ("--grads", grads)].first(where: { StandardOutput.named($0.1) }) {
-                throw DriverError("\(taken.0) -: --serve answers on standard output; give a path")
+                throw DriverError.servesOnStandardOutput(option: taken.0)
             }
             let floatType: DType
             switch (backend, dtype) {
             case (.jit, nil), (.jit, "f32"): floatType = .f32
-            case (.jit, _): throw DriverError("--backend jit computes in the IR's dtypes; --dtype f64 needs --backend interp")
+            case (.jit, _): throw DriverError.jitComputesInIRTypes
             case (.interp, nil), (.interp, "f64"): floatType = .f64
             case (.interp, "f32"): floatType = .f32
-            case (.interp, let d?): throw DriverError("--dtype must be f32 or f64, got '\(d)'")
+            case (.interp, let d?): throw DriverError.optionChoice("--dtype", choices: "f32 or f64", got: d)
             }
             let step = try TrainStep(module: try loadModule(file), function: function, gradients: grads != nil)
             step.passManager = try debug.codegenPassManager()
