@@ -96,6 +96,11 @@ public enum Verifier {
                 usable = usable && ok
                 types.append(t)
             }
+            let arity = arityDiagnostics(inst)
+            if !arity.isEmpty {
+                diags += arity
+                usable = false
+            }
             // A call to a function that has its own errors is not a second mistake.
             switch inst.op {
             case .call(let callee), .valueAndGrad(let callee, _):
