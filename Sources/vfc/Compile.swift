@@ -22,7 +22,7 @@ struct Compile: ParsableCommand {
             besides the positional declaration it gives each function a struct of named buffers \
             and dims (vfc_NAME_args), filled by name from safetensors files with vfc_state_load \
             and called through vfc_NAME_call (Sources/VFCRuntime/include/vfc_state.h). Link the \
-            object with Sources/VFCRuntime/runtime.c, state.c and safetensors_read.c, OpenBLAS and \
+            object with Sources/VFCRuntime/runtime_*.c, state.c and safetensors_read.c, OpenBLAS and \
             libm. An object file cannot go to standard output (-o - needs --emit llvm or asm). \
             The same IR and flags give the same bytes.
             Examples:

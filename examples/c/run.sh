@@ -35,7 +35,11 @@ run() { echo "+ $*" >&2; "$@"; }
 
 mkdir -p "$BUILD"
 # The runtime is compiled once, without -Werror (it is not the example's code).
-run "$CC" -O2 -I"$RUNTIME/include" -c "$RUNTIME/runtime.c" -o "$BUILD/runtime.o"
+RUNTIME_OBJS=()
+for f in runtime_pool runtime_gemm runtime_buffers runtime_profile; do
+    run "$CC" -O2 -I"$RUNTIME/include" -c "$RUNTIME/$f.c" -o "$BUILD/$f.o"
+    RUNTIME_OBJS+=("$BUILD/$f.o")
+done
 # The named-buffer loader (vfc_state_load/save) is part of the example's build: warnings are
 # errors there.
 run "$CC" "${CFLAGS[@]}" -pedantic -c "$RUNTIME/state.c" -o "$BUILD/state.o"
@@ -43,11 +47,11 @@ run "$CC" "${CFLAGS[@]}" -pedantic -c "$RUNTIME/safetensors_read.c" -o "$BUILD/s
 
 run "$VFC" compile model.ir --bind N=4 -o "$BUILD/model.o"
 run "$CC" "${CFLAGS[@]}" -c main.c -o "$BUILD/main.o"
-run "$CC" "$BUILD/main.o" "$BUILD/model.o" "$BUILD/runtime.o" -o "$BUILD/example" "${LIBS[@]}"
+run "$CC" "$BUILD/main.o" "$BUILD/model.o" "${RUNTIME_OBJS[@]}" -o "$BUILD/example" "${LIBS[@]}"
 
 run "$VFC" compile "$REPO/IR/vit_block.ir" --func block --bind N=1 --bind T=5 -o "$BUILD/block.o"
 run "$CC" "${CFLAGS[@]}" -c block_main.c -o "$BUILD/block_main.o"
-run "$CC" "$BUILD/block_main.o" "$BUILD/block.o" "$BUILD/runtime.o" -o "$BUILD/block_example" "${LIBS[@]}"
+run "$CC" "$BUILD/block_main.o" "$BUILD/block.o" "${RUNTIME_OBJS[@]}" -o "$BUILD/block_example" "${LIBS[@]}"
 
 # Training in C: train.c on the micro model's train_step, against `vfc step` (the JIT). The
 # program links the whole runtime, so that OpenBLAS is set up as in vfc.
@@ -56,7 +60,7 @@ BATCH="$REPO/Tests/fixtures/ssl/micro_batch0.safetensors"
 for f in cpu cpu_cache gemm; do run "$CC" -O2 -I"$RUNTIME/include" -c "$RUNTIME/$f.c" -o "$BUILD/$f.o"; done
 run "$VFC" compile "$REPO/IR/ssl_micro.ir" --func train_step --bind B=2 -o "$BUILD/train_step.o"
 run "$CC" "${CFLAGS[@]}" -pedantic -c train.c -o "$BUILD/train.o"
-run "$CC" "$BUILD/train.o" "$BUILD/train_step.o" "$BUILD/runtime.o" "$BUILD/state.o" "$BUILD/safetensors_read.o" \
+run "$CC" "$BUILD/train.o" "$BUILD/train_step.o" "${RUNTIME_OBJS[@]}" "$BUILD/state.o" "$BUILD/safetensors_read.o" \
     "$BUILD/cpu.o" "$BUILD/cpu_cache.o" "$BUILD/gemm.o" -o "$BUILD/train" "${LIBS[@]}"
 run "$VFC" init "$REPO/IR/ssl_micro.ir" --seed 0 -o "$BUILD/state0.safetensors"
 status=0

@@ -193,9 +193,9 @@ public struct CHeader: Sendable {
              * SYMBOL_packed(void **buffers) takes the same pointers as one array.
              *
              * Linking: \(objectName) calls the vfc runtime (vfc_alloc, vfc_free,
-             * vfc_parallel_for, vfc_sgemm: Sources/VFCRuntime/runtime.c with
+             * vfc_parallel_for, vfc_sgemm: Sources/VFCRuntime/runtime_*.c with
              * include/vfc_runtime.h), which calls OpenBLAS, and libm:
-             *   cc -O2 main.c \(objectName) runtime.c -I<vfc>/Sources/VFCRuntime/include -lopenblas -lpthread -lm
+             *   cc -O2 main.c \(objectName) runtime_*.c -I<vfc>/Sources/VFCRuntime/include -lopenblas -lpthread -lm
              * Parallel loops use VFC_THREADS threads (default: every core).\(signatures.isEmpty ? "" : Self.namedBuffersNote)
              */
             #ifndef \(guardName)

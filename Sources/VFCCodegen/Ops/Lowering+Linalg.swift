@@ -3,7 +3,7 @@ import VFCIR
 
 /// Lowering of matrix products to calls of the runtime: `vfc_sgemm` for f32 (vfc's
 /// generated kernel or OpenBLAS, chosen per shape: gemm.c, GemmKernel.swift), `vfc_dgemm`
-/// for f64 (runtime.c: cblas_sgemm / cblas_dgemm split over the pool's threads; defined in
+/// for f64 (runtime_gemm.c: cblas_sgemm / cblas_dgemm split over the pool's threads; defined in
 /// the JIT by address, linked by name ahead of time), row-major, alpha 1,
 /// beta 0. blasint is 32-bit (Debian's OpenBLAS is built without OPENBLAS_USE64BITINT),
 /// so every size and leading dimension must fit in an i32. The verifier admits float

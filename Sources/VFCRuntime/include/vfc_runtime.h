@@ -2,7 +2,9 @@
 // parallel-for over an outer loop dimension, 64-byte aligned buffers, and matrix products
 // (OpenBLAS's cblas_sgemm / cblas_dgemm split over the pool).
 //
-// Link it with objects written by `vfc compile` (gcc ... runtime.c -lopenblas -lpthread -lm).
+// Link it with objects written by `vfc compile` (gcc ... runtime_*.c -lopenblas -lpthread -lm):
+// runtime_pool.c (the pool), runtime_gemm.c (products), runtime_buffers.c (buffers and the
+// errors of compiled code), runtime_profile.c (profiling counters).
 #ifndef VFC_RUNTIME_H
 #define VFC_RUNTIME_H
 

@@ -2,7 +2,7 @@
 // point, a struct of buffer pointers and dims (`vfc_NAME_args`) and a table describing its
 // fields (`vfc_NAME_layout`). These functions fill such a struct from safetensors files by
 // tensor name (a `vfc init` state, a batch), allocate the rest, check it before a call, and
-// write it back. Link runtime.c and state.c (plain C11 + POSIX).
+// write it back. Link the runtime_*.c files and state.c (plain C11 + POSIX).
 #ifndef VFC_STATE_H
 #define VFC_STATE_H
 

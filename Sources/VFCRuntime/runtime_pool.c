@@ -1,0 +1,206 @@
+// vfc runtime: the thread pool and parallel-for. See include/vfc_runtime.h.
+#define _POSIX_C_SOURCE 200809L  // clock_gettime, CLOCK_MONOTONIC under -std=c11 too
+#include "vfc_runtime.h"
+#include "runtime_internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define VFC_MAX_THREADS 256
+
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work_ready = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t work_done = PTHREAD_COND_INITIALIZER;
+static int requested_threads = 0;
+static int pool_threads = 1;    // workers started (including the caller)
+static int active_threads = 1;  // how many of them parallel loops use
+
+// The job in flight: one at a time (the caller holds `job_lock` while it runs). Its fields
+// are written before `job_generation` is released and read after it is acquired.
+static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+static vfc_loop_body job_body;
+static void *job_context;
+static int64_t job_begin, job_end;
+static int job_threads;
+static _Atomic uint64_t job_generation = 0;
+static _Atomic int job_pending = 0;
+static int sleeping_workers = 0;  // under pool_lock
+
+_Thread_local int vfc_inside_loop = 0;
+
+// Workers, and the caller waiting for them, spin this long before sleeping on a condition
+// variable: a training step runs thousands of parallel loops back to back, and waking a
+// sleeping thread (a futex round trip) costs tens of microseconds each time. VFC_SPIN_US
+// sets it (0: sleep at once, for machines shared with other busy processes).
+static int64_t spin_ns = 100000;
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+// Spins until done(arg) holds or spin_ns pass; returns whether it holds.
+static int spin_until(int (*done)(void *), void *arg) {
+    int64_t deadline = 0;
+    for (int i = 0;; i++) {
+        if (done(arg)) return 1;
+        if (spin_ns == 0) return 0;
+        if ((i & 63) == 63) {
+            int64_t now = vfc_monotonic_ns();
+            if (deadline == 0) deadline = now + spin_ns;
+            else if (now >= deadline) return 0;
+        }
+        cpu_relax();
+    }
+}
+
+static int new_job(void *seen) {
+    return atomic_load_explicit(&job_generation, memory_order_acquire) != *(const uint64_t *)seen;
+}
+
+static int workers_done(void *unused) {
+    (void)unused;
+    return atomic_load_explicit(&job_pending, memory_order_acquire) == 0;
+}
+
+static void chunk(int index, int count, int64_t begin, int64_t end, int64_t *lo, int64_t *hi) {
+    int64_t n = end - begin;
+    int64_t base = n / count, extra = n % count;
+    *lo = begin + index * base + (index < extra ? index : extra);
+    *hi = *lo + base + (index < extra ? 1 : 0);
+}
+
+static void *worker(void *arg) {
+    int index = (int)(intptr_t)arg;
+    uint64_t seen = 0;
+    vfc_inside_loop = 1;
+    for (;;) {
+        uint64_t generation;
+        if (spin_until(new_job, &seen)) {
+            generation = atomic_load_explicit(&job_generation, memory_order_acquire);
+        } else {
+            // The generation is checked again under the lock the caller takes to wake
+            // sleepers after publishing a job, so no wake-up is lost.
+            pthread_mutex_lock(&pool_lock);
+            sleeping_workers++;
+            while ((generation = atomic_load_explicit(&job_generation, memory_order_acquire)) == seen)
+                pthread_cond_wait(&work_ready, &pool_lock);
+            sleeping_workers--;
+            pthread_mutex_unlock(&pool_lock);
+        }
+        seen = generation;
+        int active = job_threads;
+        if (index >= active) continue;  // not part of this loop
+
+        int64_t lo, hi;
+        chunk(index, active, job_begin, job_end, &lo, &hi);
+        if (lo < hi) job_body(job_context, lo, hi);
+
+        if (atomic_fetch_sub_explicit(&job_pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&pool_lock);
+            pthread_cond_signal(&work_done);
+            pthread_mutex_unlock(&pool_lock);
+        }
+    }
+    return NULL;
+}
+
+static int default_threads(void) {
+    const char *env = getenv("VFC_THREADS");
+    int n = env && atoi(env) >= 1 ? atoi(env) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    return n > VFC_MAX_THREADS ? VFC_MAX_THREADS : n;
+}
+
+static void start_pool(void) {
+    const char *spin = getenv("VFC_SPIN_US");
+    if (spin && atoi(spin) >= 0) spin_ns = (int64_t)atoi(spin) * 1000;
+    // Workers for the larger of the default and the requested count, so that a later
+    // vfc_set_num_threads up to that count needs no new threads.
+    int n = default_threads();
+    if (requested_threads > n) n = requested_threads;
+    pool_threads = n;
+    active_threads = requested_threads >= 1 && requested_threads <= n ? requested_threads : default_threads();
+    for (int i = 1; i < n; i++) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, worker, (void *)(intptr_t)i) != 0) {
+            pool_threads = i;  // run with the threads that did start
+            if (active_threads > i) active_threads = i;
+            pthread_attr_destroy(&attr);
+            break;
+        }
+        pthread_attr_destroy(&attr);
+    }
+}
+
+int vfc_num_threads(void) {
+    pthread_once(&pool_once, start_pool);
+    return active_threads;
+}
+
+int vfc_set_num_threads(int threads) {
+    if (threads < 1 || threads > VFC_MAX_THREADS) return -1;
+    pthread_mutex_lock(&job_lock);  // not while a loop runs
+    pthread_mutex_lock(&pool_lock);
+    requested_threads = threads;
+    int started = pool_threads;
+    pthread_mutex_unlock(&pool_lock);
+    int ok = 0;
+    if (pthread_once(&pool_once, start_pool) == 0 && threads <= pool_threads) {
+        pthread_mutex_lock(&pool_lock);
+        active_threads = threads;
+        pthread_mutex_unlock(&pool_lock);
+    } else if (threads > started) {
+        ok = -1;  // the pool is running with fewer workers than asked for
+    }
+    pthread_mutex_unlock(&job_lock);
+    return ok;
+}
+
+void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *context) {
+    if (end <= begin) return;
+    int threads = vfc_num_threads();
+    if (vfc_inside_loop || threads == 1 || end - begin == 1) {
+        body(context, begin, end);
+        return;
+    }
+    pthread_mutex_lock(&job_lock);
+    threads = active_threads;  // settled: vfc_set_num_threads waits for job_lock
+    if (threads == 1) {
+        pthread_mutex_unlock(&job_lock);
+        body(context, begin, end);
+        return;
+    }
+    job_body = body;
+    job_context = context;
+    job_begin = begin;
+    job_end = end;
+    job_threads = threads;
+    atomic_store_explicit(&job_pending, threads - 1, memory_order_relaxed);  // the workers besides the caller
+    atomic_fetch_add_explicit(&job_generation, 1, memory_order_release);
+    pthread_mutex_lock(&pool_lock);
+    if (sleeping_workers > 0) pthread_cond_broadcast(&work_ready);
+    pthread_mutex_unlock(&pool_lock);
+
+    int64_t lo, hi;
+    chunk(0, threads, begin, end, &lo, &hi);
+    vfc_inside_loop = 1;
+    if (lo < hi) body(context, lo, hi);
+    vfc_inside_loop = 0;
+
+    if (!spin_until(workers_done, NULL)) {
+        pthread_mutex_lock(&pool_lock);
+        while (atomic_load_explicit(&job_pending, memory_order_acquire) > 0) pthread_cond_wait(&work_done, &pool_lock);
+        pthread_mutex_unlock(&pool_lock);
+    }
+    pthread_mutex_unlock(&job_lock);
+}
