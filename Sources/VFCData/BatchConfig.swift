@@ -44,16 +44,16 @@ public struct BatchConfig: Sendable, Equatable {
 
     /// Throws a `DatasetError` naming the first inconsistent setting.
     public func validate() throws {
-        func need(_ ok: Bool, _ msg: String) throws { if !ok { throw DatasetError("batch config: \(msg)") } }
-        try need(imageSize > 0, "image size S must be positive, got \(imageSize)")
-        try need(patchSize > 0, "patch size P must be positive, got \(patchSize)")
-        try need(globalSize > 0 && globalSize % patchSize == 0,
-                 "global view side G = \(globalSize) must be a positive multiple of P = \(patchSize)")
-        try need(localSize > 0 && localSize % patchSize == 0,
-                 "local view side L = \(localSize) must be a positive multiple of P = \(patchSize)")
-        try need(globalViews >= 1, "global views Vg must be at least 1, got \(globalViews)")
-        try need(localViews >= 0, "local views Vl must not be negative, got \(localViews)")
-        try need(batchSize >= 1, "batch size B must be at least 1, got \(batchSize)")
+        func need(_ ok: Bool, _ what: String, _ requirement: String, _ value: Int?) throws {
+            if !ok { throw DatasetError.batchConfig(what: what, requirement: requirement, value: value) }
+        }
+        try need(imageSize > 0, "image size S", "positive", imageSize)
+        try need(patchSize > 0, "patch size P", "positive", patchSize)
+        try need(globalSize > 0 && globalSize % patchSize == 0, "global view side G = \(globalSize)", "a positive multiple of P = \(patchSize)", nil)
+        try need(localSize > 0 && localSize % patchSize == 0, "local view side L = \(localSize)", "a positive multiple of P = \(patchSize)", nil)
+        try need(globalViews >= 1, "global views Vg", "at least 1", globalViews)
+        try need(localViews >= 0, "local views Vl", ">= 0", localViews)
+        try need(batchSize >= 1, "batch size B", "at least 1", batchSize)
     }
 
     /// The settings as `key=value` words (part of the sampler state string).

@@ -76,17 +76,17 @@ public struct BatchSampler: Sendable {
     public mutating func restore(state text: String) throws {
         let words = text.split(separator: " ").map(String.init)
         guard words.first == BatchSampler.stateTag else {
-            throw DatasetError("sampler state: not a \(BatchSampler.stateTag) state: \"\(text.prefix(60))\"")
+            throw DatasetError.notSamplerState(text)
         }
         var values: [String: String] = [:]
         for w in words.dropFirst() {
             guard let eq = w.firstIndex(of: "="), values[String(w[..<eq])] == nil else {
-                throw DatasetError("sampler state: malformed word \"\(w)\"")
+                throw DatasetError.malformedStateWord(w)
             }
             values[String(w[..<eq])] = String(w[w.index(after: eq)...])
         }
         guard let nb = values["next_batch"].flatMap({ Int($0) }), nb >= 0 else {
-            throw DatasetError("sampler state: missing or invalid next_batch")
+            throw DatasetError.missingNextBatch
         }
         let expected = stateString(nextBatch: nb)
         if expected != words.joined(separator: " ") {
@@ -98,7 +98,7 @@ public struct BatchSampler: Sendable {
             let diffs = mine.keys.sorted().filter { mine[$0] != values[$0] }.map {
                 "\($0) is \(mine[$0]!) here, \(values[$0] ?? "missing") in the state"
             }
-            throw DatasetError("sampler state was saved for another dataset or config: \(diffs.joined(separator: "; "))")
+            throw DatasetError.stateMismatch(diffs)
         }
         nextBatch = nb
     }
@@ -145,7 +145,7 @@ public struct BatchSampler: Sendable {
         precondition(k >= 0, "negative batch index")
         let rows = rows ?? 0..<config.batchSize
         guard rows.lowerBound >= 0, rows.upperBound <= config.batchSize, !rows.isEmpty else {
-            throw DatasetError("rows \(rows) of a batch of \(config.batchSize)")
+            throw DatasetError.rows(rows, batchSize: config.batchSize)
         }
         return BatchBuild(index: k, rows: rows, planned: Array(imageIndices(batch: k)[rows]), config: config)
     }

@@ -1,12 +1,5 @@
 import Foundation
 
-/// Errors that make a dataset unusable (as opposed to single bad files, which are skipped).
-public struct DatasetError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// One file a dataset could not use, and why.
 public struct SkippedImage: Sendable, Equatable {
     public var path: String
@@ -86,8 +79,7 @@ public final class DataIndex: Sendable {
         self.log = SkipLog(warn: warn)
         for s in skipped { log.record(entry: nil, s) }
         guard !entries.isEmpty else {
-            throw DatasetError("no images (.jpg, .jpeg, .png) found under \(source)"
-                               + (skipped.isEmpty ? "" : " (\(skipped.count) skipped)"))
+            throw DatasetError.noImages(source: source, skipped: skipped.count)
         }
     }
 
@@ -104,7 +96,7 @@ public final class DataIndex: Sendable {
         }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir) else {
-            throw DatasetError("\(source): not a directory, list file or tar shard (no such file)")
+            throw DatasetError.noSuchSource(source)
         }
         if isDir.boolValue {
             let found = try FolderScan.scan(root: source)
@@ -131,7 +123,7 @@ public final class DataIndex: Sendable {
 
     /// A dataset of images already in memory (for tests; each is resized to S on use).
     public convenience init(images: [RGBImage], names: [String]? = nil) throws {
-        guard !images.isEmpty else { throw DatasetError("an empty dataset") }
+        guard !images.isEmpty else { throw DatasetError.emptyDataset }
         let names = names ?? images.indices.map { "image\($0)" }
         try self.init(source: "<memory>", root: "", entries: images.indices.map {
             DataEntry(name: names[$0], location: .memory($0), label: -1)
@@ -176,7 +168,7 @@ public final class DataIndex: Sendable {
                 log.record(entry: j, SkippedImage(path: entries[j].name, reason: reason))
             }
         }
-        throw DatasetError("no readable images in \(source) (\(log.all.count) file(s) skipped)")
+        throw DatasetError.noReadableImages(source: source, skipped: log.all.count)
     }
 
     /// FNV-1a (64-bit, hex) of the item names relative to the root, newline-separated (and

@@ -16,7 +16,7 @@ enum FolderScan {
     static func scan(root: String) throws -> Found {
         var st = stat()
         guard stat(root, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw DatasetError("\(root): not a directory")
+            throw DatasetError.notDirectory(root)
         }
         var found = Found(paths: [], skipped: [])
         walk(root, identity: FileIdentity(st), ancestors: [], into: &found)

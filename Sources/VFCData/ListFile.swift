@@ -10,10 +10,10 @@ enum ListFile {
     static func read(path: String) throws -> Listing {
         let bytes: [UInt8]
         do { bytes = try FileBytes.read(path: path) } catch let e as ImageCodecError {
-            throw DatasetError("\(path): \(e.message)")
+            throw DatasetError.unreadableList(path, underlying: e)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw DatasetError("\(path): not a UTF-8 text file listing images")
+            throw DatasetError.notTextList(path)
         }
         let root = (path as NSString).deletingLastPathComponent
         var listing = Listing(root: root, entries: [], skipped: [])
@@ -22,12 +22,12 @@ enum ListFile {
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.hasPrefix("#") { continue }
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count <= 2 else {
-                throw DatasetError("\(path):\(n + 1):1: expected PATH or PATH<TAB>LABEL, got \(fields.count) tab-separated fields")
+                throw DatasetError.listFields(path: path, line: n + 1, fields: fields.count)
             }
             var label = -1
             if fields.count == 2 {
                 guard let l = Int(fields[1].trimmingCharacters(in: .whitespaces)), l >= 0 else {
-                    throw DatasetError("\(path):\(n + 1):\(fields[0].count + 2): the label must be a non-negative integer, got '\(fields[1])'")
+                    throw DatasetError.listLabel(path: path, line: n + 1, column: fields[0].count + 2, text: String(fields[1]))
                 }
                 label = l
             }

@@ -68,10 +68,10 @@ public enum SynthDataset {
 
         public func validate() throws {
             guard minObjects >= 1, minObjects <= maxObjects, maxObjects <= 16 else {
-                throw DatasetError("synth: objects per image must be 1 <= min <= max <= 16, got \(minObjects)-\(maxObjects)")
+                throw DatasetError.synth(what: "objects per image", requirement: "1 <= min <= max <= 16", value: "\(minObjects)-\(maxObjects)")
             }
             guard minScale > 0, minScale <= maxScale, maxScale <= 0.5 else {
-                throw DatasetError("synth: the object scale must be 0 < min <= max <= 0.5 (circumradius / side), got \(minScale)-\(maxScale)")
+                throw DatasetError.synth(what: "the object scale", requirement: "0 < min <= max <= 0.5 (circumradius / side)", value: "\(minScale)-\(maxScale)")
             }
         }
     }
@@ -122,8 +122,8 @@ public enum SynthDataset {
     public static func write(to dir: String, count: Int, seed: UInt64, size: Int, jpeg: Bool = false,
                              layout: Layout = .standard) throws -> Labels {
         try layout.validate()
-        guard count >= 1 else { throw DatasetError("synth: --n must be at least 1, got \(count)") }
-        guard size >= 8 else { throw DatasetError("synth: --size must be at least 8, got \(size)") }
+        guard count >= 1 else { throw DatasetError.synth(what: "--n", requirement: "at least 1", value: "\(count)") }
+        guard size >= 8 else { throw DatasetError.synth(what: "--size", requirement: "at least 8", value: "\(size)") }
         let imagesDir = (dir as NSString).appendingPathComponent("images")
         try FileManager.default.createDirectory(atPath: imagesDir, withIntermediateDirectories: true)
         let digits = Swift.max(5, String(count - 1).count)

@@ -28,14 +28,14 @@ enum TarShards {
     static func expand(_ spec: String) throws -> [String] {
         guard let open = spec.firstIndex(of: "{") else { return [spec] }
         guard let close = spec[open...].firstIndex(of: "}") else {
-            throw DatasetError("\(spec): unclosed '{' in the shard pattern")
+            throw DatasetError.unclosedBrace(spec)
         }
         let body = spec[spec.index(after: open)..<close]
         let parts = body.components(separatedBy: "..")
         guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), lo >= 0, lo <= hi else {
-            throw DatasetError("\(spec): a shard range must be {LO..HI} with 0 <= LO <= HI, got {\(body)}")
+            throw DatasetError.shardRange(spec, body: String(body))
         }
-        guard hi - lo < 10_000_000 else { throw DatasetError("\(spec): too many shards in {\(body)}") }
+        guard hi - lo < 10_000_000 else { throw DatasetError.tooManyShards(spec, body: String(body)) }
         let width = parts[0].hasPrefix("0") ? parts[0].count : 0
         let head = String(spec[..<open]), rest = try expand(String(spec[spec.index(after: close)...]))
         var out: [String] = []
@@ -57,10 +57,7 @@ enum TarShards {
             do {
                 members = try readMembers(path: path)
             } catch let t as Truncated {
-                let message = "\(path): truncated tar shard at byte offset \(t.offset) (\(t.detail))"
-                guard skipTruncated else {
-                    throw DatasetError(message + "; --skip-truncated-shards keeps the members before it")
-                }
+                guard skipTruncated else { throw DatasetError.truncatedShard(path, offset: t.offset, detail: t.detail) }
                 index.skipped.append(SkippedImage(path: path, reason: "truncated tar shard at byte offset \(t.offset) (\(t.detail)); "
                                                   + "kept the \(t.complete.count) member(s) before it"))
                 members = t.complete
@@ -78,10 +75,10 @@ enum TarShards {
     /// The regular-file members of a tar file, in file order.
     static func readMembers(path: String) throws -> [Member] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw DatasetError("\(path): cannot open the tar shard: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw DatasetError.unopenableShard(path, code: errno) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw DatasetError("\(path): not a regular file") }
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw DatasetError.notRegularFile(path) }
         let fileSize = Int(st.st_size)
         var members: [Member] = []
         var offset = 0
@@ -93,10 +90,10 @@ enum TarShards {
                                 ? "no end-of-archive blocks" : "a partial header of \(fileSize - offset) bytes", complete: members)
             }
             let n = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 512, off_t(offset)) }
-            guard n == 512 else { throw DatasetError("\(path): read error at byte offset \(offset)") }
+            guard n == 512 else { throw DatasetError.shardReadError(path, offset: offset) }
             if header.allSatisfy({ $0 == 0 }) { return members }  // end-of-archive
             guard checksumOK(header) else {
-                throw DatasetError("\(path): corrupt tar header at byte offset \(offset) (checksum mismatch)")
+                throw DatasetError.corruptTarHeader(path, offset: offset)
             }
             let size = try field(header, 124, 12, path: path, offset: offset)
             let type = header[156]
@@ -165,14 +162,14 @@ enum TarShards {
         if h[at] & 0x80 != 0 {
             var v = 0
             for b in h[(at + 1)..<(at + len)] {
-                guard v < (1 << 54) else { throw DatasetError("\(path): tar size field too large at byte offset \(offset)") }
+                guard v < (1 << 54) else { throw DatasetError.tarSizeTooLarge(path, offset: offset) }
                 v = v << 8 | Int(b)
             }
             return v
         }
         let text = cString(h[at..<(at + len)]).trimmingCharacters(in: .whitespaces)
         guard let v = Int(text.isEmpty ? "0" : text, radix: 8), v >= 0 else {
-            throw DatasetError("\(path): bad tar size field '\(text)' at byte offset \(offset)")
+            throw DatasetError.badTarSize(path, text: text, offset: offset)
         }
         return v
     }

@@ -78,18 +78,18 @@ public final class Backbone {
         whole = network == .teacher ? "teacher_features" : "features"
         crop = network == .teacher ? "teacher_global" : "student_global"
         for name in [whole, crop] where module.function(named: name) == nil {
-            throw EvalError("\(irName) has no function @\(name): vfc eval needs the feature functions scripts/gen_ssl.py writes (@features, @teacher_features, @student_global, @teacher_global)")
+            throw EvalError.noFeatureFunction(module: irName, function: name)
         }
         let f = module.function(named: whole)!
         guard f.arguments.count == 1, let arg = f.values[f.arguments[0].index].type, arg.rank == 4,
               let g = arg.shape[3].staticValue, arg.shape[2].staticValue == g,
               f.returns.count == 1, let res = f.resultTypes?.first, res.rank == 3,
               let t = res.shape[1].staticValue, let d = res.shape[2].staticValue else {
-            throw EvalError("\(irName): @\(whole) must take images f32[N, 3, G, G] and return tokens f32[N, 1 + n*n, D]")
+            throw EvalError.featureSignature(module: irName, function: whole)
         }
         let n = Int(Double(t - 1).squareRoot().rounded())
         guard n * n == t - 1, n > 0, g % n == 0 else {
-            throw EvalError("\(irName): @\(whole) returns \(t) tokens, not 1 + n*n for an n x n patch grid dividing \(g)")
+            throw EvalError.tokenCount(module: irName, function: whole, tokens: t, side: g)
         }
         (side, grid, dim) = (g, n, d)
         self.irName = irName
@@ -112,10 +112,10 @@ public final class Backbone {
         var params: [String: Tensor] = [:]
         for (name, type) in declared {
             guard let t = state[name] else {
-                throw EvalError("\(source): no tensor '\(name)' (\(type)), which @\(function) of \(irName) reads: a checkpoint of another model?")
+                throw EvalError.missingWeight(source: source, name: name, type: type, function: function, module: irName)
             }
             guard t.shape == type.staticShape, t.dtype.isFloat == type.dtype.isFloat else {
-                throw EvalError("\(source): tensor '\(name)' is \(t.dtype)\(t.shape), but \(irName) declares \(type): a checkpoint of another config than the IR")
+                throw EvalError.weightType(source: source, name: name, dtype: t.dtype, shape: t.shape, declared: type, module: irName)
             }
             params[name] = t
         }

@@ -59,7 +59,7 @@ public enum ClassificationProbes {
         }
         let (sub, hold) = EvalDataset.split(count: train.rows, fraction: 0.2, seed: seed &+ 1)
         guard !sub.isEmpty, !hold.isEmpty else {
-            throw EvalError("the linear probe needs at least 2 training images for its learning-rate hold-out, got \(train.rows)")
+            throw EvalError.tooFewForHoldOut(train.rows)
         }
         var sweep: [SweepPoint] = []
         for lr in learningRates {

@@ -48,7 +48,7 @@ public final class EvalDataset {
         do {
             file = try JSONDecoder().decode(SynthDataset.Labels.self, from: data)
         } catch {
-            throw EvalError("\(labelsPath): not a labels file of vfc data synth (\(error))")
+            throw EvalError.invalidLabels(path: labelsPath, underlying: error)
         }
         let prefix = path.hasSuffix("/") ? path : path + "/"
         var byFile: [String: SynthDataset.Labels.Entry] = [:]
@@ -57,7 +57,7 @@ public final class EvalDataset {
         for e in index.entries {
             let rel = e.name.hasPrefix(prefix) ? String(e.name.dropFirst(prefix.count)) : e.name
             guard let entry = byFile[rel] else {
-                throw EvalError("\(labelsPath) has no entry for \(rel)")
+                throw EvalError.unlabelledImage(labels: labelsPath, image: rel)
             }
             let objects = entry.objects.map { o in
                 ObjectBox(classId: o.classId, x0: Double(o.bbox[0]), y0: Double(o.bbox[1]), w: Double(o.bbox[2]), h: Double(o.bbox[3]))

@@ -65,7 +65,7 @@ public struct EvalSplit {
     public init(holdingOut fraction: Double, of dataset: EvalDataset, seed: UInt64, what: String, hint: String = "") throws {
         let (train, val) = EvalDataset.split(count: dataset.count, fraction: fraction, seed: seed)
         guard !train.isEmpty, !val.isEmpty else {
-            throw EvalError("\(what) leaves \(train.isEmpty ? "no training" : "no validation") image\(hint)")
+            throw EvalError.emptySplitSide(what: what, training: train.isEmpty, hint: hint)
         }
         self.init(train: dataset, trainIndices: train, val: dataset, valIndices: val)
     }
@@ -121,8 +121,8 @@ public enum Evaluation {
     /// without them is an error; `--probe all` leaves it out) and decodes its images at the
     /// source side `side`.
     public static func prepare(_ split: EvalSplit, side: Int, options: EvalOptions) throws -> PreparedSplit {
-        guard !split.trainIndices.isEmpty else { throw EvalError("no training images in \(split.train.path) after the split") }
-        guard !split.valIndices.isEmpty else { throw EvalError("no validation images in \(split.val.path) after the split") }
+        guard !split.trainIndices.isEmpty else { throw EvalError.noImagesAfterSplit(path: split.train.path, training: true) }
+        guard !split.valIndices.isEmpty else { throw EvalError.noImagesAfterSplit(path: split.val.path, training: false) }
         var probes = options.probes
         var skipped: [String] = []
         let classes = split.train.classes
@@ -130,12 +130,12 @@ public enum Evaluation {
             var missing: String?
             if !split.train.hasClassLabels { missing = split.train.path } else if !split.val.hasClassLabels { missing = split.val.path }
             if split.val !== split.train, split.val.classes != classes {
-                throw EvalError("the classes of \(split.val.path) (\(split.val.classes.joined(separator: ", "))) differ from those of \(split.train.path) (\(classes.joined(separator: ", ")))")
+                throw EvalError.classesDiffer(val: split.val.path, valClasses: split.val.classes, train: split.train.path, trainClasses: classes)
             }
             if let missing {
                 let needing = probes.filter(\.needsClasses).map(\.rawValue)
                 if options.explicit {
-                    throw EvalError("\(missing) has no class labels (no class subfolders and no labels.json of vfc data synth): the \(needing.joined(separator: " and ")) probe\(needing.count > 1 ? "s need" : " needs") them")
+                    throw EvalError.noClassLabels(path: missing, probes: needing)
                 }
                 skipped += needing
                 probes.removeAll(where: \.needsClasses)
@@ -144,14 +144,14 @@ public enum Evaluation {
         if probes.contains(.boxes), split.train.boxes == nil || split.val.boxes == nil {
             let missing = split.train.boxes == nil ? split.train.path : split.val.path
             if options.explicit {
-                throw EvalError("\(missing) has no boxes (no labels.json of vfc data synth): the boxes probe needs them")
+                throw EvalError.noBoxes(path: missing)
             }
             skipped.append("boxes")
             probes.removeAll { $0 == .boxes }
         }
         let train = split.train.sources(split.trainIndices, side: side)
         let val = split.val.sources(split.valIndices, side: side)
-        guard !train.kept.isEmpty, !val.kept.isEmpty else { throw EvalError("no readable \(train.kept.isEmpty ? "training" : "validation") image") }
+        guard !train.kept.isEmpty, !val.kept.isEmpty else { throw EvalError.noReadableImage(training: train.kept.isEmpty) }
         return PreparedSplit(split: split, train: train, val: val, probes: probes, skipped: skipped)
     }
 
@@ -181,7 +181,7 @@ public enum Evaluation {
             // Images without a class (files at the top of an ImageFolder) take no part.
             let tr = train.kept.indices.filter { split.train.labels[train.kept[$0]] >= 0 }
             let va = val.kept.indices.filter { split.val.labels[val.kept[$0]] >= 0 }
-            guard !tr.isEmpty, !va.isEmpty else { throw EvalError("no labelled \(tr.isEmpty ? "training" : "validation") image") }
+            guard !tr.isEmpty, !va.isEmpty else { throw EvalError.noLabelledImage(training: tr.isEmpty) }
             let trLabels = tr.map { split.train.labels[train.kept[$0]] }
             let vaLabels = va.map { split.val.labels[val.kept[$0]] }
             if let features {

@@ -58,7 +58,7 @@ public final class LinearHead {
     /// full batches of `min(batchSize, rows)`.
     public func train(x: FeatureMatrix, targets: FeatureMatrix, _ cfg: ProbeTraining) throws -> Weights {
         guard x.dim == inputs, targets.dim == loss.targetWidth, x.rows == targets.rows, x.rows > 0 else {
-            throw EvalError("probe training: \(x.rows) x \(x.dim) features and \(targets.rows) x \(targets.dim) targets do not fit a head of \(inputs) inputs and \(loss.targetWidth)-wide targets")
+            throw EvalError.headShape(rows: x.rows, dim: x.dim, targetRows: targets.rows, targetDim: targets.dim, inputs: inputs, targetWidth: loss.targetWidth)
         }
         let batch = min(cfg.batchSize, x.rows)
         let jit = try jit(rows: batch)
@@ -86,7 +86,7 @@ public final class LinearHead {
                 last = session.result(0).scalars.first ?? .nan
             }
         }
-        guard last.isFinite else { throw EvalError("probe training diverged (loss \(last)); try a smaller learning rate") }
+        guard last.isFinite else { throw EvalError.diverged(loss: last) }
         return Weights(w: session.param("w")!, b: session.param("b")!, finalLoss: last)
     }
 

@@ -16,7 +16,7 @@ public final class PeriodicEval {
     /// checked, so that a mismatch shows before the first step.
     public init(module: Module, irName: String, state: [String: Tensor], data: String, split: Double,
                 options: EvalOptions, every: Int, warn: @escaping (String) -> Void) throws {
-        guard every >= 1 else { throw EvalError("--eval-every must be >= 1, got \(every)") }
+        guard every >= 1 else { throw EvalError.evalEvery(every) }
         self.every = every
         self.options = options
         backbone = try Backbone(module: module, irName: irName, state: state, source: "the initial state", network: .teacher)
