@@ -84,9 +84,9 @@ enum Binding {
         if let s = t.evaluate(b) { return s }
         let unbound = Set(t.shape.flatMap(\.symbols).filter { b[$0] == nil }).sorted()
         if !unbound.isEmpty {
-            throw KernelError("symbol\(unbound.count == 1 ? "" : "s") \(unbound.joined(separator: ", ")) of \(t) \(unbound.count == 1 ? "is" : "are") not bound by the inputs; pass a binding (e.g. --bind \(unbound[0])=...)")
+            throw KernelError.unboundSymbols(unbound, type: t)
         }
-        throw KernelError("shape of \(describe(t, b)) overflows")
+        throw KernelError.shapeOverflow(t, bindings: b)
     }
 
     /// `f32[N, T, 32] (N=2)`: a type with the current values of its bound symbols.

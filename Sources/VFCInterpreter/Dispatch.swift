@@ -7,9 +7,9 @@ extension Executor {
     /// type; pure data movement copies values that are already rounded.
     func dispatch(_ op: Op, _ args: [Arg], _ specs: [ResultSpec], _ b: [String: Int], _ depth: Int) throws -> [Tensor] {
         if case .call(let callee) = op { return try callFunction(callee, args, b, depth) }
-        if case .valueAndGrad = op { throw KernelError(Executor.valueAndGradMessage) }
+        if case .valueAndGrad = op { throw KernelError.notExpanded }
         guard specs.count == 1, let spec = specs.first else {
-            throw KernelError("expected one result, \(specs.count) are bound")
+            throw KernelError.resultCount(specs.count)
         }
         let r = Kernels.rounded
         switch op {
@@ -39,21 +39,18 @@ extension Executor {
         case .pad(let axis, let low, _, let interior): return [try Kernels.pad(axis, low, interior, args, spec)]
         case .scatterAdd(let axis, _): return [r(try Kernels.scatterAdd(axis, args, spec))]
         case .cropSampleGrad(let g, let s, let f): return [r(try Kernels.cropSampleGrad(g, s, f, args, spec))]
-        case .call: throw KernelError("internal: call reached the kernel switch")
-        case .valueAndGrad: throw KernelError(Executor.valueAndGradMessage)
+        case .call: throw KernelError.internalError("call reached the kernel switch")
+        case .valueAndGrad: throw KernelError.notExpanded
         }
     }
-
-    /// value_and_grad has no kernel: the autodiff pass expands it into ordinary ops.
-    static let valueAndGradMessage = "run the autodiff pass first (vfc run does this)"
 
     /// Runs a callee on the operand tensors. Its symbols are bound from the operand shapes
     /// (the callee's `N` is its own); the caller's bindings only fill symbols the callee's
     /// arguments leave open, as the verifier's substitution of callee result types does.
     private func callFunction(_ callee: String, _ args: [Arg], _ b: [String: Int], _ depth: Int) throws -> [Tensor] {
-        guard let g = module.function(named: callee) else { throw KernelError("call to undefined function @\(callee)") }
+        guard let g = module.function(named: callee) else { throw KernelError.undefinedCallee(callee) }
         guard depth < Executor.maxCallDepth else {
-            throw KernelError("calls nest deeper than \(Executor.maxCallDepth) (recursion is not supported)")
+            throw KernelError.callDepth(Executor.maxCallDepth)
         }
         do {
             return try call(g, inputs: try Kernels.tensors(args), given: [:], fallback: b, depth: depth + 1)

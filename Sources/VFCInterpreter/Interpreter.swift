@@ -159,17 +159,17 @@ struct Executor {
     private func execute(_ inst: Instruction, _ f: Function, _ env: [Tensor?], _ b: [String: Int], _ depth: Int) throws -> [Tensor] {
         do {
             // Not executable: caught before its operands and results are looked at.
-            if case .valueAndGrad = inst.op { throw KernelError(Executor.valueAndGradMessage) }
+            if case .valueAndGrad = inst.op { throw KernelError.notExpanded }
             var args: [Arg] = []
             for o in inst.operands {
                 switch o {
                 case .value(let v):
                     guard v.index >= 0, v.index < env.count, let t = env[v.index] else {
-                        throw KernelError("operand #\(v.index) is not defined before its use")
+                        throw KernelError.undefinedOperand(v.index)
                     }
                     args.append(.tensor(t))
                 case .param(let p):
-                    guard let t = params[p] else { throw KernelError("unknown param @\(p)") }
+                    guard let t = params[p] else { throw KernelError.unknownParam(p) }
                     args.append(.tensor(t))
                 case .literal(let x):
                     args.append(.literal(x))
@@ -184,18 +184,17 @@ struct Executor {
                         let (p, o) = acc.0.multipliedReportingOverflow(by: d)
                         return (p, acc.1 || o)
                     }
-                    let size = count.1 ? "an element count that overflows" : "\(count.0) elements"
-                    throw KernelError("result \(Binding.describe(t, b)) has \(size), over the interpreter's budget of \(Tensor.maxElements)")
+                    throw KernelError.resultOverBudget(t, bindings: b, count: count.1 ? nil : count.0)
                 }
                 specs.append(ResultSpec(dtype: runtimeType(t.dtype), shape: shape))
             }
             if case .call = inst.op {} else { try checkShapeRule(inst.op, args, specs, b) }
             let results = try dispatch(inst.op, args, specs, b, depth)
             guard results.count == specs.count else {
-                throw KernelError("internal: the kernel gave \(results.count) result(s) for \(specs.count)")
+                throw KernelError.internalError("the kernel gave \(results.count) result(s) for \(specs.count)")
             }
             for (t, s) in zip(results, specs) where t.shape != s.shape || t.dtype != s.dtype {
-                throw KernelError("internal: the kernel gave \(t.dtype)\(Binding.shapeString(t.shape)), the result type is \(s.dtype)\(Binding.shapeString(s.shape))")
+                throw KernelError.internalError("the kernel gave \(t.dtype)\(Binding.shapeString(t.shape)), the result type is \(s.dtype)\(Binding.shapeString(s.shape))")
             }
             return results
         } catch let e as KernelError {
@@ -212,8 +211,6 @@ struct Executor {
             return nil
         }
         let declared: [TensorType?] = specs.map { TensorType($0.dtype, $0.shape.map { Dim($0) }) }
-        let bound = b.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-        let under = bound.isEmpty ? "" : " (under \(bound))"
         let concreteOp = try Executor.concrete(op, b)
         let inferred: [TensorType]
         do {
@@ -222,7 +219,7 @@ struct Executor {
             throw KernelError.shapeRule(error, bindings: b)
         }
         for (t, s) in zip(inferred, specs) where runtimeType(t.dtype) != s.dtype || t.shape != s.shape.map({ Dim($0) }) {
-            throw KernelError("the operands give \(t) but the result type evaluates to \(s.dtype)\(Binding.shapeString(s.shape))\(under)")
+            throw KernelError.resultMismatch(inferred: t, dtype: s.dtype, shape: s.shape, bindings: b)
         }
     }
 }
@@ -234,7 +231,7 @@ extension Executor {
     static func concrete(_ op: Op, _ b: [String: Int]) throws -> Op {
         func eval(_ dims: [Dim]) throws -> [Dim] {
             try dims.map { d in
-                guard let v = d.evaluate(b) else { throw KernelError("dim \(d) of the op's shape is not bound") }
+                guard let v = d.evaluate(b) else { throw KernelError.unboundAttributeDim(d) }
                 return Dim(v)
             }
         }

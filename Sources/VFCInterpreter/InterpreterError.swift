@@ -92,27 +92,3 @@ public enum InterpreterError: Error, Sendable, LocatedError {
         return "error: \(message)"
     }
 }
-
-/// What a kernel throws; the dispatcher wraps it with the op name and location
-/// (`InterpreterError.instruction`), so kernels need not know which instruction they run for.
-public enum KernelError: Error, Sendable, CustomStringConvertible {
-    /// The kernel's own failure (an index out of range, a NaN sample point, a budget).
-    case failed(String)
-    /// The op's shape rule rejected the concrete operand shapes under `bindings`.
-    case shapeRule(ShapeError, bindings: [String: Int])
-    /// The function called failed with an error about the call as a whole (its inputs):
-    /// it belongs to the call site.
-    indirect case callee(String, InterpreterError)
-
-    init(_ message: String) { self = .failed(message) }
-
-    public var description: String {
-        switch self {
-        case .failed(let m): return m
-        case let .shapeRule(e, bindings):
-            let bound = bindings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-            return e.message + (bound.isEmpty ? "" : " (under \(bound))")
-        case let .callee(f, e): return "@\(f): \(e.message)"
-        }
-    }
-}

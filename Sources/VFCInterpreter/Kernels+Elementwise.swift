@@ -23,7 +23,7 @@ extension Kernels {
     /// The runtime dtype of the tensor operands among `indices` (the one a literal adopts).
     static func operandType(_ args: [Arg], _ indices: [Int]) throws -> DType {
         for i in indices { if case .tensor(let t) = args[i] { return t.dtype } }
-        throw KernelError("at least one operand must be a tensor")
+        throw KernelError.literalsOnly
     }
 
     @inline(__always)
@@ -145,7 +145,7 @@ extension Kernels {
             out.withUnsafeMutableBufferPointer { o in o.initialize(repeating: v) }
         case .dense(let vs):
             guard vs.count == out.count else {
-                throw KernelError("\(vs.count) values for \(out.count) elements")
+                throw KernelError.constantCount(values: vs.count, elements: out.count)
             }
             out.withUnsafeMutableBufferPointer { o in _ = o.initialize(from: vs) }
         }

@@ -21,7 +21,7 @@ extension Kernels {
     static func reshape(_ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
         let x = try tensor(args, 0)
         guard let out = x.reshaped(to: spec.shape) else {
-            throw KernelError("cannot reshape \(Binding.shapeString(x.shape)) to \(Binding.shapeString(spec.shape))")
+            throw KernelError.reshape(from: x.shape, to: spec.shape)
         }
         return out
     }
@@ -122,12 +122,12 @@ extension Kernels {
     static func scatterAdd(_ axis: Int, _ args: [Arg], _ spec: ResultSpec) throws -> Tensor {
         let u = try tensor(args, 0), idx = try tensor(args, 1)
         guard axis >= 0, axis < spec.shape.count else {
-            throw KernelError("axis \(axis) is out of range for rank \(spec.shape.count)")
+            throw KernelError.axisOutOfRange(axis, rank: spec.shape.count)
         }
         let (outer, size, inner) = split(spec.shape, axis)
         let m = idx.count
         guard u.count == outer * m * inner else {
-            throw KernelError("internal: updates \(Binding.shapeString(u.shape)) do not match the result \(Binding.shapeString(spec.shape))")
+            throw KernelError.internalError("updates \(Binding.shapeString(u.shape)) do not match the result \(Binding.shapeString(spec.shape))")
         }
         let rows = try checkedIndices(idx, size: size, axis: axis)
         var out = try alloc(spec)
@@ -152,7 +152,7 @@ extension Kernels {
             try ib.enumerated().map { j, v in
                 // Written so that NaN fails too; the Int conversion is then in range.
                 guard v >= 0, v < Double(size) else {
-                    throw KernelError("index \(formatNumber(v)) at position \(j) of the indices is out of range for axis \(axis) of size \(size)")
+                    throw KernelError.indexOutOfRange(v, position: j, axis: axis, size: size)
                 }
                 return Int(v)
             }

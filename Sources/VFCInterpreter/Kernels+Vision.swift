@@ -49,7 +49,7 @@ extension Kernels {
         var out: [FieldSample] = []
         out.reserveCapacity(nBoxes * grid * grid)
         guard nBoxes > 0 else { return out }
-        guard fs > 0 else { throw KernelError("cannot sample an empty field (side 0)") }
+        guard fs > 0 else { throw KernelError.emptyField }
         let g = Double(grid), scale = Double(fs), src = Double(source), hi = Double(fs - 1)
         let bx = boxes.scalars, fl = flips.scalars
         for n in 0..<nBoxes {
@@ -62,7 +62,7 @@ extension Kernels {
                     let v = y0 + (Double(i) + 0.5) * h / g
                     let fx = u * scale / src - 0.5, fy = v * scale / src - 0.5
                     guard !fx.isNaN, !fy.isNaN else {
-                        throw KernelError("box \(n) (\(bx[(4 * n)..<(4 * n + 4)].map(formatNumber).joined(separator: ", "))) gives a NaN sample point")
+                        throw KernelError.nanSamplePoint(box: n, coordinates: Array(bx[(4 * n)..<(4 * n + 4)]))
                     }
                     let cx = Swift.min(Swift.max(fx, 0), hi), cy = Swift.min(Swift.max(fy, 0), hi)
                     let xa = Int(cx.rounded(.down)), ya = Int(cy.rounded(.down))

@@ -10,7 +10,7 @@ enum Kernels {
     /// A zero-filled result, or an error when it is over the interpreter's budget.
     static func alloc(_ spec: ResultSpec) throws -> Tensor {
         guard Tensor.checkedElementCount(spec.shape) != nil else {
-            throw KernelError("result \(spec.dtype)\(Binding.shapeString(spec.shape)) is over the interpreter's budget of \(Tensor.maxElements) elements")
+            throw KernelError.kernelResultOverBudget(spec.dtype, spec.shape)
         }
         return Tensor(dtype: spec.dtype, shape: spec.shape)
     }
@@ -19,7 +19,7 @@ enum Kernels {
     /// so this failing means the rule and the kernel disagree.
     static func tensor(_ args: [Arg], _ i: Int) throws -> Tensor {
         guard i < args.count, case .tensor(let t) = args[i] else {
-            throw KernelError("operand \(i) must be a tensor")
+            throw KernelError.literalOperand(i)
         }
         return t
     }
@@ -51,7 +51,7 @@ enum Kernels {
     /// A possibly negative axis resolved against `rank` (the shape rule checked its range).
     static func axis(_ a: Int, _ rank: Int) throws -> Int {
         let r = a < 0 ? a + rank : a
-        guard r >= 0, r < rank else { throw KernelError("axis \(a) is out of range for rank \(rank)") }
+        guard r >= 0, r < rank else { throw KernelError.axisOutOfRange(a, rank: rank) }
         return r
     }
 
