@@ -19,7 +19,10 @@ public struct Checkpoint: Sendable {
 /// `refusing checkpoint PATH: REASON`.
 public struct CheckpointRefusal: Sendable, CustomStringConvertible {
     public var path: String
-    public var reason: String
+    /// Why: the error reading or validating it.
+    public var error: any Error
+    /// The error's message, without the path a `SafetensorsError` puts in front.
+    public var reason: String { (error as? SafetensorsError)?.reason ?? "\(error)" }
     public var description: String { "refusing checkpoint \(path): \(reason)" }
 }
 
@@ -170,13 +173,8 @@ public struct CheckpointStore: Sendable {
             do {
                 search.checkpoint = try load(path: path, step: step, validate: validate)
                 return search
-            } catch let e as SafetensorsError {
-                // SafetensorsError already names the path; keep only the reason.
-                let text = e.description
-                let prefix = "\(path): "
-                search.refused.append(CheckpointRefusal(path: path, reason: text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text))
             } catch {
-                search.refused.append(CheckpointRefusal(path: path, reason: "\(error)"))
+                search.refused.append(CheckpointRefusal(path: path, error: error))
             }
         }
         return search

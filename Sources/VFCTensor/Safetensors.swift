@@ -25,10 +25,12 @@ public struct SafetensorsError: Error, Sendable, CustomStringConvertible {
         return e
     }
 
-    public var description: String {
-        if isIOError { return message }
-        if let tensor { return "\(path): tensor '\(tensor)': \(message)" }
-        return "\(path): \(message)"
+    public var description: String { isIOError ? message : "\(path): \(reason)" }
+
+    /// The message without the path in front (an I/O error's message names it inside).
+    public var reason: String {
+        if !isIOError, let tensor { return "tensor '\(tensor)': \(message)" }
+        return message
     }
 }
 
