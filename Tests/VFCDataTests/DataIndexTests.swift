@@ -103,6 +103,13 @@ import VFCTestSupport
         #expect(warnings == ["skipping \(dir)/missing.png: no such file (\(dir)/train.txt:5)"])
         writeBytes(Array("a.png\tcat\n".utf8), to: "\(dir)/bad.txt")
         #expect { try DataIndex(source: "\(dir)/bad.txt") } throws: { "\($0)".contains("bad.txt:1:7: the label must be") }
+        // The same error as a value: the file, line, column and the text at fault.
+        do {
+            _ = try DataIndex(source: "\(dir)/bad.txt")
+        } catch let e as DatasetError {
+            guard case let .listLabel(path, line, column, text) = e else { Issue.record("not a label error: \(e)"); return }
+            #expect(path == "\(dir)/bad.txt" && line == 1 && column == 7 && text == "cat")
+        }
     }
 }
 

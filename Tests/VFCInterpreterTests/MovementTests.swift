@@ -93,3 +93,26 @@ import VFCInterpreter
         #expect(msg.contains("out of range for axis 0 of size 3"), "\(msg)")
     }
 }
+
+/// The same failure as a value: the instruction's place and op, and the kernel's case with
+/// the index, its position, the axis and its size (nothing to parse out of a message).
+@Test func takeOutOfRangeCarriesItsValues() throws {
+    let ir = """
+    func @f(%x: f64[3, 2], %i: i32[2]) {
+      %a = take %x, %i {axis = 0}
+      return %a
+    }
+    """
+    do {
+        _ = try run(ir, inputs: [T([3, 2], [1, 2, 3, 4, 5, 6]), T([2], [0, 7], .i32)])
+        Issue.record("took index 7 of 3 rows")
+    } catch let e as InterpreterError {
+        guard case let .instruction(loc, op, .indexOutOfRange(index, position, axis, size)) = e else {
+            Issue.record("not an index error of an instruction: \(e)")
+            return
+        }
+        #expect(loc.line == 2 && loc.column == 8)
+        #expect(op == "take")
+        #expect(index == 7 && position == 1 && axis == 0 && size == 3)
+    }
+}
