@@ -46,10 +46,14 @@ struct MemoryPlan {
     var liveBytes = 0
     var livePeakBytes = 0
 
-    init(_ function: Function) {
+    /// `sharing`: results of other ops that share their first operand's buffer (views
+    /// `ViewFolding` folded into the products reading them).
+    init(_ function: Function, sharing: Set<ValueID> = []) {
         for (k, inst) in function.body.enumerated() {
             for case .value(let v) in inst.operands { lastUse[rootOf(v)] = k }
-            if inst.op.has(.view), case .value(let v)? = inst.operands.first { root[inst.results[0]] = rootOf(v) }
+            if let r = inst.results.first, inst.op.has(.view) || sharing.contains(r), case .value(let v)? = inst.operands.first {
+                root[r] = rootOf(v)
+            }
         }
         for case .value(let v) in function.returns { lastUse[rootOf(v)] = Int.max }
     }

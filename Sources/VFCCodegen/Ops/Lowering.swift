@@ -47,13 +47,18 @@ struct FunctionLowering {
     /// The body indices of the view ops (`OpTraits.view`), found once for `canWriteInPlace`,
     /// which asks for every donated result.
     var viewOps: [Int]?
+    /// The transposes and slices products read in place, and the products written into a
+    /// transpose's buffer (`ViewFolding`).
+    var folding: ViewFolding
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
         self.module = module
         self.function = function
         self.bindings = bindings
-        self.plan = MemoryPlan(function)
+        let folding = ViewFolding(function) { function.values[$0.index].type?.evaluate(bindings) }
+        self.folding = folding
+        self.plan = MemoryPlan(function, sharing: Set(folding.views.keys))
     }
 
     /// The static shape of a type under the bindings.
@@ -286,6 +291,7 @@ struct FunctionLowering {
         let resultTypes = inst.results.map { function.values[$0.index].type }
         guard let first = resultTypes.first, let t = first else { throw CodegenError.internalError("\(inst.op.name) has no typed result") }
         let outShape = try shape(t)
+        if try lowerFolded(inst, t.dtype, outShape, at: index) { return }
         // Ops that only reinterpret a dense buffer share it instead of copying.
         if inst.op.has(.view), case .buffer(let p, _, _) = ops[0] {
             values[inst.results[0]] = .buffer(p, t.dtype, outShape)
