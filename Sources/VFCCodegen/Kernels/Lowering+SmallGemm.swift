@@ -12,12 +12,13 @@ import VFCIR
 /// several threads with its own threading on, and nesting the two pools oversubscribes.
 ///
 /// Per batch item (one iteration of the parallel loop):
-/// 1. With tb, B^T is packed into a stack scratch `Bp[K][Np]`, Np = N rounded up to the
-///    column block (16 floats), zero-padded, 64-byte aligned. Without it, B's rows are
-///    read in place and only the last N mod 16 columns are copied (zero-padded).
+/// 1. When op(B)'s columns are strided (B^T, or a view: StridedProduct), op(B) is packed
+///    into a stack scratch `Bp[K][Np]`, Np = N rounded up to the column block (16 floats),
+///    zero-padded, 64-byte aligned. Otherwise its rows are read in place at their stride
+///    and only the last N mod 16 columns are copied (zero-padded).
 /// 2. C is computed in register tiles of 4 rows x 16 columns (two <8 x float>): for each
 ///    k, two vector loads of op(B)'s row, four broadcasts of op(A)[i][k] (a scalar load:
-///    any stride, so ta costs nothing), eight multiply-adds. Rows left over (M mod 4) use
+///    any stride, so ta and views cost nothing), eight multiply-adds. Rows left over (M mod 4) use
 ///    1-row tiles; the last partial column block uses as few vectors as cover it and
 ///    stores its valid lanes one by one.
 /// Every C element is one sum over k = 0..<K in order (`llvm.fmuladd`), so the result

@@ -46,12 +46,15 @@ struct MemoryPlan {
     var liveBytes = 0
     var livePeakBytes = 0
 
-    /// `sharing`: results of other ops that share their first operand's buffer (views
-    /// `ViewFolding` folded into the products reading them).
-    init(_ function: Function, sharing: Set<ValueID> = []) {
+    /// `sharing`: results of other ops that read another value's buffer, by that value
+    /// (views `ViewFolding` folded into the products reading them, by their base).
+    init(_ function: Function, sharing: [ValueID: ValueID] = [:]) {
         for (k, inst) in function.body.enumerated() {
             for case .value(let v) in inst.operands { lastUse[rootOf(v)] = k }
-            if let r = inst.results.first, inst.op.has(.view) || sharing.contains(r), case .value(let v)? = inst.operands.first {
+            guard let r = inst.results.first else { continue }
+            if let base = sharing[r] {
+                root[r] = rootOf(base)
+            } else if inst.op.has(.view), case .value(let v)? = inst.operands.first {
                 root[r] = rootOf(v)
             }
         }

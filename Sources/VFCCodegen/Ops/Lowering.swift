@@ -58,7 +58,7 @@ struct FunctionLowering {
         self.bindings = bindings
         let folding = ViewFolding(function) { function.values[$0.index].type?.evaluate(bindings) }
         self.folding = folding
-        self.plan = MemoryPlan(function, sharing: Set(folding.views.keys))
+        self.plan = MemoryPlan(function, sharing: folding.views.mapValues(\.base))
     }
 
     /// The static shape of a type under the bindings.
