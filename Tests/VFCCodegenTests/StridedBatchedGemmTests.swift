@@ -1,6 +1,7 @@
 import Testing
 @testable import VFCCodegen
 import VFCIR
+import VFCPasses
 import VFCTestSupport
 
 /// Attention's per-head products on views of one qkv buffer (ViewFolding,
@@ -74,6 +75,52 @@ import VFCTestSupport
             }
             """)
         #expect(try parity(m, "f", bindings: [:]) < LinalgParityTests.tolerance)
+    }
+
+    /// The backward pass's gradient of the qkv split: the three products' results padded
+    /// along the q/k/v axis, summed and transposed back. Each product writes its range of
+    /// the transposed buffer; the pads, the sum and the transpose are no code.
+    static func splitGradient(n: Int, t: Int, heads: Int, dh: Int) throws -> Module {
+        let part = "[1, \(n), \(heads), \(t), \(dh)]"
+        return try verified("""
+            func @f(%s: f32[\(n), \(heads), \(t), \(t)], %x: f32[\(n), \(heads), \(t), \(dh)], %y: f32[\(n), \(heads), \(t), \(dh)]) {
+              %a = mul %x, 1.5
+              %dq = matmul %s, %a
+              %dk = matmul %s, %y {transpose_a}
+              %dv = matmul %s, %a {transpose_a}
+              %dq1 = reshape %dq {shape = \(part)}
+              %pq = pad %dq1 {axis = 0, low = 0, high = 2}
+              %dk1 = reshape %dk {shape = \(part)}
+              %pk = pad %dk1 {axis = 0, low = 1, high = 1}
+              %dv1 = reshape %dv {shape = \(part)}
+              %pv = pad %dv1 {axis = 0, low = 2, high = 0}
+              %sum1 = add %pv, %pk
+              %sum = add %sum1, %pq
+              %g5 = transpose %sum {perm = [1, 3, 0, 2, 4]}
+              %g = reshape %g5 {shape = [\(n), \(t), \(3 * heads * dh)]}
+              %e = exp %g
+              return %e
+            }
+            """)
+    }
+
+    @Test(arguments: [(2, 17, 4, 32), (1, 40, 3, 20), (2, 9, 2, 7), (1, 70, 2, 64)])
+    func splitGradientMatchesTheInterpreter(n: Int, t: Int, heads: Int, dh: Int) throws {
+        let m = try Self.splitGradient(n: n, t: t, heads: heads, dh: dh)
+        #expect(try parity(m, "f", bindings: [:]) < LinalgParityTests.tolerance)
+        // Unfused, the sum is two adds rather than one kernel: the same folding.
+        let plain = try LoweredModule(module: m, functions: ["f"], options: CodegenOptions(), passManager: Self.unfused)
+        let fused = try LoweredModule(module: m, functions: ["f"], options: CodegenOptions())
+        // Left: the mul, the three products (loop nest or sgemm calls), the exp.
+        let products = 3 - (fused.stats[0].gemmCalls > 0 ? fused.stats[0].gemmCalls / (n * heads) : 0)
+        #expect(fused.stats[0].kernels == 2 + products, "\(fused.stats[0].kernels) kernels")
+        #expect(plain.stats[0].kernels == fused.stats[0].kernels)
+    }
+
+    static var unfused: PassManager {
+        let pipeline = (try? PassRegistry.standard.parsePipeline(PassRegistry.codegenPipeline)) ?? []
+        let fusion = PassRegistry.codegenPipeline.split(separator: ",").map(String.init).filter { $0.hasPrefix("fuse-") }
+        return PassManager(passes: (try? PassRegistry.standard.removing(fusion, from: pipeline)) ?? [])
     }
 
     @Test func layoutsOfViews() throws {

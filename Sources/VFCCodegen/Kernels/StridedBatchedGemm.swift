@@ -86,8 +86,14 @@ extension FunctionLowering {
         let r = inst.results[0]
         let out: LLVMValueRef, cLayout: StridedLayout
         if let into = folding.results[r] {
-            out = resultBuffer(for: into.value, dtype, into.shape)
-            values[into.value] = .buffer(out, dtype, into.shape)
+            // The first product writing into the buffer allocates it (several parts of a
+            // concatenation share it: PadSumFolding.swift).
+            if case .buffer(let p, _, _)? = values[into.value] {
+                out = p
+            } else {
+                out = resultBuffer(for: into.value, dtype, into.shape)
+                values[into.value] = .buffer(out, dtype, into.shape)
+            }
             cLayout = into.layout
         } else {
             out = resultBuffer(for: r, dtype, outShape)
@@ -122,7 +128,12 @@ extension FunctionLowering {
             values[r] = .buffer(p, dtype, shape)
             return true
         }
-        if folding.absorbed.contains(r) { return true }  // the product before it wrote it
+        if let d = folding.absorbed[r] {
+            // The products before it wrote it; readers of the (unlowered) value are absorbed
+            // too, so the pointer only serves the statistics.
+            if values[r] == nil, case .buffer(let p, _, _)? = values[d] { values[r] = .buffer(p, dtype, shape) }
+            return true
+        }
         guard case .matmul(let ta, let tb) = inst.op,
               folding.results[r] != nil || inst.operands.contains(where: { if case .value(let v) = $0 { folding.views[v] != nil } else { false } })
         else { return false }

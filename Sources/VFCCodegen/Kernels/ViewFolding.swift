@@ -38,16 +38,19 @@ struct ViewFolding {
     var views: [ValueID: View] = [:]
     /// Products written into the buffer of the transpose reading them.
     var results: [ValueID: Into] = [:]
-    /// The transposes those products already wrote: lowered to no code.
-    var absorbed: Set<ValueID> = []
+    /// Values those products already wrote (the transposes after them, the pads and sums
+    /// of `foldPadSums`), by the value whose buffer holds them: lowered to no code.
+    var absorbed: [ValueID: ValueID] = [:]
 
     init() {}
 
     /// `shape` gives a value's static shape (nil: unknown, nothing about it is folded).
-    init(_ f: Function, shape: (ValueID) -> [Int]?) {
+    init(_ f: Function, module: Module, shape: @escaping (ValueID) -> [Int]?) {
         var readers: [ValueID: [Int]] = [:]
+        var producer: [ValueID: Int] = [:]
         for (k, inst) in f.body.enumerated() {
             for case .value(let v) in inst.operands { readers[v, default: []].append(k) }
+            for r in inst.results { producer[r] = k }
         }
         var returned = Set<ValueID>()
         for case .value(let v) in f.returns { returned.insert(v) }
@@ -85,10 +88,10 @@ struct ViewFolding {
         // 3. Which candidates stay folded: every reader a product that can read it (with or
         // without the other operand folded) or a folded view, decided last reader first.
         func dtype(_ v: ValueID) -> DType? { f.values[v.index].type?.dtype }
-        func product(_ inst: Instruction, _ folded: [ValueID: View]) -> Bool {
+        func product(_ inst: Instruction, _ folded: [ValueID: View], into c: StridedLayout? = nil) -> Bool {
             guard case .matmul(let ta, let tb) = inst.op, case .value(let a) = inst.operands[0], case .value(let b) = inst.operands[1],
                   let r = inst.results.first, let d = dtype(r), let rsh = shape(r), let ash = shape(a), let bsh = shape(b) else { return false }
-            let c = into[r]?.layout ?? .dense(rsh)
+            let c = c ?? into[r]?.layout ?? .dense(rsh)
             for la in [folded[a]?.layout, .dense(ash)].compactMap({ $0 }) {
                 for lb in [folded[b]?.layout, .dense(bsh)].compactMap({ $0 }) {
                     guard let p = StridedProduct(ta: ta, tb: tb, a: la, b: lb, c: c), p.k > 0, p.batches * p.m * p.n > 0,
@@ -113,7 +116,10 @@ struct ViewFolding {
         for (r, i) in into {
             guard let k = f.body.firstIndex(where: { $0.results.first == r }), product(f.body[k], views) else { continue }
             results[r] = i
-            absorbed.insert(i.value)
+            absorbed[i.value] = i.value
         }
+        let graph = Graph(f: f, module: module, readers: readers, producer: producer, returned: returned, shape: shape)
+        let views = views
+        foldPadSums(graph) { k, c in product(f.body[k], views, into: c) }
     }
 }

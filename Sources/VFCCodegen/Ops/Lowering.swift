@@ -56,7 +56,7 @@ struct FunctionLowering {
         self.module = module
         self.function = function
         self.bindings = bindings
-        let folding = ViewFolding(function) { function.values[$0.index].type?.evaluate(bindings) }
+        let folding = ViewFolding(function, module: module) { function.values[$0.index].type?.evaluate(bindings) }
         self.folding = folding
         self.plan = MemoryPlan(function, sharing: folding.views.mapValues(\.base))
     }
@@ -284,6 +284,8 @@ struct FunctionLowering {
     mutating func lower(_ inst: Instruction, at index: Int) throws {
         plan.advance(to: index)
         let ops = try inst.operands.map { try operand($0) }
+        // Views and sums the products write in place emit no code (ViewFolding).
+        if let r = inst.results.first, let t = function.values[r.index].type, try lowerFolded(inst, t.dtype, try shape(t), at: index) { return }
         if case .call = inst.op, try lowerFusedCall(inst, ops, at: index) {
             releaseDying(inst, at: index)
             return
@@ -291,7 +293,6 @@ struct FunctionLowering {
         let resultTypes = inst.results.map { function.values[$0.index].type }
         guard let first = resultTypes.first, let t = first else { throw CodegenError.internalError("\(inst.op.name) has no typed result") }
         let outShape = try shape(t)
-        if try lowerFolded(inst, t.dtype, outShape, at: index) { return }
         // Ops that only reinterpret a dense buffer share it instead of copying.
         if inst.op.has(.view), case .buffer(let p, _, _) = ops[0] {
             values[inst.results[0]] = .buffer(p, t.dtype, outShape)
