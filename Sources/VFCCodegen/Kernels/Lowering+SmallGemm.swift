@@ -12,12 +12,13 @@ import VFCIR
 /// several threads with its own threading on, and nesting the two pools oversubscribes.
 ///
 /// Per batch item (one iteration of the parallel loop):
-/// 1. With tb, B^T is packed into a stack scratch `Bp[K][Np]`, Np = N rounded up to the
-///    column block (16 floats), zero-padded, 64-byte aligned. Without it, B's rows are
-///    read in place and only the last N mod 16 columns are copied (zero-padded).
+/// 1. When op(B)'s columns are strided (B^T, or a view: StridedProduct), op(B) is packed
+///    into a stack scratch `Bp[K][Np]`, Np = N rounded up to the column block (16 floats),
+///    zero-padded, 64-byte aligned. Otherwise its rows are read in place at their stride
+///    and only the last N mod 16 columns are copied (zero-padded).
 /// 2. C is computed in register tiles of 4 rows x 16 columns (two <8 x float>): for each
 ///    k, two vector loads of op(B)'s row, four broadcasts of op(A)[i][k] (a scalar load:
-///    any stride, so ta costs nothing), eight multiply-adds. Rows left over (M mod 4) use
+///    any stride, so ta and views cost nothing), eight multiply-adds. Rows left over (M mod 4) use
 ///    1-row tiles; the last partial column block uses as few vectors as cover it and
 ///    stores its valid lanes one by one.
 /// Every C element is one sum over k = 0..<K in order (`llvm.fmuladd`), so the result
@@ -51,23 +52,25 @@ extension FunctionLowering {
             && k * np <= smallGemmMaxScratch
     }
 
-    /// C[t] = op(A[t]) op(B[t]) for t in 0..<batches (B shared when `bBatch` is 0), f32,
-    /// row-major, C[t] of M x N contiguous at `out + t M N`; then `epilogue` on C[t] while
-    /// it is in L1.
-    mutating func smallBatchedGemm(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, batches: Int, bBatch: Int,
-                                   _ a: LLVMValueRef, _ b: LLVMValueRef, _ out: LLVMValueRef, epilogue: GemmEpilogue? = nil) throws {
+    /// C[t] = op(A[t]) op(B[t]) for each batch item t of `p`, f32, each side a strided view
+    /// of its buffer (StridedProduct); then `epilogue` on C[t] while it is in L1 (only for a
+    /// dense result: the epilogue addresses it by row).
+    mutating func smallBatchedGemm(_ p: StridedProduct, _ a: LLVMValueRef, _ b: LLVMValueRef, _ out: LLVMValueRef,
+                                   epilogue: GemmEpilogue? = nil) throws {
+        let (m, n, k) = (p.m, p.n, p.k)
+        guard epilogue == nil || p.denseResult else { throw CodegenError.internalError("epilogue of a strided product") }
         let site = profile?.add(.sgemm, name: "", op: "small-gemm",
-                                detail: "\(batches) x \(m)x\(n)x\(k)\(ta ? " A^T" : "")\(tb ? " B^T" : "")",
+                                detail: "\(p.batches) x \(m)x\(n)x\(k)\(p.ta ? " A^T" : "")\(p.tb ? " B^T" : "")",
                                 parent: LLVMSupport.valueName(e.function))
         if let site { profileBegin(site) }
-        try parallelLoop(batches, workPerIteration: m * n * k, buffers: [a, b, out] + (epilogue.map { [$0.context] } ?? [])) { me, t, p in
-            let ap = me.e.gep(p[0], .f32, me.e.mul(t, m * k))
-            let bp = bBatch == 0 ? p[1] : me.e.gep(p[1], .f32, me.e.mul(t, bBatch))
-            let cp = me.e.gep(p[2], .f32, me.e.mul(t, m * n))
-            me.smallGemmItem(ta, tb, m: m, n: n, k: k, ap, bp, cp)
+        try parallelLoop(p.batches, workPerIteration: m * n * k, buffers: [a, b, out] + (epilogue.map { [$0.context] } ?? [])) { me, t, ptrs in
+            let ap = me.e.gep(ptrs[0], .f32, me.batchOffset(t, p.batchShape, p.a))
+            let bp = me.e.gep(ptrs[1], .f32, me.batchOffset(t, p.batchShape, p.b))
+            let cp = me.e.gep(ptrs[2], .f32, me.batchOffset(t, p.batchShape, p.c))
+            me.smallGemmItem(p, ap, bp, cp)
             if let epilogue {
                 let i0 = me.e.mul(t, m)
-                me.callEpilogue(epilogue, context: p[3], rows: i0, me.e.add(i0, m), cols: n)
+                me.callEpilogue(epilogue, context: ptrs[3], rows: i0, me.e.add(i0, m), cols: n)
             }
         }
         if let site { profileEnd(site) }
@@ -82,55 +85,56 @@ extension FunctionLowering {
     }
 
     /// One product C = op(A) op(B) at the builder's position.
-    private func smallGemmItem(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int,
-                               _ a: LLVMValueRef, _ b: LLVMValueRef, _ c: LLVMValueRef) {
+    private func smallGemmItem(_ p: StridedProduct, _ a: LLVMValueRef, _ b: LLVMValueRef, _ c: LLVMValueRef) {
+        let (m, n, k) = (p.m, p.n, p.k)
         let cols = Self.smallGemmColumns
         let np = (n + cols - 1) / cols * cols
         let zero = LLVMConstReal(e.f32, 0)!
         let source: BSource
-        if tb {
-            // 1. B^T packed whole: Bp[kk][j] = B[j][kk], zero past N (contiguous writes:
+        if p.packsB {
+            // 1. B^T (or any op(B) with strided columns) packed whole: Bp[kk][j] = B[j][kk], zero past N (contiguous writes:
             // measured slightly faster than contiguous reads here).
             let packed = entryAlloca(LLVMArrayType2(e.f32, UInt64(k * np)), align: 64)
             e.loop(k, "pk") { kk in
                 let row = e.mul(kk, np)
                 e.loop(n, "pj") { j in
-                    e.store(e.load(b, .f32, e.add(e.mul(j, k), kk)), packed, .f32, e.add(row, j))
+                    e.store(e.load(b, .f32, e.add(e.mul(j, p.b.col), e.mul(kk, p.b.row))), packed, .f32, e.add(row, j))
                 }
                 for j in n..<np { e.store(zero, packed, .f32, e.add(row, j)) }
             }
             source = BSource(full: packed, fullStride: np, fullAlign: 32, tail: packed, tailStride: np, tailOffset: n / cols * cols)
         } else if n % cols == 0 {
             // B's rows are contiguous already: no copy at all.
-            source = BSource(full: b, fullStride: n, fullAlign: 4, tail: b, tailStride: n, tailOffset: 0)
+            source = BSource(full: b, fullStride: p.b.row, fullAlign: 4, tail: b, tailStride: p.b.row, tailOffset: 0)
         } else {
             // Full blocks straight from B; only the last columns are copied, zero-padded.
             let j0 = n / cols * cols, tail = n - j0
             let packed = entryAlloca(LLVMArrayType2(e.f32, UInt64(k * cols)), align: 64)
             e.loop(k, "pk") { kk in
                 for j in 0..<cols {
-                    let v = j < tail ? e.load(b, .f32, e.add(e.mul(kk, n), j0 + j)) : zero
+                    let v = j < tail ? e.load(b, .f32, e.add(e.mul(kk, p.b.row), j0 + j)) : zero
                     e.store(v, packed, .f32, e.add(e.mul(kk, cols), j))
                 }
             }
-            source = BSource(full: b, fullStride: n, fullAlign: 4, tail: packed, tailStride: cols, tailOffset: 0)
+            source = BSource(full: b, fullStride: p.b.row, fullAlign: 4, tail: packed, tailStride: cols, tailOffset: 0)
         }
         // 2. Row tiles of 4, then single rows.
         let fullRows = m / Self.smallGemmRows * Self.smallGemmRows
         e.loop(fullRows / Self.smallGemmRows, "ti") { tile in
-            tileRows(Self.smallGemmRows, e.mul(tile, Self.smallGemmRows), ta, m: m, n: n, k: k, a, source, c)
+            tileRows(Self.smallGemmRows, e.mul(tile, Self.smallGemmRows), p, a, source, c)
         }
         if fullRows < m {
             e.loop(from: e.i64(fullRows), to: e.i64(m), "ri") { i in
-                tileRows(1, i, ta, m: m, n: n, k: k, a, source, c)
+                tileRows(1, i, p, a, source, c)
             }
         }
     }
 
     /// C[i0 ..< i0 + rows][every column]: full column blocks stored as vectors, the last
     /// partial block lane by lane.
-    private func tileRows(_ rows: Int, _ i0: LLVMValueRef, _ ta: Bool, m: Int, n: Int, k: Int,
+    private func tileRows(_ rows: Int, _ i0: LLVMValueRef, _ p: StridedProduct,
                           _ a: LLVMValueRef, _ source: BSource, _ c: LLVMValueRef) {
+        let (n, k) = (p.n, p.k)
         let cols = Self.smallGemmColumns, width = Self.smallGemmVector
         let vec = LLVMVectorType(e.f32, UInt32(width))!
         // `vectors` <8 x float> per row: two for full blocks, as few as cover the tail (a
@@ -147,7 +151,7 @@ extension FunctionLowering {
                 var next = acc
                 for r in 0..<rows {
                     let i = e.add(i0, r)
-                    let x = e.load(a, .f32, ta ? e.add(e.mul(kk, m), i) : e.add(e.mul(i, k), kk))
+                    let x = e.load(a, .f32, e.add(e.mul(i, p.a.row), e.mul(kk, p.a.col)))
                     let s = splat(x, vec, width)
                     for v in 0..<vectors {
                         next[r * vectors + v] = e.intrinsic("llvm.fmuladd", vec, [s, loads[v], acc[r * vectors + v]])
@@ -161,7 +165,7 @@ extension FunctionLowering {
             let j0 = e.mul(jb, cols)
             let acc = block(source.full, source.fullStride, j0, source.fullAlign, vectors: vectors)
             for r in 0..<rows {
-                let rowBase = e.mul(e.add(i0, r), n)
+                let rowBase = e.mul(e.add(i0, r), p.c.row)
                 for v in 0..<vectors {
                     let store = LLVMBuildStore(e.builder, acc[r * vectors + v], e.gep(c, .f32, e.add(e.add(rowBase, j0), v * width)))!
                     LLVMSetAlignment(store, 4)
@@ -173,7 +177,7 @@ extension FunctionLowering {
         let j0 = n / cols * cols
         let acc = block(source.tail, source.tailStride, e.i64(source.tailOffset), 32, vectors: (tail + width - 1) / width)
         for r in 0..<rows {
-            let rowBase = e.mul(e.add(i0, r), n)
+            let rowBase = e.mul(e.add(i0, r), p.c.row)
             for l in 0..<tail {
                 let x = LLVMBuildExtractElement(e.builder, acc[r * ((tail + width - 1) / width) + l / width], LLVMConstInt(e.i32, UInt64(l % width), 0), "")!
                 e.store(x, c, .f32, e.add(rowBase, j0 + l))

@@ -46,10 +46,17 @@ struct MemoryPlan {
     var liveBytes = 0
     var livePeakBytes = 0
 
-    init(_ function: Function) {
+    /// `sharing`: results of other ops that read another value's buffer, by that value
+    /// (views `ViewFolding` folded into the products reading them, by their base).
+    init(_ function: Function, sharing: [ValueID: ValueID] = [:]) {
         for (k, inst) in function.body.enumerated() {
             for case .value(let v) in inst.operands { lastUse[rootOf(v)] = k }
-            if inst.op.has(.view), case .value(let v)? = inst.operands.first { root[inst.results[0]] = rootOf(v) }
+            guard let r = inst.results.first else { continue }
+            if let base = sharing[r] {
+                root[r] = rootOf(base)
+            } else if inst.op.has(.view), case .value(let v)? = inst.operands.first {
+                root[r] = rootOf(v)
+            }
         }
         for case .value(let v) in function.returns { lastUse[rootOf(v)] = Int.max }
     }

@@ -46,28 +46,12 @@ extension FunctionLowering {
             try gemm(dtype, ta, tb, m, n, k, ap, lda, bp, ldb, out, n, epilogue: epilogue)
             return
         }
-        // A strided loop of products: batched same-rank operands, or transposed batches of
-        // a sharing a rank-2 b. Small f32 ones run as vfc's own loop nest, parallel over the
-        // batch (Lowering+SmallGemm.swift).
-        let bBatch = rb == 2 ? 0 : k * n
-        if Self.usesSmallGemm(dtype, ta: ta, tb: tb, m: m, n: n, k: k, batches: batches, bRank: rb) {
-            try smallBatchedGemm(ta, tb, m: m, n: n, k: k, batches: batches, bBatch: bBatch, ap, bp, out, epilogue: epilogue)
-            return
+        // A loop of products: batched same-rank operands, or transposed batches of a
+        // sharing a rank-2 b, one kernel over the batch (StridedBatchedGemm.swift).
+        guard let p = StridedProduct.dense(ta: ta, tb: tb, a: ash, b: bsh, c: shape) else {
+            throw CodegenError.internalError("matmul of \(ash) and \(bsh) into \(shape)")
         }
-        // Larger ones: one OpenBLAS call per item, the items spread over the pool's threads
-        // (each call then runs on its own thread: vfc_sgemm does not split inside a loop).
-        try checkBLASSizes([m, n, k, lda, ldb])
-        let site = profileSite(dtype, ta, tb, m, n, k, batches: batches)
-        if let site { profileBegin(site) }
-        try parallelLoop(batches, workPerIteration: m * n * k, buffers: [ap, bp, out] + (epilogue.map { [$0.context] } ?? [])) { me, t, p in
-            let aPtr = me.e.gep(p[0], dtype, me.e.mul(t, m * k))
-            let bPtr = bBatch == 0 ? p[1] : me.e.gep(p[1], dtype, me.e.mul(t, bBatch))
-            let cPtr = me.e.gep(p[2], dtype, me.e.mul(t, m * n))
-            // The epilogue's context as the loop body captured it; item t is rows t*m of the output.
-            let item = epilogue.map { GemmEpilogue(function: $0.function, context: p[3]) }
-            try me.gemm(dtype, ta, tb, m, n, k, aPtr, lda, bPtr, ldb, cPtr, n, profiled: false, epilogue: item, rowOffset: me.e.mul(t, m))
-        }
-        if let site { profileEnd(site) }
+        try stridedBatchedGemm(dtype, p, ap, bp, out, epilogue: epilogue)
     }
 
     /// The profile site of a product (nil when not profiling): "MxNxK" with the transposed

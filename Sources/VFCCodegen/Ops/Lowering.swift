@@ -47,13 +47,18 @@ struct FunctionLowering {
     /// The body indices of the view ops (`OpTraits.view`), found once for `canWriteInPlace`,
     /// which asks for every donated result.
     var viewOps: [Int]?
+    /// The transposes and slices products read in place, and the products written into a
+    /// transpose's buffer (`ViewFolding`).
+    var folding: ViewFolding
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
         self.module = module
         self.function = function
         self.bindings = bindings
-        self.plan = MemoryPlan(function)
+        let folding = ViewFolding(function, module: module) { function.values[$0.index].type?.evaluate(bindings) }
+        self.folding = folding
+        self.plan = MemoryPlan(function, sharing: folding.views.mapValues(\.base))
     }
 
     /// The static shape of a type under the bindings.
@@ -279,6 +284,8 @@ struct FunctionLowering {
     mutating func lower(_ inst: Instruction, at index: Int) throws {
         plan.advance(to: index)
         let ops = try inst.operands.map { try operand($0) }
+        // Views and sums the products write in place emit no code (ViewFolding).
+        if let r = inst.results.first, let t = function.values[r.index].type, try lowerFolded(inst, t.dtype, try shape(t), at: index) { return }
         if case .call = inst.op, try lowerFusedCall(inst, ops, at: index) {
             releaseDying(inst, at: index)
             return
