@@ -66,6 +66,9 @@ struct Compile: ParsableCommand {
     @Flag(help: "Emit profiling calls around every kernel and sgemm call (vfc_prof_begin/end of the runtime; see 'vfc step --profile').")
     var profile = false
 
+    @Flag(help: "Compile the symbolic dims of the entry points' arguments that --bind leaves free as run-time arguments (int64_t after the buffers): one object for every batch size.")
+    var runtimeDims = false
+
     @OptionGroup(title: "Debugging the compiler")
     var debug: PassDebugOptions
 
@@ -97,16 +100,18 @@ struct Compile: ParsableCommand {
             }
             try LoweredModule.checkSymbols(names)
             if emit == .obj, let collision = CHeader.nameCollision(names) { throw DriverError(collision) }
-            try Self.checkBindings(module, names, bindings)
+            try Self.checkBindings(module, names, bindings, runtimeDims: runtimeDims)
             if let cpu = targetCPU {
                 guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {
                     throw DriverError("--target-cpu: '\(cpu)' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, skylake-avx512, znver4; list: llc -mcpu=help)")
                 }
             }
+            // Fused kernels have no run-time lowering yet: the default pipeline drops fusion.
+            let pipeline = runtimeDims && passes == PassRegistry.codegenPipeline ? LoweredModule.runtimeDimsPipeline : passes
             if stats && output == nil {
                 // A query: the statistics only, no files in the current directory.
-                let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile),
-                                                passManager: try debug.passManager(passes))
+                let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile, runtimeDims: runtimeDims),
+                                                passManager: try debug.passManager(pipeline))
                 Self.printStats(lowered)
                 if debug.timePasses { printError(lowered.phases.report) }
                 return
@@ -116,9 +121,9 @@ struct Compile: ParsableCommand {
             if let headerPath, headerPath == outPath {
                 throw DriverError("-o \(outPath): the output would be overwritten by its C header; give the object another extension (.o)")
             }
-            let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile)
+            let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile, runtimeDims: runtimeDims)
             let lowered = try LoweredModule(module: module, functions: names, options: options,
-                                            passManager: try debug.passManager(passes))
+                                            passManager: try debug.passManager(pipeline))
             if stats { Self.printStats(lowered) }
             let bytes = try lowered.emit(emit)
             if debug.timePasses { printError(lowered.phases.report) }
@@ -142,12 +147,14 @@ struct Compile: ParsableCommand {
 
     /// Every symbolic dim the functions use must be bound: one error naming them all, with
     /// the flags to add.
-    static func checkBindings(_ module: Module, _ names: [String], _ bindings: [String: Int]) throws {
+    static func checkBindings(_ module: Module, _ names: [String], _ bindings: [String: Int], runtimeDims: Bool = false) throws {
         var missing: [(String, [String])] = []
         for name in names {
             guard let f = module.function(named: name) else { continue }
             let symbols = Set(f.values.flatMap { $0.type?.shape.flatMap(\.symbols) ?? [] })
-            let unbound = symbols.filter { bindings[$0] == nil }.sorted()
+            // With run-time dims, those of the arguments are given at each call.
+            let given = runtimeDims ? Set(f.arguments.flatMap { f.values[$0.index].type?.shape.flatMap(\.symbols) ?? [] }) : []
+            let unbound = symbols.filter { bindings[$0] == nil && !given.contains($0) }.sorted()
             if !unbound.isEmpty { missing.append((name, unbound)) }
         }
         guard !missing.isEmpty else { return }

@@ -63,10 +63,14 @@ public final class LoweredModule {
     /// (fused kernels have no run-time lowering yet).
     public static func defaultPassManager(runtimeDims: Bool) -> PassManager {
         guard runtimeDims else { return defaultPassManager() }
-        let fusion = Set(PassRegistry.fusionPasses)
-        let pipeline = PassRegistry.codegenPipeline.split(separator: ",").filter { !fusion.contains(String($0)) }.joined(separator: ",")
-        return verifying((try? PassManager(pipeline: pipeline)) ?? PassManager(passes: []))
+        return verifying((try? PassManager(pipeline: runtimeDimsPipeline)) ?? PassManager(passes: []))
     }
+
+    /// `PassRegistry.codegenPipeline` without its fusion passes: the default with run-time dims.
+    public static let runtimeDimsPipeline: String = {
+        let fusion = Set(PassRegistry.fusionPasses)
+        return PassRegistry.codegenPipeline.split(separator: ",").filter { !fusion.contains(String($0)) }.joined(separator: ",")
+    }()
 
     /// `pm` verified as code generation does by default: after every pass in debug builds
     /// (the unit tests catch a broken pass where it breaks), once after the last pass in

@@ -284,20 +284,25 @@ extension FunctionLowering {
     mutating func lowerL2Normalize(_ axis: Int, _ eps: Double, _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         guard case .buffer(let xp, _, _) = x else { throw CodegenError.internalError("l2_normalize of a literal") }
         let a = axis < 0 ? axis + shape.count : axis
-        let w = computeWide(dtype)
         reductionLines(shape, a) { base, stride, n in
-            let em = e
-            let at = { (k: LLVMValueRef) in em.add(base, em.mul(k, stride)) }
-            let s = carriedLoop(e.i64(n), e.constant(0, w), "sq") { k, acc in
-                let v = toF64(e.load(xp, dtype, at(k)), dtype)
-                return reduceAdd(acc, reduceMul(v, v), reassoc: true)
-            }
-            let norm = e.intrinsic("llvm.sqrt", e.storage(w), [s])
-            let d = e.intrinsic("llvm.maximum", e.storage(w), [norm, e.constant(eps, w)])
-            e.loop(n, "k") { k in
-                let v = LLVMBuildFDiv(e.builder, toF64(e.load(xp, dtype, at(k)), dtype), d, "")!
-                e.store(fromF64(v, dtype), out, dtype, at(k))
-            }
+            l2NormalizeLine(xp, out, dtype, base: base, stride: stride, length: e.i64(n), eps: eps)
+        }
+    }
+
+    /// l2_normalize of the line base + k * stride, k in 0..<length (an i64 value).
+    func l2NormalizeLine(_ xp: LLVMValueRef, _ out: LLVMValueRef, _ dtype: DType, base: LLVMValueRef, stride: Int, length n: LLVMValueRef, eps: Double) {
+        let w = computeWide(dtype)
+        let em = e
+        let at = { (k: LLVMValueRef) in em.add(base, em.mul(k, stride)) }
+        let s = carriedLoop(n, e.constant(0, w), "sq") { k, acc in
+            let v = toF64(e.load(xp, dtype, at(k)), dtype)
+            return reduceAdd(acc, reduceMul(v, v), reassoc: true)
+        }
+        let norm = e.intrinsic("llvm.sqrt", e.storage(w), [s])
+        let d = e.intrinsic("llvm.maximum", e.storage(w), [norm, e.constant(eps, w)])
+        e.loop(n, "k") { k in
+            let v = LLVMBuildFDiv(e.builder, toF64(e.load(xp, dtype, at(k)), dtype), d, "")!
+            e.store(fromF64(v, dtype), out, dtype, at(k))
         }
     }
 

@@ -3,8 +3,9 @@ import VFCIR
 
 /// Lowering of the instructions whose operands or result have a run-time extent
 /// (`RuntimeDims`): elementwise ops, splat constants, views, data movement (broadcast,
-/// transpose, slice, pad, concat), reductions, softmax and log_softmax along the last axis,
-/// layer_norm with a fixed last axis, matmul and linear. Each is one outlined kernel (as `kernel`) that
+/// transpose, slice, pad, concat), reductions, softmax, log_softmax and l2_normalize along
+/// the last axis, layer_norm with a fixed last axis, matmul, linear, patchify and the
+/// crop-sample ops (the boxes' count a dim). Each is one outlined kernel (as `kernel`) that
 /// also takes the dim block and reads its extents there; long loops split across threads
 /// by a run-time test of their length (`runtimeParallelLoop`), in contiguous chunks, so
 /// results do not depend on the thread count.
@@ -74,10 +75,9 @@ extension FunctionLowering {
     static func hasRuntimeLowering(_ op: Op) -> Bool {
         switch op {
         case .unary, .binary, .compare, .select, .convert, .constant(.splat), .broadcast, .transpose, .slice, .pad, .concat,
-             .reduce, .softmax, .logSoftmax, .layerNorm, .matmul, .linear:
+             .reduce, .softmax, .logSoftmax, .layerNorm, .matmul, .linear, .patchify, .cropSample, .cropSampleGrad, .cropSampleAdd, .l2Normalize:
             return true
-        case .constant, .stopGradient, .reshape, .take, .scatterAdd, .l2Normalize, .patchify, .cropSample, .cropSampleGrad,
-             .cropSampleAdd, .call, .valueAndGrad:
+        case .constant, .stopGradient, .reshape, .take, .scatterAdd, .call, .valueAndGrad:
             return false
         }
     }
@@ -165,6 +165,17 @@ extension FunctionLowering {
                 me.softmaxLine(load: { em.load(ptrs[0], dtype, $0) }, scratch: ptrs[1], store: { em.store($1, ptrs[1], dtype, $0) },
                                base: me.e.mul(r, n), stride: 1, length: n, log: log, dtype)
             }
+        case .l2Normalize(let axis, let eps):
+            // Rows along the last axis (its length fixed or a dim), split across threads.
+            let (p, _, xs) = try runtimeOperand(ops, shapes, 0)
+            guard axis == -1 || axis == xs.count - 1, let last = xs.last else {
+                throw CodegenError("l2_normalize with run-time dims: only along the last axis; bind the dims (--bind)")
+            }
+            let rows = extent(product(Array(xs.dropLast())) ?? Dim(0), block)
+            try runtimeParallelLoop(rows, workPerIteration: 4 * Swift.max(last.coefficient, 1), buffers: [p, out, block]) { me, r, ptrs in
+                let n = me.extent(last, ptrs[2])
+                me.l2NormalizeLine(ptrs[0], ptrs[1], dtype, base: me.e.mul(r, n), stride: 1, length: n, eps: eps)
+            }
         case .layerNorm(let eps):
             let (p, _, xs) = try runtimeOperand(ops, shapes, 0)
             let (wp, _, _) = try runtimeOperand(ops, shapes, 1)
@@ -184,6 +195,37 @@ extension FunctionLowering {
             let (wp, _, ws) = try runtimeOperand(ops, shapes, 1)
             let (bp, _, _) = try runtimeOperand(ops, shapes, 2)
             runtimeLinear(xp, xs, wp, ws, bp, out, dtype, block)
+        case .patchify(let patch):
+            // [N, C, H, W] to [N, (H/P)(W/P), C P P], as `lowerPatchify`, N at run time.
+            let (p, d, xs) = try runtimeOperand(ops, shapes, 0)
+            guard xs.count == 4, patch >= 1, let c = xs[1].staticValue, let h = xs[2].staticValue, let w = xs[3].staticValue else {
+                throw CodegenError("patchify with run-time dims: only the batch axis may be a dim; bind the dims (--bind)")
+            }
+            let iteration = [xs[0], Dim(h / patch), Dim(w / patch), Dim(c), Dim(patch), Dim(patch)]
+            runtimeMovement(d, iteration, block, from: p, srcStrides: [c * h * w, patch * w, patch, h * w, w, 1].map { e.i64($0) },
+                            to: out, dstStrides: runtimeStrides(iteration, block))
+        case .cropSample(let grid, let source), .cropSampleGrad(let grid, let source, _), .cropSampleAdd(let grid, let source):
+            // The boxes' count is the run-time dim; the field, tokens and grid are fixed.
+            let boxIndex = if case .cropSampleAdd = op { 2 } else { 1 }
+            let (_, _, bs) = try runtimeOperand(ops, shapes, boxIndex)
+            // The field (and, for crop_sample_grad, the result) must be fixed.
+            let fieldShape: [Dim]
+            switch op {
+            case .cropSampleGrad: fieldShape = shape
+            case .cropSampleAdd: fieldShape = shapes[1] ?? []
+            default: fieldShape = shapes[0] ?? []
+            }
+            if isRuntime(fieldShape) {
+                throw CodegenError("\(op.name) with run-time dims: only the boxes' count may be a dim; bind the dims (--bind)")
+            }
+            let fixed = fixedShapes(ops, shapes)
+            let boxes = extent(bs[0], block)
+            switch op {
+            case .cropSample: try lowerCropSample(grid, source, fixed, out, dtype, [], boxCount: boxes)
+            case .cropSampleGrad:
+                try lowerCropSampleGrad(grid, source, fixed, out, dtype, shape.map(\.coefficient), boxCount: boxes)
+            default: try lowerCropSampleAdd(grid, source, fixed, out, dtype, [], boxCount: boxes)
+            }
         default:
             throw CodegenError.internalError("\(op.name) has no run-time lowering")
         }
@@ -203,6 +245,15 @@ extension FunctionLowering {
             throw CodegenError("\(op.name) with run-time dims: only with a fixed last axis; bind the dims (--bind)")
         }
         return n
+    }
+
+    /// The operands in `Lowered` form for a fixed-size lowering that reads only the shapes
+    /// of its fixed operands: those sized by a dim get an empty shape.
+    private func fixedShapes(_ ops: [Lowered], _ shapes: [[Dim]?]) -> [Lowered] {
+        ops.indices.map { k in
+            guard case .buffer(let p, let d, _) = ops[k], let s = shapes[k] else { return ops[k] }
+            return .buffer(p, d, isRuntime(s) ? [] : s.map(\.coefficient))
+        }
     }
 
     /// For every index tuple of `shape`: dst[dstBase + sum i_k dst_k] = src[srcBase + sum i_k src_k].
