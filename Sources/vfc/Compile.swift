@@ -13,10 +13,13 @@ struct Compile: ParsableCommand {
         abstract: "Compile functions of a module ahead of time: an object file with a C header, assembly, or LLVM IR.",
         discussion: """
             Without --func, the entry points are compiled: the functions no other function calls. \
-            Every symbolic dim of the compiled functions must be bound (--bind N=8): shapes are fixed at compile time. \
-            Each function becomes `void vfc_NAME(const T *input..., const T *param..., T *output...)` \
+            A symbolic dim of a function's arguments that --bind leaves free (the batch size B) \
+            is a run-time argument: one object serves every size (compiled without the fusion \
+            passes, so --bind B=16 gives faster code for that size); --bind N=8 fixes a dim at \
+            compile time, and every other symbolic dim must be bound. \
+            Each function becomes `void vfc_NAME(const T *input..., const T *param..., T *output..., int64_t dim...)` \
             (inputs in argument order, then the params it reads in declaration order, then its \
-            results), optimised at O3 for --target-cpu (default: this host's CPU; x86-64-v3 (AVX2), \
+            results, then its run-time dims), optimised at O3 for --target-cpu (default: this host's CPU; x86-64-v3 (AVX2), \
             x86-64-v4 (AVX-512) and generic (SSE2) make portable objects; any CPU LLVM knows is \
             accepted). With --emit obj (the default) the header OUT.h is written next to OUT.o: \
             besides the positional declaration it gives each function a struct of named buffers \
@@ -27,6 +30,7 @@ struct Compile: ParsableCommand {
             The same IR and flags give the same bytes.
             Examples:
               vfc compile model.ir --bind N=4              # model.o, model.h
+              vfc compile IR/ssl_micro.ir -o m.o           # batch size B at run time
               vfc compile IR/ssl_micro.ir --func train_step --bind B=2 --target-cpu x86-64-v3 -o step.o
               vfc compile model.ir --bind N=4 --emit llvm -o -
               vfc compile IR/vit_block.ir --func block --bind N=1 --bind T=5
@@ -66,9 +70,6 @@ struct Compile: ParsableCommand {
     @Flag(help: "Emit profiling calls around every kernel and sgemm call (vfc_prof_begin/end of the runtime; see 'vfc step --profile').")
     var profile = false
 
-    @Flag(help: "Compile the symbolic dims of the entry points' arguments that --bind leaves free as run-time arguments (int64_t after the buffers): one object for every batch size.")
-    var runtimeDims = false
-
     @OptionGroup(title: "Debugging the compiler")
     var debug: PassDebugOptions
 
@@ -100,7 +101,10 @@ struct Compile: ParsableCommand {
             }
             try LoweredModule.checkSymbols(names)
             if emit == .obj, let collision = CHeader.nameCollision(names) { throw DriverError(collision) }
-            try Self.checkBindings(module, names, bindings, runtimeDims: runtimeDims)
+            // The dims of the functions' arguments that --bind leaves free are run-time
+            // arguments of the compiled functions: one object serves every batch size.
+            let runtimeDims = Self.hasRuntimeDims(module, names, bindings)
+            try Self.checkBindings(module, names, bindings, runtimeDims: true)
             if let cpu = targetCPU {
                 guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {
                     throw DriverError("--target-cpu: '\(cpu)' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, skylake-avx512, znver4; list: llc -mcpu=help)")
@@ -161,6 +165,14 @@ struct Compile: ParsableCommand {
         let all = Array(Set(missing.flatMap(\.1))).sorted()
         let which = missing.map { "@\($0.0) uses \($0.1.joined(separator: ", "))" }.joined(separator: "; ")
         throw DriverError("symbolic dims must be bound at compile time: \(which); add \(all.map { "--bind \($0)=..." }.joined(separator: " "))")
+    }
+
+    /// Whether a compiled function has an argument dim that `bindings` leaves free.
+    static func hasRuntimeDims(_ module: Module, _ names: [String], _ bindings: [String: Int]) -> Bool {
+        names.contains { name in
+            guard let f = module.function(named: name) else { return false }
+            return f.arguments.contains { a in (f.values[a.index].type?.shape ?? []).contains { $0.symbols.contains { bindings[$0] == nil } } }
+        }
     }
 
     /// The source signature of each compiled function, for the header's named-buffer structs.
