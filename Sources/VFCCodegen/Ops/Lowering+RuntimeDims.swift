@@ -189,7 +189,7 @@ extension FunctionLowering {
         case .matmul(let ta, let tb):
             let (ap, _, ash) = try runtimeOperand(ops, shapes, 0)
             let (bp, _, bsh) = try runtimeOperand(ops, shapes, 1)
-            runtimeMatmul(ta, tb, ap, ash, bp, bsh, out, dtype, block)
+            try runtimeMatmul(ta, tb, ap, ash, bp, bsh, out, dtype, block)
         case .linear:
             let (xp, _, xs) = try runtimeOperand(ops, shapes, 0)
             let (wp, _, ws) = try runtimeOperand(ops, shapes, 1)

@@ -58,35 +58,39 @@ extension FunctionLowering {
     /// matmul of a (`ash`) and b (`bsh`) as `lowerMatmul` does it, with run-time sizes: one
     /// product when b is a matrix and a is not transposed, else one per batch item. A
     /// product with an empty contraction is a zero fill.
-    func runtimeMatmul(_ ta: Bool, _ tb: Bool, _ ap: LLVMValueRef, _ ash: [Dim], _ bp: LLVMValueRef, _ bsh: [Dim],
-                       _ out: LLVMValueRef, _ dtype: DType, _ block: LLVMValueRef) {
+    mutating func runtimeMatmul(_ ta: Bool, _ tb: Bool, _ ap: LLVMValueRef, _ ash: [Dim], _ bp: LLVMValueRef, _ bsh: [Dim],
+                                _ out: LLVMValueRef, _ dtype: DType, _ block: LLVMValueRef) throws {
         let ra = ash.count, rb = bsh.count
         let (md, kd) = ta ? (ash[ra - 1], ash[ra - 2]) : (ash[ra - 2], ash[ra - 1])
         let nd = tb ? bsh[rb - 2] : bsh[rb - 1]
         let batchDim = product(Array(ash[..<(ra - 2)])) ?? Dim(0)
         let m = extent(md, block), k = extent(kd, block), n = extent(nd, block), batches = extent(batchDim, block)
         let lda = ta ? m : k, ldb = tb ? k : n
-        runtimeIfNonEmpty(k, zeroing: out, dtype, e.mul(e.mul(batches, m), n)) {
+        try runtimeIfNonEmpty(k, zeroing: out, dtype, e.mul(e.mul(batches, m), n)) { me in
             if rb == 2 && !ta {
-                runtimeGemm(dtype, ta, tb, e.mul(batches, m), n, k, ap, lda, bp, ldb, out, n)
+                me.runtimeGemm(dtype, ta, tb, me.e.mul(batches, m), n, k, ap, lda, bp, ldb, out, n)
                 return
             }
-            e.loop(batches, "item") { t in
-                let aPtr = e.gep(ap, dtype, e.mul(t, e.mul(m, k)))
-                let bPtr = rb == 2 ? bp : e.gep(bp, dtype, e.mul(t, e.mul(k, n)))
-                let cPtr = e.gep(out, dtype, e.mul(t, e.mul(m, n)))
-                runtimeGemm(dtype, ta, tb, m, n, k, aPtr, lda, bPtr, ldb, cPtr, n)
+            // One product per item, the items spread over the pool's threads (each product
+            // then runs on its own thread), as `lowerMatmul` does.
+            let work = Swift.max(md.coefficient * nd.coefficient * kd.coefficient, 1)
+            try me.runtimeParallelLoop(batches, workPerIteration: work, buffers: [ap, bp, out, block]) { me, t, p in
+                let m = me.extent(md, p[3]), k = me.extent(kd, p[3]), n = me.extent(nd, p[3])
+                let aPtr = me.e.gep(p[0], dtype, me.e.mul(t, me.e.mul(m, k)))
+                let bPtr = rb == 2 ? p[1] : me.e.gep(p[1], dtype, me.e.mul(t, me.e.mul(k, n)))
+                let cPtr = me.e.gep(p[2], dtype, me.e.mul(t, me.e.mul(m, n)))
+                me.runtimeGemm(dtype, ta, tb, m, n, k, aPtr, ta ? m : k, bPtr, tb ? k : n, cPtr, n)
             }
         }
     }
 
     /// linear: x [rows, in] times w [out, in] transposed, plus the bias on every row.
-    func runtimeLinear(_ xp: LLVMValueRef, _ xs: [Dim], _ wp: LLVMValueRef, _ ws: [Dim], _ bp: LLVMValueRef,
+    mutating func runtimeLinear(_ xp: LLVMValueRef, _ xs: [Dim], _ wp: LLVMValueRef, _ ws: [Dim], _ bp: LLVMValueRef,
                        _ out: LLVMValueRef, _ dtype: DType, _ block: LLVMValueRef) {
         let dout = extent(ws[0], block), din = extent(ws[1], block)
         let rows = extent(product(Array(xs.dropLast())) ?? Dim(0), block)
-        runtimeIfNonEmpty(din, zeroing: out, dtype, e.mul(rows, dout)) {
-            runtimeGemm(dtype, false, true, rows, dout, din, xp, din, wp, din, out, dout)
+        runtimeIfNonEmpty(din, zeroing: out, dtype, e.mul(rows, dout)) { me in
+            me.runtimeGemm(dtype, false, true, rows, dout, din, xp, din, wp, din, out, dout)
         }
         e.loop(rows, "row") { r in
             let base = e.mul(r, dout)
@@ -99,14 +103,15 @@ extension FunctionLowering {
     }
 
     /// `body` when `k` > 0, else a zero fill of `count` elements of `out`.
-    private func runtimeIfNonEmpty(_ k: LLVMValueRef, zeroing out: LLVMValueRef, _ d: DType, _ count: LLVMValueRef, _ body: () -> Void) {
+    private mutating func runtimeIfNonEmpty(_ k: LLVMValueRef, zeroing out: LLVMValueRef, _ d: DType, _ count: LLVMValueRef,
+                                            _ body: (inout FunctionLowering) throws -> Void) rethrows {
         let nonEmpty = e.block("k.nonempty"), empty = e.block("k.empty"), done = e.block("k.done")
         LLVMBuildCondBr(e.builder, LLVMBuildICmp(e.builder, LLVMIntSGT, k, e.i64(0), ""), nonEmpty, empty)
         LLVMPositionBuilderAtEnd(e.builder, empty)
         LLVMBuildMemSet(e.builder, out, LLVMConstInt(e.i8, 0, 0), e.mul(count, d.byteSize), 1)
         LLVMBuildBr(e.builder, done)
         LLVMPositionBuilderAtEnd(e.builder, nonEmpty)
-        body()
+        try body(&self)
         LLVMBuildBr(e.builder, done)
         LLVMPositionBuilderAtEnd(e.builder, done)
     }
