@@ -129,6 +129,23 @@ import VFCTestSupport
         #expect(r.specialised < Self.tolerance)
     }
 
+    /// patchify and the crop-sample ops with the batch (the boxes' count) at run time.
+    @Test func vision() throws {
+        let m = try verified("""
+            func @f(%x: f32[B, 3, 8, 12], %field: f32[12, 12, 5], %b: f32[B, 4], %fl: u8[B], %d: f32[B, 9, 5],
+                    %mc: u8[B, 9], %mt: f32[5], %mp: u8[B, 9], %pt: f32[5]) {
+              %p = patchify %x {patch = 4}
+              %s = crop_sample %field, %b, %fl {grid = 3, source = 2}
+              %g = crop_sample_grad %d, %b, %fl {grid = 3, source = 2, field = 12}
+              %z = crop_sample_add %d, %field, %b, %fl, %mc, %mt, %mp, %pt {grid = 3, source = 2}
+              return %p, %s, %g, %z
+            }
+            """)
+        let r = try parity(m, "f", sizes: Self.sizes)
+        #expect(r.interpreter < Self.tolerance)
+        #expect(r.specialised < Self.tolerance)
+    }
+
     /// The encoder block of the micro config: N sequences of T tokens, both at run time.
     @Test func vitBlock() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../IR/vit_block.ir")
