@@ -10,8 +10,9 @@ import VFCIR
 /// by a run-time test of their length (`runtimeParallelLoop`), in contiguous chunks, so
 /// results do not depend on the thread count.
 ///
-/// Buffers with a run-time size come from the runtime (`vfc_alloc`) and are freed when the
-/// function returns: they are not part of the arena plan. The fusion passes do not run
+/// Buffers with a run-time size come from the runtime (`vfc_alloc`) and are freed after
+/// their last use (the runtime's block cache reuses them): they are not part of the arena
+/// plan. The fusion passes do not run
 /// (`LoweredModule`): the ops arrive one by one.
 extension FunctionLowering {
     /// Lowers instruction `index` when one of its operands or its result has a run-time
@@ -42,6 +43,7 @@ extension FunctionLowering {
                 if zeroed { LLVMBuildMemSet(e.builder, out, LLVMConstInt(e.i8, 0, 0), e.mul(count(outShape, block), t.dtype.byteSize), 1) }
             } else {
                 out = runtimeAllocate(t.dtype, count(outShape, block), zeroed: zeroed)
+                runtime?.owned[plan.rootOf(r)] = out
             }
             values[r] = .buffer(out, t.dtype, [])
             runtime?.shapes[r] = outShape
@@ -68,7 +70,21 @@ extension FunctionLowering {
             try me.lowerRuntimeOp(inst.op, mapped, shapes, inner(out), t.dtype, outShape, inner(block))
         }
         releaseDying(inst, at: index)
+        freeDyingRuntimeBuffers(inst, at: index)
         return true
+    }
+
+    /// Frees the run-time-sized buffers of the operands instruction `index` reads last (and
+    /// of its results nothing reads); they leave the list freed when the function returns.
+    private mutating func freeDyingRuntimeBuffers(_ inst: Instruction, at index: Int) {
+        var candidates = inst.results
+        for case .value(let v) in inst.operands { candidates.append(v) }
+        for v in candidates {
+            let r = plan.rootOf(v)
+            guard plan.dies(r, at: index), let p = runtime?.owned.removeValue(forKey: r) else { continue }
+            _ = e.call("vfc_free", e.void, [e.ptr], [p])
+            allocations.removeAll { $0 == p }
+        }
     }
 
     /// The ops `lowerRuntimeOp` lowers with run-time extents (views aside).

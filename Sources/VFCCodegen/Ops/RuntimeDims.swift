@@ -21,6 +21,10 @@ struct RuntimeDims {
     var block: LLVMValueRef?
     /// The shape of every value with a run-time extent, by value.
     var shapes: [ValueID: [Dim]] = [:]
+    /// The run-time-sized buffer of each root value (`MemoryPlan.rootOf`) computed so far,
+    /// freed after the instruction that reads it last, so that the runtime's block cache
+    /// hands it to a later value (they are not in the arena plan).
+    var owned: [ValueID: LLVMValueRef] = [:]
 
     /// The unbound symbols of `function`'s argument types, in order of first appearance:
     /// the run-time dims of its entry point.
