@@ -41,6 +41,13 @@ import VFCTestSupport
 
     static let sizes: [[String: Int]] = [["B": 1], ["B": 2], ["B": 3], ["B": 5]]
 
+    /// `parity` within `tolerance` against both references.
+    func expectParity(_ m: Module, _ function: String = "f", sizes: [[String: Int]] = Self.sizes) throws {
+        let r = try parity(m, function, sizes: sizes)
+        #expect(r.interpreter < Self.tolerance)
+        #expect(r.specialised < Self.tolerance)
+    }
+
     @Test func elementwise() throws {
         let m = try verified("""
             func @f(%x: f32[B, 7], %y: f32[B, 7], %s: f32[]) {
@@ -56,9 +63,7 @@ import VFCTestSupport
               return %g, %sel, %back
             }
             """)
-        let r = try parity(m, "f", sizes: Self.sizes)
-        #expect(r.interpreter < Self.tolerance)
-        #expect(r.specialised < Self.tolerance)
+        try expectParity(m)
     }
 
     @Test func movement() throws {
@@ -74,9 +79,7 @@ import VFCTestSupport
               return %t, %sl, %p, %r
             }
             """)
-        let r = try parity(m, "f", sizes: Self.sizes)
-        #expect(r.interpreter < Self.tolerance)
-        #expect(r.specialised < Self.tolerance)
+        try expectParity(m)
     }
 
     @Test(arguments: ["sum", "max", "min", "mean"])
@@ -91,9 +94,7 @@ import VFCTestSupport
               return %last, %trail, %first, %middle, %all
             }
             """)
-        let r = try parity(m, "f", sizes: Self.sizes)
-        #expect(r.interpreter < Self.tolerance)
-        #expect(r.specialised < Self.tolerance)
+        try expectParity(m)
     }
 
     @Test func normalisations() throws {
@@ -107,9 +108,7 @@ import VFCTestSupport
               return %s, %l, %n
             }
             """)
-        let r = try parity(m, "f", sizes: Self.sizes)
-        #expect(r.interpreter < Self.tolerance)
-        #expect(r.specialised < Self.tolerance)
+        try expectParity(m)
     }
 
     @Test func products() throws {
@@ -124,9 +123,7 @@ import VFCTestSupport
               return %rows, %batched, %gram, %outer
             }
             """)
-        let r = try parity(m, "f", sizes: Self.sizes)
-        #expect(r.interpreter < Self.tolerance)
-        #expect(r.specialised < Self.tolerance)
+        try expectParity(m)
     }
 
     /// patchify and the crop-sample ops with the batch (the boxes' count) at run time.
@@ -141,18 +138,14 @@ import VFCTestSupport
               return %p, %s, %g, %z
             }
             """)
-        let r = try parity(m, "f", sizes: Self.sizes)
-        #expect(r.interpreter < Self.tolerance)
-        #expect(r.specialised < Self.tolerance)
+        try expectParity(m)
     }
 
     /// The encoder block of the micro config: N sequences of T tokens, both at run time.
     @Test func vitBlock() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../IR/vit_block.ir")
         let m = try verified(String(contentsOf: url, encoding: .utf8))
-        let r = try parity(m, "block", sizes: [["N": 1, "T": 5], ["N": 2, "T": 3], ["N": 3, "T": 1]])
-        #expect(r.interpreter < Self.tolerance)
-        #expect(r.specialised < Self.tolerance)
+        try expectParity(m, "block", sizes: [["N": 1, "T": 5], ["N": 2, "T": 3], ["N": 3, "T": 1]])
     }
 
     /// An op without a run-time lowering is refused with its location, and a bound dim

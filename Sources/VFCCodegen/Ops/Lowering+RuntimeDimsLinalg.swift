@@ -92,14 +92,7 @@ extension FunctionLowering {
         runtimeIfNonEmpty(din, zeroing: out, dtype, e.mul(rows, dout)) { me in
             me.runtimeGemm(dtype, false, true, rows, dout, din, xp, din, wp, din, out, dout)
         }
-        e.loop(rows, "row") { r in
-            let base = e.mul(r, dout)
-            e.loop(dout, "col") { j in
-                let i = e.add(base, j)
-                let v = e.fastMath(LLVMBuildFAdd(e.builder, e.load(out, dtype, i), e.load(bp, dtype, j), ""))
-                e.store(v, out, dtype, i)
-            }
-        }
+        addRowBias(out, bp, dtype, rows: rows, cols: dout)
     }
 
     /// `body` when `k` > 0, else a zero fill of `count` elements of `out`.
