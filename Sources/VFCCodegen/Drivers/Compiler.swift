@@ -66,9 +66,10 @@ public final class LoweredModule {
         return verifying((try? PassManager(pipeline: runtimeDimsPipeline)) ?? PassManager(passes: []))
     }
 
-    /// `PassRegistry.codegenPipeline` without its fusion passes: the default with run-time dims.
+    /// `PassRegistry.codegenPipeline` without the fusion passes whose kernels have no
+    /// run-time lowering (all but `fuse-elementwise`): the default with run-time dims.
     public static let runtimeDimsPipeline: String = {
-        let fusion = Set(PassRegistry.fusionPasses)
+        let fusion = Set(PassRegistry.fusionPasses).subtracting([FuseElementwisePass.name])
         return PassRegistry.codegenPipeline.split(separator: ",").filter { !fusion.contains(String($0)) }.joined(separator: ",")
     }()
 

@@ -21,6 +21,14 @@ extension FunctionLowering {
         guard let block = runtime?.block else { return false }
         let shapes = try inst.operands.map { try dims(of: $0) }
         let runtimeOperand = shapes.contains { $0.map(isRuntime) ?? false }
+        if case .call(let callee) = inst.op, let f = module.function(named: callee), f.fusionKind == .loop,
+           let k = FusedKernel(f), k.anchor == nil,
+           runtimeOperand || inst.results.contains(where: { function[$0].type.map { isRuntime(dims($0)) } ?? false }) {
+            try lowerRuntimeFusedLoop(inst, f, k, block, at: index)
+            releaseDying(inst, at: index)
+            freeDyingRuntimeBuffers(inst, at: index)
+            return true
+        }
         guard inst.results.count == 1, let t = function.values[inst.results[0].index].type else {
             if runtimeOperand { throw unsupportedRuntime(inst) }
             return false
@@ -76,7 +84,7 @@ extension FunctionLowering {
 
     /// Frees the run-time-sized buffers of the operands instruction `index` reads last (and
     /// of its results nothing reads); they leave the list freed when the function returns.
-    private mutating func freeDyingRuntimeBuffers(_ inst: Instruction, at index: Int) {
+    mutating func freeDyingRuntimeBuffers(_ inst: Instruction, at index: Int) {
         var candidates = inst.results
         for case .value(let v) in inst.operands { candidates.append(v) }
         for v in candidates {
