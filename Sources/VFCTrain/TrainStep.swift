@@ -70,7 +70,8 @@ public final class TrainStep {
     public var passManager: PassManager?
     /// Compile once for every batch size: the dims of the step's arguments become run-time
     /// arguments (`CodegenOptions.runtimeDims`; a `passManager` set with it must leave out
-    /// the fusion passes, as `LoweredModule.runtimeDimsPipeline` does); set before the
+    /// the fusion passes other than fuse-elementwise, as `LoweredModule.runtimeDimsPipeline`
+    /// does); set before the
     /// first compile.
     public var runtimeDims = false
 

@@ -14,8 +14,8 @@ struct Compile: ParsableCommand {
         discussion: """
             Without --func, the entry points are compiled: the functions no other function calls. \
             A symbolic dim of a function's arguments that --bind leaves free (the batch size B) \
-            is a run-time argument: one object serves every size (compiled without the fusion \
-            passes, so --bind B=16 gives faster code for that size); --bind N=8 fixes a dim at \
+            is a run-time argument: one object serves every size (compiled with elementwise \
+            fusion only, so --bind B=16 gives faster code for that size); --bind N=8 fixes a dim at \
             compile time, and every other symbolic dim must be bound. \
             Each function becomes `void vfc_NAME(const T *input..., const T *param..., T *output..., int64_t dim...)` \
             (inputs in argument order, then the params it reads in declaration order, then its \
@@ -110,7 +110,8 @@ struct Compile: ParsableCommand {
                     throw DriverError("--target-cpu: '\(cpu)' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, skylake-avx512, znver4; list: llc -mcpu=help)")
                 }
             }
-            // Fused kernels have no run-time lowering yet: the default pipeline drops fusion.
+            // Most fused kernels have no run-time lowering yet: the default pipeline keeps
+            // only elementwise fusion.
             let pipeline = runtimeDims && passes == PassRegistry.codegenPipeline ? LoweredModule.runtimeDimsPipeline : passes
             if stats && output == nil {
                 // A query: the statistics only, no files in the current directory.

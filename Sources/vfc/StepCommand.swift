@@ -70,7 +70,7 @@ struct StepCommand: ParsableCommand {
     @Flag(help: "Per-kernel time shares of the step (sgemm, fused kernels, the rest).")
     var profile = false
 
-    @Flag(help: "Compile the step once for every batch size (the batch dim a run-time argument; no fusion passes) instead of for this batch's size (JIT).")
+    @Flag(help: "Compile the step once for every batch size (the batch dim a run-time argument; elementwise fusion only) instead of for this batch's size (JIT).")
     var runtimeDims = false
 
     @Option(name: .customLong("profile-top"), help: ArgumentHelp("With --profile: how many sites the table lists (the rest are summed in one row).", valueName: "N"))

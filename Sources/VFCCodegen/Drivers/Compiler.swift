@@ -18,8 +18,8 @@ public struct CodegenOptions: Hashable, Sendable {
     /// Run-time dims: the symbolic dims of each entry point's arguments that `bindings`
     /// does not fix become `int64_t` arguments of the compiled function (`EntryPoint.dims`),
     /// so one compiled function serves every size. The ops with a run-time lowering are
-    /// listed in `Lowering+RuntimeDims.swift`; the fusion passes do not run (with the
-    /// default pipeline). Off, the code is exactly what it is without this option.
+    /// listed in `Lowering+RuntimeDims.swift`; of the fusion passes only `fuse-elementwise`
+    /// runs (with the default pipeline, `LoweredModule.runtimeDimsPipeline`). Off, the code is exactly what it is without this option.
     public var runtimeDims = false
 
     public init(targetCPU: String? = nil, bindings: [String: Int] = [:], profile: Bool = false, runtimeDims: Bool = false) {
@@ -59,8 +59,8 @@ public final class LoweredModule {
         verifying((try? PassManager(pipeline: PassRegistry.codegenPipeline)) ?? PassManager(passes: []))
     }
 
-    /// The default pipeline, without the fusion passes when compiling with run-time dims
-    /// (fused kernels have no run-time lowering yet).
+    /// The default pipeline; with run-time dims, `runtimeDimsPipeline` (the other fused
+    /// kernels have no run-time lowering yet).
     public static func defaultPassManager(runtimeDims: Bool) -> PassManager {
         guard runtimeDims else { return defaultPassManager() }
         return verifying((try? PassManager(pipeline: runtimeDimsPipeline)) ?? PassManager(passes: []))

@@ -12,8 +12,8 @@ import VFCIR
 ///
 /// Buffers with a run-time size come from the runtime (`vfc_alloc`) and are freed after
 /// their last use (the runtime's block cache reuses them): they are not part of the arena
-/// plan. The fusion passes do not run
-/// (`LoweredModule`): the ops arrive one by one.
+/// plan. Of the fusion passes only `fuse-elementwise` runs (`LoweredModule`): the other
+/// ops arrive one by one, and its kernels go to `lowerRuntimeFusedLoop`.
 extension FunctionLowering {
     /// Lowers instruction `index` when one of its operands or its result has a run-time
     /// extent, and returns true; false (nothing emitted) when every extent is fixed.
