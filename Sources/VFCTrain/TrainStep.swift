@@ -50,6 +50,12 @@ public final class TrainStep {
     /// --print-ir-after, --dump-dir, --time-passes, --debug-fusion); set before the first
     /// compile.
     public var passManager: PassManager?
+    /// Compile once for every batch size: the dims of the step's arguments become run-time
+    /// arguments (`CodegenOptions.runtimeDims`; a `passManager` set with it must leave out
+    /// the fusion passes other than fuse-elementwise, as `LoweredModule.runtimeDimsPipeline`
+    /// does); set before the
+    /// first compile.
+    public var runtimeDims = false
 
     /// `gradients: false` drops the raw-gradient results from the step: they are then
     /// temporaries of the compiled code, not output buffers held for the whole run (89 MB
@@ -214,10 +220,11 @@ public final class TrainStep {
 
     /// The JIT-compiled step for `bindings`, compiled once per batch size.
     public func compiledModule(_ bindings: [String: Int]) throws -> JITModule {
-        if let jit = compiled[bindings] { return jit }
-        let jit = try JITModule(module: module, functions: [function.name], options: CodegenOptions(bindings: bindings, profile: profile),
-                                passManager: passManager)
-        compiled[bindings] = jit
+        let key = runtimeDims ? [:] : bindings
+        if let jit = compiled[key] { return jit }
+        let jit = try JITModule(module: module, functions: [function.name],
+                                options: CodegenOptions(bindings: key, profile: profile, runtimeDims: runtimeDims), passManager: passManager)
+        compiled[key] = jit
         compileSeconds += jit.compileSeconds
         lastCompilePhases = jit.phases
         return jit

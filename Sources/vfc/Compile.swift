@@ -13,10 +13,13 @@ struct Compile: ParsableCommand {
         abstract: "Compile functions of a module ahead of time: an object file with a C header, assembly, or LLVM IR.",
         discussion: """
             Without --func, the entry points are compiled: the functions no other function calls. \
-            Every symbolic dim of the compiled functions must be bound (--bind N=8): shapes are fixed at compile time. \
-            Each function becomes `void vfc_NAME(const T *input..., const T *param..., T *output...)` \
+            A symbolic dim of a function's arguments that --bind leaves free (the batch size B) \
+            is a run-time argument: one object serves every size (compiled with elementwise \
+            fusion only, so --bind B=16 gives faster code for that size); --bind N=8 fixes a dim at \
+            compile time, and every other symbolic dim must be bound. \
+            Each function becomes `void vfc_NAME(const T *input..., const T *param..., T *output..., int64_t dim...)` \
             (inputs in argument order, then the params it reads in declaration order, then its \
-            results), optimised at O3 for --target-cpu (default: this host's CPU; x86-64-v3 (AVX2), \
+            results, then its run-time dims), optimised at O3 for --target-cpu (default: this host's CPU; x86-64-v3 (AVX2), \
             x86-64-v4 (AVX-512) and generic (SSE2) make portable objects; any CPU LLVM knows is \
             accepted). With --emit obj (the default) the header OUT.h is written next to OUT.o: \
             besides the positional declaration it gives each function a struct of named buffers \
@@ -27,6 +30,7 @@ struct Compile: ParsableCommand {
             The same IR and flags give the same bytes.
             Examples:
               vfc compile model.ir --bind N=4              # model.o, model.h
+              vfc compile IR/ssl_micro.ir -o m.o           # batch size B at run time
               vfc compile IR/ssl_micro.ir --func train_step --bind B=2 --target-cpu x86-64-v3 -o step.o
               vfc compile model.ir --bind N=4 --emit llvm -o -
               vfc compile IR/vit_block.ir --func block --bind N=1 --bind T=5
@@ -96,16 +100,22 @@ struct Compile: ParsableCommand {
             }
             try LoweredModule.checkSymbols(names)
             if emit == .obj { try CHeader.checkNames(names) }
-            try Self.checkBindings(module, names, bindings)
+            // The dims of the functions' arguments that --bind leaves free are run-time
+            // arguments of the compiled functions: one object serves every batch size.
+            let runtimeDims = Self.hasRuntimeDims(module, names, bindings)
+            try Self.checkBindings(module, names, bindings, runtimeDims: true)
             if let cpu = targetCPU {
                 guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {
                     throw DriverError.unknownCPU(cpu)
                 }
             }
+            // Most fused kernels have no run-time lowering yet: the default pipeline keeps
+            // only elementwise fusion.
+            let pipeline = runtimeDims && passes == PassRegistry.codegenPipeline ? LoweredModule.runtimeDimsPipeline : passes
             if stats && output == nil {
                 // A query: the statistics only, no files in the current directory.
-                let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile),
-                                                passManager: try debug.passManager(passes))
+                let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile, runtimeDims: runtimeDims),
+                                                passManager: try debug.passManager(pipeline))
                 Self.printStats(lowered)
                 if debug.timePasses { printError(lowered.phases.report) }
                 return
@@ -115,9 +125,9 @@ struct Compile: ParsableCommand {
             if let headerPath, headerPath == outPath {
                 throw DriverError.headerOverwritesOutput(outPath)
             }
-            let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile)
+            let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile, runtimeDims: runtimeDims)
             let lowered = try LoweredModule(module: module, functions: names, options: options,
-                                            passManager: try debug.passManager(passes))
+                                            passManager: try debug.passManager(pipeline))
             if stats { Self.printStats(lowered) }
             let bytes = try lowered.emit(emit)
             if debug.timePasses { printError(lowered.phases.report) }
@@ -141,16 +151,26 @@ struct Compile: ParsableCommand {
 
     /// Every symbolic dim the functions use must be bound: one error naming them all, with
     /// the flags to add.
-    static func checkBindings(_ module: Module, _ names: [String], _ bindings: [String: Int]) throws {
+    static func checkBindings(_ module: Module, _ names: [String], _ bindings: [String: Int], runtimeDims: Bool = false) throws {
         var missing: [(function: String, symbols: [String])] = []
         for name in names {
             guard let f = module.function(named: name) else { continue }
             let symbols = Set(f.values.flatMap { $0.type?.shape.flatMap(\.symbols) ?? [] })
-            let unbound = symbols.filter { bindings[$0] == nil }.sorted()
+            // With run-time dims, those of the arguments are given at each call.
+            let given = runtimeDims ? Set(f.arguments.flatMap { f.values[$0.index].type?.shape.flatMap(\.symbols) ?? [] }) : []
+            let unbound = symbols.filter { bindings[$0] == nil && !given.contains($0) }.sorted()
             if !unbound.isEmpty { missing.append((name, unbound)) }
         }
         guard !missing.isEmpty else { return }
         throw DriverError.unboundAtCompileTime(missing)
+    }
+
+    /// Whether a compiled function has an argument dim that `bindings` leaves free.
+    static func hasRuntimeDims(_ module: Module, _ names: [String], _ bindings: [String: Int]) -> Bool {
+        names.contains { name in
+            guard let f = module.function(named: name) else { return false }
+            return f.arguments.contains { a in (f.values[a.index].type?.shape ?? []).contains { $0.symbols.contains { bindings[$0] == nil } } }
+        }
     }
 
     /// The source signature of each compiled function, for the header's named-buffer structs.

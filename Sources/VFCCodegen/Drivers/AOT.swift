@@ -165,7 +165,18 @@ public struct CHeader: Sendable {
     }
 
     private static func shapeText(_ b: EntryPoint.Buffer) -> String {
-        "\(b.dtype)[\(b.shape.map(String.init).joined(separator: ", "))]"
+        "\(b.dtype)[\((b.runtimeShape ?? b.shape.map { Dim($0) }).map(\.description).joined(separator: ", "))]"
+    }
+
+    /// The element count of a buffer as a C expression: a number, or for a buffer with
+    /// run-time dims a macro argument list and product (`(B)`, `(2 * (int64_t)(B) * 64)`).
+    private static func countText(_ b: EntryPoint.Buffer) -> (parameters: String, value: String) {
+        guard let shape = b.runtimeShape else { return ("", "\(b.count)") }
+        let n = product(shape) ?? Dim(0)
+        var symbols: [String] = []
+        for s in n.symbols where !symbols.contains(s) { symbols.append(s) }
+        let factors = (n.coefficient == 1 ? [] : ["\(n.coefficient)"]) + n.symbols.map { "(int64_t)(\($0))" }
+        return ("(" + symbols.joined(separator: ", ") + ")", "(" + factors.joined(separator: " * ") + ")")
     }
 
     /// The header text. Deterministic: no dates or paths beyond the names given.
@@ -182,7 +193,10 @@ public struct CHeader: Sendable {
              * inputs (its arguments, in order), then the params it reads (in their declaration
              * order in the module), then its outputs (result0, result1, ...). Every buffer is
              * dense and row-major with the dtype and shape given below, fixed at compile time
-             * (symbolic dims bound by --bind). Inputs and params are only read; outputs are
+             * (symbolic dims bound by --bind), except the run-time dims: a function whose
+             * arguments have dims that --bind left free takes them as int64_t values after
+             * its buffers (one object serves every batch size; SYMBOL_packed takes a pointer
+             * to each after the buffer pointers). Inputs and params are only read; outputs are
              * overwritten entirely and must not overlap the other buffers. i1 and u8 buffers
              * hold one byte per element (masks: 0 or 1).
              * Donation: a result marked `aliases` in the IR has no output buffer; it is
@@ -250,10 +264,12 @@ public struct CHeader: Sendable {
                 // `int_` (a keyword made an identifier) is plain INT in a macro name.
                 let base = r.cName.hasSuffix("_") && Self.keywords.contains(String(r.cName.dropLast())) ? String(r.cName.dropLast()) : r.cName
                 let macro = macros.claim(prefix + "_" + base.uppercased() + "_COUNT")
-                out += "#define \(macro) \(r.buffer.count) /* \(Self.shapeText(r.buffer)) */\n"
+                let (parameters, value) = Self.countText(r.buffer)
+                out += "#define \(macro)\(parameters) \(value) /* \(Self.shapeText(r.buffer)) */\n"
             }
             out += "#define \(macros.claim(prefix + "_NUM_BUFFERS")) \(rows.count)\n"
             let params = rows.map { "\($0.const ? "const " : "")\(Self.cType($0.buffer.dtype)) *\($0.cName)" }
+                + entry.dims.map { "int64_t \(used.claim(Self.identifier($0)))" }
             out += "void \(entry.symbol)(\(params.isEmpty ? "void" : params.joined(separator: ", ")));\n"
             out += "void \(entry.packedSymbol)(void **buffers);\n"
             if let signature = signatures[entry.function] { out += argsDeclarations(entry, signature) }

@@ -65,6 +65,8 @@ extension CHeader {
         // The dims: every symbol that is a whole extent of some buffer, in order of first use.
         var dims: [String] = []
         for f in fields { for d in f.shape { if let s = d.singleSymbol, !dims.contains(s) { dims.append(s) } } }
+        // The run-time dims the call passes, even one that is no buffer's whole extent.
+        for d in entry.dims where !dims.contains(d) { dims.append(d) }
         var dimNames: [String: String] = [:]
         for d in dims { dimNames[d] = used.claim(Self.identifier(d)) }
         for k in fields.indices { fields[k].cName = used.claim(fields[k].cName) }
@@ -108,7 +110,7 @@ extension CHeader {
         out += " * \(entry.symbol); 0, or -1 with a message in error. */\n"
         out += "static inline int \(entry.symbol)_call(\(typeName) *args, char *error, size_t error_size) {\n"
         out += "    if (vfc_state_check(&\(entry.symbol)_layout, args, error, error_size) != 0) return -1;\n"
-        let pointers = fields.map { "args->\($0.cName)" }
+        let pointers = fields.map { "args->\($0.cName)" } + entry.dims.map { "args->\(dimNames[$0]!)" }
         out += "    \(entry.symbol)(\(pointers.joined(separator: ", ")));\n"
         out += "    return 0;\n}\n"
         return out

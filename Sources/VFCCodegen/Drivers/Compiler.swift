@@ -15,11 +15,18 @@ public struct CodegenOptions: Hashable, Sendable {
     /// `vfc_prof_begin(id)` / `vfc_prof_end(id)` (the sites are `LoweredModule.profileSites`;
     /// `Profiler` reads the counters). Off, the code is exactly what it is without profiling.
     public var profile = false
+    /// Run-time dims: the symbolic dims of each entry point's arguments that `bindings`
+    /// does not fix become `int64_t` arguments of the compiled function (`EntryPoint.dims`),
+    /// so one compiled function serves every size. The ops with a run-time lowering are
+    /// listed in `Lowering+RuntimeDims.swift`; of the fusion passes only `fuse-elementwise`
+    /// runs (with the default pipeline, `LoweredModule.runtimeDimsPipeline`). Off, the code is exactly what it is without this option.
+    public var runtimeDims = false
 
-    public init(targetCPU: String? = nil, bindings: [String: Int] = [:], profile: Bool = false) {
+    public init(targetCPU: String? = nil, bindings: [String: Int] = [:], profile: Bool = false, runtimeDims: Bool = false) {
         self.targetCPU = targetCPU
         self.bindings = bindings
         self.profile = profile
+        self.runtimeDims = runtimeDims
     }
 
     var attributes: FunctionAttributes {
@@ -51,6 +58,20 @@ public final class LoweredModule {
         // The pipeline names only registered passes, so this cannot fail.
         verifying((try? PassManager(pipeline: PassRegistry.codegenPipeline)) ?? PassManager(passes: []))
     }
+
+    /// The default pipeline; with run-time dims, `runtimeDimsPipeline` (the other fused
+    /// kernels have no run-time lowering yet).
+    public static func defaultPassManager(runtimeDims: Bool) -> PassManager {
+        guard runtimeDims else { return defaultPassManager() }
+        return verifying((try? PassManager(pipeline: runtimeDimsPipeline)) ?? PassManager(passes: []))
+    }
+
+    /// `PassRegistry.codegenPipeline` without the fusion passes whose kernels have no
+    /// run-time lowering (all but `fuse-elementwise`): the default with run-time dims.
+    public static let runtimeDimsPipeline: String = {
+        let fusion = Set(PassRegistry.fusionPasses).subtracting([FuseElementwisePass.name])
+        return PassRegistry.codegenPipeline.split(separator: ",").filter { !fusion.contains(String($0)) }.joined(separator: ",")
+    }()
 
     /// `pm` verified as code generation does by default: after every pass in debug builds
     /// (the unit tests catch a broken pass where it breaks), once after the last pass in
@@ -86,7 +107,7 @@ public final class LoweredModule {
         }
         var phases = CompilePhases()
         do {
-            try phases.time("passes") { try (passManager ?? Self.defaultPassManager()).run(&module) }
+            try phases.time("passes") { try (passManager ?? Self.defaultPassManager(runtimeDims: options.runtimeDims)).run(&module) }
         } catch let error as DiagnosticError {
             throw CodegenError.diagnostics(error)
         }
@@ -113,6 +134,10 @@ public final class LoweredModule {
             for name in names {
                 guard let f = module.function(named: name) else { throw CodegenError.noFunction(name) }
                 var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
+                if options.runtimeDims {
+                    let names = RuntimeDims.names(of: f, bindings: options.bindings)
+                    if !names.isEmpty { lowering.runtime = RuntimeDims(names: names) }
+                }
                 lowering.profile = profile
                 let entry = try lowering.entryPoint()
                 try lowering.emit(entry, attributes: options.attributes)

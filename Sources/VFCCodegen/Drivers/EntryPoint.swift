@@ -20,6 +20,10 @@ public struct EntryPoint: Sendable, Hashable {
         /// For a donated output: the position of that buffer in `buffers` (the call's
         /// pointer list).
         public var aliasIndex: Int? = nil
+        /// The shape with its run-time dims by name (`[B, 3, 32, 32]`), for a buffer whose
+        /// extents are given at each call (`EntryPoint.dims`); nil when `shape` is fixed.
+        /// `shape` then holds the extents with every run-time dim 0 (see `extents(_:)`).
+        public var runtimeShape: [Dim]? = nil
         public var count: Int { shape.reduce(1, *) }
     }
 
@@ -31,6 +35,10 @@ public struct EntryPoint: Sendable, Hashable {
     public var params: [Buffer]
     /// One per result, donated ones included (with `aliasOf` set).
     public var outputs: [Buffer]
+    /// The run-time dims (`CodegenOptions.runtimeDims`), in call order: the function takes
+    /// one `int64_t` per dim after its buffers, and `SYMBOL_packed` one `int64_t *` per dim
+    /// after the buffer pointers. Empty when every extent is fixed at compile time.
+    public var dims: [String] = []
 
     /// The buffers the function takes, in order: inputs, params, then the outputs that are
     /// not donated.

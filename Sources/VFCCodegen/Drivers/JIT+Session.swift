@@ -10,7 +10,7 @@ public final class JITSession {
     public let jit: JITModule
     public let entry: EntryPoint
     private var paramBuffers: [NativeBuffer]
-    private let outputBuffers: [Int: NativeBuffer]
+    private var outputBuffers: [Int: NativeBuffer]
     /// The last call's inputs in machine form: a result donated into an input is read back
     /// from there.
     private var inputBuffers: [NativeBuffer] = []
@@ -29,7 +29,8 @@ public final class JITSession {
             return try NativeBuffer(t, as: b.dtype)
         }
         var outputs: [Int: NativeBuffer] = [:]
-        for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil {
+        // Outputs with run-time dims are allocated by each call, for its sizes.
+        for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil && b.runtimeShape == nil {
             outputs[i] = try NativeBuffer(dtype: b.dtype, shape: b.shape)
         }
         outputBuffers = outputs
@@ -41,13 +42,17 @@ public final class JITSession {
         guard inputs.count == entry.inputs.count else {
             throw CodegenError.inputCount(function: entry.function, expected: entry.inputs.count, got: inputs.count)
         }
+        let dims = try entry.dimValues(inputShapes: inputs.map(\.shape))
         inputBuffers = try zip(inputs, entry.inputs).map { t, b in
-            guard t.shape == b.shape else { throw CodegenError.inputShape(b.name, expected: BufferType(b.dtype, b.shape), got: BufferType(t.dtype, t.shape)) }
+            guard t.shape == b.extents(dims) else { throw CodegenError.inputShape(b.name, expected: BufferType(b.dtype, b.extents(dims)), got: BufferType(t.dtype, t.shape)) }
             return try NativeBuffer(t, as: b.dtype)
+        }
+        for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil && b.runtimeShape != nil {
+            outputBuffers[i] = try NativeBuffer(dtype: b.dtype, shape: b.extents(dims))
         }
         var pointers = inputBuffers.map(\.pointer) + paramBuffers.map(\.pointer)
         for (i, b) in entry.outputs.enumerated() where b.aliasIndex == nil { pointers.append(outputBuffers[i]!.pointer) }
-        try jit.call(function: entry.function, buffers: pointers)
+        try jit.call(function: entry.function, buffers: pointers, dims: entry.dims.map { dims[$0]! })
     }
 
     /// Result `i` of the last call. A donated result is the current value of the param or

@@ -62,6 +62,18 @@ public enum CodegenError: Error, Sendable, LocatedError {
     case outputTooLarge(function: String, index: Int)
     /// The runtime's pool cannot run on this many threads.
     case threads(Int)
+    /// Result `index` of `function` has run-time dims and is donated to a param.
+    case donatedRuntimeResult(function: String, index: Int)
+    /// `op` has a run-time lowering only for the shapes `restriction` names.
+    case runtimeRestricted(op: String, RuntimeRestriction)
+    /// `name` of `function` uses dims that no argument's shape gives.
+    case foreignDims(function: String, name: String, type: TensorType, dims: [String])
+    /// A call passed `got` run-time dims to a function that takes `expected`.
+    case dimCount(function: String, expected: Int, got: Int)
+    /// No input's shape gives the run-time dim `dim` of `function`.
+    case dimNotGiven(function: String, dim: String)
+    /// Input `name` does not have the shape the dims read off the inputs give it.
+    case inputDims(String, expected: BufferType, dims: [(String, Int)], got: [Int])
 
     public var diagnostics: [Diagnostic] {
         switch self {
@@ -103,10 +115,32 @@ public enum CodegenError: Error, Sendable, LocatedError {
         case .bufferTooLarge(let b): return "buffer \(b) is too large"
         case let .outputTooLarge(f, i): return "output \(i) of @\(f) is too large"
         case .threads(let n): return "cannot run on \(n) threads (at most the runtime's maximum)"
+        case let .donatedRuntimeResult(f, i): return "'@\(f)': result \(i) has run-time dims and is donated; bind its dims with --bind"
+        case let .runtimeRestricted(op, r): return "\(op) with run-time dims: \(r); bind the dims (--bind)"
+        case let .foreignDims(f, name, t, dims):
+            return "'@\(f)': \(name) of type \(t) has dim \(dims.joined(separator: ", ")), which is not a dim of any argument; bind it (e.g. --bind \(dims.first ?? "N")=...)"
+        case let .dimCount(f, expected, got): return "'@\(f)' takes \(expected) run-time dim(s), got \(got)"
+        case let .dimNotGiven(f, d): return "'@\(f)': the inputs' shapes do not give the dim \(d)"
+        case let .inputDims(a, expected, dims, got):
+            return "input %\(a): expected \(expected) (\(dims.map { "\($0.0)=\($0.1)" }.joined(separator: ", "))), got \(got)"
         }
     }
 
     public var description: String { message }
+}
+
+/// The shapes an op's run-time lowering is limited to.
+public enum RuntimeRestriction: Sendable, CustomStringConvertible {
+    case lastAxisOnly, batchAxisOnly, boxCountOnly, fixedLastAxis
+
+    public var description: String {
+        switch self {
+        case .lastAxisOnly: return "only along the last axis"
+        case .batchAxisOnly: return "only the batch axis may be a dim"
+        case .boxCountOnly: return "only the boxes' count may be a dim"
+        case .fixedLastAxis: return "only with a fixed last axis"
+        }
+    }
 }
 
 /// A dtype with a static shape, as errors print it (`f32[2, 3]`).

@@ -6,7 +6,7 @@ import VFCIR
 extension FunctionLowering {
     /// The element type the op computes in: that of its tensor operands (for select, of
     /// its values; literals adopt it).
-    private func computeType(_ op: Op, _ ops: [Lowered]) -> DType {
+    func computeType(_ op: Op, _ ops: [Lowered]) -> DType {
         let valueOps = op == .select ? Array(ops.dropFirst()) : ops
         for o in valueOps { if case .buffer(_, let d, _) = o { return d } }
         return .f32
@@ -32,24 +32,29 @@ extension FunctionLowering {
                 return .buffer(ptrs[k], d, s)
             }
             let out = ptrs[ptrs.count - 1]
-            let v: LLVMValueRef
-            switch op {
-            case .unary(let u):
-                v = me.unary(u, me.element(ops[0], i, as: ct), ct)
-            case .binary(let b):
-                v = me.binary(b, me.element(ops[0], i, as: ct), me.element(ops[1], i, as: ct), ct)
-            case .compare(let c):
-                v = LLVMBuildZExt(me.e.builder, me.compare(c, me.element(ops[0], i, as: ct), me.element(ops[1], i, as: ct), ct), me.e.i8, "")
-            case .select:
-                let cond = me.truth(me.element(ops[0], i, as: .u8))
-                v = LLVMBuildSelect(me.e.builder, cond, me.element(ops[1], i, as: ct), me.element(ops[2], i, as: ct), "")
-            case .convert(let to):
-                guard case .buffer(_, let from, _) = ops[0] else { throw CodegenError.internalError("convert of a literal") }
-                v = me.convert(me.element(ops[0], i, as: from), from: from, to: to)
-            default:
-                throw CodegenError.internalError("\(op.name) is not elementwise")
-            }
+            let v = try me.elementwiseValue(op, ct, from: ops.first?.dtype) { k, d in me.element(ops[k], i, as: d) }
             me.e.store(v, out, dtype, i)
+        }
+    }
+
+    /// The value of elementwise `op` at one element, computing in `ct`; `element(k, d)`
+    /// loads operand k as dtype d, `from` is operand 0's dtype (what convert converts).
+    func elementwiseValue(_ op: Op, _ ct: DType, from: DType?, _ element: (Int, DType) -> LLVMValueRef) throws -> LLVMValueRef {
+        switch op {
+        case .unary(let u):
+            return unary(u, element(0, ct), ct)
+        case .binary(let b):
+            return binary(b, element(0, ct), element(1, ct), ct)
+        case .compare(let c):
+            return LLVMBuildZExt(e.builder, compare(c, element(0, ct), element(1, ct), ct), e.i8, "")
+        case .select:
+            let cond = truth(element(0, .u8))
+            return LLVMBuildSelect(e.builder, cond, element(1, ct), element(2, ct), "")
+        case .convert(let to):
+            guard let from else { throw CodegenError.internalError("convert of a literal") }
+            return convert(element(0, from), from: from, to: to)
+        default:
+            throw CodegenError.internalError("\(op.name) is not elementwise")
         }
     }
 

@@ -75,9 +75,14 @@ extension FunctionLowering {
         } else {
             zeroFill(out, dtype, rows * dout)
         }
+        addRowBias(out, bp, dtype, rows: e.i64(rows), cols: e.i64(dout))
+    }
+
+    /// out[r, j] += bias[j] for every row r of `rows` rows of `cols` (i64 values).
+    func addRowBias(_ out: LLVMValueRef, _ bp: LLVMValueRef, _ dtype: DType, rows: LLVMValueRef, cols: LLVMValueRef) {
         e.loop(rows, "row") { r in
-            let base = e.mul(r, dout)
-            e.loop(dout, "col") { j in
+            let base = e.mul(r, cols)
+            e.loop(cols, "col") { j in
                 let i = e.add(base, j)
                 let v = e.fastMath(LLVMBuildFAdd(e.builder, e.load(out, dtype, i), e.load(bp, dtype, j), ""))
                 e.store(v, out, dtype, i)

@@ -239,17 +239,23 @@ extension FunctionLowering {
     /// epilogue runs there).
     func softmaxLine(load: (LLVMValueRef) -> LLVMValueRef, scratch: LLVMValueRef, store: (LLVMValueRef, LLVMValueRef) -> Void,
                      base: LLVMValueRef, stride: Int, n: Int, log: Bool, _ dtype: DType) {
+        softmaxLine(load: load, scratch: scratch, store: store, base: base, stride: stride, length: e.i64(n), log: log, dtype)
+    }
+
+    /// `softmaxLine` with the line's length an i64 value (a run-time dim).
+    func softmaxLine(load: (LLVMValueRef) -> LLVMValueRef, scratch: LLVMValueRef, store: (LLVMValueRef, LLVMValueRef) -> Void,
+                     base: LLVMValueRef, stride: Int, length n: LLVMValueRef, log: Bool, _ dtype: DType) {
         let t = e.storage(dtype), w = computeWide(dtype)
         let em = e
         let at = { (k: LLVMValueRef) in em.add(base, em.mul(k, stride)) }
-        let m = carriedLoop(e.i64(n), e.constant(-.infinity, dtype), "max") { k, acc in
+        let m = carriedLoop(n, e.constant(-.infinity, dtype), "max") { k, acc in
             e.intrinsic("llvm.maximum", t, [acc, load(at(k))])
         }
         // The shift is the max, or 0 when the max is infinite (or NaN).
         let finite = LLVMBuildFCmp(e.builder, LLVMRealONE, e.intrinsic("llvm.fabs", t, [m]), e.constant(.infinity, dtype), "")
         let shift32 = LLVMBuildSelect(e.builder, finite, m, e.constant(0, dtype), "")!
         let shift = toF64(shift32, dtype)
-        let s = carriedLoop(e.i64(n), e.constant(0, w), "sum") { k, acc in
+        let s = carriedLoop(n, e.constant(0, w), "sum") { k, acc in
             if dtype == .f32 {
                 // The exponential in f32 (16 lanes, not 8), of the exact difference x - max:
                 // only the sum is wide.
@@ -278,20 +284,25 @@ extension FunctionLowering {
     mutating func lowerL2Normalize(_ axis: Int, _ eps: Double, _ x: Lowered, _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
         guard case .buffer(let xp, _, _) = x else { throw CodegenError.internalError("l2_normalize of a literal") }
         let a = axis < 0 ? axis + shape.count : axis
-        let w = computeWide(dtype)
         reductionLines(shape, a) { base, stride, n in
-            let em = e
-            let at = { (k: LLVMValueRef) in em.add(base, em.mul(k, stride)) }
-            let s = carriedLoop(e.i64(n), e.constant(0, w), "sq") { k, acc in
-                let v = toF64(e.load(xp, dtype, at(k)), dtype)
-                return reduceAdd(acc, reduceMul(v, v), reassoc: true)
-            }
-            let norm = e.intrinsic("llvm.sqrt", e.storage(w), [s])
-            let d = e.intrinsic("llvm.maximum", e.storage(w), [norm, e.constant(eps, w)])
-            e.loop(n, "k") { k in
-                let v = LLVMBuildFDiv(e.builder, toF64(e.load(xp, dtype, at(k)), dtype), d, "")!
-                e.store(fromF64(v, dtype), out, dtype, at(k))
-            }
+            l2NormalizeLine(xp, out, dtype, base: base, stride: stride, length: e.i64(n), eps: eps)
+        }
+    }
+
+    /// l2_normalize of the line base + k * stride, k in 0..<length (an i64 value).
+    func l2NormalizeLine(_ xp: LLVMValueRef, _ out: LLVMValueRef, _ dtype: DType, base: LLVMValueRef, stride: Int, length n: LLVMValueRef, eps: Double) {
+        let w = computeWide(dtype)
+        let em = e
+        let at = { (k: LLVMValueRef) in em.add(base, em.mul(k, stride)) }
+        let s = carriedLoop(n, e.constant(0, w), "sq") { k, acc in
+            let v = toF64(e.load(xp, dtype, at(k)), dtype)
+            return reduceAdd(acc, reduceMul(v, v), reassoc: true)
+        }
+        let norm = e.intrinsic("llvm.sqrt", e.storage(w), [s])
+        let d = e.intrinsic("llvm.maximum", e.storage(w), [norm, e.constant(eps, w)])
+        e.loop(n, "k") { k in
+            let v = LLVMBuildFDiv(e.builder, toF64(e.load(xp, dtype, at(k)), dtype), d, "")!
+            e.store(fromF64(v, dtype), out, dtype, at(k))
         }
     }
 

@@ -32,10 +32,12 @@ extension FunctionLowering {
 
     /// crop_sample %field, %boxes, %flips: out[t, :] = the four weighted cells, summed in
     /// cell order.
-    mutating func lowerCropSample(_ grid: Int, _ source: Int, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
+    /// `boxCount` (an i64 value) replaces the boxes' static count when it is a run-time dim.
+    mutating func lowerCropSample(_ grid: Int, _ source: Int, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int],
+                                  boxCount: LLVMValueRef? = nil) throws {
         let (field, d, fShape) = try movementBuffer(ops[0], "crop_sample")
         let depth = fShape[2]
-        try forEachSample(grid, source, side: fShape[0], depth: depth, boxes: ops[1], flips: ops[2], "crop_sample") { t, cells, weights in
+        try forEachSample(grid, source, side: fShape[0], depth: depth, boxes: ops[1], flips: ops[2], boxCount: boxCount, "crop_sample") { t, cells, weights in
             let base = e.mul(t, depth)
             e.loop(depth, "cs.e") { i in
                 e.store(visionNarrow(bilinear(field, d, cells, weights, i), d), out, d, e.add(base, i))
@@ -47,12 +49,13 @@ extension FunctionLowering {
     /// added into its four cells of the zeroed result [Fs, Fs, D], samples in (n, t)
     /// order, cells in the order (y0,x0), (y0,x1), (y1,x0), (y1,x1), as the interpreter
     /// does; f32 accumulates in an f64 scratch field rounded into the result at the end.
-    mutating func lowerCropSampleGrad(_ grid: Int, _ source: Int, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
+    mutating func lowerCropSampleGrad(_ grid: Int, _ source: Int, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int],
+                                      boxCount: LLVMValueRef? = nil) throws {
         let (g, d, _) = try movementBuffer(ops[0], "crop_sample_grad")
         let depth = shape[2]
         let count = shape.reduce(1, *)
         let acc = d == .f64 ? out : allocate(.f64, shape)
-        try forEachSample(grid, source, side: shape[0], depth: depth, boxes: ops[1], flips: ops[2], "crop_sample_grad") { t, cells, weights in
+        try forEachSample(grid, source, side: shape[0], depth: depth, boxes: ops[1], flips: ops[2], boxCount: boxCount, "crop_sample_grad") { t, cells, weights in
             let base = e.mul(t, depth)
             e.loop(depth, "csg.e") { i in
                 let v = visionWiden(e.load(g, d, e.add(base, i)), d)
@@ -70,7 +73,8 @@ extension FunctionLowering {
 
     /// crop_sample_add %x, %field, %boxes, %flips, %mc, %mask_token, %mp, %pos_mask_token:
     /// (mc ? mask_token : x) + (mp ? pos_mask_token : crop_sample), in one pass.
-    mutating func lowerCropSampleAdd(_ grid: Int, _ source: Int, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int]) throws {
+    mutating func lowerCropSampleAdd(_ grid: Int, _ source: Int, _ ops: [Lowered], _ out: LLVMValueRef, _ dtype: DType, _ shape: [Int],
+                                     boxCount: LLVMValueRef? = nil) throws {
         let (x, _, _) = try movementBuffer(ops[0], "crop_sample_add")
         let (field, d, fShape) = try movementBuffer(ops[1], "crop_sample_add")
         let (mc, mcType, _) = try movementBuffer(ops[4], "crop_sample_add")
@@ -78,7 +82,7 @@ extension FunctionLowering {
         let (mp, mpType, _) = try movementBuffer(ops[6], "crop_sample_add")
         let (posMaskToken, _, _) = try movementBuffer(ops[7], "crop_sample_add")
         let depth = fShape[2]
-        try forEachSample(grid, source, side: fShape[0], depth: depth, boxes: ops[2], flips: ops[3], "crop_sample_add") { t, cells, weights in
+        try forEachSample(grid, source, side: fShape[0], depth: depth, boxes: ops[2], flips: ops[3], boxCount: boxCount, "crop_sample_add") { t, cells, weights in
             let content = truth(e.load(mc, mcType, t)), position = truth(e.load(mp, mpType, t))
             let base = e.mul(t, depth)
             e.loop(depth, "csa.e") { i in
@@ -118,12 +122,13 @@ extension FunctionLowering {
     /// `Kernels.samplePoints`: j' = grid-1-j when flipped; u = x0 + (j'+0.5) w / grid,
     /// v = y0 + (i+0.5) h / grid; fx = u Fs / S - 0.5, clamped to [0, Fs-1]; c0 = floor,
     /// c1 = min(c0+1, Fs-1). The row's v, fy, cells and weights are hoisted out of the
-    /// column loop (the same values as computed per sample).
-    func forEachSample(_ grid: Int, _ source: Int, side fs: Int, depth: Int, boxes: Lowered, flips: Lowered, _ op: String,
-                               _ body: (LLVMValueRef, [LLVMValueRef], [LLVMValueRef]) throws -> Void) throws {
+    /// column loop (the same values as computed per sample). `boxCount` (an i64 value)
+    /// replaces the boxes' static count when it is a run-time dim.
+    func forEachSample(_ grid: Int, _ source: Int, side fs: Int, depth: Int, boxes: Lowered, flips: Lowered, boxCount: LLVMValueRef? = nil,
+                       _ op: String, _ body: (LLVMValueRef, [LLVMValueRef], [LLVMValueRef]) throws -> Void) throws {
         let (bp, bd, bShape) = try movementBuffer(boxes, op)
         let (fp, fd, _) = try movementBuffer(flips, op)
-        let nBoxes = bShape[0]
+        let nBoxes = boxCount == nil ? bShape[0] : 1
         guard nBoxes > 0, grid > 0 else { return }
         guard fs > 0 else { throw CodegenError.emptySampleField(op: op) }
         let f64 = e.f64
@@ -144,7 +149,7 @@ extension FunctionLowering {
             let c1 = LLVMBuildSelect(e.builder, LLVMBuildICmp(e.builder, LLVMIntSLT, next, e.i64(fs - 1), ""), next, e.i64(fs - 1), "")!
             return (c0, c1, fsub(clamped, toReal(c0)))
         }
-        try e.loop(nBoxes, "box") { n in
+        try e.loop(boxCount ?? e.i64(nBoxes), "box") { n in
             let corner = e.mul(n, 4)
             let x0 = visionWiden(e.load(bp, bd, corner), bd), y0 = visionWiden(e.load(bp, bd, e.add(corner, 1)), bd)
             let w = visionWiden(e.load(bp, bd, e.add(corner, 2)), bd), h = visionWiden(e.load(bp, bd, e.add(corner, 3)), bd)

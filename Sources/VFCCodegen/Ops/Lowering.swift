@@ -11,6 +11,12 @@ enum Lowered {
         if case .buffer(_, _, let s) = self { return s }
         return []
     }
+
+    /// The element type of a buffer (nil for a literal).
+    var dtype: DType? {
+        if case .buffer(_, let d, _) = self { return d }
+        return nil
+    }
 }
 
 /// Lowers one verified, call-free function with every symbol bound into an LLVM function
@@ -50,6 +56,9 @@ struct FunctionLowering {
     /// The transposes and slices products read in place, and the products written into a
     /// transpose's buffer (`ViewFolding`).
     var folding: ViewFolding
+    /// The run-time dims and the shapes of the values they size (nil: every extent is fixed
+    /// at compile time; `Lowering+RuntimeDims.swift`).
+    var runtime: RuntimeDims?
 
     init(e: Emitter, module: Module, function: Function, bindings: [String: Int]) {
         self.e = e
@@ -79,21 +88,21 @@ struct FunctionLowering {
         var inputs: [EntryPoint.Buffer] = []
         for a in function.arguments {
             let v = function.values[a.index]
-            inputs.append(.init(name: v.name, dtype: v.type?.dtype ?? .f32, shape: try shape(v.type)))
+            inputs.append(try entryBuffer(v.name, v.type))
         }
         // The params it reads, and those it only donates a result to, in declaration order.
         var read = Set(module.paramsRead(by: function.name))
         for case .param(let p) in function.resultAliases.values { read.insert(p) }
         var ps: [EntryPoint.Buffer] = []
         for p in module.params where read.contains(p.name) {
-            ps.append(.init(name: p.name, dtype: p.type.dtype, shape: try shape(p.type)))
+            ps.append(try entryBuffer(p.name, p.type))
         }
         var paramIndex: [String: Int] = [:]
         for (k, p) in ps.enumerated() { paramIndex[p.name] = k }
         var outs: [EntryPoint.Buffer] = []
         for (i, r) in function.returns.enumerated() {
             guard let t = function.type(of: r, in: module) else { throw CodegenError.literalResult(function: function.name, index: i) }
-            var b = EntryPoint.Buffer(name: "result\(i)", dtype: t.dtype, shape: try shape(t))
+            var b = try entryBuffer("result\(i)", t)
             switch function.resultAliases[i] {
             case .argument(let a)?:
                 guard a >= 0, a < inputs.count else { throw CodegenError.internalError("result \(i) aliases argument \(a)") }
@@ -107,7 +116,8 @@ struct FunctionLowering {
             }
             outs.append(b)
         }
-        return EntryPoint(function: function.name, symbol: EntryPoint.symbol(for: function.name), inputs: inputs, params: ps, outputs: outs)
+        return EntryPoint(function: function.name, symbol: EntryPoint.symbol(for: function.name), inputs: inputs, params: ps, outputs: outs,
+                          dims: runtime?.names ?? [])
     }
 
     /// Whether donated result `i` (returning `value`, written into the input `ref`) can be
@@ -152,8 +162,8 @@ struct FunctionLowering {
     /// Emits the entry function and its packed wrapper.
     mutating func emit(_ entry: EntryPoint, attributes: FunctionAttributes) throws {
         let count = entry.buffers.count
-        var paramTypes: [LLVMTypeRef?] = Array(repeating: e.ptr, count: count)
-        let fnType = LLVMFunctionType(e.void, &paramTypes, UInt32(count), 0)
+        var paramTypes: [LLVMTypeRef?] = Array(repeating: e.ptr, count: count) + Array(repeating: e.i64, count: entry.dims.count)
+        let fnType = LLVMFunctionType(e.void, &paramTypes, UInt32(paramTypes.count), 0)
         let fn = LLVMAddFunction(e.module, entry.symbol, fnType)!
         attributes.apply(to: fn, context: e.context)
         // The ABI requires distinct, non-overlapping buffers (EntryPoint), so every one is
@@ -173,9 +183,11 @@ struct FunctionLowering {
         LLVMPositionBuilderAtEnd(e.builder, e.block("entry"))
         let stepSite = profile?.add(.step, name: entry.symbol, op: "step", detail: "@\(function.name)")
         if let stepSite { profileBegin(stepSite) }
+        storeRuntimeDims(fn, after: count)
         var k: UInt32 = 0
         for (a, b) in zip(function.arguments, entry.inputs) {
             values[a] = .buffer(LLVMGetParam(fn, k)!, b.dtype, b.shape)
+            if let s = b.runtimeShape { runtime?.shapes[a] = s }
             k += 1
         }
         for b in entry.params {
@@ -212,6 +224,10 @@ struct FunctionLowering {
         for (i, r) in function.returns.enumerated() where !donated.contains(i) {
             let src = try operand(r)
             guard case .buffer(let p, let d, let s) = src, p != outputs[i] else { continue }
+            if let n = runtimeCount(r) {
+                runtimeCopy(from: p, to: outputs[i], d, n)
+                continue
+            }
             copy(from: p, to: outputs[i], d, s.reduce(1, *))
             kernel(read: bytes(src), written: bytes(src), flops: 0)
         }
@@ -221,6 +237,9 @@ struct FunctionLowering {
         var pending: [(LLVMValueRef, LLVMValueRef, DType, Int)] = []
         for i in donated.sorted() {
             guard case .buffer(var p, let d, let s) = try operand(function.returns[i]), p != outputs[i] else { continue }
+            if runtimeCount(function.returns[i]) != nil {
+                throw CodegenError.donatedRuntimeResult(function: function.name, index: i)
+            }
             let n = s.reduce(1, *)
             if destinations.contains(p) {
                 let saved = allocate(d, s, zeroed: false)
@@ -256,7 +275,13 @@ struct FunctionLowering {
             let slot = LLVMBuildInBoundsGEP2(w.builder, w.ptr, base, &idx, 1, "")
             args.append(LLVMBuildLoad2(w.builder, w.ptr, slot, ""))
         }
-        LLVMBuildCall2(w.builder, fnType, fn, &args, UInt32(count), "")
+        // Each run-time dim through a pointer to its int64_t value.
+        for j in entry.dims.indices {
+            var idx: [LLVMValueRef?] = [w.i64(count + j)]
+            let slot = LLVMBuildInBoundsGEP2(w.builder, w.ptr, base, &idx, 1, "")
+            args.append(LLVMBuildLoad2(w.builder, w.i64, LLVMBuildLoad2(w.builder, w.ptr, slot, ""), ""))
+        }
+        LLVMBuildCall2(w.builder, fnType, fn, &args, UInt32(args.count), "")
         LLVMBuildRetVoid(w.builder)
     }
 
@@ -283,6 +308,7 @@ struct FunctionLowering {
     /// plan's arena), then the op's loops; the slots of values it reads last end here.
     mutating func lower(_ inst: Instruction, at index: Int) throws {
         plan.advance(to: index)
+        if runtime != nil, try lowerWithRuntimeDims(inst, at: index) { return }
         let ops = try inst.operands.map { try operand($0) }
         // Views and sums the products write in place emit no code (ViewFolding).
         if let r = inst.results.first, let t = function.values[r.index].type, try lowerFolded(inst, t.dtype, try shape(t), at: index) { return }
