@@ -39,7 +39,7 @@ def parse_args():
     ap.add_argument("--phase", choices=["all", "train", "eval", "report"], default="all")
     ap.add_argument("--variants", default="field,sincos,table,nopos")
     ap.add_argument("--seeds", default="0,1,2")
-    # The defaults are the size measured to fit about 100 minutes on a loaded 2-core machine
+    # The defaults are the size measured to fit about an hour on a loaded 2-core machine
     # (docs/experiments.md, "Sizing"); the pilots there found no schedule that moves the probes.
     ap.add_argument("--steps", type=int, default=600, help="pretraining steps per run (a multiple of 3)")
     ap.add_argument("--batch", type=int, default=8)
