@@ -39,7 +39,9 @@ def parse_args():
     ap.add_argument("--phase", choices=["all", "train", "eval", "report"], default="all")
     ap.add_argument("--variants", default="field,sincos,table,nopos")
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--steps", type=int, default=1000, help="pretraining steps per run")
+    # The defaults are the size measured to fit about an hour on a loaded 2-core machine
+    # (docs/experiments.md, "Sizing"); the pilots there found no schedule that moves the probes.
+    ap.add_argument("--steps", type=int, default=600, help="pretraining steps per run (a multiple of 3)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup-steps", type=int, default=10)
@@ -50,8 +52,8 @@ def parse_args():
     ap.add_argument("--probes", default="all", help="vfc eval --probe")
     ap.add_argument("--eval-steps", default="",
                     help="steps whose states are evaluated, e.g. 0,300 (default: 0 and the three checkpoints)")
-    ap.add_argument("--threads", type=int, default=2, help="threads per vfc process")
-    ap.add_argument("--jobs", type=int, default=1, help="vfc train processes at once")
+    ap.add_argument("--threads", type=int, default=1, help="threads per vfc process")
+    ap.add_argument("--jobs", type=int, default=3, help="vfc processes at once")
     ap.add_argument("--out", default=os.path.join(REPO, ".build", "experiments"), help="runs, data, results")
     ap.add_argument("--results", default=os.path.join(REPO, "Benchmarks", "experiments", "results.json"),
                     help="the results (read to skip evaluations done; committed with the report)")
@@ -225,6 +227,21 @@ def schedule(args, paths, variants, seeds, points, results, train, evaluate):
     save(args, results)
 
 
+# The settings that change the numbers: results of other settings are never reused.
+MEASURED = ("steps", "batch", "lr", "warmup_steps", "momentum", "train_images", "eval_images", "val_fraction", "probes")
+
+
+def check_same_config(args, results):
+    old = results.get("config")
+    if not old or not results.get("evaluations"):
+        return
+    differ = [k for k in MEASURED if k in old and old[k] != getattr(args, k)]
+    if differ:
+        raise SystemExit(f"{results_path(args)} holds evaluations of another configuration ("
+                         + ", ".join(f"{k} {old[k]} there, {getattr(args, k)} here" for k in differ)
+                         + "): pass --results NEW.json, or remove it to start over")
+
+
 def results_path(args):
     return args.results
 
@@ -255,6 +272,7 @@ def main():
         wanted = [int(x) for x in args.eval_steps.split(",") if x]
         points = [p for p in points if p in wanted]
     if args.phase in ("all", "train", "eval"):
+        check_same_config(args, results)
         results["config"] = {k: v for k, v in vars(args).items() if k not in ("phase", "out", "doc", "vfc", "results")}
         results["machine"] = machine()
         results["commands"] = {"synth": [f"vfc data synth --out DATA/train --n {args.train_images} --seed 0",
