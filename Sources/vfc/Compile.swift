@@ -103,7 +103,7 @@ struct Compile: ParsableCommand {
             // The dims of the functions' arguments that --bind leaves free are run-time
             // arguments of the compiled functions: one object serves every batch size.
             let runtimeDims = Self.hasRuntimeDims(module, names, bindings)
-            try Self.checkBindings(module, names, bindings, runtimeDims: true)
+            try Self.checkBindings(module, names, bindings)
             if let cpu = targetCPU {
                 guard !cpu.isEmpty, LoweredModule.isKnownCPU(cpu) else {
                     throw DriverError.unknownCPU(cpu)
@@ -149,15 +149,14 @@ struct Compile: ParsableCommand {
         }
     }
 
-    /// Every symbolic dim the functions use must be bound: one error naming them all, with
-    /// the flags to add.
-    static func checkBindings(_ module: Module, _ names: [String], _ bindings: [String: Int], runtimeDims: Bool = false) throws {
+    /// Every symbolic dim the functions use must be bound or be a dim of their arguments
+    /// (given at each call): one error naming the others, with the flags to add.
+    static func checkBindings(_ module: Module, _ names: [String], _ bindings: [String: Int]) throws {
         var missing: [(function: String, symbols: [String])] = []
         for name in names {
             guard let f = module.function(named: name) else { continue }
             let symbols = Set(f.values.flatMap { $0.type?.shape.flatMap(\.symbols) ?? [] })
-            // With run-time dims, those of the arguments are given at each call.
-            let given = runtimeDims ? Set(f.arguments.flatMap { f.values[$0.index].type?.shape.flatMap(\.symbols) ?? [] }) : []
+            let given = argumentSymbols(f)
             let unbound = symbols.filter { bindings[$0] == nil && !given.contains($0) }.sorted()
             if !unbound.isEmpty { missing.append((name, unbound)) }
         }
@@ -169,8 +168,13 @@ struct Compile: ParsableCommand {
     static func hasRuntimeDims(_ module: Module, _ names: [String], _ bindings: [String: Int]) -> Bool {
         names.contains { name in
             guard let f = module.function(named: name) else { return false }
-            return f.arguments.contains { a in (f.values[a.index].type?.shape ?? []).contains { $0.symbols.contains { bindings[$0] == nil } } }
+            return argumentSymbols(f).contains { bindings[$0] == nil }
         }
+    }
+
+    /// The symbols in the shapes of a function's arguments.
+    static func argumentSymbols(_ f: Function) -> Set<String> {
+        Set(f.arguments.flatMap { f.values[$0.index].type?.shape.flatMap(\.symbols) ?? [] })
     }
 
     /// The source signature of each compiled function, for the header's named-buffer structs.
