@@ -19,14 +19,74 @@ public struct SourceLoc: Hashable, Sendable, CustomStringConvertible {
 /// One located error, printed as `FILE:LINE:COL: error: MESSAGE`.
 public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     public var loc: SourceLoc
-    public var message: String
+    /// What went wrong, without the context and notes that `message` adds.
+    public var body: Message
+    /// Where in the pipeline it was found, if not in the input.
+    public var context: Context?
+    public var notes: [Note]
 
     public init(_ loc: SourceLoc, _ message: String) {
+        self.init(loc, .text(message))
+    }
+
+    public init(_ loc: SourceLoc, _ body: Message, context: Context? = nil, notes: [Note] = []) {
         self.loc = loc
-        self.message = message
+        self.body = body
+        self.context = context
+        self.notes = notes
+    }
+
+    /// The text after `error: `: the context, the body, then the notes.
+    public var message: String {
+        (context.map { "\($0): " } ?? "") + body.description + notes.map { "; \($0)" }.joined()
     }
 
     public var description: String { "\(loc): error: \(message)" }
+
+    /// The body of a diagnostic.
+    public enum Message: Hashable, Sendable, CustomStringConvertible {
+        case text(String)
+        /// The shape rule of op `op` rejected its operands (`OP: ERROR`).
+        case shapeRule(op: String, ShapeError)
+        /// A pass built an op its shape rule rejects: a compiler bug
+        /// (`PASS: internal error: OP: ERROR`).
+        case internalShapeRule(pass: String, op: String, ShapeError)
+
+        public var description: String {
+            switch self {
+            case .text(let s): return s
+            case let .shapeRule(op, e): return "\(op): \(e)"
+            case let .internalShapeRule(pass, op, e): return "\(pass): internal error: \(op): \(e)"
+            }
+        }
+    }
+
+    /// The point of a pass pipeline at which the verifier found the error.
+    public enum Context: Hashable, Sendable, CustomStringConvertible {
+        /// Verifying the output of one pass.
+        case afterPass(String)
+        /// Verifying the output of a whole pipeline (its pass names in order).
+        case afterPipeline([String])
+
+        public var description: String {
+            switch self {
+            case .afterPass(let p): return "verification failed after \(p)"
+            case .afterPipeline(let ps): return "verification failed after the pipeline (\(ps.joined(separator: ",")))"
+            }
+        }
+    }
+
+    /// Something that helps the user act on the error, printed after it.
+    public enum Note: Hashable, Sendable, CustomStringConvertible {
+        /// A file that replays the failing pass, and the command that runs it.
+        case reproducer(path: String, command: String)
+
+        public var description: String {
+            switch self {
+            case let .reproducer(path, command): return "reproducer: \(path) (run: \(command))"
+            }
+        }
+    }
 }
 
 /// One or more diagnostics, thrown by the parser, verifier and passes.
@@ -35,6 +95,14 @@ public struct DiagnosticError: Error, Sendable, CustomStringConvertible {
 
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
     public init(_ loc: SourceLoc, _ message: String) { diagnostics = [Diagnostic(loc, message)] }
+    public init(_ loc: SourceLoc, _ body: Diagnostic.Message) { diagnostics = [Diagnostic(loc, body)] }
+
+    /// The same diagnostics, each found at `context`.
+    public func within(_ context: Diagnostic.Context) -> DiagnosticError {
+        var out = self
+        for i in out.diagnostics.indices { out.diagnostics[i].context = context }
+        return out
+    }
 
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

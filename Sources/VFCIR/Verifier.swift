@@ -119,7 +119,7 @@ public enum Verifier {
                         inferred = try ShapeRules.infer(inst.op, operands: types, declared: declared)
                     }
                 } catch {
-                    diags.append(Diagnostic(inst.loc, "\(name): \(error.message)"))
+                    diags.append(Diagnostic(inst.loc, .shapeRule(op: name, error)))
                 }
             }
             if let inferred, inferred.count != inst.results.count {
@@ -205,20 +205,20 @@ public enum Verifier {
     ) throws(ShapeError) -> [TensorType] {
         let results = try callResultTypes(callee, operands, inst, module)
         guard let loss = results.first, loss.rank == 0, loss.dtype.isFloat else {
-            throw ShapeError("the first result of '@\(callee)' must be a float scalar (the loss), got \(results.first.map(\.description) ?? "no result")")
+            throw .lossNotScalar(callee: callee, got: results.first)
         }
         var grads: [TensorType] = []
         for t in module.expand(wrt, callee: callee) {
             switch t {
             case .argument(let i):
                 guard i < operands.count, let a = operands[i] else {
-                    throw ShapeError("'wrt' names argument \(i), but '@\(callee)' is given \(operands.count) argument(s)")
+                    throw .wrtArgument(i, callee: callee, given: operands.count)
                 }
-                guard a.dtype.isFloat else { throw ShapeError("cannot differentiate with respect to argument \(i) of type \(a): not a float type") }
+                guard a.dtype.isFloat else { throw .notDifferentiable(t, a) }
                 grads.append(a)
             case .param(let p):
-                guard let pt = params[p] else { throw ShapeError("'wrt' names undefined parameter '@\(p)'") }
-                guard pt.dtype.isFloat else { throw ShapeError("cannot differentiate with respect to '@\(p)' of type \(pt): not a float type") }
+                guard let pt = params[p] else { throw .wrtUndefinedParam(p) }
+                guard pt.dtype.isFloat else { throw .notDifferentiable(t, pt) }
                 grads.append(pt)
             case .allParams:
                 break
@@ -230,27 +230,27 @@ public enum Verifier {
     /// The result types of a call: the callee's, with its symbolic dims unified against the
     /// operand types (`N` in the callee binds to whatever dim the caller passes).
     private static func callResultTypes(_ callee: String, _ operands: [TensorType?], _ inst: Instruction, _ module: Module) throws(ShapeError) -> [TensorType] {
-        guard let f = module.function(named: callee) else { throw ShapeError("call to undefined function '@\(callee)'") }
+        guard let f = module.function(named: callee) else { throw .undefinedFunction(callee) }
         guard operands.count == f.arguments.count else {
-            throw ShapeError("'@\(callee)' takes \(f.arguments.count) argument(s), got \(operands.count)")
+            throw .callArity(callee: callee, expected: f.arguments.count, got: operands.count)
         }
-        guard let results = f.resultTypes else { throw ShapeError("'@\(callee)' could not be typed") }
+        guard let results = f.resultTypes else { throw .untypedCallee(callee) }
         var binding: [String: Dim] = [:]
         var deferred: [(Int, TensorType, TensorType, Int)] = []
         for (k, a) in f.arguments.enumerated() {
-            guard let formal = f.values[a.index].type else { throw ShapeError("'@\(callee)' could not be typed") }
-            guard let actual = operands[k] else { throw ShapeError("argument \(k) must be a tensor, not a literal") }
+            guard let formal = f.values[a.index].type else { throw .untypedCallee(callee) }
+            guard let actual = operands[k] else { throw .literalArgument(k) }
             guard formal.dtype == actual.dtype, formal.rank == actual.rank else {
-                throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(actual)")
+                throw .argumentType(index: k, callee: callee, formal: formal, actual: actual)
             }
             for (d, fd) in formal.shape.enumerated() {
                 if let s = fd.singleSymbol {
                     if let b = binding[s], b != actual.shape[d] {
-                        throw ShapeError("symbol \(s) of '@\(callee)' is bound to \(b) and to \(actual.shape[d]) (argument \(k) \(actual))")
+                        throw .symbolConflict(symbol: s, callee: callee, first: b, second: actual.shape[d], argument: k, actual: actual)
                     }
                     binding[s] = actual.shape[d]
                 } else if fd.symbols.isEmpty {
-                    guard fd == actual.shape[d] else { throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(actual)") }
+                    guard fd == actual.shape[d] else { throw .argumentType(index: k, callee: callee, formal: formal, actual: actual) }
                 } else {
                     deferred.append((k, formal, actual, d))
                 }
@@ -258,12 +258,12 @@ public enum Verifier {
         }
         for (k, formal, actual, d) in deferred {
             guard formal.shape[d].substituting(binding) == actual.shape[d] else {
-                throw ShapeError("argument \(k) of '@\(callee)' is \(formal), got \(actual)")
+                throw .argumentType(index: k, callee: callee, formal: formal, actual: actual)
             }
         }
         var out: [TensorType] = []
         for r in results {
-            guard let t = r.substituting(binding) else { throw ShapeError("result shape overflows") }
+            guard let t = r.substituting(binding) else { throw .resultOverflow }
             out.append(t)
         }
         return out

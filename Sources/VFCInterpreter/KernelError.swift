@@ -74,7 +74,7 @@ public enum KernelError: Error, Sendable, CustomStringConvertible {
         case let .resultOverBudget(t, b, count):
             let size = count.map { "\($0) elements" } ?? "an element count that overflows"
             return "result \(Binding.describe(t, b)) has \(size), over the interpreter's budget of \(Tensor.maxElements)"
-        case let .shapeRule(e, b): return e.message + under(b)
+        case let .shapeRule(e, b): return "\(e)" + under(b)
         case let .resultMismatch(t, dtype, shape, b):
             return "the operands give \(t) but the result type evaluates to \(dtype)\(Binding.shapeString(shape))\(under(b))"
         case .resultCount(let n): return "expected one result, \(n) are bound"

@@ -132,7 +132,7 @@ public struct PassManager {
             if verifyEach {
                 let t1 = clock.now
                 do {
-                    try Self.verify(module, after: pass.name)
+                    try Self.verify(module, after: .afterPass(pass.name))
                 } catch {
                     guard let entering else { throw error }
                     throw reproduce(error, pass: step, entering: entering, kind: .verificationFailure)
@@ -143,7 +143,7 @@ public struct PassManager {
         }
         if verifyResult && !verifyEach && !passes.isEmpty {
             let t1 = clock.now
-            try Self.verify(module, after: "the pipeline (\(passes.map(\.name).joined(separator: ",")))")
+            try Self.verify(module, after: .afterPipeline(passes.map(\.name)))
             verifyTime += clock.now - t1
         }
         if timePasses {
@@ -162,21 +162,20 @@ public struct PassManager {
         let report = CrashReproducer(pass: passes[step].name, step: step, pipeline: passes.map(\.name), kind: kind, module: entering)
         guard let path = reproducer?(report) else { return error }
         var out = error
-        let note = "; reproducer: \(path) (run: \(report.command(file: path)))"
-        if let last = out.diagnostics.indices.last { out.diagnostics[last].message += note }
+        if let last = out.diagnostics.indices.last {
+            out.diagnostics[last].notes.append(.reproducer(path: path, command: report.command(file: path)))
+        }
         return out
     }
 
     /// Verifies a copy, so that a pass leaving a type unset or stale is caught rather than
     /// silently repaired, and so that output does not depend on `verifyEach`.
-    static func verify(_ module: Module, after pass: String) throws(DiagnosticError) {
+    static func verify(_ module: Module, after context: Diagnostic.Context) throws(DiagnosticError) {
         var copy = module
         do {
             try Verifier.run(&copy)
         } catch {
-            throw DiagnosticError(error.diagnostics.map {
-                Diagnostic($0.loc, "verification failed after \(pass): \($0.message)")
-            })
+            throw error.within(context)
         }
     }
 

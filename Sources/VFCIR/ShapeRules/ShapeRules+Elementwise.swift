@@ -4,11 +4,11 @@ extension ShapeRules {
         let x = try unaryTensor(operands)
         switch u {
         case .neg, .abs:
-            guard x.dtype != .i1, x.dtype != .u8 else { throw ShapeError("operand must be a number type, got \(x)") }
+            guard x.dtype != .i1, x.dtype != .u8 else { throw .notNumber(role: "operand", got: x) }
         case .exp, .log, .sqrt, .rsqrt, .tanh, .erf, .gelu:
             try requireFloat(x, "operand")
         case .not:
-            guard x.dtype.isBoolLike else { throw ShapeError("operand must be i1 or u8, got \(x)") }
+            guard x.dtype.isBoolLike else { throw .notBoolLike(role: "operand", got: x) }
         }
         return x
     }
@@ -18,16 +18,16 @@ extension ShapeRules {
         let a = operands[0], b = operands[1]
         switch (a, b) {
         case (nil, nil):
-            throw ShapeError("at least one operand must be a tensor, got two literals")
+            throw .twoLiterals
         case (let t?, nil), (nil, let t?):
             return t
         case (let a?, let b?):
             guard a.dtype == b.dtype else {
-                throw ShapeError("element types differ: \(names.0) \(a), \(names.1) \(b)")
+                throw .dtypeMismatch(lhsRole: names.0, lhs: a, rhsRole: names.1, rhs: b)
             }
             if a.shape == b.shape || b.rank == 0 { return a }
             if a.rank == 0 { return b }
-            throw ShapeError("operand shapes differ: \(names.0) \(a), \(names.1) \(b) (broadcasting is explicit: use 'broadcast')")
+            throw .shapeMismatch(lhsRole: names.0, lhs: a, rhsRole: names.1, rhs: b)
         }
     }
 
@@ -36,11 +36,11 @@ extension ShapeRules {
         let t = try elementwisePair(operands, ("lhs", "rhs"))
         switch op {
         case .add, .sub, .mul, .div, .max, .min:
-            guard t.dtype != .i1 else { throw ShapeError("arithmetic on i1 is not defined, got \(t); use 'and'/'or'") }
+            guard t.dtype != .i1 else { throw .boolArithmetic(t) }
         case .pow:
             try requireFloat(t, "operands")
         case .and, .or:
-            guard t.dtype.isBoolLike else { throw ShapeError("operands must be i1 or u8, got \(t)") }
+            guard t.dtype.isBoolLike else { throw .notBoolLike(role: "operands", got: t) }
         }
         return t
     }
@@ -53,10 +53,10 @@ extension ShapeRules {
     static func select(_ operands: [TensorType?]) throws(ShapeError) -> TensorType {
         try arity(operands, 3, "condition, on_true, on_false")
         let c = try tensor(operands, 0, "condition")
-        guard c.dtype.isBoolLike else { throw ShapeError("condition must be i1 or u8, got \(c)") }
+        guard c.dtype.isBoolLike else { throw .notBoolLike(role: "condition", got: c) }
         let v = try elementwisePair([operands[1], operands[2]], ("on_true", "on_false"))
         guard v.shape == c.shape || v.rank == 0 else {
-            throw ShapeError("condition \(c) and values \(v) have different shapes")
+            throw .selectShapes(condition: c, values: v)
         }
         return TensorType(v.dtype, c.shape)
     }
@@ -68,14 +68,14 @@ extension ShapeRules {
     static func constant(_ v: ConstantValue, _ operands: [TensorType?], _ declared: [TensorType?]) throws(ShapeError) -> TensorType {
         try arity(operands, 0, "none")
         guard declared.count == 1, let t = declared[0] else {
-            throw ShapeError("the result type must be written, e.g. 'constant {value = 0} : f32[4]'")
+            throw .constantUntyped
         }
         if case .dense(let values) = v {
             guard let n = t.staticShape.flatMap({ s in product(s.map { Dim($0) })?.staticValue }) else {
-                throw ShapeError("a constant with a list of values needs a static shape, got \(t)")
+                throw .constantDynamic(t)
             }
             guard n == values.count else {
-                throw ShapeError("\(values.count) values given for \(t), which has \(n) elements")
+                throw .constantCount(values: values.count, type: t, elements: n)
             }
         }
         return t

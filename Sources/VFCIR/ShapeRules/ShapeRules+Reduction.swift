@@ -5,12 +5,12 @@ extension ShapeRules {
         let x = try unaryTensor(operands)
         if kind == .mean { try requireFloat(x, "operand") }
         guard x.dtype != .i1 || kind == .max || kind == .min else {
-            throw ShapeError("reduce_\(kind.rawValue) of i1 is not defined, got \(x)")
+            throw .boolReduce(kind, x)
         }
         var seen = Set<Int>()
         for a in axes {
             let r = try axis(a, rank: x.rank, x)
-            guard seen.insert(r).inserted else { throw ShapeError("axis \(a) appears twice in 'axes' \(axes)") }
+            guard seen.insert(r).inserted else { throw .duplicateAxis(a, axes: axes) }
         }
         var shape: [Dim] = []
         for (i, d) in x.shape.enumerated() {
@@ -31,22 +31,22 @@ extension ShapeRules {
     }
 
     static func l2Normalize(_ axis: Int, _ eps: Double, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
-        guard eps >= 0, eps.isFinite else { throw ShapeError("'eps' must be finite and non-negative, got \(formatNumber(eps))") }
+        guard eps >= 0, eps.isFinite else { throw .epsilon(eps, allowZero: true) }
         return try softmax(axis, operands)
     }
 
     static func layerNorm(_ eps: Double, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
         try arity(operands, 3, "x, weight, bias")
-        guard eps > 0, eps.isFinite else { throw ShapeError("'eps' must be finite and positive, got \(formatNumber(eps))") }
+        guard eps > 0, eps.isFinite else { throw .epsilon(eps, allowZero: false) }
         let x = try tensor(operands, 0, "x")
         let w = try tensor(operands, 1, "weight")
         let b = try tensor(operands, 2, "bias")
         try requireFloat(x, "x")
-        guard x.rank >= 1 else { throw ShapeError("x must have rank at least 1, got \(x)") }
+        guard x.rank >= 1 else { throw .rankBelow(role: "x", minimum: 1, got: x) }
         let d = x.shape[x.rank - 1]
         for (role, t) in [("weight", w), ("bias", b)] {
             guard t.dtype == x.dtype, t.shape == [d] else {
-                throw ShapeError("\(role) must be \(TensorType(x.dtype, [d])) to match x \(x), got \(t)")
+                throw .operandType(role: role, expected: TensorType(x.dtype, [d]), matching: .init("x", x), got: t)
             }
         }
         return x

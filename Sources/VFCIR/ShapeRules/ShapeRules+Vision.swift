@@ -3,31 +3,31 @@ extension ShapeRules {
     static func patchify(_ p: Int, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
         let x = try unaryTensor(operands)
         try requireRank(x, 4, "views [N, C, H, W]")
-        guard p >= 1 else { throw ShapeError("'patch' must be at least 1, got \(p)") }
+        guard p >= 1 else { throw .attributeBelow(name: "patch", minimum: 1, got: p) }
         guard let h = x.shape[2].staticValue, let w = x.shape[3].staticValue else {
-            throw ShapeError("image height and width of \(x) must be static")
+            throw .imageDynamic(x)
         }
         guard h % p == 0, w % p == 0 else {
-            throw ShapeError("image \(h) x \(w) of \(x) is not divisible by patch \(p)")
+            throw .patchDivisor(height: h, width: w, type: x, patch: p)
         }
         let (pp, overflow) = p.multipliedReportingOverflow(by: p)
-        guard !overflow, let cols = x.shape[1].multiplied(by: Dim(pp)) else { throw ShapeError("patch \(p) is too large: P*P overflows") }
+        guard !overflow, let cols = x.shape[1].multiplied(by: Dim(pp)) else { throw .patchOverflow(p) }
         return TensorType(x.dtype, [x.shape[0], Dim((h / p) * (w / p)), cols])
     }
 
     /// Checks the field, boxes and flips shared by both crop ops; returns (N, D, dtype).
     private static func cropInputs(_ grid: Int, _ source: Int, field: TensorType, boxes: TensorType, flips: TensorType) throws(ShapeError) -> (Dim, Dim) {
-        guard grid >= 1, grid <= 4096 else { throw ShapeError("'grid' must be in 1...4096, got \(grid)") }
-        guard source >= 1 else { throw ShapeError("'source' must be at least 1, got \(source)") }
+        guard grid >= 1, grid <= 4096 else { throw .attributeOutOfRange(name: "grid", range: 1...4096, got: grid) }
+        guard source >= 1 else { throw .attributeBelow(name: "source", minimum: 1, got: source) }
         try requireFloat(field, "field")
         guard field.rank == 3, field.shape[0] == field.shape[1], field.shape[0].staticValue != nil else {
-            throw ShapeError("field must be [Fs, Fs, D] with a static side, got \(field)")
+            throw .cropField(field)
         }
         guard boxes.dtype == field.dtype, boxes.rank == 2, boxes.shape[1] == Dim(4) else {
-            throw ShapeError("boxes must be \(field.dtype)[N, 4] (x0, y0, w, h), got \(boxes)")
+            throw .cropBoxes(dtype: field.dtype, got: boxes)
         }
         guard flips.rank == 1, flips.shape[0] == boxes.shape[0], flips.dtype.isInteger else {
-            throw ShapeError("flips must be u8[\(boxes.shape[0])] (or i1) to match boxes \(boxes), got \(flips)")
+            throw .cropFlips(boxes: boxes, got: flips)
         }
         return (boxes.shape[0], field.shape[2])
     }
@@ -43,11 +43,11 @@ extension ShapeRules {
         try arity(operands, 3, "d_samples, boxes, flips")
         let d = try tensor(operands, 0, "d_samples")
         try requireFloat(d, "d_samples")
-        guard side >= 1, side <= 65536 else { throw ShapeError("'field' must be in 1...65536, got \(side)") }
+        guard side >= 1, side <= 65536 else { throw .attributeOutOfRange(name: "field", range: 1...65536, got: side) }
         let fieldType = TensorType(d.dtype, [Dim(side), Dim(side), d.rank == 3 ? d.shape[2] : Dim(1)])
         let (n, _) = try cropInputs(grid, source, field: fieldType, boxes: try tensor(operands, 1, "boxes"), flips: try tensor(operands, 2, "flips"))
         let expected = TensorType(d.dtype, [n, Dim(grid * grid), fieldType.shape[2]])
-        guard d == expected else { throw ShapeError("d_samples must be \(n)-by-\(grid * grid)-by-D like \(expected), got \(d)") }
+        guard d == expected else { throw .cropGradient(count: n, cells: grid * grid, expected: expected, got: d) }
         return try checkCount(fieldType)
     }
 
@@ -57,17 +57,17 @@ extension ShapeRules {
         let field = try tensor(operands, 1, "field")
         let (n, d) = try cropInputs(grid, source, field: field, boxes: try tensor(operands, 2, "boxes"), flips: try tensor(operands, 3, "flips"))
         let expected = TensorType(field.dtype, [n, Dim(grid * grid), d])
-        guard x == expected else { throw ShapeError("x must be \(expected) to match field \(field) and grid \(grid), got \(x)") }
+        guard x == expected else { throw .cropSum(expected: expected, field: field, grid: grid, got: x) }
         for (i, role) in [(4, "content_mask"), (6, "position_mask")] {
             let m = try tensor(operands, i, role)
             guard m.dtype.isBoolLike, m.shape == [n, Dim(grid * grid)] else {
-                throw ShapeError("\(role) must be u8[\(n), \(grid * grid)] (or i1), got \(m)")
+                throw .cropMask(role: role, count: n, cells: grid * grid, got: m)
             }
         }
         for (i, role) in [(5, "mask_token"), (7, "pos_mask_token")] {
             let t = try tensor(operands, i, role)
             guard t == TensorType(field.dtype, [d]) else {
-                throw ShapeError("\(role) must be \(TensorType(field.dtype, [d])), got \(t)")
+                throw .operandType(role: role, expected: TensorType(field.dtype, [d]), matching: nil, got: t)
             }
         }
         return x

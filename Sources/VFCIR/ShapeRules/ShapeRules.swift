@@ -1,9 +1,3 @@
-/// What a shape rule reports: the op name is added by the caller, with the location.
-public struct ShapeError: Error, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-}
-
 /// The type-and-shape rule of every op except `call` (which needs the module).
 ///
 /// `operands` holds the operand types, nil for a scalar literal; `declared` the result
@@ -37,7 +31,7 @@ public enum ShapeRules {
         case .pad(let axis, let low, let high, let interior): return [try pad(axis, low, high, interior, operands)]
         case .scatterAdd(let axis, let size): return [try scatterAdd(axis, size, operands)]
         case .cropSampleGrad(let g, let s, let f): return [try cropSampleGrad(g, s, f, operands)]
-        case .call, .valueAndGrad: throw ShapeError("ops on functions are typed by the verifier")
+        case .call, .valueAndGrad: throw .functionOp
         }
     }
 
@@ -45,13 +39,13 @@ public enum ShapeRules {
 
     static func arity(_ operands: [TensorType?], _ n: Int, _ what: String) throws(ShapeError) {
         guard operands.count == n else {
-            throw ShapeError("expected \(n) operand\(n == 1 ? "" : "s") (\(what)), got \(operands.count)")
+            throw .arity(expected: n, roles: what, got: operands.count)
         }
     }
 
     /// The operand's type; literals are only allowed where the rule says so.
     static func tensor(_ operands: [TensorType?], _ i: Int, _ role: String) throws(ShapeError) -> TensorType {
-        guard let t = operands[i] else { throw ShapeError("\(role) must be a tensor, not a literal") }
+        guard let t = operands[i] else { throw .literalOperand(role: role) }
         return t
     }
 
@@ -63,22 +57,22 @@ public enum ShapeRules {
     /// Resolves a possibly negative axis against `rank`.
     static func axis(_ a: Int, rank: Int, _ type: TensorType) throws(ShapeError) -> Int {
         let r = a < 0 ? a + rank : a
-        guard r >= 0, r < rank else { throw ShapeError("axis \(a) is out of range for \(type) (rank \(rank))") }
+        guard r >= 0, r < rank else { throw .axisOutOfRange(axis: a, type: type) }
         return r
     }
 
     static func requireFloat(_ t: TensorType, _ role: String) throws(ShapeError) {
-        guard t.dtype.isFloat else { throw ShapeError("\(role) must be f32 or f64, got \(t)") }
+        guard t.dtype.isFloat else { throw .notFloat(role: role, got: t) }
     }
 
     static func requireRank(_ t: TensorType, _ rank: Int, _ role: String) throws(ShapeError) {
-        guard t.rank == rank else { throw ShapeError("\(role) must have rank \(rank), got \(t)") }
+        guard t.rank == rank else { throw .rank(role: role, expected: rank, got: t) }
     }
 
     static func checkCount(_ t: TensorType) throws(ShapeError) -> TensorType {
-        guard let n = product(t.shape) else { throw ShapeError("result \(t) has more elements than can be counted") }
+        guard let n = product(t.shape) else { throw .uncountable(t) }
         if let v = n.staticValue, v > Limits.maxElements {
-            throw ShapeError("result \(t) has \(v) elements, over the limit of \(Limits.maxElements)")
+            throw .tooManyElements(t, count: v)
         }
         return t
     }

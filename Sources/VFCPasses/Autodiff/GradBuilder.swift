@@ -39,7 +39,7 @@ public struct GradBuilder {
         do {
             types = try ShapeRules.infer(op, operands: operands.map { type($0) }, declared: [declared])
         } catch {
-            throw internalError("\(op.name): \(error.message)")
+            throw DiagnosticError(loc, .internalShapeRule(pass: "autodiff", op: op.name, error))
         }
         let ids = function.append(op, operands, resultNames: [name], types: types, loc: loc)
         return .value(ids[0])
