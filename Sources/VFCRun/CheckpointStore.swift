@@ -26,11 +26,6 @@ public struct CheckpointRefusal: Sendable, CustomStringConvertible {
     public var description: String { "refusing checkpoint \(path): \(reason)" }
 }
 
-/// A reason a caller's validation closure gives for refusing a checkpoint.
-public struct CheckpointInvalid: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
 
 /// The result of a search for the newest usable checkpoint.
 public struct CheckpointSearch: Sendable {
@@ -157,7 +152,7 @@ public struct CheckpointStore: Sendable {
     public func load(path: String, step: Int, validate: (Checkpoint) throws -> Void = { _ in }) throws -> Checkpoint {
         let (file, verification) = try TensorChecksums.read(path: path)
         if let s = file.metadata[CheckpointStore.stepMetadataKey], Int(s) != step {
-            throw CheckpointInvalid("its metadata says step \(s), its name says step \(step)")
+            throw CheckpointInvalid.stepMismatch(metadata: s, name: step)
         }
         let checkpoint = Checkpoint(step: step, path: path, file: file, verification: verification)
         try validate(checkpoint)
@@ -190,17 +185,17 @@ extension CheckpointStore {
         { checkpoint in
             for name in shapes.keys.sorted() {
                 guard let t = checkpoint.tensors[name] else {
-                    throw CheckpointInvalid("tensor '\(name)' is missing")
+                    throw CheckpointInvalid.missingTensor(name)
                 }
                 if t.shape != shapes[name]! {
-                    throw CheckpointInvalid("tensor '\(name)' has shape \(t.shape), expected \(shapes[name]!)")
+                    throw CheckpointInvalid.tensorShape(name, got: t.shape, expected: shapes[name]!)
                 }
                 if let d = dtypes[name], t.dtype != d {
-                    throw CheckpointInvalid("tensor '\(name)' is \(t.dtype), expected \(d)")
+                    throw CheckpointInvalid.tensorDType(name, got: t.dtype, expected: d)
                 }
             }
             for key in metadataKeys where checkpoint.metadata[key] == nil {
-                throw CheckpointInvalid("metadata '\(key)' is missing")
+                throw CheckpointInvalid.missingMetadata(key)
             }
         }
     }

@@ -2,20 +2,33 @@ import Foundation
 import VFCTensor
 
 /// An I/O failure in a run directory, printed as `cannot VERB PATH: REASON`.
-public struct RunIOError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var message: String
-
-    public init(path: String, _ message: String) {
-        self.path = path
-        self.message = message
-    }
+public enum RunIOError: Error, Sendable, CustomStringConvertible {
+    /// A system call on `path` failed with `errno` (`verb` says what was being done).
+    case system(verb: String, path: String, errno: Int32)
+    /// A component of `path` could not be made; `at` is that component when it is not `path`.
+    case createDirectory(path: String, at: String?, errno: Int32)
+    /// A write to an `AppendFile` after it was closed.
+    case closed(path: String)
 
     static func io(_ verb: String, _ path: String, _ code: Int32 = errno) -> RunIOError {
-        RunIOError(path: path, "cannot \(verb) \(path): \(String(cString: strerror(code)))")
+        .system(verb: verb, path: path, errno: code)
     }
 
-    public var description: String { message }
+    /// The file the failure is about.
+    public var path: String {
+        switch self {
+        case let .system(_, path, _), let .createDirectory(path, _, _), let .closed(path): return path
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .system(verb, path, code): return "cannot \(verb) \(path): \(String(cString: strerror(code)))"
+        case let .createDirectory(path, at, code):
+            return "cannot create directory \(path)\(at.map { " (at \($0))" } ?? ""): \(String(cString: strerror(code)))"
+        case .closed(let path): return "cannot write \(path): file is closed"
+        }
+    }
 }
 
 /// Small POSIX helpers shared by the run-output writers: whole-buffer writes, fsync of
@@ -31,8 +44,7 @@ public enum RunFiles {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
             if mkdir(prefix, 0o755) == 0 || errno == EEXIST && isDirectory(prefix) { continue }
             let code = errno == EEXIST ? ENOTDIR : errno
-            let which = prefix == path ? "" : " (at \(prefix))"
-            throw RunIOError(path: path, "cannot create directory \(path)\(which): \(String(cString: strerror(code)))")
+            throw RunIOError.createDirectory(path: path, at: prefix == path ? nil : prefix, errno: code)
         }
     }
 
@@ -111,7 +123,7 @@ final class AppendFile {
     }
 
     func append(_ bytes: [UInt8]) throws {
-        guard fd >= 0 else { throw RunIOError(path: path, "cannot write \(path): file is closed") }
+        guard fd >= 0 else { throw RunIOError.closed(path: path) }
         if let e = RunFiles.writeAll(fd, bytes) { throw RunIOError.io("write", path, e) }
     }
 

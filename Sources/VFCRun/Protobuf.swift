@@ -70,8 +70,28 @@ public struct ProtobufReader: Sendable {
         case fixed32(UInt32)
     }
 
-    public struct Malformed: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    /// Damage in a message, with the byte offset (into the message) where it was found.
+    public enum Malformed: Error, Equatable, Sendable, CustomStringConvertible {
+        /// A varint cut off by the end of the message.
+        case truncatedVarint(offset: Int)
+        /// A varint of more than 10 bytes.
+        case longVarint(offset: Int)
+        /// A fixed-width field of `bits` cut off by the end of the message.
+        case truncatedFixed(bits: Int, offset: Int)
+        /// A length-delimited field of `field` longer than what is left of the message.
+        case lengthPastEnd(field: Int, offset: Int)
+        /// A wire type other than varint, fixed64, length-delimited and fixed32.
+        case unsupportedWireType(UInt64, field: Int, offset: Int)
+
+        public var description: String {
+            switch self {
+            case .truncatedVarint: return "truncated varint"
+            case .longVarint: return "varint longer than 10 bytes"
+            case .truncatedFixed(let bits, _): return "truncated fixed\(bits) field"
+            case .lengthPastEnd: return "length-delimited field runs past the message"
+            case let .unsupportedWireType(wire, field, _): return "unsupported wire type \(wire) for field \(field)"
+            }
+        }
     }
 
     /// Every (field number, value) of one message, in file order.
@@ -82,8 +102,8 @@ public struct ProtobufReader: Sendable {
             var v: UInt64 = 0
             var shift: UInt64 = 0
             while true {
-                guard i < data.count else { throw Malformed(description: "truncated varint") }
-                guard shift < 64 else { throw Malformed(description: "varint longer than 10 bytes") }
+                guard i < data.count else { throw Malformed.truncatedVarint(offset: i) }
+                guard shift < 64 else { throw Malformed.longVarint(offset: i) }
                 let b = data[i]
                 i += 1
                 v |= UInt64(b & 0x7F) << shift
@@ -92,7 +112,7 @@ public struct ProtobufReader: Sendable {
             }
         }
         func fixed(_ n: Int) throws -> UInt64 {
-            guard i + n <= data.count else { throw Malformed(description: "truncated fixed\(n * 8) field") }
+            guard i + n <= data.count else { throw Malformed.truncatedFixed(bits: n * 8, offset: i) }
             var v: UInt64 = 0
             for k in 0..<n { v |= UInt64(data[i + k]) << (8 * UInt64(k)) }
             i += n
@@ -107,11 +127,11 @@ public struct ProtobufReader: Sendable {
             case 5: out.append((field, .fixed32(UInt32(try fixed(4)))))
             case 2:
                 let n = try varint()
-                guard n <= UInt64(data.count - i) else { throw Malformed(description: "length-delimited field runs past the message") }
+                guard n <= UInt64(data.count - i) else { throw Malformed.lengthPastEnd(field: field, offset: i) }
                 out.append((field, .bytes(Array(data[i..<(i + Int(n))]))))
                 i += Int(n)
             default:
-                throw Malformed(description: "unsupported wire type \(key & 7) for field \(field)")
+                throw Malformed.unsupportedWireType(key & 7, field: field, offset: i)
             }
         }
         return out

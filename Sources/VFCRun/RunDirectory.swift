@@ -1,9 +1,38 @@
 import Foundation
 
-/// A run directory that cannot be used as asked (not empty, every checkpoint refused).
-public struct RunDirectoryError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+/// A run directory that cannot be used as asked (not empty, locked, every checkpoint refused).
+public enum RunDirectoryError: Error, Sendable, CustomStringConvertible {
+    /// A fresh run asked for in a directory that holds checkpoints.
+    case holdsCheckpoints(String)
+    /// A fresh run asked for in a directory that holds other files (`names`, sorted).
+    case notEmpty(String, names: [String])
+    /// The path exists and is not a directory.
+    case notDirectory(String)
+    /// A resume of a directory that does not exist.
+    case missing(String)
+    /// Another process holds the run's lock file `lockFile` (`pid` when it could be read).
+    case locked(String, pid: Int32?, lockFile: String)
+    /// Every checkpoint (`refused` of them) failed validation on resume.
+    case everyCheckpointRefused(String, refused: Int)
+
+    public var description: String {
+        switch self {
+        case .holdsCheckpoints(let path):
+            return "\(path) already holds checkpoints: continue it with --resume \(path), or choose another --out"
+        case let .notEmpty(path, names):
+            let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? ", ..." : "")
+            return "\(path) is not empty (it holds \(shown)): continue a run there with --resume \(path), or choose another --out"
+        case .notDirectory(let path): return "\(path) is not a directory"
+        case .missing(let path): return "no run directory \(path)"
+        case let .locked(path, pid, lockFile):
+            return "\(path) is in use by another vfc train (pid \(pid.map(String.init) ?? "unknown"), "
+                + "holding \(lockFile)): wait for it to finish, or choose another --out"
+        case let .everyCheckpointRefused(path, n):
+            return "every checkpoint in \(path) was refused (\(n), listed above); "
+                + "nothing was changed. Start the run over with vfc train --resume \(path) --restart "
+                + "(which moves the old checkpoints, metrics and events into \(path)/aside-TIME/)"
+        }
+    }
 }
 
 /// What `vfc train` checks and keeps in a run directory beyond the files themselves: a
@@ -19,10 +48,9 @@ public enum RunDirectory {
         let names = RunFiles.listDirectory(path).filter { !ignoredNames.contains($0) }
         guard !names.isEmpty else { return }
         if names.contains(where: { CheckpointStore.step(fileName: $0) != nil }) {
-            throw RunDirectoryError("\(path) already holds checkpoints: continue it with --resume \(path), or choose another --out")
+            throw RunDirectoryError.holdsCheckpoints(path)
         }
-        let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? ", ..." : "")
-        throw RunDirectoryError("\(path) is not empty (it holds \(shown)): continue a run there with --resume \(path), or choose another --out")
+        throw RunDirectoryError.notEmpty(path, names: names)
     }
 
     /// Creates `RUN/aside-YYYYMMDD-HHMMSS` (UTC; `-2`, `-3`, ... when taken) and returns its path.
@@ -103,9 +131,7 @@ extension CheckpointStore {
         for m in search.messages { say(m) }
         guard let checkpoint = search.checkpoint else {
             if !search.refused.isEmpty {
-                throw RunDirectoryError("every checkpoint in \(directory) was refused (\(search.refused.count), listed above); "
-                                        + "nothing was changed. Start the run over with vfc train --resume \(directory) --restart "
-                                        + "(which moves the old checkpoints, metrics and events into \(directory)/aside-TIME/)")
+                throw RunDirectoryError.everyCheckpointRefused(directory, refused: search.refused.count)
             }
             say("no checkpoint in \(directory): starting from step 0")
             return nil

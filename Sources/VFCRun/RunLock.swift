@@ -20,9 +20,9 @@ public final class RunLock {
         if !existed {
             var info = stat()
             if stat(runDirectory, &info) == 0 {
-                throw RunDirectoryError("\(runDirectory) is not a directory")
+                throw RunDirectoryError.notDirectory(runDirectory)
             }
-            guard create else { throw RunDirectoryError("no run directory \(runDirectory)") }
+            guard create else { throw RunDirectoryError.missing(runDirectory) }
             try RunFiles.createDirectory(runDirectory)
             existed = false
         }
@@ -37,8 +37,7 @@ public final class RunLock {
             Foundation.close(fd)
             fd = -1
             guard code == EWOULDBLOCK else { throw RunIOError.io("lock", path, code) }
-            throw RunDirectoryError("\(runDirectory) is in use by another vfc train (pid \(holder.map(String.init) ?? "unknown"), "
-                                    + "holding \(path)): wait for it to finish, or choose another --out")
+            throw RunDirectoryError.locked(runDirectory, pid: holder, lockFile: path)
         }
         let text = Array("\(getpid())\n".utf8)
         if ftruncate(fd, 0) != 0 || pwrite(fd, text, text.count, 0) != text.count {

@@ -18,11 +18,33 @@ public enum TFRecord {
         return out
     }
 
-    public struct Malformed: Error, Sendable, CustomStringConvertible {
+    /// A damaged record, with the byte offset where the record starts.
+    public enum Malformed: Error, Equatable, Sendable, CustomStringConvertible {
+        /// Fewer than the 12 bytes of a length and its CRC.
+        case truncatedHeader(offset: Int)
+        /// The length does not match its CRC.
+        case lengthCRC(offset: Int)
+        /// Fewer bytes than the length and the data CRC need.
+        case truncatedData(offset: Int)
+        /// The data does not match its CRC.
+        case dataCRC(offset: Int)
+
         /// Byte offset of the record that is bad.
-        public var offset: Int
-        public var reason: String
-        public var description: String { "record at byte \(offset): \(reason)" }
+        public var offset: Int {
+            switch self {
+            case .truncatedHeader(let o), .lengthCRC(let o), .truncatedData(let o), .dataCRC(let o): return o
+            }
+        }
+
+        public var description: String {
+            let reason = switch self {
+            case .truncatedHeader: "truncated header"
+            case .lengthCRC: "length CRC mismatch"
+            case .truncatedData: "truncated data"
+            case .dataCRC: "data CRC mismatch"
+            }
+            return "record at byte \(offset): \(reason)"
+        }
     }
 
     /// The records of a file image, every CRC checked. A truncated final record (a writer
@@ -44,16 +66,16 @@ public enum TFRecord {
         var out: [[UInt8]] = []
         var i = 0
         while i < bytes.count {
-            guard bytes.count - i >= 12 else { return (out, Malformed(offset: i, reason: "truncated header")) }
+            guard bytes.count - i >= 12 else { return (out, Malformed.truncatedHeader(offset: i)) }
             var length: UInt64 = 0
             for k in 0..<8 { length |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
             guard u32(i + 8) == CRC32C.masked(bytes[i..<(i + 8)]) else {
-                return (out, Malformed(offset: i, reason: "length CRC mismatch"))
+                return (out, Malformed.lengthCRC(offset: i))
             }
-            guard bytes.count - i >= 16, length <= UInt64(bytes.count - i - 16) else { return (out, Malformed(offset: i, reason: "truncated data")) }
+            guard bytes.count - i >= 16, length <= UInt64(bytes.count - i - 16) else { return (out, Malformed.truncatedData(offset: i)) }
             let start = i + 12, end = start + Int(length)
             let data = Array(bytes[start..<end])
-            guard u32(end) == CRC32C.masked(data) else { return (out, Malformed(offset: i, reason: "data CRC mismatch")) }
+            guard u32(end) == CRC32C.masked(data) else { return (out, Malformed.dataCRC(offset: i)) }
             out.append(data)
             i = end + 4
         }

@@ -53,22 +53,22 @@ public enum TensorChecksums {
         }
         guard let marker = file.metadata[markerKey] else { return (file, .unchecked) }
         guard marker == algorithm else {
-            throw CheckpointInvalid("metadata '\(markerKey)' is '\(marker)', expected '\(algorithm)'")
+            throw CheckpointInvalid.checksumAlgorithm(marker)
         }
         for name in file.order {
             guard let stored = file.metadata[key(name)] else {
-                throw CheckpointInvalid("tensor '\(name)': no checksum in the metadata ('\(key(name))' is missing)")
+                throw CheckpointInvalid.missingChecksum(name)
             }
             guard stored.count == 8, let expected = UInt32(stored, radix: 16) else {
-                throw CheckpointInvalid("tensor '\(name)': malformed checksum '\(stored)' (8 hex digits expected)")
+                throw CheckpointInvalid.malformedChecksum(name, stored: stored)
             }
             if let actual = seen[name], actual != expected {
-                throw CheckpointInvalid("tensor '\(name)': checksum mismatch (stored crc32c \(stored), the data has \(hex(actual))): the data is corrupt")
+                throw CheckpointInvalid.checksumMismatch(name, stored: stored, actual: actual)
             }
         }
         let prefix = key("")
         for k in file.metadata.keys.sorted() where k.hasPrefix(prefix) && file.tensors[String(k.dropFirst(prefix.count))] == nil {
-            throw CheckpointInvalid("tensor '\(k.dropFirst(prefix.count))' has a checksum but is missing from the file")
+            throw CheckpointInvalid.orphanChecksum(String(k.dropFirst(prefix.count)))
         }
         return (file, .verified)
     }

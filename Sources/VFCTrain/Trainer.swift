@@ -98,7 +98,7 @@ public final class Trainer {
         if resume {
             restored = try store.resumePoint(validate: { [step] c in
                 _ = try step.checkState(c.tensors, source: c.path)
-                guard c.metadata["data_state"] != nil else { throw CheckpointInvalid("metadata 'data_state' is missing") }
+                guard c.metadata["data_state"] != nil else { throw CheckpointInvalid.missingMetadata("data_state") }
             }, say: say)
         } else {
             // Rank 0 alone: the others would find its config.json.

@@ -39,7 +39,7 @@ import Testing
 }
 
 @Test func malformedProtobufIsAnError() {
-    #expect(throws: ProtobufReader.Malformed.self) { try ProtobufReader.fields([0x0A, 0x05, 0x61]) }
-    #expect(throws: ProtobufReader.Malformed.self) { try ProtobufReader.fields([0x10, 0x80]) }
-    #expect(throws: ProtobufReader.Malformed.self) { try ProtobufReader.fields([0x0B]) }  // wire type 3
+    #expect(throws: ProtobufReader.Malformed.lengthPastEnd(field: 1, offset: 2)) { try ProtobufReader.fields([0x0A, 0x05, 0x61]) }
+    #expect(throws: ProtobufReader.Malformed.truncatedVarint(offset: 2)) { try ProtobufReader.fields([0x10, 0x80]) }
+    #expect(throws: ProtobufReader.Malformed.unsupportedWireType(3, field: 1, offset: 1)) { try ProtobufReader.fields([0x0B]) }
 }

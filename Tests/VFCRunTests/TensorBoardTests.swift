@@ -39,9 +39,9 @@ import VFCTestSupport
     #expect(throws: TFRecord.Malformed.self) { try TFRecord.records(cut) }
     var flipped = framed
     flipped[14] ^= 1
-    #expect(TFRecord.validPrefix(flipped).damage?.reason == "data CRC mismatch")
+    #expect(TFRecord.validPrefix(flipped).damage == .dataCRC(offset: 0))
     // 12 to 15 bytes left: a header but no room for the data CRC.
-    #expect(TFRecord.validPrefix(Array(framed.prefix(13))).damage?.reason == "truncated data")
+    #expect(TFRecord.validPrefix(Array(framed.prefix(13))).damage == .truncatedData(offset: 0))
 }
 
 @Test func resumeTruncatesEventFiles() throws {
