@@ -1,9 +1,25 @@
 import Foundation
 
 /// A failed `AtomicWrite.write`, printed as `cannot write PATH: REASON`.
-public struct AtomicWriteError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var code: Int32
+public enum AtomicWriteError: Error, Sendable, CustomStringConvertible {
+    /// A device or pipe, written in place, that could not be opened (`call` "open") or written.
+    case inPlace(path: String, call: String, errno: Int32)
+    /// The temporary file could not be written or renamed over `path` (which is untouched).
+    case replace(path: String, AtomicWrite.Failure)
+
+    public var path: String {
+        switch self {
+        case let .inPlace(path, _, _), let .replace(path, _): return path
+        }
+    }
+
+    /// The errno of the system call that failed.
+    public var code: Int32 {
+        switch self {
+        case let .inPlace(_, _, code): return code
+        case let .replace(_, failure): return failure.code
+        }
+    }
 
     public var description: String { "cannot write \(path): \(String(cString: strerror(code)))" }
 }
@@ -20,13 +36,13 @@ public enum AtomicWrite {
         var info = stat()
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG, (info.st_mode & S_IFMT) != S_IFDIR {
             let fd = open(path, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw AtomicWriteError(path: path, code: errno) }
+            guard fd >= 0 else { throw AtomicWriteError.inPlace(path: path, call: "open", errno: errno) }
             let failure = writeAll(fd, bytes)
             close(fd)
-            if let failure { throw AtomicWriteError(path: path, code: failure) }
+            if let failure { throw AtomicWriteError.inPlace(path: path, call: "write", errno: failure) }
             return
         }
-        if let failure = replace(path, with: bytes) { throw AtomicWriteError(path: path, code: failure.code) }
+        if let failure = replace(path, with: bytes) { throw AtomicWriteError.replace(path: path, failure) }
         // Makes the rename itself durable; a directory that cannot be opened (no read
         // permission) still holds the renamed file.
         let dirFD = open(directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -1,39 +1,6 @@
 import Foundation
 import VFCIR
 
-/// A malformed, unreadable or unwritable safetensors file.
-///
-/// Printed as `PATH: tensor 'NAME': MESSAGE` so the user can find the bad entry, or as
-/// `cannot read PATH: REASON` for I/O failures.
-public struct SafetensorsError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    /// The tensor the problem is in, when it is in one.
-    public var tensor: String?
-    public var message: String
-    /// I/O errors already name the path inside `message` ("cannot read PATH: ...").
-    var isIOError = false
-
-    public init(path: String, tensor: String? = nil, _ message: String) {
-        self.path = path
-        self.tensor = tensor
-        self.message = message
-    }
-
-    static func io(_ verb: String, _ path: String, errno code: Int32) -> SafetensorsError {
-        var e = SafetensorsError(path: path, "cannot \(verb) \(path): \(String(cString: strerror(code)))")
-        e.isIOError = true
-        return e
-    }
-
-    public var description: String { isIOError ? message : "\(path): \(reason)" }
-
-    /// The message without the path in front (an I/O error's message names it inside).
-    public var reason: String {
-        if !isIOError, let tensor { return "tensor '\(tensor)': \(message)" }
-        return message
-    }
-}
-
 /// The contents of a safetensors file: named tensors plus string metadata.
 ///
 /// Format: an 8-byte little-endian header length N, N bytes of JSON mapping each name to
@@ -107,30 +74,31 @@ extension SafetensorsFile {
     public static func decode(
         _ bytes: [UInt8], path: String, inspect: ((_ name: String, _ bytes: UnsafeRawBufferPointer) throws -> Void)? = nil
     ) throws -> SafetensorsFile {
-        func fail(_ msg: String, tensor: String? = nil) -> SafetensorsError {
-            SafetensorsError(path: path, tensor: tensor, msg)
+        func fail(_ problem: SafetensorsError.FileProblem) -> SafetensorsError { .file(path: path, problem) }
+        func fail(_ problem: SafetensorsError.TensorProblem, tensor: String) -> SafetensorsError {
+            .tensor(path: path, name: tensor, problem)
         }
         guard bytes.count >= 8 else {
-            throw fail("file is truncated: it has \(bytes.count) bytes, fewer than the 8-byte header length")
+            throw fail(.noHeaderLength(size: bytes.count))
         }
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(bytes[i]) << (8 * UInt64(i)) }
         let available = bytes.count - 8
         guard headerLength <= UInt64(maxHeaderBytes) else {
-            throw fail("header length \(headerLength) exceeds the \(maxHeaderBytes)-byte limit (corrupt or not a safetensors file)")
+            throw fail(.headerTooLong(length: headerLength, limit: maxHeaderBytes))
         }
         let n = Int(headerLength)
         guard n <= available else {
-            throw fail("file is truncated: header says \(n) bytes of JSON but the file has \(available) bytes after the length")
+            throw fail(.headerTruncated(length: headerLength, available: available))
         }
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)]), options: [.fragmentsAllowed])
         } catch {
-            throw fail("header is not valid JSON")
+            throw fail(.headerNotJSON)
         }
         guard let object = json as? [String: Any] else {
-            throw fail("header JSON is not an object")
+            throw fail(.headerNotObject)
         }
 
         let dataStart = 8 + n
@@ -139,43 +107,43 @@ extension SafetensorsFile {
         var entries: [(name: String, dtype: DType, shape: [Int], begin: Int, end: Int)] = []
         for (name, value) in object {
             if name == metadataKey {
-                guard let map = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
+                guard let map = value as? [String: Any] else { throw fail(.metadataNotObject) }
                 for (k, v) in map {
-                    guard let s = v as? String else { throw fail("__metadata__ value for '\(k)' is not a string") }
+                    guard let s = v as? String else { throw fail(.metadataValue(key: k)) }
                     metadata[k] = s
                 }
                 continue
             }
-            guard let entry = value as? [String: Any] else { throw fail("entry is not an object", tensor: name) }
-            guard let dtypeName = entry["dtype"] as? String else { throw fail("missing or non-string dtype", tensor: name) }
+            guard let entry = value as? [String: Any] else { throw fail(.entryNotObject, tensor: name) }
+            guard let dtypeName = entry["dtype"] as? String else { throw fail(.missingDType, tensor: name) }
             guard let dtype = DType(safetensorsName: dtypeName) else {
-                throw fail("unsupported dtype '\(dtypeName)' (vfc reads F32, F64, I32, I64, U8, BOOL)", tensor: name)
+                throw fail(.unsupportedDType(dtypeName), tensor: name)
             }
-            guard let rawShape = entry["shape"] as? [Any] else { throw fail("missing or non-array shape", tensor: name) }
+            guard let rawShape = entry["shape"] as? [Any] else { throw fail(.missingShape, tensor: name) }
             var shape: [Int] = []
             for d in rawShape {
                 guard let v = jsonInt(d), v >= 0 else {
-                    throw fail("shape \(describe(rawShape)) has an entry that is not a non-negative integer", tensor: name)
+                    throw fail(.badShape(describe(rawShape)), tensor: name)
                 }
                 shape.append(v)
             }
             guard let count = Tensor.checkedElementCount(shape) else {
-                throw fail("shape \(shape) has more than \(Tensor.maxElements) elements", tensor: name)
+                throw fail(.tooManyElements(shape), tensor: name)
             }
             guard let rawOffsets = entry["data_offsets"] as? [Any], rawOffsets.count == 2,
                   let begin = jsonInt(rawOffsets[0]), let end = jsonInt(rawOffsets[1]) else {
-                throw fail("data_offsets must be two integers", tensor: name)
+                throw fail(.badOffsets, tensor: name)
             }
             guard begin >= 0, begin <= end else {
-                throw fail("data_offsets [\(begin), \(end)] are not an ascending non-negative pair", tensor: name)
+                throw fail(.offsetsOrder(begin: begin, end: end), tensor: name)
             }
             guard end <= dataSize else {
-                throw fail("data_offsets [\(begin), \(end)] run past the data buffer (\(dataSize) bytes; file truncated?)", tensor: name)
+                throw fail(.offsetsPastEnd(begin: begin, end: end, size: dataSize), tensor: name)
             }
             // count <= 2^28 and byteSize <= 8, so this product cannot overflow.
             let needed = count * dtype.byteSize
             guard end - begin == needed else {
-                throw fail("data_offsets [\(begin), \(end)] hold \(end - begin) bytes, but \(dtype.safetensorsName)\(shape) needs \(needed)", tensor: name)
+                throw fail(.offsetsSize(begin: begin, end: end, dtype: dtype, shape: shape, needed: needed), tensor: name)
             }
             entries.append((name, dtype, shape, begin, end))
         }
@@ -187,16 +155,16 @@ extension SafetensorsFile {
         var previous: String?
         for e in entries {
             if e.begin < covered, let previous {
-                throw fail("data_offsets [\(e.begin), \(e.end)] overlap tensor '\(previous)', which ends at \(covered)", tensor: e.name)
+                throw fail(.overlap(begin: e.begin, end: e.end, previous: previous, covered: covered), tensor: e.name)
             }
             if e.begin > covered {
-                throw fail("data_offsets start at \(e.begin), leaving a hole after byte \(covered) of the data buffer", tensor: e.name)
+                throw fail(.hole(begin: e.begin, covered: covered), tensor: e.name)
             }
             covered = e.end
             previous = e.name
         }
         guard covered == dataSize else {
-            throw fail("the data buffer has \(dataSize) bytes but the tensors cover only \(covered)")
+            throw fail(.uncoveredData(size: dataSize, covered: covered))
         }
 
         var result = SafetensorsFile(metadata: metadata)

@@ -14,20 +14,20 @@ extension SafetensorsFile {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SafetensorsError.io("read", path, errno: errno) }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw SafetensorsError(path: path, "not a regular file (\(fileKind(info.st_mode))): safetensors inputs must be regular files")
+            throw SafetensorsError.file(path: path, .notRegularFile(kind: fileKind(info.st_mode)))
         }
         let size = Int(info.st_size)
         guard size >= 8 else {
-            throw SafetensorsError(path: path, "file is truncated: it has \(size) bytes, fewer than the 8-byte header length")
+            throw SafetensorsError.file(path: path, .noHeaderLength(size: size))
         }
         let head = try readExactly(fd, count: 8, offset: 0, path: path)
         var headerLength: UInt64 = 0
         for i in 0..<8 { headerLength |= UInt64(head[i]) << (8 * UInt64(i)) }
         guard headerLength <= UInt64(maxHeaderBytes) else {
-            throw SafetensorsError(path: path, "header length \(headerLength) exceeds the \(maxHeaderBytes)-byte limit (corrupt or not a safetensors file)")
+            throw SafetensorsError.file(path: path, .headerTooLong(length: headerLength, limit: maxHeaderBytes))
         }
         guard Int(headerLength) <= size - 8 else {
-            throw SafetensorsError(path: path, "file is truncated: header says \(headerLength) bytes of JSON but the file has \(size - 8) bytes after the length")
+            throw SafetensorsError.file(path: path, .headerTruncated(length: headerLength, available: size - 8))
         }
         return head + (try readExactly(fd, count: size - 8, offset: 8, path: path))
     }
@@ -39,7 +39,7 @@ extension SafetensorsFile {
         case .success(let bytes):
             return bytes
         case .failure(.endOfFile(let done)):
-            throw SafetensorsError(path: path, "file is truncated: it ended after \(done) of the \(count) bytes its size announced (changed while being read?)")
+            throw SafetensorsError.file(path: path, .shrank(done: done, count: count))
         case .failure(.system(let code)):
             throw SafetensorsError.io("read", path, errno: code)
         }
