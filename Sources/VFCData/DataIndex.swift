@@ -139,7 +139,7 @@ public final class DataIndex: Sendable {
         case .member(let shard, let offset, let size):
             return try FileBytes.read(path: shards[shard], offset: offset, count: size, name: e.name)
         case .memory:
-            throw ImageCodecError(path: e.name, "an in-memory image has no file bytes")
+            throw ImageCodecError(path: e.name, .inMemory)
         }
     }
 

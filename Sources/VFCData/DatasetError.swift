@@ -38,7 +38,7 @@ public enum DatasetError: Error, Sendable, CustomStringConvertible {
     /// A shard that is not a regular file.
     case notRegularFile(String)
     /// A shard that ends inside a member (without --skip-truncated-shards).
-    case truncatedShard(String, offset: Int, detail: String)
+    case truncatedShard(String, offset: Int, detail: TarTruncation)
     /// A short read of a shard's header.
     case shardReadError(String, offset: Int)
     /// A tar header whose checksum does not match.

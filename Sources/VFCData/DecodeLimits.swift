@@ -24,12 +24,11 @@ public struct DecodeLimits: Sendable, Equatable {
     /// Throws when a `width` x `height` image exceeds `maxPixels` (or has no pixels).
     func check(width: Int, height: Int, format: String, path: String) throws {
         guard width > 0, height > 0 else {
-            throw ImageCodecError(path: path, "\(format) has no pixels (\(width)x\(height))")
+            throw ImageCodecError(path: path, .noPixels(format: format, width: width, height: height))
         }
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         if overflow || pixels > maxPixels {
-            throw ImageCodecError(path: path, "\(format) of \(width)x\(height) pixels exceeds the limit of "
-                                  + "\(maxPixels) pixels (a decompression bomb?)")
+            throw ImageCodecError(path: path, .overPixelLimit(format: format, width: width, height: height, limit: maxPixels))
         }
     }
 }

@@ -14,8 +14,8 @@ public enum ImageDecoding {
             return .png
         }
         if bytes.count >= 2, bytes[0] == 0xFF, bytes[1] == 0xD8 { return .jpeg }
-        if bytes.isEmpty { throw ImageCodecError(path: path, "empty file") }
-        throw ImageCodecError(path: path, "neither a PNG nor a JPEG (unrecognised signature)")
+        if bytes.isEmpty { throw ImageCodecError(path: path, .emptyFile) }
+        throw ImageCodecError(path: path, .unrecognisedSignature)
     }
 
     /// Decodes file bytes to floats: PNG by its signature, JPEG by its SOI marker.
@@ -47,7 +47,7 @@ public enum ImageDecoding {
             cost = PNGCodec.decodeBytes(width: w, height: h)
         case .jpeg:
             guard let handle = tjInitDecompress() else {
-                throw ImageCodecError(path: path, "cannot create a TurboJPEG decompressor")
+                throw ImageCodecError(path: path, .turboJPEGUnavailable(compressor: false))
             }
             defer { tjDestroy(handle) }
             let h = try JPEGCodec.header(handle, bytes, path: path)
@@ -64,7 +64,7 @@ public enum ImageDecoding {
     /// Reads and decodes a file.
     public static func read(path: String, limits: DecodeLimits = .standard) throws -> RGBImage {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageCodecError(path: path, "cannot read the file")
+            throw ImageCodecError(path: path, .unreadable)
         }
         return try decode([UInt8](data), path: path, limits: limits)
     }

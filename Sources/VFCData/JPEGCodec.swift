@@ -18,13 +18,13 @@ public enum JPEGCodec {
     struct Header { var width: Int, height: Int, colorspace: Int32 }
 
     static func header(_ handle: tjhandle, _ bytes: [UInt8], path: String) throws -> Header {
-        guard !bytes.isEmpty else { throw ImageCodecError(path: path, "empty file") }
+        guard !bytes.isEmpty else { throw ImageCodecError(path: path, .emptyFile) }
         var width: Int32 = 0, height: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
         let rc = bytes.withUnsafeBufferPointer { buf in
             tjDecompressHeader3(handle, buf.baseAddress, UInt(buf.count), &width, &height, &subsamp, &colorspace)
         }
         guard rc == 0 else {
-            throw ImageCodecError(path: path, "not a readable JPEG: \(String(cString: tjGetErrorStr2(handle)))")
+            throw ImageCodecError(path: path, .jpegHeader(message: String(cString: tjGetErrorStr2(handle))))
         }
         return Header(width: Int(width), height: Int(height), colorspace: colorspace)
     }
@@ -37,7 +37,7 @@ public enum JPEGCodec {
     public static func decode8(_ bytes: [UInt8], path: String = "<memory>", limits: DecodeLimits = .standard,
                                scaleTo: Int? = nil) throws -> RGB8Image {
         guard let handle = tjInitDecompress() else {
-            throw ImageCodecError(path: path, "cannot create a TurboJPEG decompressor")
+            throw ImageCodecError(path: path, .turboJPEGUnavailable(compressor: false))
         }
         defer { tjDestroy(handle) }
         let h = try header(handle, bytes, path: path)
@@ -54,8 +54,8 @@ public enum JPEGCodec {
             }
         }
         guard rc == 0 else {
-            let kind = tjGetErrorCode(handle) == Int32(vfc_tjerr_warning()) ? "damaged JPEG" : "JPEG decoding failed"
-            throw ImageCodecError(path: path, "\(kind): \(String(cString: tjGetErrorStr2(handle)))")
+            let damaged = tjGetErrorCode(handle) == Int32(vfc_tjerr_warning())
+            throw ImageCodecError(path: path, .jpegDecode(damaged: damaged, message: String(cString: tjGetErrorStr2(handle))))
         }
         if cmyk { pixels = pilCMYKToRGB(pixels) }
         return RGB8Image(width: width, height: height, bytes: pixels)
@@ -101,7 +101,7 @@ public enum JPEGCodec {
         precondition(channels == 1 || channels == 3, "JPEG encode: channels must be 1 or 3")
         precondition(pixels.count == width * height * channels, "JPEG encode: wrong pixel count")
         guard let handle = tjInitCompress() else {
-            throw ImageCodecError(path: "<memory>", "cannot create a TurboJPEG compressor")
+            throw ImageCodecError(path: "<memory>", .turboJPEGUnavailable(compressor: true))
         }
         defer { tjDestroy(handle) }
         var out: UnsafeMutablePointer<UInt8>? = nil
@@ -114,7 +114,7 @@ public enum JPEGCodec {
         }
         defer { if let out { tjFree(out) } }
         guard rc == 0, let out else {
-            throw ImageCodecError(path: "<memory>", "JPEG encoding failed: \(String(cString: tjGetErrorStr2(handle)))")
+            throw ImageCodecError(path: "<memory>", .jpegEncode(message: String(cString: tjGetErrorStr2(handle))))
         }
         return Array(UnsafeBufferPointer(start: out, count: Int(size)))
     }

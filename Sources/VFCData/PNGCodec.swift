@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import VFCTensor
 
 /// PNG decoding with libpng's full API (a C decoder in `Sources/CPNG/shim.c`) and encoding
 /// with its simplified API (`png_image_*`).
@@ -19,9 +20,9 @@ public enum PNGCodec {
     /// The width and height in the file's IHDR chunk, which the PNG format puts right after
     /// the signature (nothing else is read; the decoder checks the chunk's CRC).
     public static func size(_ bytes: [UInt8], path: String = "<memory>") throws -> (width: Int, height: Int) {
-        guard !bytes.isEmpty else { throw ImageCodecError(path: path, "empty file") }
+        guard !bytes.isEmpty else { throw ImageCodecError(path: path, .emptyFile) }
         guard bytes.count >= 24, bytes[12..<16].elementsEqual(Array("IHDR".utf8)) else {
-            throw ImageCodecError(path: path, "not a readable PNG: no IHDR chunk after the signature")
+            throw ImageCodecError(path: path, .missingIHDR)
         }
         func be(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
         return (be(16), be(20))
@@ -40,7 +41,7 @@ public enum PNGCodec {
                 vfc_png_decode_rgb(src.baseAddress, src.count, dst.baseAddress, dst.count, &info)
             }
         }
-        guard rc == 0 else { throw ImageCodecError(path: path, "PNG decoding failed: \(message(of: info))") }
+        guard rc == 0 else { throw ImageCodecError(path: path, .pngDecode(message: message(of: info))) }
         return RGB8Image(width: width, height: height, bytes: rgb)
     }
 
@@ -75,7 +76,7 @@ public enum PNGCodec {
         guard sized != 0, size > 0 else {
             let msg = message(of: image)
             png_image_free(&image)
-            throw ImageCodecError(path: "<memory>", "PNG encoding failed: \(msg)")
+            throw ImageCodecError(path: "<memory>", .pngEncode(message: msg))
         }
         var out = [UInt8](repeating: 0, count: size)
         let written = pixels.withUnsafeBufferPointer { src in
@@ -85,17 +86,17 @@ public enum PNGCodec {
         }
         let msg = message(of: image)
         png_image_free(&image)
-        guard written != 0 else { throw ImageCodecError(path: "<memory>", "PNG encoding failed: \(msg)") }
+        guard written != 0 else { throw ImageCodecError(path: "<memory>", .pngEncode(message: msg)) }
         return Array(out.prefix(size))
     }
 
-    /// Encodes and writes a PNG file (atomically: a temporary file, then a rename).
+    /// Encodes and writes a PNG file (atomically: `AtomicWrite`).
     public static func write(_ pixels: [UInt8], width: Int, height: Int, channels: Int, path: String) throws {
         let bytes = try encode(pixels, width: width, height: height, channels: channels)
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ImageCodecError(path: path, "cannot write: \(error.localizedDescription)")
+            try AtomicWrite.write(bytes, to: path)
+        } catch let e as AtomicWriteError {
+            throw ImageCodecError(path: path, .write(underlying: e))
         }
     }
 

@@ -70,7 +70,7 @@ enum TarShards {
 
     struct Member { var name: String; var offset: Int; var size: Int }
 
-    struct Truncated: Error { var offset: Int; var detail: String; var complete: [Member] }
+    struct Truncated: Error { var offset: Int; var detail: TarTruncation; var complete: [Member] }
 
     /// The regular-file members of a tar file, in file order.
     static func readMembers(path: String) throws -> [Member] {
@@ -87,7 +87,7 @@ enum TarShards {
         while true {
             if offset + 512 > fileSize {
                 throw Truncated(offset: Swift.min(offset, fileSize), detail: offset == fileSize
-                                ? "no end-of-archive blocks" : "a partial header of \(fileSize - offset) bytes", complete: members)
+                                ? .noEndBlocks : .partialHeader(bytes: fileSize - offset), complete: members)
             }
             let n = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 512, off_t(offset)) }
             guard n == 512 else { throw DatasetError.shardReadError(path, offset: offset) }
@@ -100,8 +100,8 @@ enum TarShards {
             let dataStart = offset + 512
             let next = dataStart + (size + 511) / 512 * 512
             if next > fileSize {
-                throw Truncated(offset: fileSize, detail: "member at byte offset \(offset) needs \(size) bytes and padding "
-                                + "to \(next - dataStart), \(fileSize - dataStart) are left", complete: members)
+                throw Truncated(offset: fileSize, detail: .memberPastEnd(offset: offset, size: size, padded: next - dataStart,
+                                                                          left: fileSize - dataStart), complete: members)
             }
             switch type {
             case UInt8(ascii: "L"), UInt8(ascii: "x"):
@@ -187,5 +187,25 @@ enum TarShards {
             if kv.hasPrefix("path=") { return String(kv.dropFirst(5)) }
         }
         return nil
+    }
+}
+
+/// How a tar shard ends early.
+public enum TarTruncation: Sendable, CustomStringConvertible {
+    /// The members are whole but the two zero blocks that end an archive are missing.
+    case noEndBlocks
+    /// The file ends `bytes` into a 512-byte header.
+    case partialHeader(bytes: Int)
+    /// The member whose header is at `offset` needs `size` bytes, `padded` with
+    /// padding, and only `left` follow its header.
+    case memberPastEnd(offset: Int, size: Int, padded: Int, left: Int)
+
+    public var description: String {
+        switch self {
+        case .noEndBlocks: return "no end-of-archive blocks"
+        case .partialHeader(let n): return "a partial header of \(n) bytes"
+        case let .memberPastEnd(offset, size, padded, left):
+            return "member at byte offset \(offset) needs \(size) bytes and padding to \(padded), \(left) are left"
+        }
     }
 }
