@@ -52,7 +52,7 @@ public enum GradCheck {
     }
 
     public static func run(module: Module, function name: String, options: Options = Options()) throws -> GradCheckReport {
-        guard let f = module.function(named: name) else { throw GradCheckError("no function '@\(name)'") }
+        guard let f = module.function(named: name) else { throw GradCheckError.noFunction(name) }
         var bindings = options.bindings
         // Sizes of given inputs (boxes, masks) bind their symbols before the defaults do.
         for a in f.arguments {
@@ -172,8 +172,14 @@ public enum GradCheck {
     }
 }
 
-/// A gradcheck setup error (no such function, a shape problem in the given tensors).
-public struct GradCheckError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ message: String) { description = message }
+/// A gradcheck setup error; failures of the function itself are the interpreter's errors.
+public enum GradCheckError: Error, Sendable, CustomStringConvertible {
+    /// The module has no function of that name.
+    case noFunction(String)
+
+    public var description: String {
+        switch self {
+        case .noFunction(let name): return "no function '@\(name)'"
+        }
+    }
 }
