@@ -49,6 +49,9 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     #expect(error?.diagnostics.count == 1)
     // At the corrupted value's definition, with the verifier's own message.
     #expect(error?.description == "test.ir:2:3: error: verification failed after corrupt-types: neg: result type f64[N, 4] was written, but the op gives f32[N, 4]")
+    // The context is kept beside the verifier's diagnostic, not spliced into its text.
+    #expect(error?.diagnostics.first?.context == .afterPass("corrupt-types"))
+    #expect(error?.diagnostics.first?.body == .text("neg: result type f64[N, 4] was written, but the op gives f32[N, 4]"))
     // Without verification the broken module goes through unnoticed.
     var m2 = try verified(sampleModule)
     try PassManager(passes: passes, verifyEach: false).run(&m2)
@@ -64,6 +67,7 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     var m = try verified(sampleModule)
     let error = #expect(throws: DiagnosticError.self) { try pm.run(&m) }
     #expect(error?.description == "test.ir:2:3: error: verification failed after the pipeline (cse,corrupt-types,dce): neg: result type f64[N, 4] was written, but the op gives f32[N, 4]")
+    #expect(error?.diagnostics.first?.context == .afterPipeline(["cse", "corrupt-types", "dce"]))
     // A sound pipeline passes.
     var clean = PassManager(passes: try registry.parsePipeline("cse,dce"), verifyEach: false)
     clean.verifyResult = true
@@ -76,6 +80,8 @@ func @main(%x: f32[N, 4]) -> f32[N, 4] {
     let error = #expect(throws: DiagnosticError.self) { try PassManager(pipeline: "dce").run(&m) }
     // The input's own diagnostic, not "verification failed after ...".
     #expect(error?.description == "bad.ir:2:8: error: reshape: cannot reshape f32[4] to [3]: element counts differ")
+    #expect(error?.diagnostics.first?.context == nil)
+    #expect(error?.diagnostics.first?.body == .shapeRule(op: "reshape", .reshapeCount(TensorType(.f32, [4]), to: [3])))
 }
 
 @Test func printAfterAllDumpsEachPassWithAnMLIRHeader() throws {
