@@ -50,7 +50,7 @@ public struct FuseHorizontalReductionsPass: Pass {
             guard let anchor = members.first(where: { isFullSum(g, $0) }) else { continue }
             switch candidate(g, members, anchor: anchor, paramTypes) {
             case .failure(let why):
-                say("\(g.describe(anchor)) stays alone: \(why.text)")
+                say("\(g.describe(anchor)) stays alone: \(why)")
             case .success(let sig):
                 if bySignature[sig] == nil { signatures.append(sig) }
                 bySignature[sig, default: []].append(members[0])
@@ -78,8 +78,31 @@ public struct FuseHorizontalReductionsPass: Pass {
     }
 
     /// Why a group cannot join a multi-sum kernel (a type, so that `Result` can carry it).
-    struct Refusal: Error {
-        var text: String
+    /// Instructions are named as `FusionGraph.describe` prints them, values and params
+    /// as spelled (`%x`, `@w`).
+    enum Refusal: Error, CustomStringConvertible {
+        case inputNotValue
+        case notElementwise(instruction: String)
+        case otherShapeThanSum(instruction: String)
+        case usedOutsideSum(value: String)
+        case notScalarAfterSum(instruction: String)
+        case untyped(String)
+        /// An input nothing after the sum reads: merging could keep it alive longer.
+        case extendsLifetime(String)
+        case inputOfOtherShape(String)
+
+        var description: String {
+            switch self {
+            case .inputNotValue: return "its input is not a value"
+            case .notElementwise(let i): return "\(i) in its kernel is not elementwise"
+            case .otherShapeThanSum(let i): return "\(i) is not of the summed tensor's shape"
+            case .usedOutsideSum(let v): return "\(v) is used outside the sum"
+            case .notScalarAfterSum(let i): return "\(i) after the sum is not a scalar op"
+            case .untyped(let key): return "\(key) has no type"
+            case .extendsLifetime(let key): return "it reads \(key), which nothing after the sum reads: merging could keep it alive longer"
+            case .inputOfOtherShape(let key): return "it reads \(key) of another shape"
+            }
+        }
     }
 
     /// Whether body index `i` is `reduce_sum` of a float tensor over all axes to a scalar.
@@ -101,7 +124,7 @@ public struct FuseHorizontalReductionsPass: Pass {
     static func candidate(_ g: FusionGraph, _ members: [Int], anchor: Int, _ paramTypes: [String: TensorType]) -> Result<String, Refusal> {
         let f = g.function
         guard case .value(let input) = f.body[anchor].operands[0], let inputType = g.type(input) else {
-            return .failure(Refusal(text: "its input is not a value"))
+            return .failure(Refusal.inputNotValue)
         }
         // The prologue: the members the anchor's input depends on.
         var prologue: Set<Int> = []
@@ -113,16 +136,16 @@ public struct FuseHorizontalReductionsPass: Pass {
         }
         for m in members where m != anchor {
             guard g.role(m) == .elementwise, f.body[m].results.count == 1, let t = g.type(f.body[m].results[0]) else {
-                return .failure(Refusal(text: "\(g.describe(m)) in its kernel is not elementwise"))
+                return .failure(Refusal.notElementwise(instruction: g.describe(m)))
             }
             if prologue.contains(m) {
-                guard t.shape == inputType.shape else { return .failure(Refusal(text: "\(g.describe(m)) is not of the summed tensor's shape")) }
+                guard t.shape == inputType.shape else { return .failure(Refusal.otherShapeThanSum(instruction: g.describe(m))) }
                 let r = f.body[m].results[0]
                 guard !g.returned.contains(r), (g.users[r] ?? []).allSatisfy({ prologue.contains($0) || $0 == anchor }) else {
-                    return .failure(Refusal(text: "\(g.name(r)) is used outside the sum"))
+                    return .failure(Refusal.usedOutsideSum(value: g.name(r)))
                 }
             } else if t.rank != 0 {
-                return .failure(Refusal(text: "\(g.describe(m)) after the sum is not a scalar op"))
+                return .failure(Refusal.notScalarAfterSum(instruction: g.describe(m)))
             }
         }
         // The signature, as `FuseHorizontalPass.signature` writes it: ops in body order,
@@ -131,17 +154,17 @@ public struct FuseHorizontalReductionsPass: Pass {
         var slots: [String: Int] = [:]
         var out = ""
         func slot(_ key: String, _ t: TensorType?, _ lives: Bool) -> Result<String, Refusal> {
-            guard let t else { return .failure(Refusal(text: "\(key) has no type")) }
+            guard let t else { return .failure(Refusal.untyped(key)) }
             let kind: String
             if t.rank == 0 {
                 kind = "s"
             } else if t.shape == inputType.shape {
                 guard lives else {
-                    return .failure(Refusal(text: "it reads \(key), which nothing after the sum reads: merging could keep it alive longer"))
+                    return .failure(Refusal.extendsLifetime(key))
                 }
                 kind = "f"
             } else {
-                return .failure(Refusal(text: "it reads \(key) of another shape"))
+                return .failure(Refusal.inputOfOtherShape(key))
             }
             let k = slots[key] ?? slots.count
             slots[key] = k
