@@ -51,12 +51,25 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         /// A pass built an op its shape rule rejects: a compiler bug
         /// (`PASS: internal error: OP: ERROR`).
         case internalShapeRule(pass: String, op: String, ShapeError)
+        /// A pass found a state its own rules should have ruled out: a compiler bug
+        /// (`PASS: internal error: WHAT`).
+        case internalError(pass: String, String)
+
+        /// Whether it reports a bug in the compiler rather than in the input.
+        public var isInternal: Bool {
+            switch self {
+            case .text: return false
+            case .shapeRule: return false
+            case .internalShapeRule, .internalError: return true
+            }
+        }
 
         public var description: String {
             switch self {
             case .text(let s): return s
             case let .shapeRule(op, e): return "\(op): \(e)"
             case let .internalShapeRule(pass, op, e): return "\(pass): internal error: \(op): \(e)"
+            case let .internalError(pass, what): return "\(pass): internal error: \(what)"
             }
         }
     }

@@ -122,7 +122,7 @@ public struct PassManager {
             do {
                 try pass.run(&module)
             } catch {
-                guard let entering, error.diagnostics.contains(where: { Self.isInternal($0.message) }) else { throw error }
+                guard let entering, error.diagnostics.contains(where: { $0.body.isInternal || Self.isInternal($0.message) }) else { throw error }
                 throw reproduce(error, pass: step, entering: entering, kind: .internalError)
             }
             timings.append((pass.name, clock.now - t0))
@@ -151,8 +151,9 @@ public struct PassManager {
         }
     }
 
-    /// Whether a pass's diagnostic reports a bug in the compiler rather than in the input:
-    /// passes spell those `internal error` (`autodiff: internal error: ...`) or `internal:`.
+    /// Whether a diagnostic's text reports a bug in the compiler rather than in the input.
+    /// The built-in passes say so by `Diagnostic.Message.isInternal`; a registered pass
+    /// that reports in text spells it `internal error` or `internal:`.
     public static func isInternal(_ message: String) -> Bool {
         message.contains("internal error") || message.hasPrefix("internal:") || message.contains(": internal:")
     }

@@ -12,7 +12,7 @@ public struct TestInternalErrorPass: Pass {
 
     public func run(_ module: inout Module) throws(DiagnosticError) {
         guard let f = module.functions.first else { return }
-        throw DiagnosticError(f.loc, "test-internal-error: internal error: failing on purpose in @\(f.name)")
+        throw DiagnosticError(f.loc, .internalError(pass: "test-internal-error", "failing on purpose in @\(f.name)"))
     }
 }
 

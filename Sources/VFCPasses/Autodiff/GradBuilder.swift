@@ -30,7 +30,7 @@ public struct GradBuilder {
     }
 
     public func internalError(_ message: String) -> DiagnosticError {
-        DiagnosticError(loc, "autodiff: internal error: \(message)")
+        DiagnosticError(loc, .internalError(pass: "autodiff", message))
     }
 
     /// Appends `op` and returns its (single) result.

@@ -17,12 +17,12 @@ public struct VJPContext {
     public func y(_ i: Int = 0) -> Operand { .value(inst.results[i]) }
     /// The adjoint of the first result.
     public func dy() throws(DiagnosticError) -> Operand {
-        guard let d = adjoints.first ?? nil else { throw DiagnosticError(inst.loc, "autodiff: internal error: \(inst.op.name) has no adjoint") }
+        guard let d = adjoints.first ?? nil else { throw DiagnosticError(inst.loc, .internalError(pass: "autodiff", "\(inst.op.name) has no adjoint")) }
         return d
     }
     /// The type of operand `i`, which must be a tensor.
     public func type(_ i: Int) throws(DiagnosticError) -> TensorType {
-        guard let t = operandTypes[i] else { throw DiagnosticError(inst.loc, "autodiff: internal error: operand \(i) of \(inst.op.name) is a literal") }
+        guard let t = operandTypes[i] else { throw DiagnosticError(inst.loc, .internalError(pass: "autodiff", "operand \(i) of \(inst.op.name) is a literal")) }
         return t
     }
 }
