@@ -51,10 +51,7 @@ public final class TrainStep {
     /// compile.
     public var passManager: PassManager?
     /// Compile once for every batch size: the dims of the step's arguments become run-time
-    /// arguments (`CodegenOptions.runtimeDims`; a `passManager` set with it must leave out
-    /// the fusion passes other than fuse-elementwise, as `LoweredModule.runtimeDimsPipeline`
-    /// does); set before the
-    /// first compile.
+    /// arguments (`CodegenOptions.runtimeDims`); set before the first compile.
     public var runtimeDims = false
 
     /// `gradients: false` drops the raw-gradient results from the step: they are then

@@ -1,0 +1,46 @@
+import VFCIR
+import VFCPasses
+
+/// Which fused kernels run with run-time dims, and the fallback for the others.
+///
+/// With run-time dims the whole default pipeline runs, every fusion pass included. A
+/// kernel call whose operands and results all have fixed sizes (the optimizer's
+/// multi-tensor update of the parameters, which have no batch dim) takes the fixed-size
+/// lowering as it is. A call with a run-time extent takes its kernel's run-time form
+/// (`hasRuntimeForm`); a kernel without one is inlined back into the entry before
+/// lowering (`unfusingRuntimeKernels`), so that its ops take their own run-time lowerings:
+/// correct, only unfused.
+extension RuntimeDims {
+    /// Whether the lowering has a run-time form for calls of kernel `f` with run-time
+    /// extents: the anchorless loop kernels (`lowerRuntimeFusedLoop`).
+    static func hasRuntimeForm(_ f: Function) -> Bool {
+        guard let kind = f.fusionKind else { return false }
+        switch kind {
+        case .loop: return FusedKernel(f)?.anchor == nil
+        case .row, .reduce, .epilogue, .cropSample, .multiTensor, .multiSum: return false
+        }
+    }
+
+    /// Whether an operand or result of `call` (in `caller`) has an extent that `bindings`
+    /// leaves to run time.
+    static func hasRuntimeExtent(_ call: Instruction, in caller: Function, _ module: Module, bindings: [String: Int]) -> Bool {
+        func runtime(_ t: TensorType?) -> Bool {
+            t?.shape.contains { $0.symbols.contains { bindings[$0] == nil } } ?? false
+        }
+        return call.operands.contains { runtime(caller.type(of: $0, in: module)) } || call.results.contains { runtime(caller[$0].type) }
+    }
+
+    /// Inlines into entry `name` every call of a fused kernel that has a run-time extent
+    /// and no run-time form (see the type's comment); returns how many calls it inlined.
+    @discardableResult
+    static func unfusingRuntimeKernels(in name: String, of module: inout Module, bindings: [String: Int]) throws -> Int {
+        let snapshot = module
+        do {
+            return try InlinePass.inlineCalls(in: name, of: &module) { call, caller, callee in
+                callee.fusionKind != nil && !hasRuntimeForm(callee) && hasRuntimeExtent(call, in: caller, snapshot, bindings: bindings)
+            }
+        } catch {
+            throw CodegenError.diagnostics(error)
+        }
+    }
+}
