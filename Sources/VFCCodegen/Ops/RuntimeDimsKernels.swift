@@ -8,8 +8,8 @@ import VFCPasses
 /// multi-tensor update of the parameters, which have no batch dim) takes the fixed-size
 /// lowering as it is. A call with a run-time extent takes its kernel's run-time form
 /// (`hasRuntimeForm`); a kernel without one is inlined back into the entry before
-/// lowering (`unfusingRuntimeKernels`), so that its ops take their own run-time lowerings:
-/// correct, only unfused.
+/// lowering (`unfusingRuntimeKernels`), so that its ops take their own run-time lowerings,
+/// its elementwise ops fused again by `fuse-elementwise`.
 extension RuntimeDims {
     /// Whether the lowering has a run-time form for calls of kernel `f` with run-time
     /// extents: the anchorless loop kernels (`lowerRuntimeFusedLoop`).
@@ -36,9 +36,13 @@ extension RuntimeDims {
     static func unfusingRuntimeKernels(in name: String, of module: inout Module, bindings: [String: Int]) throws -> Int {
         let snapshot = module
         do {
-            return try InlinePass.inlineCalls(in: name, of: &module) { call, caller, callee in
+            let inlined = try InlinePass.inlineCalls(in: name, of: &module) { call, caller, callee in
                 callee.fusionKind != nil && !hasRuntimeForm(callee) && hasRuntimeExtent(call, in: caller, snapshot, bindings: bindings)
             }
+            // The elementwise ops those kernels held fuse again into loop kernels (which
+            // have a run-time form): one op per kernel and buffer costs more than the rest.
+            if inlined > 0 { try FuseElementwisePass().run(&module) }
+            return inlined
         } catch {
             throw CodegenError.diagnostics(error)
         }
