@@ -7,17 +7,31 @@ import VFCPasses
 /// kernel call whose operands and results all have fixed sizes (the optimizer's
 /// multi-tensor update of the parameters, which have no batch dim) takes the fixed-size
 /// lowering as it is. A call with a run-time extent takes its kernel's run-time form
-/// (`hasRuntimeForm`); a kernel without one is inlined back into the entry before
+/// (`hasRuntimeForm`, `lowerRuntimeFusedKernel`); a kernel without one is inlined back into the entry before
 /// lowering (`unfusingRuntimeKernels`), so that its ops take their own run-time lowerings,
 /// its elementwise ops fused again by `fuse-elementwise`.
 extension RuntimeDims {
     /// Whether the lowering has a run-time form for calls of kernel `f` with run-time
-    /// extents: the anchorless loop kernels (`lowerRuntimeFusedLoop`).
-    static func hasRuntimeForm(_ f: Function) -> Bool {
-        guard let kind = f.fusionKind else { return false }
-        switch kind {
-        case .loop: return FusedKernel(f)?.anchor == nil
-        case .row, .reduce, .epilogue, .cropSample, .multiTensor, .multiSum: return false
+    /// extents (`lowerRuntimeFusedKernel`): loop kernels, and row, reduce and epilogue
+    /// kernels whose row length, reduced extent or product columns `bindings` fix.
+    static func hasRuntimeForm(_ f: Function, bindings: [String: Int]) -> Bool {
+        guard let kind = f.fusionKind, let k = FusedKernel(f), k.kind == kind else { return false }
+        guard let a = k.anchor else { return true }
+        func fixed(_ d: Dim?) -> Bool { d.map { $0.symbols.allSatisfy { bindings[$0] != nil } } ?? false }
+        func shape(_ o: Operand) -> [Dim]? {
+            if case .value(let v) = o { return f[v].type?.shape }
+            return nil
+        }
+        let anchor = f.body[a]
+        let out = f[anchor.results[0]].type?.shape ?? []
+        switch anchor.op {
+        case .matmul, .softmax, .logSoftmax, .layerNorm: return fixed(out.last)
+        // A param weight has a fixed shape.
+        case .linear: return shape(anchor.operands[1]).map { $0.allSatisfy(fixed) } ?? true
+        case .reduce(_, let axes, _):
+            guard let xs = shape(anchor.operands[0]) else { return false }
+            return axes.allSatisfy { a in fixed(xs[a < 0 ? a + xs.count : a]) }
+        default: return false
         }
     }
 
@@ -37,7 +51,7 @@ extension RuntimeDims {
         let snapshot = module
         do {
             let inlined = try InlinePass.inlineCalls(in: name, of: &module) { call, caller, callee in
-                callee.fusionKind != nil && !hasRuntimeForm(callee) && hasRuntimeExtent(call, in: caller, snapshot, bindings: bindings)
+                callee.fusionKind != nil && !hasRuntimeForm(callee, bindings: bindings) && hasRuntimeExtent(call, in: caller, snapshot, bindings: bindings)
             }
             // The elementwise ops those kernels held fuse again into loop kernels (which
             // have a run-time form): one op per kernel and buffer costs more than the rest.
