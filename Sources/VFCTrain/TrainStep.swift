@@ -41,6 +41,8 @@ public final class TrainStep {
     private var compiled: [[String: Int]: JITModule] = [:]
     /// Seconds spent in JIT compiles so far.
     public private(set) var compileSeconds = 0.0
+    /// JIT compiles so far: one per batch size, or one in all with `runtimeDims`.
+    public var compileCount: Int { compiled.count }
     /// The phases of the last JIT compile (nil before the first).
     public private(set) var lastCompilePhases: CompilePhases?
     /// Compile with profiling code (`CodegenOptions.profile`); set before the first compile.
