@@ -162,7 +162,8 @@ extension FunctionLowering {
             let biasSlot = withBias.add(bp, dout)
             let rows = count(Array(opDims[0].dropLast()), block)
             if din > 0 {
-                runtimeGemm(dtype, false, true, rows, e.i64(dout), e.i64(din), xp, e.i64(din), wp, e.i64(din), bufs.pointers[anchorSlot], e.i64(dout))
+                runtimeGemm(dtype, false, true, rows, e.i64(dout), e.i64(din), xp, e.i64(din), wp, e.i64(din), bufs.pointers[anchorSlot], e.i64(dout),
+                            profiled: "\(product(Array(opDims[0].dropLast())) ?? Dim(0))x\(dout)x\(din)")
             } else {
                 LLVMBuildMemSet(e.builder, bufs.pointers[anchorSlot], LLVMConstInt(e.i8, 0, 0), e.mul(rows, dout * dtype.byteSize), 1)
             }
