@@ -41,6 +41,8 @@ public final class TrainStep {
     private var compiled: [[String: Int]: JITModule] = [:]
     /// Seconds spent in JIT compiles so far.
     public private(set) var compileSeconds = 0.0
+    /// JIT compiles so far: one per batch size, or one in all with `runtimeDims`.
+    public var compileCount: Int { compiled.count }
     /// The phases of the last JIT compile (nil before the first).
     public private(set) var lastCompilePhases: CompilePhases?
     /// Compile with profiling code (`CodegenOptions.profile`); set before the first compile.
@@ -51,10 +53,7 @@ public final class TrainStep {
     /// compile.
     public var passManager: PassManager?
     /// Compile once for every batch size: the dims of the step's arguments become run-time
-    /// arguments (`CodegenOptions.runtimeDims`; a `passManager` set with it must leave out
-    /// the fusion passes other than fuse-elementwise, as `LoweredModule.runtimeDimsPipeline`
-    /// does); set before the
-    /// first compile.
+    /// arguments (`CodegenOptions.runtimeDims`); set before the first compile.
     public var runtimeDims = false
 
     /// `gradients: false` drops the raw-gradient results from the step: they are then

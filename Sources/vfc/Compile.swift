@@ -109,13 +109,10 @@ struct Compile: ParsableCommand {
                     throw DriverError.unknownCPU(cpu)
                 }
             }
-            // Most fused kernels have no run-time lowering yet: the default pipeline keeps
-            // only elementwise fusion.
-            let pipeline = runtimeDims && passes == PassRegistry.codegenPipeline ? LoweredModule.runtimeDimsPipeline : passes
             if stats && output == nil {
                 // A query: the statistics only, no files in the current directory.
                 let lowered = try LoweredModule(module: module, functions: names, options: CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile, runtimeDims: runtimeDims),
-                                                passManager: try debug.passManager(pipeline))
+                                                passManager: try debug.passManager(passes))
                 Self.printStats(lowered)
                 if debug.timePasses { printError(lowered.phases.report) }
                 return
@@ -127,7 +124,7 @@ struct Compile: ParsableCommand {
             }
             let options = CodegenOptions(targetCPU: targetCPU, bindings: bindings, profile: profile, runtimeDims: runtimeDims)
             let lowered = try LoweredModule(module: module, functions: names, options: options,
-                                            passManager: try debug.passManager(pipeline))
+                                            passManager: try debug.passManager(passes))
             if stats { Self.printStats(lowered) }
             let bytes = try lowered.emit(emit)
             if debug.timePasses { printError(lowered.phases.report) }

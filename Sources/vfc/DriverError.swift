@@ -91,8 +91,6 @@ enum DriverError: Error, CustomStringConvertible {
     case exclusive(String, String)
     /// `--dtype f64` with the JIT backend.
     case jitComputesInIRTypes
-    /// `--runtime-dims` with the compiler debugging flags.
-    case runtimeDimsOwnPipeline
 
     /// Why a file cannot be read.
     enum ReadFailure {
@@ -171,7 +169,6 @@ enum DriverError: Error, CustomStringConvertible {
             return "--target-cpu: '\(cpu)' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, skylake-avx512, znver4; list: llc -mcpu=help)"
         case let .exclusive(a, b): return "\(a) and \(b) exclude each other"
         case .jitComputesInIRTypes: return "--backend jit computes in the IR's dtypes; --dtype f64 needs --backend interp"
-        case .runtimeDimsOwnPipeline: return "--runtime-dims compiles with its own pipeline: leave out the compiler debugging flags"
         }
     }
 

@@ -16,7 +16,9 @@ struct StepCommand: ParsableCommand {
             one). BATCH holds the step function's arguments by name (global_views, local_views, \
             boxes, flips, content_masks, position_masks, lr, weight_decay, teacher_momentum); \
             the batch size is taken from its shapes. Prints the step's metrics (loss, loss_cls, \
-            loss_mim, loss_pos before the update, grad_norm before clipping).
+            loss_mim, loss_pos before the update, grad_norm before clipping). The JIT compiles \
+            the step for each batch's size; --runtime-dims compiles it once for every batch \
+            size (the batch dim a run-time argument).
             Timing (JIT): --repeat N runs W (--warmup) untimed and N timed steps after the first \
             (compiling) one, in one process on the same batch (the state keeps updating in \
             machine form); --json then adds compile_s, first_step_s, step_times_s, median_s, \
@@ -37,8 +39,8 @@ struct StepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The state before the step.", valueName: "STATE.safetensors"))
     var state: String
 
-    @Option(help: ArgumentHelp("The batch and the step's run-time scalars.", valueName: "BATCH.safetensors"))
-    var batch: String
+    @Option(help: ArgumentHelp("The batch and the step's run-time scalars; repeated: one step per batch, in order, each on the state the one before left (the metrics of each step on a line of their own).", valueName: "BATCH.safetensors"))
+    var batch: [String] = []
 
     @Option(help: ArgumentHelp("Where to run: the LLVM JIT, or the reference interpreter.", valueName: "jit|interp"))
     var backend: Run.Backend = .jit
@@ -70,7 +72,7 @@ struct StepCommand: ParsableCommand {
     @Flag(help: "Per-kernel time shares of the step (sgemm, fused kernels, the rest).")
     var profile = false
 
-    @Flag(help: "Compile the step once for every batch size (the batch dim a run-time argument; elementwise fusion only) instead of for this batch's size (JIT).")
+    @Flag(help: "Compile the step once for every batch size (the batch dim a run-time argument) instead of for each batch's size (JIT).")
     var runtimeDims = false
 
     @Option(name: .customLong("profile-top"), help: ArgumentHelp("With --profile: how many sites the table lists (the rest are summed in one row).", valueName: "N"))
@@ -84,6 +86,10 @@ struct StepCommand: ParsableCommand {
 
     func validate() throws {
         if repeatCount < 0 || warmup < 0 { throw ValidationError("--repeat and --warmup must be >= 0") }
+        if batch.isEmpty { throw ValidationError("Missing expected argument '--batch <BATCH.safetensors>'") }
+        if batch.count > 1 && (repeatCount > 0 || warmup > 0 || profile || serve) {
+            throw ValidationError("--repeat, --warmup, --profile and --serve time one batch: give --batch once")
+        }
         if (repeatCount > 0 || warmup > 0 || profile || serve) && backend != .jit {
             throw ValidationError("--repeat, --warmup, --profile and --serve time the JIT step: leave out --backend interp")
         }
@@ -92,7 +98,7 @@ struct StepCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try checkOutputs([NamedPath("--out", out), NamedPath("--grads", grads)],
-                             inputs: [NamedPath("FILE", file), NamedPath("--state", state), NamedPath("--batch", batch)])
+                             inputs: [NamedPath("FILE", file), NamedPath("--state", state), ] + batch.map { NamedPath("--batch", $0) })
             try StandardOutput.atMostOne([NamedPath("--out", out), NamedPath("--grads", grads)])
             if serve, let taken = [("--out", out), ("--grads", grads)].first(where: { StandardOutput.named($0.1) }) {
                 throw DriverError.servesOnStandardOutput(option: taken.0)
@@ -107,29 +113,36 @@ struct StepCommand: ParsableCommand {
             }
             let step = try TrainStep(module: try loadModule(file), function: function, gradients: grads != nil)
             step.passManager = try debug.codegenPassManager()
-            if runtimeDims && step.passManager != nil {
-                throw DriverError.runtimeDimsOwnPipeline
-            }
             step.runtimeDims = runtimeDims
-            let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: batch).tensors, source: batch)
             if repeatCount > 0 || warmup > 0 || profile || serve {
+                let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: batch[0]).tensors, source: batch[0])
                 try timed(step, inputs, bindings)
                 return
             }
-            let checked = try readState(step)
-            let start = Date()
-            let outcome = try step.run(state: checked, inputs: inputs, bindings: bindings,
-                                       backend: backend == .jit ? .jit : .interpreter(floatType: floatType))
-            if verbose {
-                if backend == .jit { printError("jit: compiled @\(function) in \(String(format: "%.3f", step.compileSeconds)) s\(Self.phaseNote(step))") }
-                printError("step: \(String(format: "%.3f", Date().timeIntervalSince(start) - step.compileSeconds)) s")
-            }
+            var current = try readState(step)
+            var last: TrainStep.Outcome?
             let say = StandardOutput.lines(outputs: [out, grads])
-            if json {
-                say("{" + outcome.metrics.map { "\"\($0.name)\": \(jsonNumber($0.value))" }.joined(separator: ", ") + "}")
-            } else {
-                for (name, value) in outcome.metrics { say("\(name): \(String(format: "%.9g", value))") }
+            for path in batch {
+                let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: path).tensors, source: path)
+                let (compiles, seconds) = (step.compileCount, step.compileSeconds)
+                let start = Date()
+                let outcome = try step.run(state: current, inputs: inputs, bindings: bindings,
+                                           backend: backend == .jit ? .jit : .interpreter(floatType: floatType))
+                let compiled = step.compileSeconds - seconds
+                if verbose {
+                    // One line per compile: a batch of a new size compiles again, except with --runtime-dims.
+                    if step.compileCount > compiles { printError("jit: compiled @\(function) in \(String(format: "%.3f", compiled)) s\(Self.phaseNote(step))") }
+                    printError("step: \(String(format: "%.3f", Date().timeIntervalSince(start) - compiled)) s")
+                }
+                if json {
+                    say("{" + outcome.metrics.map { "\"\($0.name)\": \(jsonNumber($0.value))" }.joined(separator: ", ") + "}")
+                } else {
+                    for (name, value) in outcome.metrics { say("\(name): \(String(format: "%.9g", value))") }
+                }
+                current = outcome.state
+                last = outcome
             }
+            guard let outcome = last else { return }
             if let out {
                 try StandardOutput.write(SafetensorsFile(tensors: outcome.state, metadata: ["format": "pt", "vfc.module": step.module.name ?? ""]), to: out, option: "--out")
             }

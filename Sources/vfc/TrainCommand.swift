@@ -86,6 +86,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Leave out the photometric augmentation (colour jitter, grayscale, blur, solarize).")
     var noPhotometric = false
 
+    @Flag(help: "Compile the step once for every batch size (the batch dim a run-time argument) instead of for the run's batch size.")
+    var runtimeDims = false
+
     @Flag(help: "Compile the step with per-kernel timers and print the time shares of the steps after the first at the end.")
     var profile = false
 
@@ -166,6 +169,7 @@ struct TrainCommand: ParsableCommand {
             var compiled = false
             trainer.step.profile = profile
             trainer.step.passManager = try debug.codegenPassManager()
+            trainer.step.runtimeDims = runtimeDims
             var sites: [ProfileSite] = []
             var last: Trainer.Progress?
             let summary = try trainer.run(shouldStop: { interrupt.isSet }) { p in

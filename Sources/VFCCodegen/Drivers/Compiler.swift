@@ -18,8 +18,9 @@ public struct CodegenOptions: Hashable, Sendable {
     /// Run-time dims: the symbolic dims of each entry point's arguments that `bindings`
     /// does not fix become `int64_t` arguments of the compiled function (`EntryPoint.dims`),
     /// so one compiled function serves every size. The ops with a run-time lowering are
-    /// listed in `Lowering+RuntimeDims.swift`; of the fusion passes only `fuse-elementwise`
-    /// runs (with the default pipeline, `LoweredModule.runtimeDimsPipeline`). Off, the code is exactly what it is without this option.
+    /// listed in `Lowering+RuntimeDims.swift`; a fused kernel with run-time extents and no
+    /// run-time form is lowered op by op (`RuntimeDimsKernels.swift`). Off, the code is
+    /// exactly what it is without this option.
     public var runtimeDims = false
 
     public init(targetCPU: String? = nil, bindings: [String: Int] = [:], profile: Bool = false, runtimeDims: Bool = false) {
@@ -59,20 +60,6 @@ public final class LoweredModule {
         verifying((try? PassManager(pipeline: PassRegistry.codegenPipeline)) ?? PassManager(passes: []))
     }
 
-    /// The default pipeline; with run-time dims, `runtimeDimsPipeline` (the other fused
-    /// kernels have no run-time lowering yet).
-    public static func defaultPassManager(runtimeDims: Bool) -> PassManager {
-        guard runtimeDims else { return defaultPassManager() }
-        return verifying((try? PassManager(pipeline: runtimeDimsPipeline)) ?? PassManager(passes: []))
-    }
-
-    /// `PassRegistry.codegenPipeline` without the fusion passes whose kernels have no
-    /// run-time lowering (all but `fuse-elementwise`): the default with run-time dims.
-    public static let runtimeDimsPipeline: String = {
-        let fusion = Set(PassRegistry.fusionPasses).subtracting([FuseElementwisePass.name])
-        return PassRegistry.codegenPipeline.split(separator: ",").filter { !fusion.contains(String($0)) }.joined(separator: ",")
-    }()
-
     /// `pm` verified as code generation does by default: after every pass in debug builds
     /// (the unit tests catch a broken pass where it breaks), once after the last pass in
     /// release builds, where verifying after each of the ten passes was a fifth of the
@@ -107,7 +94,7 @@ public final class LoweredModule {
         }
         var phases = CompilePhases()
         do {
-            try phases.time("passes") { try (passManager ?? Self.defaultPassManager(runtimeDims: options.runtimeDims)).run(&module) }
+            try phases.time("passes") { try (passManager ?? Self.defaultPassManager()).run(&module) }
         } catch let error as DiagnosticError {
             throw CodegenError.diagnostics(error)
         }
@@ -132,12 +119,13 @@ public final class LoweredModule {
         let profile = options.profile ? ProfileTable() : nil
         try phases.time("lower") {
             for name in names {
-                guard let f = module.function(named: name) else { throw CodegenError.noFunction(name) }
-                var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
-                if options.runtimeDims {
-                    let names = RuntimeDims.names(of: f, bindings: options.bindings)
-                    if !names.isEmpty { lowering.runtime = RuntimeDims(names: names) }
+                guard var f = module.function(named: name) else { throw CodegenError.noFunction(name) }
+                let dims = options.runtimeDims ? RuntimeDims.names(of: f, bindings: options.bindings) : []
+                if !dims.isEmpty, try RuntimeDims.unfusingRuntimeKernels(in: name, of: &module, bindings: options.bindings) > 0 {
+                    f = module.function(named: name) ?? f
                 }
+                var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
+                if !dims.isEmpty { lowering.runtime = RuntimeDims(names: dims) }
                 lowering.profile = profile
                 let entry = try lowering.entryPoint()
                 try lowering.emit(entry, attributes: options.attributes)

@@ -151,32 +151,14 @@ extension FunctionLowering {
         let written = inst.results.compactMap { values[$0] }.map(bytes).reduce(0, +)
         // The loops go into a kernel function of their own (`outlined`), keyed by the
         // kernel's code and the layout of its buffers.
-        // The kernel's code under canonical names, so that the same kernel in every encoder
-        // block (inlined with different value names) is emitted once; symbolic dims are
-        // resolved, as the counts of the buffers record.
-        // Params likewise: the code reads each through its captured pointer (slots in order
-        // of first use, as numbered here), so the optimizer's update of every same-shaped
-        // param, or a product with each block's weight, is one function.
-        var canonical = f
-        canonical.name = "kernel"
-        for i in canonical.values.indices { canonical.values[i].name = "v\(i)" }
-        var paramNames: [String: String] = [:]
-        for i in canonical.body.indices {
-            canonical.body[i].operands = canonical.body[i].operands.map { o in
-                guard case .param(let p) = o else { return o }
-                if paramNames[p] == nil { paramNames[p] = "p\(paramNames.count)" }
-                return .param(paramNames[p]!)
-            }
-        }
-        let paramTypes = bufs.paramSlot.sorted { $0.value < $1.value }.map { bufs.paramType[$0.key].map { "\($0)" } ?? "?" }
-        let key = "fused " + Printer.print(canonical) + " \(bufs.count) \(stored.sorted { $0.value < $1.value }.map(\.value)) params \(paramTypes)"
+        let key = fusedKernelKey(f, bufs, stored)
         guard let a = k.anchor else {
             let n = try shape(f[f.body[f.body.count - 1].results[0]].type).reduce(1, *)
             kernel(read: read, written: written, flops: f.body.count * n)
             try outlined(key: key, pointers: bufs.pointers, site: (.fused, "elementwise", fusedDetail(f, n: n))) { me, inner in
                 var b = bufs
                 b.pointers = bufs.pointers.map(inner)
-                try me.fusedElementwiseLoop(k, b, stored, count: n)
+                try me.fusedElementwiseLoop(k, b, stored, count: .fixed(n))
             }
             return
         }
@@ -263,7 +245,7 @@ extension FunctionLowering {
                 return
             }
             try lowerMatmul(ta, tb, anchorOps[0], anchorOps[1], bufsA.pointers[anchorSlot], dtype, aShape)
-            try fusedEpiloguePass(k, bufsA, stored, anchor: av, anchorSlot: anchorSlot, bias: nil, rows: 1, cols: outCount)
+            try fusedEpiloguePass(k, bufsA, stored, anchor: av, anchorSlot: anchorSlot, bias: nil, rows: .fixed(1), cols: outCount)
         case .linear:
             guard case .buffer(let xp, _, let xs) = anchorOps[0], case .buffer(let wp, _, let ws) = anchorOps[1] else {
                 throw CodegenError.internalError("linear of a literal in @\(f.name)")
@@ -284,11 +266,13 @@ extension FunctionLowering {
                     zeroFill(bufsA.pointers[anchorSlot], dtype, rows * dout)
                 }
             }
-            try fusedEpiloguePass(k, withBias, stored, anchor: av, anchorSlot: anchorSlot, bias: biasSlot, rows: rows, cols: dout)
+            try fusedEpiloguePass(k, withBias, stored, anchor: av, anchorSlot: anchorSlot, bias: biasSlot, rows: .fixed(rows), cols: dout)
         case .softmax, .logSoftmax, .layerNorm:
-            try fusedRows(k, anchorInst, anchorOps, bufsA, stored, anchor: av, anchorSlot: anchorSlot, dtype: dtype, shape: aShape)
+            let n = aShape.last ?? 1
+            try fusedRows(k, anchorInst, anchorOps, bufsA, stored, anchor: av, anchorSlot: anchorSlot, dtype: dtype,
+                          rows: .fixed(n == 0 ? 0 : aShape.reduce(1, *) / n), n: n)
         case .reduce(let kind, _, _):
-            try fusedReduce(k, kind, bufsA, stored, anchor: av, anchorSlot: anchorSlot, dtype: dtype, rows: outCount, n: outCount == 0 ? 0 : inCount / Swift.max(outCount, 1))
+            try fusedReduce(k, kind, bufsA, stored, anchor: av, anchorSlot: anchorSlot, dtype: dtype, rows: .fixed(outCount), n: outCount == 0 ? 0 : inCount / Swift.max(outCount, 1))
         default:
             throw CodegenError.internalError("\(anchorInst.op.name) is not an anchor")
         }
@@ -356,8 +340,8 @@ extension FunctionLowering {
     // MARK: kernel forms
 
     /// No anchor: one loop over the elements.
-    private mutating func fusedElementwiseLoop(_ k: FusedKernel, _ bufs: KernelBuffers, _ stored: [ValueID: Int], count n: Int) throws {
-        try parallelLoop(n, buffers: bufs.pointers) { me, i, ptrs in
+    mutating func fusedElementwiseLoop(_ k: FusedKernel, _ bufs: KernelBuffers, _ stored: [ValueID: Int], count n: OuterCount) throws {
+        try outerLoop(n, buffers: bufs.pointers) { me, i, ptrs in
             var env: [ValueID: LLVMValueRef] = [:]
             try me.kernelCompute(k.epilogue, bufs, ptrs, &env, i)
             me.kernelStore(bufs, stored, ptrs, env, i)
@@ -365,10 +349,10 @@ extension FunctionLowering {
     }
 
     /// The pass after a product: anchor = buffer (+ bias), the epilogue, the stores.
-    private mutating func fusedEpiloguePass(_ k: FusedKernel, _ bufs: KernelBuffers, _ stored: [ValueID: Int], anchor av: ValueID,
-                                            anchorSlot: Int, bias: Int?, rows: Int, cols: Int) throws {
-        guard rows * cols > 0, let d = bufs.dtype[av] else { return }
-        try parallelLoop(rows, workPerIteration: cols, buffers: bufs.pointers) { me, r, ptrs in
+    mutating func fusedEpiloguePass(_ k: FusedKernel, _ bufs: KernelBuffers, _ stored: [ValueID: Int], anchor av: ValueID,
+                                    anchorSlot: Int, bias: Int?, rows: OuterCount, cols: Int) throws {
+        guard rows.mayRun, cols > 0, let d = bufs.dtype[av] else { return }
+        try outerLoop(rows, workPerIteration: cols, buffers: bufs.pointers) { me, r, ptrs in
             let base = me.e.mul(r, cols)
             try me.e.loop(cols, "epi") { j in
                 try me.gemmEpilogueElement(k, bufs, stored, anchor: av, anchorSlot: anchorSlot, bias: bias, dtype: d, me.e.add(base, j), j, ptrs)
@@ -376,12 +360,11 @@ extension FunctionLowering {
         }
     }
 
-    /// softmax, log_softmax, layer_norm over the last axis, with prologue and epilogue.
-    private mutating func fusedRows(_ k: FusedKernel, _ inst: Instruction, _ ops: [Lowered], _ bufs: KernelBuffers, _ stored: [ValueID: Int],
-                                    anchor av: ValueID, anchorSlot: Int, dtype: DType, shape: [Int]) throws {
-        let n = shape.last ?? 1
-        let rows = n == 0 ? 0 : shape.reduce(1, *) / n
-        guard rows > 0 else { return }
+    /// softmax, log_softmax, layer_norm over the last axis (rows of `n` elements), with
+    /// prologue and epilogue.
+    mutating func fusedRows(_ k: FusedKernel, _ inst: Instruction, _ ops: [Lowered], _ bufs: KernelBuffers, _ stored: [ValueID: Int],
+                            anchor av: ValueID, anchorSlot: Int, dtype: DType, rows: OuterCount, n: Int) throws {
+        guard rows.mayRun else { return }
         var all = bufs
         var normSlots: (Int, Int)?
         if case .layerNorm = inst.op {
@@ -391,7 +374,7 @@ extension FunctionLowering {
         let x = inst.operands[0]
         let keepAnchor = stored[av] != nil
         let allBufs = all
-        try parallelLoop(rows, workPerIteration: 8 * n, buffers: all.pointers) { me, r, ptrs in
+        try outerLoop(rows, workPerIteration: 8 * n, buffers: all.pointers) { me, r, ptrs in
             let em = me.e
             // Non-throwing functions for the row code: a failure (an internal error) is
             // kept and rethrown after the row is emitted.
@@ -435,9 +418,9 @@ extension FunctionLowering {
 
     /// A reduction over trailing axes: rows of `n` elements, prologue on load, epilogue on
     /// each reduced value.
-    private mutating func fusedReduce(_ k: FusedKernel, _ kind: ReduceOp, _ bufs: KernelBuffers, _ stored: [ValueID: Int],
-                                      anchor av: ValueID, anchorSlot: Int, dtype: DType, rows: Int, n: Int) throws {
-        guard rows > 0 else { return }
+    mutating func fusedReduce(_ k: FusedKernel, _ kind: ReduceOp, _ bufs: KernelBuffers, _ stored: [ValueID: Int],
+                              anchor av: ValueID, anchorSlot: Int, dtype: DType, rows: OuterCount, n: Int) throws {
+        guard rows.mayRun else { return }
         guard let inDtype = k.function.body.first(where: { $0.results.contains(av) }).flatMap({ inst -> DType? in
             if case .value(let v)? = inst.operands.first { return bufs.dtype[v] ?? k.function[v].type?.dtype }
             return nil
@@ -445,7 +428,7 @@ extension FunctionLowering {
         let x = k.function.body.first { $0.results.contains(av) }!.operands[0]
         let acc = reduceAccumulatorType(kind, inDtype)
         let keepAnchor = stored[av] != nil
-        try parallelLoop(rows, workPerIteration: Swift.max(n, 1), buffers: bufs.pointers) { me, r, ptrs in
+        try outerLoop(rows, workPerIteration: Swift.max(n, 1), buffers: bufs.pointers) { me, r, ptrs in
             let base = me.e.mul(r, n)
             let total = try me.carriedLoop(me.e.i64(n), me.reduceIdentity(kind, acc), "red") { j, a in
                 let i = me.e.add(base, j)

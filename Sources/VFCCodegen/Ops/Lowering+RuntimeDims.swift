@@ -12,8 +12,8 @@ import VFCIR
 ///
 /// Buffers with a run-time size come from the runtime (`vfc_alloc`) and are freed after
 /// their last use (the runtime's block cache reuses them): they are not part of the arena
-/// plan. Of the fusion passes only `fuse-elementwise` runs (`LoweredModule`): the other
-/// ops arrive one by one, and its kernels go to `lowerRuntimeFusedLoop`.
+/// plan. Fused kernels with run-time extents go to `lowerRuntimeFusedKernel`, or arrive
+/// here op by op (`RuntimeDimsKernels.swift`).
 extension FunctionLowering {
     /// Lowers instruction `index` when one of its operands or its result has a run-time
     /// extent, and returns true; false (nothing emitted) when every extent is fixed.
@@ -21,10 +21,10 @@ extension FunctionLowering {
         guard let block = runtime?.block else { return false }
         let shapes = try inst.operands.map { try dims(of: $0) }
         let runtimeOperand = shapes.contains { $0.map(isRuntime) ?? false }
-        if case .call(let callee) = inst.op, let f = module.function(named: callee), f.fusionKind == .loop,
-           let k = FusedKernel(f), k.anchor == nil,
+        if case .call(let callee) = inst.op, let f = module.function(named: callee), RuntimeDims.hasRuntimeForm(f, bindings: bindings),
+           let k = FusedKernel(f),
            runtimeOperand || inst.results.contains(where: { function[$0].type.map { isRuntime(dims($0)) } ?? false }) {
-            try lowerRuntimeFusedLoop(inst, f, k, block, at: index)
+            try lowerRuntimeFusedKernel(inst, f, k, block, at: index)
             releaseDying(inst, at: index)
             freeDyingRuntimeBuffers(inst, at: index)
             return true

@@ -68,7 +68,8 @@ extension FunctionLowering {
         let lda = ta ? m : k, ldb = tb ? k : n
         try runtimeIfNonEmpty(k, zeroing: out, dtype, e.mul(e.mul(batches, m), n)) { me in
             if rb == 2 && !ta {
-                me.runtimeGemm(dtype, ta, tb, me.e.mul(batches, m), n, k, ap, lda, bp, ldb, out, n)
+                me.runtimeGemm(dtype, ta, tb, me.e.mul(batches, m), n, k, ap, lda, bp, ldb, out, n,
+                               profiled: "\(batchDim.multiplied(by: md) ?? md)x\(nd)x\(kd)")
                 return
             }
             // One product per item, the items spread over the pool's threads (each product
@@ -90,7 +91,8 @@ extension FunctionLowering {
         let dout = extent(ws[0], block), din = extent(ws[1], block)
         let rows = extent(product(Array(xs.dropLast())) ?? Dim(0), block)
         runtimeIfNonEmpty(din, zeroing: out, dtype, e.mul(rows, dout)) { me in
-            me.runtimeGemm(dtype, false, true, rows, dout, din, xp, din, wp, din, out, dout)
+            me.runtimeGemm(dtype, false, true, rows, dout, din, xp, din, wp, din, out, dout,
+                           profiled: "\(product(Array(xs.dropLast())) ?? Dim(0))x\(ws[0])x\(ws[1])")
         }
         addRowBias(out, bp, dtype, rows: rows, cols: dout)
     }
@@ -110,8 +112,17 @@ extension FunctionLowering {
     }
 
     /// `gemm` with i64 sizes (narrowed to the 32-bit blasint; leading dims at least 1).
+    /// `profiled`: the sizes ("MxNxK", symbolic) of its profile site, when profiling; nil
+    /// for a call on the pool's threads (the counters are the calling thread's).
     func runtimeGemm(_ d: DType, _ ta: Bool, _ tb: Bool, _ m: LLVMValueRef, _ n: LLVMValueRef, _ k: LLVMValueRef,
-                     _ a: LLVMValueRef, _ lda: LLVMValueRef, _ b: LLVMValueRef, _ ldb: LLVMValueRef, _ c: LLVMValueRef, _ ldc: LLVMValueRef) {
+                     _ a: LLVMValueRef, _ lda: LLVMValueRef, _ b: LLVMValueRef, _ ldb: LLVMValueRef, _ c: LLVMValueRef, _ ldc: LLVMValueRef,
+                     profiled: String? = nil) {
+        let site = profiled.flatMap { sizes in
+            profile?.add(.sgemm, name: "", op: d == .f32 ? "sgemm" : "dgemm", detail: "\(sizes)\(ta ? " A^T" : "")\(tb ? " B^T" : "")",
+                         parent: LLVMSupport.valueName(e.function))
+        }
+        if let site { profileBegin(site) }
+        defer { if let site { profileEnd(site) } }
         let i32 = e.i32
         func int(_ v: LLVMValueRef) -> LLVMValueRef { LLVMBuildTrunc(e.builder, v, i32, "") }
         func ld(_ v: LLVMValueRef) -> LLVMValueRef {
