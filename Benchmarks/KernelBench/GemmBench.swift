@@ -61,7 +61,7 @@ private func now() -> Double {
 }
 
 /// The FMA peak in GFLOP/s on `threads` threads of the pool at once (each runs the loop).
-private func fmaPeak(_ loop: FMAPeak.Loop, vectorWidth: Int, threads: Int, samples: Int) -> Double {
+func fmaPeak(_ loop: FMAPeak.Loop, vectorWidth: Int, threads: Int, samples: Int) -> Double {
     _ = vfc_set_num_threads(Int32(threads))
     let iterations: Int64 = 1_000_000
     var best = 0.0

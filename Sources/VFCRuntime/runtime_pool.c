@@ -31,6 +31,35 @@ static int sleeping_workers = 0;  // under pool_lock
 
 _Thread_local int vfc_inside_loop = 0;
 
+// vfc_pool_set_accounting: per-thread CPU time in loop bodies, on the thread's own clock.
+static _Atomic int accounting = 0;
+static _Atomic int64_t busy_ns[VFC_MAX_THREADS];
+
+static int64_t thread_cpu_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static void run_body(int index, vfc_loop_body body, void *context, int64_t lo, int64_t hi) {
+    if (!atomic_load_explicit(&accounting, memory_order_relaxed)) {
+        body(context, lo, hi);
+        return;
+    }
+    int64_t t0 = thread_cpu_ns();
+    body(context, lo, hi);
+    atomic_fetch_add_explicit(&busy_ns[index], thread_cpu_ns() - t0, memory_order_relaxed);
+}
+
+void vfc_pool_set_accounting(int on) {
+    for (int i = 0; i < VFC_MAX_THREADS; i++) atomic_store(&busy_ns[i], 0);
+    atomic_store(&accounting, on != 0);
+}
+
+int64_t vfc_pool_busy_ns(int thread) {
+    return thread >= 0 && thread < VFC_MAX_THREADS ? atomic_load(&busy_ns[thread]) : 0;
+}
+
 // Workers, and the caller waiting for them, spin this long before sleeping on a condition
 // variable: a training step runs thousands of parallel loops back to back, and waking a
 // sleeping thread (a futex round trip) costs tens of microseconds each time. VFC_SPIN_US
@@ -100,7 +129,7 @@ static void *worker(void *arg) {
 
         int64_t lo, hi;
         chunk(index, active, job_begin, job_end, &lo, &hi);
-        if (lo < hi) job_body(job_context, lo, hi);
+        if (lo < hi) run_body(index, job_body, job_context, lo, hi);
 
         if (atomic_fetch_sub_explicit(&job_pending, 1, memory_order_acq_rel) == 1) {
             pthread_mutex_lock(&pool_lock);
@@ -169,15 +198,19 @@ int vfc_set_num_threads(int threads) {
 void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *context) {
     if (end <= begin) return;
     int threads = vfc_num_threads();
-    if (vfc_inside_loop || threads == 1 || end - begin == 1) {
+    if (vfc_inside_loop) {
         body(context, begin, end);
+        return;
+    }
+    if (threads == 1 || end - begin == 1) {
+        run_body(0, body, context, begin, end);
         return;
     }
     pthread_mutex_lock(&job_lock);
     threads = active_threads;  // settled: vfc_set_num_threads waits for job_lock
     if (threads == 1) {
         pthread_mutex_unlock(&job_lock);
-        body(context, begin, end);
+        run_body(0, body, context, begin, end);
         return;
     }
     job_body = body;
@@ -194,7 +227,7 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
     int64_t lo, hi;
     chunk(0, threads, begin, end, &lo, &hi);
     vfc_inside_loop = 1;
-    if (lo < hi) body(context, lo, hi);
+    if (lo < hi) run_body(0, body, context, lo, hi);
     vfc_inside_loop = 0;
 
     if (!spin_until(workers_done, NULL)) {

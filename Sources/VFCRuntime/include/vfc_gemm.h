@@ -45,6 +45,12 @@ void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, c
                               const float *b, int32_t ldb, float *c, int32_t ldc,
                               vfc_gemm_epilogue epilogue, void *context, int64_t row_offset);
 
+/// How vfc_gemm_generated spreads C's tiles over the pool: balanced (the default) deals the
+/// panels into a grid of tasks sized for the thread count, claimed by the threads in turn;
+/// static (VFC_GEMM_SCHEDULE=static, or 0 here) is the earlier grid of MC-row tasks split
+/// evenly in index order. The results are the same either way.
+void vfc_gemm_set_balanced_schedule(int balanced);
+
 /// OpenBLAS's cblas_sgemm split over the pool (vfc_sgemm's library path, whatever the mode).
 void vfc_gemm_openblas(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                        const float *b, int32_t ldb, float *c, int32_t ldc);

@@ -1,0 +1,49 @@
+import Testing
+import VFCCodegen
+import VFCRuntime
+import VFCTensor
+
+/// gemm.c's two task schedules (the balanced grid whose tasks the threads claim in turn,
+/// and the static grid split in index order) on 1 and 2 threads: the grids differ with the
+/// thread count and the schedule, the results must not differ in any bit, and they match an
+/// f64 product. The shapes are the step's kinds at a smaller scale: many row panels and few
+/// column panels (x W^T), few rows and long K (a weight gradient), partial tiles and
+/// K blocks on every side.
+@Suite(.serialized) struct GemmScheduleTests {
+    static let cases: [(ta: Bool, tb: Bool, m: Int, n: Int, k: Int)] = [
+        (false, true, 1525, 96, 200), (false, false, 1201, 200, 130), (true, false, 100, 390, 1000),
+        (false, true, 37, 1100, 350), (true, true, 800, 70, 700),
+    ]
+
+    @Test func everyScheduleAndThreadCountGivesTheSameBits() throws {
+        _ = try #require(GemmKernel.installForHost(), "this CPU has no vfc GEMM kernel (needs AVX2+FMA or AVX-512)")
+        let before = vfc_num_threads()
+        defer {
+            _ = vfc_set_num_threads(before)
+            vfc_gemm_set_balanced_schedule(1)
+        }
+        for (ta, tb, m, n, k) in Self.cases {
+            var rng = RNG(seed: UInt64(m * 31 + n * 7 + k))
+            let lda = ta ? m : k, ldb = tb ? k : n
+            let a = (0..<(m * k)).map { _ in Float(rng.nextDouble() - 0.5) }
+            let b = (0..<(k * n)).map { _ in Float(rng.nextDouble() - 0.5) }
+            var results: [(String, [Float])] = []
+            for threads in [1, 2] {
+                for balanced in [1, 0] as [Int32] {
+                    _ = vfc_set_num_threads(Int32(threads))
+                    vfc_gemm_set_balanced_schedule(balanced)
+                    var c = [Float](repeating: .nan, count: m * n)
+                    vfc_gemm_generated(ta ? 1 : 0, tb ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &c, Int32(n))
+                    results.append(("\(threads) thread(s), \(balanced != 0 ? "balanced" : "static")", c))
+                }
+            }
+            let want = GeneratedGemmTests.naive(ta, tb, m, n, k, a, lda, b, ldb)
+            var worst = 0.0
+            for i in 0..<(m * n) { worst = max(worst, Swift.abs(Double(results[0].1[i]) - want[i])) }
+            #expect(worst <= 2e-7 * Double(k), "\(m)x\(n)x\(k) ta=\(ta) tb=\(tb): off by \(worst)")
+            for (name, c) in results.dropFirst() {
+                #expect(c.map(\.bitPattern) == results[0].1.map(\.bitPattern), "\(m)x\(n)x\(k) ta=\(ta) tb=\(tb): \(name) differs from \(results[0].0)")
+            }
+        }
+    }
+}
