@@ -1,13 +1,15 @@
 // vfc-bench gemm-scaling [--quick] (VFC_BENCH_STEPS=micro,tiny, VFC_BENCH_SHAPES=N,
 // VFC_BENCH_SAMPLES=S): how the step's unbatched products (GemmShapes, run through
 // vfc_sgemm as the step runs them: vfc's kernel or OpenBLAS by shape) scale from 1 to 2
-// threads. Each sample times, in turn: 1 thread; 2 threads with the static task schedule
-// (vfc_gemm_set_balanced_schedule(0)); 2 threads with the balanced one (the default).
+// threads. Each sample times, in turn: 1 thread; 2 threads with each task schedule of
+// vfc_gemm_set_schedule: static (the earlier grid), grid (the balanced grid, each thread's
+// share fixed), claimed (the same grid claimed task by task: the default).
 // Two clocks: the wall clock, and the pool's busy time (vfc_pool_set_accounting: each
 // thread's own CPU time in loop bodies; a product's time is its busiest thread's), which
 // time preempted by other processes does not inflate, so that it measures the split of the
 // work on a shared machine (it leaves out the threads' hand-offs, a few microseconds per
-// product). Each figure is the best sample (the median mostly measures the other
+// product), and the split's excess by tile counts (vfc_gemm_split_excess: the busiest
+// thread's tiles over an even share; vfc's kernel only). Each figure is the best sample (the median mostly measures the other
 // processes); the speedup is t(1 thread) / t(2 threads) (2: perfect). The three results
 // must be bit-identical, or the run stops.
 import CBLAS
@@ -21,8 +23,9 @@ private func wallNow() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
-/// One configuration of a sample: threads, balanced schedule.
-private let configs: [(name: String, threads: Int32, balanced: Int32)] = [("1T", 1, 1), ("2T static", 2, 0), ("2T balanced", 2, 1)]
+/// One configuration of a sample: threads, schedule.
+private let configs: [(name: String, threads: Int32, schedule: vfc_gemm_schedule)] =
+    [("1T", 1, VFC_GEMM_CLAIMED), ("2T static", 2, VFC_GEMM_STATIC), ("2T grid", 2, VFC_GEMM_GRID), ("2T claimed", 2, VFC_GEMM_CLAIMED)]
 
 func gemmScalingBenchmark(quick: Bool) throws {
     let env = ProcessInfo.processInfo.environment
@@ -51,17 +54,23 @@ func gemmScalingBenchmark(quick: Bool) throws {
     for (step, shapes) in steps {
         print("\n\(step) step: GFLOP/s by the busy time (by the wall clock); speedup = t(1T) / t(2T)")
         print(pad("shape", 24) + pad("calls", 6) + pad("kernel", 9) + configs.map { pad($0.name, 17) }.joined()
-              + "speedup static  balanced (wall)")
+              + configs.dropFirst().map { pad("x " + $0.name.dropFirst(3), 14) }.joined() + "tiles: static grid")
         // Per clock (0: busy, 1: wall), per configuration: seconds per step, overall and by class.
         var total = [[Double]](repeating: [Double](repeating: 0, count: configs.count), count: 2)
         var classes: [String: [[Double]]] = [:]
+        var splitExcess = [0.0, 0.0], splitWeight = 0.0  // weighted by the 1-thread busy time
         for s in shapes {
             let (wall, busy) = scalingSample(s, samples: samples, between: samplePeaks)
             let generated = vfc_gemm_uses_generated(s.ta ? 1 : 0, s.tb ? 1 : 0, Int32(s.m), Int32(s.n), Int32(s.k)) != 0
             var line = pad(s.label, 24) + pad("\(s.calls)", 6) + pad(generated ? "vfc" : "openblas", 9)
             for i in configs.indices { line += pad(String(format: "%.1f (%.1f)", s.flops / busy[i] / 1e9, s.flops / wall[i] / 1e9), 17) }
-            print(line + pad(String(format: "%.2f (%.2f)", busy[0] / busy[1], wall[0] / wall[1]), 15)
-                  + String(format: "%.2f (%.2f)", busy[0] / busy[2], wall[0] / wall[2]))
+            let excess = [VFC_GEMM_STATIC, VFC_GEMM_GRID].map { generated ? vfc_gemm_split_excess(Int32(s.m), Int32(s.n), 2, $0) : .nan }
+            print(line + configs.indices.dropFirst().map { pad(String(format: "%.2f (%.2f)", busy[0] / busy[$0], wall[0] / wall[$0]), 14) }.joined()
+                  + String(format: "%.3f %.3f", excess[0], excess[1]))
+            if generated {
+                for i in excess.indices { splitExcess[i] += excess[i] * busy[0] * Double(s.calls) }
+                splitWeight += busy[0] * Double(s.calls)
+            }
             let key = "\(s.ta ? "A^T" : "A")\(s.tb ? " B^T" : " B") K\(s.k >= 1024 ? ">=" : "<")1024"
             var c = classes[key] ?? total.map { $0.map { _ in 0 } }
             for (clock, times) in [busy, wall].enumerated() {
@@ -84,15 +93,17 @@ func gemmScalingBenchmark(quick: Bool) throws {
                 line += String(format: "%@ %.1f ms = %.1f GFLOP/s (%.0f%% of %.0f); ", c.name, total[clock][i] * 1e3, rate,
                                100 * rate / reference, reference)
             }
-            print(line + String(format: "speedup static %.2f, balanced %.2f", total[clock][0] / total[clock][1], total[clock][0] / total[clock][2]))
+            print(line + "speedup " + configs.indices.dropFirst().map { String(format: "%@ %.2f", configs[$0].name, total[clock][0] / total[clock][$0]) }.joined(separator: ", "))
         }
+        print(String(format: "split excess by tiles, vfc's kernel, weighted by 1T time: static %.3f, grid %.3f", splitExcess[0] / splitWeight, splitExcess[1] / splitWeight))
         for (key, c) in classes.sorted(by: { $0.key < $1.key }) {
-            print("  " + pad(key, 16) + String(format: "speedup static %.2f (%.2f), balanced %.2f (%.2f); %.1f ms of %.1f at 1T (busy)",
-                                              c[0][0] / c[0][1], c[1][0] / c[1][1], c[0][0] / c[0][2], c[1][0] / c[1][2], c[0][0] * 1e3, total[0][0] * 1e3))
+            print("  " + pad(key, 16) + "speedup busy (wall): "
+                  + configs.indices.dropFirst().map { String(format: "%@ %.2f (%.2f)", configs[$0].name, c[0][0] / c[0][$0], c[1][0] / c[1][$0]) }.joined(separator: ", ")
+                  + String(format: "; %.1f ms of %.1f at 1T (busy)", c[0][0] * 1e3, total[0][0] * 1e3))
         }
     }
     _ = vfc_set_num_threads(2)
-    vfc_gemm_set_balanced_schedule(1)
+    vfc_gemm_set_schedule(VFC_GEMM_CLAIMED)
 }
 
 /// The best wall and busy times of one vfc_sgemm call of `s` in each configuration over
@@ -110,7 +121,7 @@ private func scalingSample(_ s: GemmShape, samples: Int, between: () -> Void) ->
         between()
         for (i, c) in configs.enumerated() {
             _ = vfc_set_num_threads(c.threads)
-            vfc_gemm_set_balanced_schedule(c.balanced)
+            vfc_gemm_set_schedule(c.schedule)
             vfc_pool_set_accounting(1)
             let t0 = wallNow()
             for _ in 0..<reps { vfc_sgemm(ta, tb, Int32(s.m), Int32(s.n), Int32(s.k), a, lda, b, ldb, cs[i], Int32(s.n)) }

@@ -78,6 +78,7 @@ typedef struct {
     // The tile grid of the compute tasks: task (mg, ng) covers row panels
     // [mg * a_panels / m_groups, (mg + 1) * a_panels / m_groups) and likewise in columns.
     int64_t m_groups, n_groups;
+    int64_t m_group_panels, n_group_panels;  // the static grid's (whole groups, a short last one); 0: dealt evenly
     _Atomic int64_t next_task;  // claimed by the pool's threads in turn (balanced schedule)
     vfc_gemm_epilogue epilogue;  // NULL: none (vfc_sgemm_fused)
     void *epilogue_context;
@@ -196,10 +197,22 @@ static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64
 // Task t of the grid: K blocks outermost (C's tiles are revisited once per block), then
 // row panels (one op(A) micro-panel stays in L1), then column panels (the task's op(B)
 // block stays in L2).
+// Panels [*lo, *hi) of group g of `groups` over `panels`: `per` whole panels per group, or
+// dealt evenly when per is 0.
+static void group_range(int64_t g, int64_t groups, int64_t panels, int64_t per, int64_t *lo, int64_t *hi) {
+    if (per > 0) {
+        *lo = g * per;
+        *hi = *lo + per < panels ? *lo + per : panels;
+    } else {
+        *lo = g * panels / groups;
+        *hi = (g + 1) * panels / groups;
+    }
+}
+
 static void compute_task(const generated_job *j, int64_t t) {
-    int64_t mg = t / j->n_groups, ng = t % j->n_groups;
-    int64_t a_lo = mg * j->a_panels / j->m_groups, a_hi = (mg + 1) * j->a_panels / j->m_groups;
-    int64_t b_lo = ng * j->b_panels / j->n_groups, b_hi = (ng + 1) * j->b_panels / j->n_groups;
+    int64_t a_lo, a_hi, b_lo, b_hi;
+    group_range(t / j->n_groups, j->m_groups, j->a_panels, j->m_group_panels, &a_lo, &a_hi);
+    group_range(t % j->n_groups, j->n_groups, j->b_panels, j->n_group_panels, &b_lo, &b_hi);
     for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
         int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
         int last = p0 + kc >= j->k;
@@ -218,12 +231,12 @@ static void compute_task(const generated_job *j, int64_t t) {
     }
 }
 
-// Static schedule: the pool's even split of the task range.
+// The pool's even split of the task range.
 static void compute_tasks(void *context, int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; t++) compute_task(context, t);
 }
 
-// Balanced schedule: each of the pool's threads claims the next task until none is left,
+// Each of the pool's threads claims the next task until none is left,
 // so that a thread slowed by another process (or a smaller task) does not leave the rest
 // waiting at the end of the product.
 static void claim_tasks(void *context, int64_t lo, int64_t hi) {
@@ -237,16 +250,17 @@ static void claim_tasks(void *context, int64_t lo, int64_t hi) {
     }
 }
 
-static int balanced_schedule = -1;  // -1: not read yet (VFC_GEMM_SCHEDULE)
+static vfc_gemm_schedule schedule = VFC_GEMM_CLAIMED;
 static pthread_once_t schedule_once = PTHREAD_ONCE_INIT;
 static void read_schedule(void) {
     const char *env = getenv("VFC_GEMM_SCHEDULE");
-    if (balanced_schedule < 0) balanced_schedule = !(env && strcmp(env, "static") == 0);
+    if (env && strcmp(env, "static") == 0) schedule = VFC_GEMM_STATIC;
+    else if (env && strcmp(env, "grid") == 0) schedule = VFC_GEMM_GRID;
 }
 
-void vfc_gemm_set_balanced_schedule(int balanced) {
+void vfc_gemm_set_schedule(vfc_gemm_schedule s) {
     pthread_once(&schedule_once, read_schedule);
-    balanced_schedule = balanced != 0;
+    schedule = s;
 }
 
 // The task grid for `threads` threads, panels of each side dealt as evenly as the group
@@ -275,6 +289,7 @@ static void balanced_grid(generated_job *j, int threads, int64_t mc_panels, int6
 
 // The grid before the balanced schedule: MC rows per group, about four tasks per thread.
 static void static_grid(generated_job *j, int threads, int64_t mc_panels, int64_t nc_panels) {
+    j->m_group_panels = mc_panels;
     j->m_groups = (j->a_panels + mc_panels - 1) / mc_panels;
     int64_t want = 4 * (int64_t)threads;
     int64_t n_groups = (want + j->m_groups - 1) / j->m_groups;
@@ -282,7 +297,37 @@ static void static_grid(generated_job *j, int threads, int64_t mc_panels, int64_
     if (n_groups < 1) n_groups = 1;
     int64_t per_group = (j->b_panels + n_groups - 1) / n_groups;
     if (per_group > nc_panels) per_group = nc_panels;
+    j->n_group_panels = per_group;
     j->n_groups = (j->b_panels + per_group - 1) / per_group;
+}
+
+// Tiles of task t of j's grid.
+static int64_t task_tiles(const generated_job *j, int64_t t) {
+    int64_t a_lo, a_hi, b_lo, b_hi;
+    group_range(t / j->n_groups, j->m_groups, j->a_panels, j->m_group_panels, &a_lo, &a_hi);
+    group_range(t % j->n_groups, j->n_groups, j->b_panels, j->n_group_panels, &b_lo, &b_hi);
+    return (a_hi - a_lo) * (b_hi - b_lo);
+}
+
+double vfc_gemm_split_excess(int32_t m, int32_t n, int threads, vfc_gemm_schedule s) {
+    if (!kernel || m <= 0 || n <= 0 || threads < 1) return 0;
+    generated_job j;
+    memset(&j, 0, sizeof j);
+    j.mr = kernel_mr; j.nr = kernel_nr;
+    j.a_panels = (m + j.mr - 1) / j.mr;
+    j.b_panels = (n + j.nr - 1) / j.nr;
+    int64_t mc_panels = block_mc / j.mr, nc_panels = block_nc / j.nr;
+    if (s == VFC_GEMM_STATIC) static_grid(&j, threads, mc_panels, nc_panels);
+    else balanced_grid(&j, threads, mc_panels, nc_panels);
+    int64_t tasks = j.m_groups * j.n_groups, most = 0;
+    for (int i = 0; i < threads; i++) {
+        // The pool's chunk of thread i (vfc_parallel_for: the first n % threads get one more).
+        int64_t lo = i * (tasks / threads) + (i < tasks % threads ? i : tasks % threads);
+        int64_t hi = lo + tasks / threads + (i < tasks % threads ? 1 : 0), sum = 0;
+        for (int64_t t = lo; t < hi; t++) sum += task_tiles(&j, t);
+        if (sum > most) most = sum;
+    }
+    return (double)most * threads / (double)(j.a_panels * j.b_panels);
 }
 
 void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
@@ -326,13 +371,20 @@ void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, c
     pthread_once(&schedule_once, read_schedule);
     int threads = vfc_inside_loop ? 1 : vfc_num_threads();
     int64_t mc_panels = j.mc / j.mr, nc_panels = block_nc / j.nr;
-    if (balanced_schedule) {
+    switch (schedule) {
+    case VFC_GEMM_CLAIMED:
         balanced_grid(&j, threads, mc_panels, nc_panels);
         atomic_init(&j.next_task, 0);
         vfc_parallel_for(0, threads, claim_tasks, &j);
-    } else {
+        break;
+    case VFC_GEMM_GRID:
+        balanced_grid(&j, threads, mc_panels, nc_panels);
+        vfc_parallel_for(0, j.m_groups * j.n_groups, compute_tasks, &j);
+        break;
+    case VFC_GEMM_STATIC:
         static_grid(&j, threads, mc_panels, nc_panels);
         vfc_parallel_for(0, j.m_groups * j.n_groups, compute_tasks, &j);
+        break;
     }
 }
 

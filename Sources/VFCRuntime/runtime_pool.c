@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -31,9 +32,12 @@ static int sleeping_workers = 0;  // under pool_lock
 
 _Thread_local int vfc_inside_loop = 0;
 
-// vfc_pool_set_accounting: per-thread CPU time in loop bodies, on the thread's own clock.
+// vfc_pool_set_accounting: per-thread CPU time in loop bodies, on the thread's own clock;
+// the busiest thread's time in each loop (the loop's critical path) summed over loops.
 static _Atomic int accounting = 0;
 static _Atomic int64_t busy_ns[VFC_MAX_THREADS];
+static _Atomic int64_t loop_ns[VFC_MAX_THREADS];  // the current loop's, per thread
+static _Atomic int64_t critical_ns = 0, loops = 0;
 
 static int64_t thread_cpu_ns(void) {
     struct timespec t;
@@ -41,23 +45,59 @@ static int64_t thread_cpu_ns(void) {
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+// Loops inside a body count as the outer loop's time (on one thread they are not marked
+// vfc_inside_loop, and would otherwise count twice).
+static _Thread_local int accounting_depth = 0;
+
 static void run_body(int index, vfc_loop_body body, void *context, int64_t lo, int64_t hi) {
-    if (!atomic_load_explicit(&accounting, memory_order_relaxed)) {
+    if (accounting_depth > 0 || !atomic_load_explicit(&accounting, memory_order_relaxed)) {
         body(context, lo, hi);
         return;
     }
     int64_t t0 = thread_cpu_ns();
+    accounting_depth++;
     body(context, lo, hi);
-    atomic_fetch_add_explicit(&busy_ns[index], thread_cpu_ns() - t0, memory_order_relaxed);
+    accounting_depth--;
+    int64_t dt = thread_cpu_ns() - t0;
+    atomic_fetch_add_explicit(&busy_ns[index], dt, memory_order_relaxed);
+    atomic_store_explicit(&loop_ns[index], dt, memory_order_relaxed);
+}
+
+// After a loop's threads are done (their stores are ordered before job_pending's release).
+static void account_loop(int threads) {
+    if (accounting_depth > 0 || !atomic_load_explicit(&accounting, memory_order_relaxed)) return;
+    int64_t most = 0;
+    for (int i = 0; i < threads; i++) {
+        int64_t t = atomic_exchange_explicit(&loop_ns[i], 0, memory_order_relaxed);
+        if (t > most) most = t;
+    }
+    atomic_fetch_add_explicit(&critical_ns, most, memory_order_relaxed);
+    atomic_fetch_add_explicit(&loops, 1, memory_order_relaxed);
 }
 
 void vfc_pool_set_accounting(int on) {
-    for (int i = 0; i < VFC_MAX_THREADS; i++) atomic_store(&busy_ns[i], 0);
+    for (int i = 0; i < VFC_MAX_THREADS; i++) {
+        atomic_store(&busy_ns[i], 0);
+        atomic_store(&loop_ns[i], 0);
+    }
+    atomic_store(&critical_ns, 0);
+    atomic_store(&loops, 0);
     atomic_store(&accounting, on != 0);
 }
 
 int64_t vfc_pool_busy_ns(int thread) {
     return thread >= 0 && thread < VFC_MAX_THREADS ? atomic_load(&busy_ns[thread]) : 0;
+}
+
+int64_t vfc_pool_critical_ns(void) { return atomic_load(&critical_ns); }
+
+// VFC_POOL_REPORT=1: accounting from the pool's start, and at exit one line on standard
+// error with the loops' busy critical path and each thread's busy time.
+static void pool_report(void) {
+    fprintf(stderr, "vfc pool: %d thread(s), %lld loops, busy critical path %.1f ms, busy per thread",
+            active_threads, (long long)atomic_load(&loops), atomic_load(&critical_ns) * 1e-6);
+    for (int i = 0; i < pool_threads; i++) fprintf(stderr, " %.1f", atomic_load(&busy_ns[i]) * 1e-6);
+    fprintf(stderr, " ms\n");
 }
 
 // Workers, and the caller waiting for them, spin this long before sleeping on a condition
@@ -150,6 +190,11 @@ static int default_threads(void) {
 static void start_pool(void) {
     const char *spin = getenv("VFC_SPIN_US");
     if (spin && atoi(spin) >= 0) spin_ns = (int64_t)atoi(spin) * 1000;
+    const char *report = getenv("VFC_POOL_REPORT");
+    if (report && atoi(report) > 0) {
+        vfc_pool_set_accounting(1);
+        atexit(pool_report);
+    }
     // Workers for the larger of the default and the requested count, so that a later
     // vfc_set_num_threads up to that count needs no new threads.
     int n = default_threads();
@@ -204,6 +249,7 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
     }
     if (threads == 1 || end - begin == 1) {
         run_body(0, body, context, begin, end);
+        account_loop(1);
         return;
     }
     pthread_mutex_lock(&job_lock);
@@ -211,6 +257,7 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
     if (threads == 1) {
         pthread_mutex_unlock(&job_lock);
         run_body(0, body, context, begin, end);
+        account_loop(1);
         return;
     }
     job_body = body;
@@ -235,5 +282,6 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
         while (atomic_load_explicit(&job_pending, memory_order_acquire) > 0) pthread_cond_wait(&work_done, &pool_lock);
         pthread_mutex_unlock(&pool_lock);
     }
+    account_loop(threads);
     pthread_mutex_unlock(&job_lock);
 }

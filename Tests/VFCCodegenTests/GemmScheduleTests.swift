@@ -3,9 +3,9 @@ import VFCCodegen
 import VFCRuntime
 import VFCTensor
 
-/// gemm.c's two task schedules (the balanced grid whose tasks the threads claim in turn,
-/// and the static grid split in index order) on 1 and 2 threads: the grids differ with the
-/// thread count and the schedule, the results must not differ in any bit, and they match an
+/// gemm.c's task schedules (the balanced grid claimed task by task or split in index order,
+/// the earlier static grid) on 1 and 2 threads: the grids differ with the thread count and
+/// the schedule, the results must not differ in any bit, and they match an
 /// f64 product. The shapes are the step's kinds at a smaller scale: many row panels and few
 /// column panels (x W^T), few rows and long K (a weight gradient), partial tiles and
 /// K blocks on every side.
@@ -20,7 +20,7 @@ import VFCTensor
         let before = vfc_num_threads()
         defer {
             _ = vfc_set_num_threads(before)
-            vfc_gemm_set_balanced_schedule(1)
+            vfc_gemm_set_schedule(VFC_GEMM_CLAIMED)
         }
         for (ta, tb, m, n, k) in Self.cases {
             var rng = RNG(seed: UInt64(m * 31 + n * 7 + k))
@@ -29,12 +29,12 @@ import VFCTensor
             let b = (0..<(k * n)).map { _ in Float(rng.nextDouble() - 0.5) }
             var results: [(String, [Float])] = []
             for threads in [1, 2] {
-                for balanced in [1, 0] as [Int32] {
+                for (name, schedule) in [("claimed", VFC_GEMM_CLAIMED), ("grid", VFC_GEMM_GRID), ("static", VFC_GEMM_STATIC)] {
                     _ = vfc_set_num_threads(Int32(threads))
-                    vfc_gemm_set_balanced_schedule(balanced)
+                    vfc_gemm_set_schedule(schedule)
                     var c = [Float](repeating: .nan, count: m * n)
                     vfc_gemm_generated(ta ? 1 : 0, tb ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), &c, Int32(n))
-                    results.append(("\(threads) thread(s), \(balanced != 0 ? "balanced" : "static")", c))
+                    results.append(("\(threads) thread(s), \(name)", c))
                 }
             }
             let want = GeneratedGemmTests.naive(ta, tb, m, n, k, a, lda, b, ldb)
