@@ -46,4 +46,17 @@ import VFCTensor
             }
         }
     }
+
+    /// The balanced grid splits the step's kinds of products (row counts of thousands, few
+    /// column panels; few rows) within 3 % of even over 2 threads, and never worse than the
+    /// static grid; one thread takes everything.
+    @Test func theBalancedGridSplitsEvenly() throws {
+        _ = try #require(GemmKernel.installForHost(), "this CPU has no vfc GEMM kernel (needs AVX2+FMA or AVX-512)")
+        for (m, n) in [(3152, 192), (3152, 768), (2080, 128), (1088, 512), (512, 128), (192, 768), (3136, 8192)] as [(Int32, Int32)] {
+            let grid = vfc_gemm_split_excess(m, n, 2, VFC_GEMM_GRID), old = vfc_gemm_split_excess(m, n, 2, VFC_GEMM_STATIC)
+            #expect(grid >= 1 && grid <= 1.03, "\(m)x\(n): busiest thread \(grid)x an even share")
+            #expect(grid <= old + 1e-12, "\(m)x\(n): balanced \(grid), static \(old)")
+            #expect(vfc_gemm_split_excess(m, n, 1, VFC_GEMM_GRID) == 1)
+        }
+    }
 }
