@@ -102,15 +102,7 @@ func gemmBenchmark(quick: Bool) throws {
         peak[t] = fmaPeak(peakLoop, vectorWidth: kernel.vectorWidth, threads: t, samples: 8 * samples)
         print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s (<%d x float> FMA loop, best of %d)", t, peak[t]!, kernel.vectorWidth, 8 * samples))
     }
-    let only = (env["VFC_BENCH_STEPS"] ?? "micro,tiny").split(separator: ",").map(String.init)
-    // VFC_BENCH_SHAPES=N keeps the N shapes of each step with the most work per step.
-    let keep = env["VFC_BENCH_SHAPES"].flatMap { Int($0) } ?? Int.max
-    let largest: ([GemmShape]) -> [GemmShape] = { shapes in
-        let cut = shapes.map { $0.flops * Double($0.calls) }.sorted(by: >).prefix(keep).last ?? 0
-        return shapes.filter { $0.flops * Double($0.calls) >= cut }
-    }
-    let steps: [(String, [GemmShape])] = [("micro", largest(GemmShapes.micro)), ("tiny", largest(GemmShapes.tiny))]
-        .filter { only.contains($0.0) }
+    let steps = GemmShapes.selected(env)
     let names = ["openblas", "onednn", "vfc"]
     var results: [(step: String, threads: Int, shape: GemmShape, best: [Double], worst: Float)] = []
     for (step, shapes) in steps {

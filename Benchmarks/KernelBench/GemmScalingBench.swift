@@ -43,14 +43,7 @@ func gemmScalingBenchmark(quick: Bool) throws {
     let samplePeaks = {
         for t in [Int32(1), 2] { peak[t] = max(peak[t]!, fmaPeak(peakLoop, vectorWidth: kernel.vectorWidth, threads: Int(t), samples: 2)) }
     }
-    let only = (env["VFC_BENCH_STEPS"] ?? "micro,tiny").split(separator: ",").map(String.init)
-    let keep = env["VFC_BENCH_SHAPES"].flatMap { Int($0) } ?? Int.max
-    let largest: ([GemmShape]) -> [GemmShape] = { shapes in
-        let cut = shapes.map { $0.flops * Double($0.calls) }.sorted(by: >).prefix(keep).last ?? 0
-        return shapes.filter { $0.flops * Double($0.calls) >= cut }
-    }
-    let steps: [(String, [GemmShape])] = [("micro", largest(GemmShapes.micro)), ("tiny", largest(GemmShapes.tiny))]
-        .filter { only.contains($0.0) }
+    let steps = GemmShapes.selected(env)
     for (step, shapes) in steps {
         print("\n\(step) step: GFLOP/s by the busy time (by the wall clock); speedup = t(1T) / t(2T)")
         print(pad("shape", 24) + pad("calls", 6) + pad("kernel", 9) + configs.map { pad($0.name, 17) }.joined()
