@@ -37,7 +37,7 @@ _Thread_local int vfc_inside_loop = 0;
 static _Atomic int accounting = 0;
 static _Atomic int64_t busy_ns[VFC_MAX_THREADS];
 static _Atomic int64_t loop_ns[VFC_MAX_THREADS];  // the current loop's, per thread
-static _Atomic int64_t critical_ns = 0, loops = 0;
+static _Atomic int64_t critical_ns = 0, loops = 0, wakeups = 0;  // wakeups: loops that woke a sleeping worker
 
 static int64_t thread_cpu_ns(void) {
     struct timespec t;
@@ -82,6 +82,7 @@ void vfc_pool_set_accounting(int on) {
     }
     atomic_store(&critical_ns, 0);
     atomic_store(&loops, 0);
+    atomic_store(&wakeups, 0);
     atomic_store(&accounting, on != 0);
 }
 
@@ -94,8 +95,8 @@ int64_t vfc_pool_critical_ns(void) { return atomic_load(&critical_ns); }
 // VFC_POOL_REPORT=1: accounting from the pool's start, and at exit one line on standard
 // error with the loops' busy critical path and each thread's busy time.
 static void pool_report(void) {
-    fprintf(stderr, "vfc pool: %d thread(s), %lld loops, busy critical path %.1f ms, busy per thread",
-            active_threads, (long long)atomic_load(&loops), atomic_load(&critical_ns) * 1e-6);
+    fprintf(stderr, "vfc pool: %d thread(s), %lld loops (%lld woke a sleeping worker), busy critical path %.1f ms, busy per thread",
+            active_threads, (long long)atomic_load(&loops), (long long)atomic_load(&wakeups), atomic_load(&critical_ns) * 1e-6);
     for (int i = 0; i < pool_threads; i++) fprintf(stderr, " %.1f", atomic_load(&busy_ns[i]) * 1e-6);
     fprintf(stderr, " ms\n");
 }
@@ -268,7 +269,10 @@ void vfc_parallel_for(int64_t begin, int64_t end, vfc_loop_body body, void *cont
     atomic_store_explicit(&job_pending, threads - 1, memory_order_relaxed);  // the workers besides the caller
     atomic_fetch_add_explicit(&job_generation, 1, memory_order_release);
     pthread_mutex_lock(&pool_lock);
-    if (sleeping_workers > 0) pthread_cond_broadcast(&work_ready);
+    if (sleeping_workers > 0) {
+        pthread_cond_broadcast(&work_ready);
+        if (atomic_load_explicit(&accounting, memory_order_relaxed)) atomic_fetch_add_explicit(&wakeups, 1, memory_order_relaxed);
+    }
     pthread_mutex_unlock(&pool_lock);
 
     int64_t lo, hi;
