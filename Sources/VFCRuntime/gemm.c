@@ -265,20 +265,20 @@ void vfc_gemm_set_schedule(vfc_gemm_schedule s) {
 
 // The task grid for `threads` threads, panels of each side dealt as evenly as the group
 // counts allow (groups differ by at most one panel). At least the cache blocks' counts
-// (MC rows, NC columns per task); among at most 2 * threads more groups per side, the grid
-// whose last round of tasks leaves the least idle: the work of a round is its largest
-// task's, ceil(tasks / threads) rounds; ties go to fewer tasks (each re-reads its
-// op(B) block and op(A) rows).
+// (MC rows, NC columns per task); among up to 2 * threads (at most 16) more groups per
+// side, the grid whose last round of tasks leaves the least idle: the work of a round is
+// its largest task's, ceil(tasks / threads) rounds; ties go to fewer tasks (each re-reads
+// its op(B) block and op(A) rows).
 static void balanced_grid(generated_job *j, int threads, int64_t mc_panels, int64_t nc_panels) {
     int64_t mg0 = (j->a_panels + mc_panels - 1) / mc_panels, ng0 = (j->b_panels + nc_panels - 1) / nc_panels;
-    int64_t best_mg = mg0, best_ng = ng0;
+    int64_t best_mg = mg0, best_ng = ng0, extra = 2 * threads < 16 ? 2 * threads : 16;  // a bounded search
     double best_cost = -1;
-    for (int64_t mg = mg0; mg <= mg0 + 2 * threads && mg <= j->a_panels; mg++) {
-        for (int64_t ng = ng0; ng <= ng0 + 2 * threads && ng <= j->b_panels; ng++) {
+    for (int64_t mg = mg0; mg <= mg0 + extra && mg <= j->a_panels; mg++) {
+        for (int64_t ng = ng0; ng <= ng0 + extra && ng <= j->b_panels; ng++) {
             int64_t tasks = mg * ng, rounds = (tasks + threads - 1) / threads;
             int64_t largest = ((j->a_panels + mg - 1) / mg) * ((j->b_panels + ng - 1) / ng);
             // Each task also pays a fixed cost (claiming it, refilling L1/L2 with its
-            // blocks): about one tile's column of work per extra task.
+            // blocks), counted as a quarter tile: near-ties go to fewer tasks.
             double cost = (double)rounds * (double)largest + 0.25 * (double)tasks;
             if (best_cost < 0 || cost < best_cost) { best_cost = cost; best_mg = mg; best_ng = ng; }
         }
