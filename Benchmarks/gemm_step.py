@@ -4,7 +4,7 @@ default) against the same step with every product on OpenBLAS (VFC_GEMM=openblas
 with every product on vfc's generated kernel (VFC_GEMM=vfc), interleaved in one run.
 
     python3 Benchmarks/gemm_step.py --config micro [--rounds 3] [--repeat 3] [--threads 2]
-        [--modes openblas,auto,vfc,auto+store,auto+dims]
+        [--modes openblas,auto,vfc,auto+store,auto+dims,auto+static,auto+grid]
 
 Each round starts one `vfc step --repeat R --warmup 1 --json` process per mode, one after
 another (a process compiles once, then times R steps); the report is the median over all
@@ -13,7 +13,10 @@ timed steps of each mode, and its ratio to openblas. The state comes from `vfc i
 the same metrics to 1e-5 (relative) or the run stops. A mode `M+store` is M with
 VFC_GEMM_EPILOGUE=store: fused kernels' epilogues applied in the product's store instead of
 in a pass after it (the same results). A mode `M+dims` is M with `vfc step --runtime-dims`:
-the step compiled once for every batch size (the batch dim a run-time argument).
+the step compiled once for every batch size (the batch dim a run-time argument). A mode
+`M+static` (`M+grid`) is M with VFC_GEMM_SCHEDULE=static (grid): vfc's kernel splits C's tiles over the
+threads in the earlier static grid (the balanced grid split in index order) instead of
+the balanced grid claimed task by task (the same results).
 """
 import argparse
 import json
@@ -52,6 +55,9 @@ def main():
             env = dict(os.environ, VFC_GEMM=gemm, VFC_THREADS=str(a.threads))
             if "store" in options:
                 env["VFC_GEMM_EPILOGUE"] = "store"
+            for schedule in ("static", "grid"):
+                if schedule in options:
+                    env["VFC_GEMM_SCHEDULE"] = schedule
             out = subprocess.run([a.vfc, "step", ir, "--state", state, "--batch", batch, "--json", "--repeat", str(a.repeat),
                                   "--warmup", "1"] + (["--runtime-dims"] if "dims" in options else []),
                                  env=env, capture_output=True, text=True, check=True).stdout

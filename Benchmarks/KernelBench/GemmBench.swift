@@ -61,7 +61,7 @@ private func now() -> Double {
 }
 
 /// The FMA peak in GFLOP/s on `threads` threads of the pool at once (each runs the loop).
-private func fmaPeak(_ loop: FMAPeak.Loop, vectorWidth: Int, threads: Int, samples: Int) -> Double {
+func fmaPeak(_ loop: FMAPeak.Loop, vectorWidth: Int, threads: Int, samples: Int) -> Double {
     _ = vfc_set_num_threads(Int32(threads))
     let iterations: Int64 = 1_000_000
     var best = 0.0
@@ -102,15 +102,7 @@ func gemmBenchmark(quick: Bool) throws {
         peak[t] = fmaPeak(peakLoop, vectorWidth: kernel.vectorWidth, threads: t, samples: 8 * samples)
         print(String(format: "FMA peak, %d thread(s): %.1f GFLOP/s (<%d x float> FMA loop, best of %d)", t, peak[t]!, kernel.vectorWidth, 8 * samples))
     }
-    let only = (env["VFC_BENCH_STEPS"] ?? "micro,tiny").split(separator: ",").map(String.init)
-    // VFC_BENCH_SHAPES=N keeps the N shapes of each step with the most work per step.
-    let keep = env["VFC_BENCH_SHAPES"].flatMap { Int($0) } ?? Int.max
-    let largest: ([GemmShape]) -> [GemmShape] = { shapes in
-        let cut = shapes.map { $0.flops * Double($0.calls) }.sorted(by: >).prefix(keep).last ?? 0
-        return shapes.filter { $0.flops * Double($0.calls) >= cut }
-    }
-    let steps: [(String, [GemmShape])] = [("micro", largest(GemmShapes.micro)), ("tiny", largest(GemmShapes.tiny))]
-        .filter { only.contains($0.0) }
+    let steps = GemmShapes.selected(env)
     let names = ["openblas", "onednn", "vfc"]
     var results: [(step: String, threads: Int, shape: GemmShape, best: [Double], worst: Float)] = []
     for (step, shapes) in steps {

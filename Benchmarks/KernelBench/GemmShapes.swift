@@ -124,3 +124,17 @@ enum GemmShapes {
         GemmShape(64, 2048, 192, ta: false, tb: true, calls: 1),
     ]
 }
+
+extension GemmShapes {
+    /// The steps VFC_BENCH_STEPS names (micro,tiny by default) with their shapes;
+    /// VFC_BENCH_SHAPES=N keeps the N shapes of each step with the most work per step.
+    static func selected(_ env: [String: String]) -> [(String, [GemmShape])] {
+        let only = (env["VFC_BENCH_STEPS"] ?? "micro,tiny").split(separator: ",").map(String.init)
+        let keep = env["VFC_BENCH_SHAPES"].flatMap { Int($0) } ?? Int.max
+        let largest: ([GemmShape]) -> [GemmShape] = { shapes in
+            let cut = shapes.map { $0.flops * Double($0.calls) }.sorted(by: >).prefix(keep).last ?? 0
+            return shapes.filter { $0.flops * Double($0.calls) >= cut }
+        }
+        return [("micro", largest(micro)), ("tiny", largest(tiny))].filter { only.contains($0.0) }
+    }
+}

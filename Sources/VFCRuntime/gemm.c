@@ -1,9 +1,12 @@
 // vfc's own f32 matrix product around a generated microkernel. See include/vfc_gemm.h.
+#define _POSIX_C_SOURCE 200809L  // runtime_internal.h: clock_gettime under -std=c11 too
 #include "vfc_gemm.h"
 #include "vfc_cpu.h"
 #include "vfc_runtime.h"
+#include "runtime_internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +75,11 @@ typedef struct {
     // strides; op(B)'s rows as vectors) save copying M*K + K*N floats per product, which
     // costs more than it saves when the other side of C is short.
     int64_t a_packed_from, b_packed_from;
-    int64_t m_groups, n_groups, n_group_panels;  // the tile grid of the compute tasks
+    // The tile grid of the compute tasks: task (mg, ng) covers row panels
+    // [mg * a_panels / m_groups, (mg + 1) * a_panels / m_groups) and likewise in columns.
+    int64_t m_groups, n_groups;
+    int64_t m_group_panels, n_group_panels;  // the static grid's (whole groups, a short last one); 0: dealt evenly
+    _Atomic int64_t next_task;  // claimed by the pool's threads in turn (balanced schedule)
     vfc_gemm_epilogue epilogue;  // NULL: none (vfc_sgemm_fused)
     void *epilogue_context;
     int64_t row_offset;
@@ -187,34 +194,140 @@ static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64
     for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * nr, cols * sizeof(float));
 }
 
-// Tasks: blocks of MC rows x NC columns (at most); within a task, K blocks outermost
-// (C's tiles are revisited once per block), then row panels (one op(A) micro-panel stays
-// in L1), then column panels (the task's op(B) block stays in L2).
-static void compute_tasks(void *context, int64_t lo, int64_t hi) {
-    const generated_job *j = context;
-    const int64_t mc_panels = j->mc / j->mr;
-    for (int64_t t = lo; t < hi; t++) {
-        int64_t mg = t / j->n_groups, ng = t % j->n_groups;
-        int64_t a_lo = mg * mc_panels, a_hi = a_lo + mc_panels < j->a_panels ? a_lo + mc_panels : j->a_panels;
-        int64_t b_lo = ng * j->n_group_panels;
-        int64_t b_hi = b_lo + j->n_group_panels < j->b_panels ? b_lo + j->n_group_panels : j->b_panels;
-        for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
-            int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
-            int last = p0 + kc >= j->k;
-            for (int64_t apn = a_lo; apn < a_hi; apn++) {
-                for (int64_t bpn = b_lo; bpn < b_hi; bpn++) tile(j, apn, bpn, p0, kc);
-                // The task's row panel of C (mr rows, up to NC columns) is complete and still in
-                // L1 or L2: its epilogue now, not in a pass of its own. Whole rows of the
-                // panel, not tile by tile: rows of nr floats are too short for the
-                // epilogue's vector loop (measured slower than the pass after the product).
-                if (last && j->epilogue) {
-                    int64_t i0 = apn * j->mr, j0 = b_lo * j->nr;
-                    int64_t i1 = i0 + j->mr < j->m ? i0 + j->mr : j->m, j1 = b_hi * j->nr < j->n ? b_hi * j->nr : j->n;
-                    j->epilogue(j->epilogue_context, j->row_offset + i0, j->row_offset + i1, j0, j1);
-                }
+// Task t of the grid: K blocks outermost (C's tiles are revisited once per block), then
+// row panels (one op(A) micro-panel stays in L1), then column panels (the task's op(B)
+// block stays in L2).
+// Panels [*lo, *hi) of group g of `groups` over `panels`: `per` whole panels per group, or
+// dealt evenly when per is 0.
+static void group_range(int64_t g, int64_t groups, int64_t panels, int64_t per, int64_t *lo, int64_t *hi) {
+    if (per > 0) {
+        *lo = g * per;
+        *hi = *lo + per < panels ? *lo + per : panels;
+    } else {
+        *lo = g * panels / groups;
+        *hi = (g + 1) * panels / groups;
+    }
+}
+
+static void compute_task(const generated_job *j, int64_t t) {
+    int64_t a_lo, a_hi, b_lo, b_hi;
+    group_range(t / j->n_groups, j->m_groups, j->a_panels, j->m_group_panels, &a_lo, &a_hi);
+    group_range(t % j->n_groups, j->n_groups, j->b_panels, j->n_group_panels, &b_lo, &b_hi);
+    for (int64_t p0 = 0; p0 < j->k; p0 += j->kc) {
+        int kc = j->k - p0 < j->kc ? (int)(j->k - p0) : j->kc;
+        int last = p0 + kc >= j->k;
+        for (int64_t apn = a_lo; apn < a_hi; apn++) {
+            for (int64_t bpn = b_lo; bpn < b_hi; bpn++) tile(j, apn, bpn, p0, kc);
+            // The task's row panel of C (mr rows, up to NC columns) is complete and still in
+            // L1 or L2: its epilogue now, not in a pass of its own. Whole rows of the
+            // panel, not tile by tile: rows of nr floats are too short for the
+            // epilogue's vector loop (measured slower than the pass after the product).
+            if (last && j->epilogue) {
+                int64_t i0 = apn * j->mr, j0 = b_lo * j->nr;
+                int64_t i1 = i0 + j->mr < j->m ? i0 + j->mr : j->m, j1 = b_hi * j->nr < j->n ? b_hi * j->nr : j->n;
+                j->epilogue(j->epilogue_context, j->row_offset + i0, j->row_offset + i1, j0, j1);
             }
         }
     }
+}
+
+// The pool's even split of the task range.
+static void compute_tasks(void *context, int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; t++) compute_task(context, t);
+}
+
+// Each of the pool's threads claims the next task until none is left,
+// so that a thread slowed by another process (or a smaller task) does not leave the rest
+// waiting at the end of the product.
+static void claim_tasks(void *context, int64_t lo, int64_t hi) {
+    (void)lo; (void)hi;
+    generated_job *j = context;
+    int64_t tasks = j->m_groups * j->n_groups;
+    for (;;) {
+        int64_t t = atomic_fetch_add_explicit(&j->next_task, 1, memory_order_relaxed);
+        if (t >= tasks) return;
+        compute_task(j, t);
+    }
+}
+
+static vfc_gemm_schedule schedule = VFC_GEMM_CLAIMED;
+static pthread_once_t schedule_once = PTHREAD_ONCE_INIT;
+static void read_schedule(void) {
+    const char *env = getenv("VFC_GEMM_SCHEDULE");
+    if (env && strcmp(env, "static") == 0) schedule = VFC_GEMM_STATIC;
+    else if (env && strcmp(env, "grid") == 0) schedule = VFC_GEMM_GRID;
+}
+
+void vfc_gemm_set_schedule(vfc_gemm_schedule s) {
+    pthread_once(&schedule_once, read_schedule);
+    schedule = s;
+}
+
+// The task grid for `threads` threads, panels of each side dealt as evenly as the group
+// counts allow (groups differ by at most one panel). At least the cache blocks' counts
+// (MC rows, NC columns per task); among up to 2 * threads (at most 16) more groups per
+// side, the grid whose last round of tasks leaves the least idle: the work of a round is
+// its largest task's, ceil(tasks / threads) rounds; ties go to fewer tasks (each re-reads
+// its op(B) block and op(A) rows).
+static void balanced_grid(generated_job *j, int threads, int64_t mc_panels, int64_t nc_panels) {
+    int64_t mg0 = (j->a_panels + mc_panels - 1) / mc_panels, ng0 = (j->b_panels + nc_panels - 1) / nc_panels;
+    int64_t best_mg = mg0, best_ng = ng0, extra = 2 * threads < 16 ? 2 * threads : 16;  // a bounded search
+    double best_cost = -1;
+    for (int64_t mg = mg0; mg <= mg0 + extra && mg <= j->a_panels; mg++) {
+        for (int64_t ng = ng0; ng <= ng0 + extra && ng <= j->b_panels; ng++) {
+            int64_t tasks = mg * ng, rounds = (tasks + threads - 1) / threads;
+            int64_t largest = ((j->a_panels + mg - 1) / mg) * ((j->b_panels + ng - 1) / ng);
+            // Each task also pays a fixed cost (claiming it, refilling L1/L2 with its
+            // blocks), counted as a quarter tile: near-ties go to fewer tasks.
+            double cost = (double)rounds * (double)largest + 0.25 * (double)tasks;
+            if (best_cost < 0 || cost < best_cost) { best_cost = cost; best_mg = mg; best_ng = ng; }
+        }
+    }
+    j->m_groups = best_mg;
+    j->n_groups = best_ng;
+}
+
+// The grid before the balanced schedule: MC rows per group, about four tasks per thread.
+static void static_grid(generated_job *j, int threads, int64_t mc_panels, int64_t nc_panels) {
+    j->m_group_panels = mc_panels;
+    j->m_groups = (j->a_panels + mc_panels - 1) / mc_panels;
+    int64_t want = 4 * (int64_t)threads;
+    int64_t n_groups = (want + j->m_groups - 1) / j->m_groups;
+    if (n_groups > j->b_panels) n_groups = j->b_panels;
+    if (n_groups < 1) n_groups = 1;
+    int64_t per_group = (j->b_panels + n_groups - 1) / n_groups;
+    if (per_group > nc_panels) per_group = nc_panels;
+    j->n_group_panels = per_group;
+    j->n_groups = (j->b_panels + per_group - 1) / per_group;
+}
+
+// Tiles of task t of j's grid.
+static int64_t task_tiles(const generated_job *j, int64_t t) {
+    int64_t a_lo, a_hi, b_lo, b_hi;
+    group_range(t / j->n_groups, j->m_groups, j->a_panels, j->m_group_panels, &a_lo, &a_hi);
+    group_range(t % j->n_groups, j->n_groups, j->b_panels, j->n_group_panels, &b_lo, &b_hi);
+    return (a_hi - a_lo) * (b_hi - b_lo);
+}
+
+double vfc_gemm_split_excess(int32_t m, int32_t n, int threads, vfc_gemm_schedule s) {
+    if (!kernel || m <= 0 || n <= 0 || threads < 1) return 0;
+    generated_job j;
+    memset(&j, 0, sizeof j);
+    j.mr = kernel_mr; j.nr = kernel_nr;
+    j.a_panels = (m + j.mr - 1) / j.mr;
+    j.b_panels = (n + j.nr - 1) / j.nr;
+    int64_t mc_panels = block_mc / j.mr, nc_panels = block_nc / j.nr;
+    if (s == VFC_GEMM_STATIC) static_grid(&j, threads, mc_panels, nc_panels);
+    else balanced_grid(&j, threads, mc_panels, nc_panels);
+    int64_t tasks = j.m_groups * j.n_groups, most = 0;
+    for (int i = 0; i < threads; i++) {
+        // The pool's chunk of thread i (vfc_parallel_for: the first n % threads get one more).
+        int64_t lo = i * (tasks / threads) + (i < tasks % threads ? i : tasks % threads);
+        int64_t hi = lo + tasks / threads + (i < tasks % threads ? 1 : 0), sum = 0;
+        for (int64_t t = lo; t < hi; t++) sum += task_tiles(&j, t);
+        if (sum > most) most = sum;
+    }
+    return (double)most * threads / (double)(j.a_panels * j.b_panels);
 }
 
 void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
@@ -254,18 +367,25 @@ void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, c
     j.a_packed_from = !j.ta && n >= 1024 ? 0 : m / j.mr;
     j.b_packed_from = j.tb || (conflicting_rows(ldb) && m >= 1024) ? 0 : n / j.nr;
     vfc_parallel_for(0, (j.a_panels - j.a_packed_from) + (j.b_panels - j.b_packed_from), pack_panels, &j);
-    // Enough tasks for the pool to balance (about four per thread); the grid does not
-    // change any element's operations, only who computes it.
-    int64_t mc_panels = j.mc / j.mr;
-    j.m_groups = (j.a_panels + mc_panels - 1) / mc_panels;
-    int64_t want = 4 * (int64_t)vfc_num_threads();
-    int64_t n_groups = (want + j.m_groups - 1) / j.m_groups;
-    if (n_groups > j.b_panels) n_groups = j.b_panels;
-    if (n_groups < 1) n_groups = 1;
-    j.n_group_panels = (j.b_panels + n_groups - 1) / n_groups;
-    if (j.n_group_panels > block_nc / j.nr) j.n_group_panels = block_nc / j.nr;
-    j.n_groups = (j.b_panels + j.n_group_panels - 1) / j.n_group_panels;
-    vfc_parallel_for(0, j.m_groups * j.n_groups, compute_tasks, &j);
+    // The grid does not change any element's operations, only who computes it.
+    pthread_once(&schedule_once, read_schedule);
+    int threads = vfc_inside_loop ? 1 : vfc_num_threads();
+    int64_t mc_panels = j.mc / j.mr, nc_panels = block_nc / j.nr;
+    switch (schedule) {
+    case VFC_GEMM_CLAIMED:
+        balanced_grid(&j, threads, mc_panels, nc_panels);
+        atomic_init(&j.next_task, 0);
+        vfc_parallel_for(0, threads, claim_tasks, &j);
+        break;
+    case VFC_GEMM_GRID:
+        balanced_grid(&j, threads, mc_panels, nc_panels);
+        vfc_parallel_for(0, j.m_groups * j.n_groups, compute_tasks, &j);
+        break;
+    case VFC_GEMM_STATIC:
+        static_grid(&j, threads, mc_panels, nc_panels);
+        vfc_parallel_for(0, j.m_groups * j.n_groups, compute_tasks, &j);
+        break;
+    }
 }
 
 static pthread_once_t mode_once = PTHREAD_ONCE_INIT;

@@ -45,6 +45,20 @@ void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, c
                               const float *b, int32_t ldb, float *c, int32_t ldc,
                               vfc_gemm_epilogue epilogue, void *context, int64_t row_offset);
 
+/// How vfc_gemm_generated spreads C's tiles over the pool: CLAIMED (the default) deals the
+/// panels into a grid of tasks sized for the thread count (balanced_grid), which the
+/// threads claim in turn; GRID (VFC_GEMM_SCHEDULE=grid) splits the same grid evenly in index
+/// order (each thread's share fixed: what the pool's busy time measures); STATIC
+/// (VFC_GEMM_SCHEDULE=static) is the earlier grid of MC-row tasks split in index order. The
+/// results are the same in every schedule.
+typedef enum { VFC_GEMM_CLAIMED = 0, VFC_GEMM_GRID = 1, VFC_GEMM_STATIC = 2 } vfc_gemm_schedule;
+void vfc_gemm_set_schedule(vfc_gemm_schedule schedule);
+
+/// How far the schedule's split of an m x n product over `threads` threads is from even:
+/// the busiest thread's tiles (in the pool's split of the task range, as GRID and STATIC run
+/// it; CLAIMED on equally fast threads) over tiles / threads. 1: even; 0 without a kernel.
+double vfc_gemm_split_excess(int32_t m, int32_t n, int threads, vfc_gemm_schedule schedule);
+
 /// OpenBLAS's cblas_sgemm split over the pool (vfc_sgemm's library path, whatever the mode).
 void vfc_gemm_openblas(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
                        const float *b, int32_t ldb, float *c, int32_t ldc);

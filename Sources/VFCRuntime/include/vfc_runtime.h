@@ -31,6 +31,18 @@ int vfc_num_threads(void);
 /// pool already runs with fewer workers than asked for (it starts max(default, request)).
 int vfc_set_num_threads(int threads);
 
+/// Busy-time accounting of the pool, for benchmarks on shared machines: while on, each
+/// thread adds the CPU time (its own thread clock: time preempted by other processes does
+/// not count) it spends in loop bodies to its counter. vfc_pool_busy_ns(i) reads thread i's
+/// (0: the caller's part); turning accounting on zeroes them. Off by default.
+/// vfc_pool_critical_ns: the busiest thread's time in each loop, summed over the loops run
+/// while accounting was on (what the loops would take on otherwise idle cores, less the
+/// threads' hand-offs). VFC_POOL_REPORT=1 turns accounting on when the pool starts and
+/// prints these on standard error at exit.
+void vfc_pool_set_accounting(int on);
+int64_t vfc_pool_busy_ns(int thread);
+int64_t vfc_pool_critical_ns(void);
+
 /// C[m, n] = op(A)[m, k] op(B)[k, n], row-major (alpha 1, beta 0; ta/tb nonzero for the
 /// transposed operand): on vfc's generated kernel where vfc_gemm_uses_generated says so
 /// (vfc_gemm.h; linked with gemm.c and a kernel installed), otherwise through OpenBLAS split
