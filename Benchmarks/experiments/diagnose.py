@@ -6,6 +6,7 @@ the gradients and to the CLS features, on states and files that vfc writes. NumP
     diagnose.py smooth STATE SIGMA OUT      # STATE with its fields blurred (for vfc eval)
     diagnose.py coherence GRADS GRADS...    # gradients of different batches: do they agree?
     diagnose.py cls FEATURES...             # vfc eval --features-out: what the CLS token varies with
+    diagnose.py targets STATE FEATURES      # how far from uniform the teacher's CLS targets are
 
 field: per-channel mean removed, the correlation of horizontally and vertically adjacent field
 pixels and of pixels 8 apart (one micro patch), the norm of the mean vector (the part every
@@ -24,8 +25,16 @@ batches agree on a direction; near 0: the step is noise.
 cls: on the training rows of `vfc eval --features-out`: mean cosine similarity between
 images' CLS features, the variance share of the top principal components, and the share of
 the variance between classes (what kNN can use).
+
+targets: the teacher's CLS head (method.md 4) of STATE applied to the training rows of FEATURES
+(`vfc eval STATE --features-out`, teacher features), centred by the rows' mean (the centre a
+steady batch mean gives), then softmax at the teacher temperature 0.04 and at the student's
+0.1: the mean entropy of these targets (ln K is uniform: nothing to learn) and the standard
+deviation of a centred logit over images (in cosine units; divided by 0.04 it is the spread
+the teacher's softmax sees).
 """
 import argparse
+import math
 import os
 import sys
 
@@ -115,6 +124,29 @@ def cls(paths):
               f"of the variance, between classes {between / total:.4f}")
 
 
+def targets(state_path, features_path):
+    st, f = load(state_path)[0], load(features_path)[0]
+    p = lambda n: st["teacher." + n].astype(np.float64)  # noqa: E731
+    erf = np.vectorize(math.erf)
+    gelu = lambda z: 0.5 * z * (1 + erf(z / math.sqrt(2)))  # noqa: E731
+    h = gelu(f["train_cls"].astype(np.float64) @ p("head.mlp.0.weight").T + p("head.mlp.0.bias"))
+    h = gelu(h @ p("head.mlp.2.weight").T + p("head.mlp.2.bias"))
+    h = h @ p("head.mlp.4.weight").T + p("head.mlp.4.bias")
+    h /= np.maximum(np.linalg.norm(h, axis=1, keepdims=True), 1e-12)
+    v = p("head.last_layer.weight")
+    v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    c = h @ v.T
+    c -= c.mean(0)
+    parts = []
+    for temp in (0.04, 0.1):
+        z = c / temp
+        z -= z.max(1, keepdims=True)
+        q = np.exp(z)
+        q /= q.sum(1, keepdims=True)
+        parts.append(f"entropy at T {temp} {-(q * np.log(q + 1e-300)).sum(1).mean():.3f}")
+    print(f"{state_path}: {', '.join(parts)} (ln K {math.log(len(v)):.3f}); centred logit std over images {c.std(0).mean():.4f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="what", required=True)
@@ -125,6 +157,9 @@ def main():
     sm.add_argument("out")
     sub.add_parser("coherence").add_argument("grads", nargs="+")
     sub.add_parser("cls").add_argument("features", nargs="+")
+    tg = sub.add_parser("targets")
+    tg.add_argument("state")
+    tg.add_argument("features")
     a = ap.parse_args()
     if a.what == "field":
         field(a.states)
@@ -134,6 +169,8 @@ def main():
         if len(a.grads) < 2:
             raise SystemExit("coherence needs the gradients of at least two batches")
         coherence(a.grads)
+    elif a.what == "targets":
+        targets(a.state, a.features)
     else:
         cls(a.features)
 

@@ -26,12 +26,13 @@ public struct EvalOptions: Sendable {
     public var k: Int
     public var temperature: Double
     public var linearFeatures: LinearFeatures
+    /// The linear probe's L-BFGS iterations at most, per fit.
     public var linearSteps: Int
     public var positionSteps: Int
     public var boxesSteps: Int
 
     public init(probes: [Probe], explicit: Bool, seed: UInt64 = 0, k: Int = 20, temperature: Double = 0.07,
-                linearFeatures: LinearFeatures = .cls, linearSteps: Int = 1000, positionSteps: Int = 1000, boxesSteps: Int = 1000) {
+                linearFeatures: LinearFeatures = .cls, linearSteps: Int = 3000, positionSteps: Int = 1000, boxesSteps: Int = 1000) {
         self.probes = probes
         self.explicit = explicit
         self.seed = seed
@@ -157,7 +158,8 @@ public enum Evaluation {
 
     /// The probes of `prepared` on `backbone`'s features. `features`, when given, receives
     /// the CLS features and classes the kNN and linear probes use (`train_cls` [N, D],
-    /// `train_labels` [N] i64, `val_cls`, `val_labels`), for checks outside vfc.
+    /// `train_labels` [N] i64, `val_cls`, `val_labels`, and `train_holdout` i64: the training
+    /// rows the linear probe's sweep holds out), for checks outside vfc.
     public static func run(backbone: Backbone, prepared: PreparedSplit, options: EvalOptions, log: (String) -> Void,
                            features: (([String: Tensor]) throws -> Void)? = nil) throws -> EvalReport {
         let (split, train, val, probes) = (prepared.split, prepared.train, prepared.val, prepared.probes)
@@ -185,12 +187,14 @@ public enum Evaluation {
             let trLabels = tr.map { split.train.labels[train.kept[$0]] }
             let vaLabels = va.map { split.val.labels[val.kept[$0]] }
             if let features {
+                let holdOut = ClassificationProbes.holdOutSplit(rows: tr.count, seed: options.seed).holdOut
                 func tensor(_ m: FeatureMatrix) -> Tensor {
                     Tensor(dtype: .f32, shape: [m.rows, m.dim], scalars: m.values.map(Double.init))
                 }
                 try features(["train_cls": tensor(trainTokens.cls.selecting(tr)), "val_cls": tensor(valTokens.cls.selecting(va)),
                               "train_labels": Tensor(dtype: .i64, shape: [tr.count], scalars: trLabels.map(Double.init)),
-                              "val_labels": Tensor(dtype: .i64, shape: [va.count], scalars: vaLabels.map(Double.init))])
+                              "val_labels": Tensor(dtype: .i64, shape: [va.count], scalars: vaLabels.map(Double.init)),
+                              "train_holdout": Tensor(dtype: .i64, shape: [holdOut.count], scalars: holdOut.map(Double.init))])
             }
             if probes.contains(.knn) {
                 report.knn = ClassificationProbes.knn(train: trainTokens.cls.selecting(tr), trainLabels: trLabels,
@@ -203,9 +207,11 @@ public enum Evaluation {
                 report.linear = try ClassificationProbes.linear(
                     train: pick(trainTokens).selecting(tr), trainLabels: trLabels, val: pick(valTokens).selecting(va),
                     valLabels: vaLabels, classes: classes.count, features: options.linearFeatures.rawValue,
-                    steps: options.linearSteps, seed: options.seed)
-                log(String(format: "linear: top-1 %.2f%% (%@, lr %g chosen on a hold-out fifth of the training images)",
-                           report.linear!.top1, options.linearFeatures.rawValue, report.linear!.learningRate))
+                    maxIterations: options.linearSteps, seed: options.seed)
+                let l = report.linear!
+                log(String(format: "linear: top-1 %.2f%% (%@, L2 %g chosen on a hold-out fifth of the training images; %@ in %d L-BFGS iterations, largest gradient %.1e)",
+                           l.top1, options.linearFeatures.rawValue, l.l2, l.converged ? "converged" : "not converged",
+                           l.iterations, l.gradientMax))
             }
         }
         if probes.contains(.position) {

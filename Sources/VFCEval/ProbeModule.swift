@@ -121,7 +121,7 @@ public enum ProbeModule {
     }
 
     /// `result = -mean over rows of sum(onehot * log_softmax(logits))`.
-    private static func crossEntropy(_ w: (String) -> Void, logits: String, onehot: String, classes: Int, result: String) {
+    static func crossEntropy(_ w: (String) -> Void, logits: String, onehot: String, classes: Int, result: String) {
         let tag = result.dropFirst()
         w("  %lp.\(tag) = log_softmax \(logits) {axis = -1}")
         w("  %pr.\(tag) = mul %lp.\(tag), \(onehot)")

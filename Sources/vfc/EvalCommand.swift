@@ -15,8 +15,9 @@ struct EvalCommand: ParsableCommand {
             Features come from the module's own feature functions (@teacher_features or \
             @features on whole images, @teacher_global or @student_global on random crops), \
             JIT-compiled. kNN: DINO's protocol on L2-normalised CLS features (k 20, T 0.07). \
-            linear: a linear classifier on CLS (or CLS ++ mean patch), AdamW, learning rate \
-            chosen on a hold-out fifth of the training images. position: a linear map from each \
+            linear: multinomial logistic regression on CLS (or CLS ++ mean patch), L2 strength \
+            chosen on a hold-out fifth of the training images, solved to convergence (L-BFGS, \
+            full batch; scikit-learn's LogisticRegression objective). position: a linear map from each \
             patch feature of a random crop to the patch centre in the original image. boxes: an \
             FCOS-style per-patch head (class, distances to the box sides), COCO AP. The \
             trainable probes are generated IR that vfc differentiates and compiles. Classes come \
@@ -60,8 +61,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Input of the linear probe: cls or cls+mean (CLS ++ mean patch token).", valueName: "cls|cls+mean"))
     var linearFeatures: String = "cls"
 
-    @Option(parsing: .unconditional, help: "AdamW steps of the linear probe (per learning rate of its sweep; batches of 256).")
-    var linearSteps: Int = 1000
+    @Option(parsing: .unconditional, help: "L-BFGS iterations of the linear probe at most (per fit; it stops earlier at convergence).")
+    var linearSteps: Int = 3000
 
     @Option(parsing: .unconditional, help: "AdamW steps of the position probe (batches of 1024 patches).")
     var positionSteps: Int = 1000
@@ -81,7 +82,7 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Also write the JSON report to this file (atomically).", valueName: "report.json"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Write the CLS features and classes of the kNN and linear probes (train_cls, train_labels, val_cls, val_labels), for checks outside vfc.", valueName: "FILE.safetensors"))
+    @Option(help: ArgumentHelp("Write the CLS features and classes of the kNN and linear probes (train_cls, train_labels, val_cls, val_labels, train_holdout), for checks outside vfc.", valueName: "FILE.safetensors"))
     var featuresOut: String?
 
     enum NetworkChoice: String, EnumerableFlag {

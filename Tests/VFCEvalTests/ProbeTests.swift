@@ -55,16 +55,17 @@ import VFCTensor
         let (tr, trl) = Self.clusters(rows: 300, classes: 5, dim: 12, noise: 0.5, seed: 5)
         let (va, val) = Self.clusters(rows: 100, classes: 5, dim: 12, noise: 0.5, seed: 6)
         let r = try ClassificationProbes.linear(train: tr, trainLabels: trl, val: va, valLabels: val, classes: 5,
-                                                features: "cls", steps: 300, batchSize: 64, learningRates: [1e-2, 1e-1])
+                                                features: "cls", l2Strengths: [1e-3, 1e-2])
         #expect(r.top1 == 100)
         #expect(r.sweep.count == 2)
+        #expect(r.converged)
     }
 
     @Test func linearRandomIsChance() throws {
         let (tr, trl) = Self.noise(rows: 400, classes: 5, dim: 8, seed: 7)
         let (va, val) = Self.noise(rows: 1000, classes: 5, dim: 8, seed: 8)
         let r = try ClassificationProbes.linear(train: tr, trainLabels: trl, val: va, valLabels: val, classes: 5,
-                                                features: "cls", steps: 200, batchSize: 64, learningRates: [1e-2])
+                                                features: "cls", l2Strengths: [1e-2])
         #expect(r.top1 > 15 && r.top1 < 25, "\(r.top1)")
     }
 
