@@ -54,12 +54,16 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         /// A pass found a state its own rules should have ruled out: a compiler bug
         /// (`PASS: internal error: WHAT`).
         case internalError(pass: String, String)
+        /// The lexer or parser rejected the input.
+        case parse(ParseError)
+        /// The verifier rejected the module.
+        case verify(VerifyError)
 
         /// Whether it reports a bug in the compiler rather than in the input.
         public var isInternal: Bool {
             switch self {
             case .text: return false
-            case .shapeRule: return false
+            case .shapeRule, .parse, .verify: return false
             case .internalShapeRule, .internalError: return true
             }
         }
@@ -70,6 +74,8 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
             case let .shapeRule(op, e): return "\(op): \(e)"
             case let .internalShapeRule(pass, op, e): return "\(pass): internal error: \(op): \(e)"
             case let .internalError(pass, what): return "\(pass): internal error: \(what)"
+            case .parse(let e): return e.description
+            case .verify(let e): return e.description
             }
         }
     }
