@@ -58,12 +58,18 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         case parse(ParseError)
         /// The verifier rejected the module.
         case verify(VerifyError)
+        /// A pipeline option named passes that are not there.
+        case pipeline(PipelineError)
+        /// A call could not be inlined.
+        case inline(InlineError)
+        /// A gradient could not be built.
+        case autodiff(AutodiffError)
 
         /// Whether it reports a bug in the compiler rather than in the input.
         public var isInternal: Bool {
             switch self {
             case .text: return false
-            case .shapeRule, .parse, .verify: return false
+            case .shapeRule, .parse, .verify, .pipeline, .inline, .autodiff: return false
             case .internalShapeRule, .internalError: return true
             }
         }
@@ -76,6 +82,9 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
             case let .internalError(pass, what): return "\(pass): internal error: \(what)"
             case .parse(let e): return e.description
             case .verify(let e): return e.description
+            case .pipeline(let e): return e.description
+            case .inline(let e): return e.description
+            case .autodiff(let e): return e.description
             }
         }
     }
