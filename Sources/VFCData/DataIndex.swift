@@ -1,9 +1,9 @@
 import Foundation
 
 /// One file a dataset could not use, and why.
-public struct SkippedImage: Sendable, Equatable {
+public struct SkippedImage: Sendable {
     public var path: String
-    public var reason: String
+    public var reason: SkipReason
 }
 
 /// Where one dataset item's bytes are.
@@ -164,8 +164,7 @@ public final class DataIndex: Sendable {
             do {
                 return (j, try sourceImage(j, size: size, dctScaling: dctScaling))
             } catch {
-                let reason = (error as? ImageCodecError)?.message ?? "\(error)"
-                log.record(entry: j, SkippedImage(path: entries[j].name, reason: reason))
+                log.record(entry: j, SkippedImage(path: entries[j].name, reason: SkipReason(reading: error)))
             }
         }
         throw DatasetError.noReadableImages(source: source, skipped: log.all.count)

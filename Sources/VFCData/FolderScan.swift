@@ -33,7 +33,7 @@ enum FolderScan {
 
     private static func walk(_ dir: String, identity: FileIdentity, ancestors: Set<FileIdentity>, into found: inout Found) {
         guard let handle = opendir(dir) else {
-            found.skipped.append(SkippedImage(path: dir, reason: "cannot read the directory: \(String(cString: strerror(errno)))"))
+            found.skipped.append(SkippedImage(path: dir, reason: .directoryUnreadable(errno: errno)))
             return
         }
         var names: [String] = []
@@ -49,22 +49,20 @@ enum FolderScan {
             let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
             var link = stat()
             guard lstat(path, &link) == 0 else {
-                found.skipped.append(SkippedImage(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))"))
+                found.skipped.append(SkippedImage(path: path, reason: .cannotStat(errno: errno)))
                 continue
             }
             let isLink = (link.st_mode & S_IFMT) == S_IFLNK
             var st = link
             if isLink && stat(path, &st) != 0 {
-                let e = errno
-                let why = e == ENOENT ? "dangling symlink" : e == ELOOP ? "symlink loop" : "broken symlink"
-                found.skipped.append(SkippedImage(path: path, reason: "\(why) (\(String(cString: strerror(e))))"))
+                found.skipped.append(SkippedImage(path: path, reason: .brokenSymlink(errno: errno)))
                 continue
             }
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 let id = FileIdentity(st)
                 if inside.contains(id) {
-                    found.skipped.append(SkippedImage(path: path, reason: "symlink loop: the directory contains itself; not followed"))
+                    found.skipped.append(SkippedImage(path: path, reason: .directoryLoop))
                 } else {
                     walk(path, identity: id, ancestors: inside, into: &found)
                 }

@@ -35,8 +35,8 @@ enum ListFile {
             let full = name.hasPrefix("/") || root.isEmpty ? name : root + "/" + name
             var isDir: ObjCBool = false
             if !FileManager.default.fileExists(atPath: full, isDirectory: &isDir) || isDir.boolValue {
-                listing.skipped.append(SkippedImage(path: full, reason: isDir.boolValue ? "a directory, not an image (\(path):\(n + 1))"
-                                                                                  : "no such file (\(path):\(n + 1))"))
+                listing.skipped.append(SkippedImage(path: full, reason: isDir.boolValue ? .listedDirectory(list: path, line: n + 1)
+                                                                                  : .listedMissing(list: path, line: n + 1)))
                 continue
             }
             listing.entries.append(DataEntry(name: full, location: .file, label: label))

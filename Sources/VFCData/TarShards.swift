@@ -58,8 +58,7 @@ enum TarShards {
                 members = try readMembers(path: path)
             } catch let t as Truncated {
                 guard skipTruncated else { throw DatasetError.truncatedShard(path, offset: t.offset, detail: t.detail) }
-                index.skipped.append(SkippedImage(path: path, reason: "truncated tar shard at byte offset \(t.offset) (\(t.detail)); "
-                                                  + "kept the \(t.complete.count) member(s) before it"))
+                index.skipped.append(SkippedImage(path: path, reason: .truncatedShard(offset: t.offset, detail: t.detail, kept: t.complete.count)))
                 members = t.complete
             }
             try add(members, shard: s, path: path, to: &index)

@@ -54,12 +54,22 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
         /// A pass found a state its own rules should have ruled out: a compiler bug
         /// (`PASS: internal error: WHAT`).
         case internalError(pass: String, String)
+        /// The lexer or parser rejected the input.
+        case parse(ParseError)
+        /// The verifier rejected the module.
+        case verify(VerifyError)
+        /// A pipeline option named passes that are not there.
+        case pipeline(PipelineError)
+        /// A call could not be inlined.
+        case inline(InlineError)
+        /// A gradient could not be built.
+        case autodiff(AutodiffError)
 
         /// Whether it reports a bug in the compiler rather than in the input.
         public var isInternal: Bool {
             switch self {
             case .text: return false
-            case .shapeRule: return false
+            case .shapeRule, .parse, .verify, .pipeline, .inline, .autodiff: return false
             case .internalShapeRule, .internalError: return true
             }
         }
@@ -70,6 +80,11 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
             case let .shapeRule(op, e): return "\(op): \(e)"
             case let .internalShapeRule(pass, op, e): return "\(pass): internal error: \(op): \(e)"
             case let .internalError(pass, what): return "\(pass): internal error: \(what)"
+            case .parse(let e): return e.description
+            case .verify(let e): return e.description
+            case .pipeline(let e): return e.description
+            case .inline(let e): return e.description
+            case .autodiff(let e): return e.description
             }
         }
     }

@@ -98,7 +98,7 @@ public struct Lexer {
             pos += 1
             while pos < bytes.count, Lexer.isNameChar(bytes[pos]) { pos += 1 }
             if pos == begin {
-                throw DiagnosticError(start, "expected a name after '\(c == 37 ? "%" : "@")'")
+                throw DiagnosticError(start, .parse(.missingName(sigil: c == 37 ? .value : .symbol)))
             }
             return Token(kind: c == 37 ? .valueName : .symbolName, text: text(begin, pos), loc: start)
         }
@@ -110,16 +110,16 @@ public struct Lexer {
         if Lexer.isDigit(c) || ((c == 45 || c == 43) && pos + 1 < bytes.count && (Lexer.isDigit(bytes[pos + 1]) || bytes[pos + 1] == 46)) || c == 46 {
             return try number(start)
         }
-        let shown: String
+        let found: ParseError.Unexpected
         if c >= 32 && c < 127 {
-            shown = "'\(Character(UnicodeScalar(c)))'"
+            found = .ascii(Character(UnicodeScalar(c)))
         } else if c >= 0x80, case let n = SourceText.validSequenceLength(bytes, pos), n > 0,
                   let scalar = String(decoding: bytes[pos..<pos + n], as: UTF8.self).unicodeScalars.first {
-            shown = "'\(scalar)' (U+\(String(scalar.value, radix: 16, uppercase: true)))"
+            found = .scalar(scalar)
         } else {
-            shown = "byte 0x\(String(c, radix: 16))"
+            found = .byte(c)
         }
-        throw DiagnosticError(start, "unexpected character \(shown)")
+        throw DiagnosticError(start, .parse(.unexpectedCharacter(found)))
     }
 
     private mutating func number(_ start: SourceLoc) throws(DiagnosticError) -> Token {
@@ -136,7 +136,7 @@ public struct Lexer {
             while pos < bytes.count, Lexer.isDigit(bytes[pos]) { pos += 1 }
         }
         let t = text(begin, pos)
-        guard Double(t) != nil else { throw DiagnosticError(start, "malformed number '\(t)'") }
+        guard Double(t) != nil else { throw DiagnosticError(start, .parse(.malformedNumber(t))) }
         return Token(kind: .number, text: t, loc: start)
     }
 }

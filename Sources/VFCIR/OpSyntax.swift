@@ -31,11 +31,11 @@ public enum OpSyntax {
                     switch item {
                     case .int(let i): values.append(Double(i))
                     case .float(let d): values.append(d)
-                    default: throw DiagnosticError(l, "constant: 'value' must be a number or a list of numbers")
+                    default: throw DiagnosticError(l, .parse(.attribute(op: "constant", .notNumbers("value"))))
                     }
                 }
                 return .constant(.dense(values))
-            default: throw DiagnosticError(l, "constant: 'value' must be a number or a list of numbers")
+            default: throw DiagnosticError(l, .parse(.attribute(op: "constant", .notNumbers("value"))))
             }
         case .convert: return .convert(try attrs.dtype("dtype"))
         case .broadcast: return .broadcast(shape: try attrs.dims("shape"), dims: try attrs.ints("dims"))

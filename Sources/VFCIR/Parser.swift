@@ -39,18 +39,13 @@ public struct Parser {
         return t
     }
 
-    private func describe(_ t: Token) -> String {
-        t.kind == .eof ? "end of file" : "'\(t.kind == .valueName ? "%" : t.kind == .symbolName ? "@" : "")\(t.text)'"
-    }
-
-    private func error(_ message: String, at t: Token? = nil) -> DiagnosticError {
-        let t = t ?? current
-        return DiagnosticError(t.loc, message)
+    private func error(_ e: ParseError, at t: Token? = nil) -> DiagnosticError {
+        DiagnosticError((t ?? current).loc, .parse(e))
     }
 
     @discardableResult
     private mutating func expect(_ kind: TokenKind, _ what: String) throws(DiagnosticError) -> Token {
-        guard current.kind == kind else { throw error("expected \(what), found \(describe(current))") }
+        guard current.kind == kind else { throw error(.expectedToken(kind, what: what, found: .init(current))) }
         return advance()
     }
 
@@ -76,19 +71,19 @@ public struct Parser {
         while current.kind != .eof {
             if isKeyword("param") {
                 let p = try parseParam()
-                if let prev = seen[p.name] { throw DiagnosticError(p.loc, "redefinition of '@\(p.name)' (first defined at \(prev))") }
+                if let prev = seen[p.name] { throw DiagnosticError(p.loc, .parse(.redefinedSymbol(p.name, firstDefinedAt: prev))) }
                 seen[p.name] = p.loc
                 module.params.append(p)
             } else if isKeyword("func") || isKeyword("fused") {
                 let kind = try parseFusionKind()
-                guard isKeyword("func") else { throw error("expected 'func' after 'fused(\(kind?.rawValue ?? ""))', found \(describe(current))") }
+                guard isKeyword("func") else { throw error(.expectedFuncAfterFused(kind, found: .init(current))) }
                 var f = try parseFunction()
                 f.fusionKind = kind
-                if let prev = seen[f.name] { throw DiagnosticError(f.loc, "redefinition of '@\(f.name)' (first defined at \(prev))") }
+                if let prev = seen[f.name] { throw DiagnosticError(f.loc, .parse(.redefinedSymbol(f.name, firstDefinedAt: prev))) }
                 seen[f.name] = f.loc
                 module.functions.append(f)
             } else {
-                throw error("expected 'param' or 'func', found \(describe(current))")
+                throw error(.expectedDeclaration(found: .init(current)))
             }
         }
         return module
@@ -124,19 +119,19 @@ public struct Parser {
             }
             try expect(.rparen, "')'")
             if t.text == "uniform", let b {
-                guard a < b else { throw error("uniform(lo, hi) needs lo < hi, got uniform(\(formatNumber(a)), \(formatNumber(b)))", at: t) }
+                guard a < b else { throw error(.uniformBounds(lo: a, hi: b), at: t) }
                 return .uniform(lo: a, hi: b)
             }
-            guard a >= 0, a.isFinite else { throw error("\(t.text): std must be a finite non-negative number, got \(formatNumber(a))", at: t) }
+            guard a >= 0, a.isFinite else { throw error(.invalidStd(initializer: t.text, std: a), at: t) }
             return t.text == "normal" ? .normal(std: a) : .truncNormal(std: a)
         default:
-            throw error("unknown initializer '\(t.text)' (expected zeros, ones, normal, trunc_normal, uniform, copy)", at: t)
+            throw error(.unknownInitializer(t.text), at: t)
         }
     }
 
     private mutating func parseNumber() throws(DiagnosticError) -> Double {
         let t = try expect(.number, "a number")
-        guard let v = Double(t.text), v.isFinite else { throw error("number '\(t.text)' is out of range", at: t) }
+        guard let v = Double(t.text), v.isFinite else { throw error(.numberOutOfRange(t.text), at: t) }
         return v
     }
 
@@ -146,21 +141,21 @@ public struct Parser {
     mutating func parseType() throws(DiagnosticError) -> TensorType {
         let t = try expect(.identifier, "a type like 'f32[N, 64]'")
         guard let dtype = DType(rawValue: t.text) else {
-            throw error("unknown element type '\(t.text)' (expected \(DType.allCases.map(\.rawValue).joined(separator: ", ")))", at: t)
+            throw error(.unknownDType(t.text), at: t)
         }
         try expect(.lbracket, "'[' after the element type")
         var dims: [Dim] = []
         if current.kind != .rbracket {
             repeat {
-                if dims.count >= Limits.maxRank { throw error("rank exceeds the limit of \(Limits.maxRank)") }
+                if dims.count >= Limits.maxRank { throw error(.rankOverLimit(limit: Limits.maxRank)) }
                 dims.append(try parseDim())
             } while accept(.comma)
         }
         try expect(.rbracket, "',' or ']' in the shape")
         if let n = product(dims), let v = n.staticValue, v > Limits.maxElements {
-            throw error("type \(TensorType(dtype, dims)) has \(v) elements, over the limit of \(Limits.maxElements)", at: t)
+            throw error(.elementsOverLimit(TensorType(dtype, dims), count: v, limit: Limits.maxElements), at: t)
         } else if product(dims) == nil {
-            throw error("type \(TensorType(dtype, dims)) has more elements than can be counted", at: t)
+            throw error(.elementsUncountable(TensorType(dtype, dims)), at: t)
         }
         return TensorType(dtype, dims)
     }
@@ -169,7 +164,7 @@ public struct Parser {
         var d = try parseDimFactor()
         while accept(.star) {
             let f = try parseDimFactor()
-            guard let p = d.multiplied(by: f) else { throw error("dimension overflows") }
+            guard let p = d.multiplied(by: f) else { throw error(.dimensionOverflow) }
             d = p
         }
         return d
@@ -180,14 +175,14 @@ public struct Parser {
         switch t.kind {
         case .number:
             guard let v = Int(t.text), v >= 0 else {
-                throw error("a dimension must be a non-negative integer or a symbol, found '\(t.text)'", at: t)
+                throw error(.invalidDimension(t.text), at: t)
             }
-            guard v <= Limits.maxElements else { throw error("dimension \(t.text) is over the limit of \(Limits.maxElements)", at: t) }
+            guard v <= Limits.maxElements else { throw error(.dimensionOverLimit(t.text, limit: Limits.maxElements), at: t) }
             return Dim(v)
         case .identifier:
             return Dim(symbol: t.text)
         default:
-            throw error("expected a dimension (an integer or a symbol like N), found \(describe(t))", at: t)
+            throw error(.expectedDimension(found: .init(t)), at: t)
         }
     }
 
@@ -218,13 +213,13 @@ public struct Parser {
             switch t.kind {
             case .valueName:
                 guard let id = scope[t.text], let i = f.arguments.firstIndex(of: id) else {
-                    throw p.error("'aliases' names unknown argument '%\(t.text)'", at: t)
+                    throw p.error(.aliasOfUnknownArgument(t.text), at: t)
                 }
                 f.resultAliases[types.count - 1] = .argument(i)
             case .symbolName:
                 f.resultAliases[types.count - 1] = .param(t.text)
             default:
-                throw p.error("expected an argument or param after 'aliases' (like '%w' or '@weight'), found \(p.describe(t))", at: t)
+                throw p.error(.expectedAliasTarget(found: .init(t)), at: t)
             }
         }
         if accept(.lparen) {
@@ -245,7 +240,7 @@ public struct Parser {
         try expect(.lparen, "'(' after 'fused'")
         let t = try expect(.identifier, "a fused kernel kind like 'loop'")
         guard let kind = FusionKind(rawValue: t.text) else {
-            throw error("unknown fused kernel kind '\(t.text)' (expected one of \(FusionKind.allCases.map(\.rawValue).joined(separator: ", ")))", at: t)
+            throw error(.unknownFusionKind(t.text), at: t)
         }
         try expect(.rparen, "')' after the kernel kind")
         return kind
@@ -262,7 +257,7 @@ public struct Parser {
                 let a = try expect(.valueName, "an argument like '%x: f32[N]'")
                 try expect(.colon, "':' and the argument type")
                 let type = try parseType()
-                if scope[a.text] != nil { throw error("redefinition of '%\(a.text)'", at: a) }
+                if scope[a.text] != nil { throw error(.redefinedValue(a.text), at: a) }
                 scope[a.text] = f.addArgument(name: a.text, type: type, loc: a.loc)
             } while accept(.comma)
         }
@@ -271,8 +266,8 @@ public struct Parser {
         try expect(.lbrace, "'{' to start the function body")
         var returned = false
         while current.kind != .rbrace {
-            if current.kind == .eof { throw error("expected '}' to close function '@\(name)'") }
-            if returned { throw error("'return' must be the last statement of '@\(name)'") }
+            if current.kind == .eof { throw error(.unclosedFunction(name)) }
+            if returned { throw error(.returnNotLast(function: name)) }
             if isKeyword("return") {
                 let r = advance()
                 f.returnLoc = r.loc
@@ -284,7 +279,7 @@ public struct Parser {
                 try parseInstruction(into: &f, scope: &scope)
             }
         }
-        if !returned { throw error("function '@\(name)' has no 'return'") }
+        if !returned { throw error(.missingReturn(function: name)) }
         _ = advance()
         return f
     }
@@ -293,15 +288,15 @@ public struct Parser {
         let t = advance()
         switch t.kind {
         case .valueName:
-            guard let id = scope[t.text] else { throw error("use of undefined value '%\(t.text)'", at: t) }
+            guard let id = scope[t.text] else { throw error(.undefinedValue(t.text), at: t) }
             return .value(id)
         case .symbolName:
             return .param(t.text)
         case .number:
-            guard let v = Double(t.text), v.isFinite else { throw error("number '\(t.text)' is out of range", at: t) }
+            guard let v = Double(t.text), v.isFinite else { throw error(.numberOutOfRange(t.text), at: t) }
             return .literal(v)
         default:
-            throw error("expected an operand (%value, @param or a number), found \(describe(t))", at: t)
+            throw error(.expectedOperand(found: .init(t)), at: t)
         }
     }
 
@@ -325,20 +320,20 @@ public struct Parser {
         }
         var attrs = AttrDict(opName: opTok.text, loc: opTok.loc, entries: try parseAttributes())
         guard let op = try OpSyntax.makeOp(name: opTok.text, callee: callee, attrs: &attrs) else {
-            throw error("unknown op '\(opTok.text)'", at: opTok)
+            throw error(.unknownOp(opTok.text), at: opTok)
         }
         try attrs.checkAllUsed()
         var types: [TensorType]?
         if accept(.colon) {
             let tl = try parseTypeList()
             guard tl.count == names.count else {
-                throw error("\(opTok.text): \(names.count) result(s) but \(tl.count) type(s) given", at: opTok)
+                throw error(.resultTypeCount(op: opTok.text, results: names.count, types: tl.count), at: opTok)
             }
             types = tl
         }
         var ids: [ValueID] = []
         for (i, n) in names.enumerated() {
-            if scope[n.text] != nil { throw error("redefinition of '%\(n.text)'", at: n) }
+            if scope[n.text] != nil { throw error(.redefinedValue(n.text), at: n) }
             let id = f.addValue(name: n.text, type: types?[i], loc: n.loc)
             scope[n.text] = id
             ids.append(id)
@@ -352,7 +347,7 @@ public struct Parser {
         if current.kind != .rbrace {
             repeat {
                 let key = try expect(.identifier, "an attribute name")
-                if out[key.text] != nil { throw error("duplicate attribute '\(key.text)'", at: key) }
+                if out[key.text] != nil { throw error(.duplicateAttribute(key.text), at: key) }
                 if accept(.equal) {
                     out[key.text] = (try parseAttrValue(depth: 0), key.loc)
                 } else {
@@ -365,7 +360,7 @@ public struct Parser {
     }
 
     private mutating func parseAttrValue(depth: Int) throws(DiagnosticError) -> AttrValue {
-        if depth > 4 { throw error("attribute lists nest too deeply") }
+        if depth > 4 { throw error(.attributesNestTooDeeply) }
         let t = advance()
         switch t.kind {
         case .number:
@@ -373,11 +368,11 @@ public struct Parser {
             if let i = Int(t.text) {
                 v = .int(i)
             } else if !t.text.contains("."), !t.text.lowercased().contains("e") {
-                throw error("integer '\(t.text)' is out of range", at: t)
+                throw error(.integerOutOfRange(t.text), at: t)
             } else if let d = Double(t.text), d.isFinite {
                 v = .float(d)
             } else {
-                throw error("number '\(t.text)' is out of range", at: t)
+                throw error(.numberOutOfRange(t.text), at: t)
             }
             if current.kind == .star, case .int(let i) = v, i >= 0 { return .dim(try continueDim(Dim(i))) }
             return v
@@ -392,14 +387,14 @@ public struct Parser {
             var items: [AttrValue] = []
             if current.kind != .rbracket {
                 repeat {
-                    if items.count >= Limits.maxElements { throw error("attribute list is too long") }
+                    if items.count >= Limits.maxElements { throw error(.attributeListTooLong) }
                     items.append(try parseAttrValue(depth: depth + 1))
                 } while accept(.comma)
             }
             try expect(.rbracket, "',' or ']' in the list")
             return .list(items)
         default:
-            throw error("expected an attribute value, found \(describe(t))", at: t)
+            throw error(.expectedAttributeValue(found: .init(t)), at: t)
         }
     }
 
@@ -407,7 +402,7 @@ public struct Parser {
         var d = first
         while accept(.star) {
             let f = try parseDimFactor()
-            guard let p = d.multiplied(by: f) else { throw error("dimension overflows") }
+            guard let p = d.multiplied(by: f) else { throw error(.dimensionOverflow) }
             d = p
         }
         return d

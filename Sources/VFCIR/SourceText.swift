@@ -18,9 +18,8 @@ public enum SourceText {
                 // A lexical error before the bad byte comes first, as it would in a valid file.
                 var lexer = Lexer(text: String(decoding: bytes[..<i], as: UTF8.self), file: file)
                 _ = try lexer.tokenize()
-                let bad = invalidPrefix(bytes, i).map { "0x" + hex($0) }.joined(separator: " ")
                 let loc = SourceLoc(file: file, line: line, column: i - lineStart + 1)
-                throw DiagnosticError(loc, "invalid UTF-8: byte\(bad.contains(" ") ? "s" : "") \(bad)")
+                throw DiagnosticError(loc, .parse(.invalidUTF8(invalidPrefix(bytes, i))))
             }
             i += n
         }
@@ -61,7 +60,7 @@ public enum SourceText {
         return out
     }
 
-    private static func hex(_ x: UInt8) -> String {
+    static func hex(_ x: UInt8) -> String {
         let s = String(x, radix: 16)
         return s.count == 1 ? "0" + s : s
     }

@@ -7,13 +7,11 @@ extension Verifier {
         var out: [Diagnostic] = []
         let operands = inst.operands.count
         if !info.operands.admits(operands) {
-            let roles = operandRoles(info)
-            let shown = isExact(info.operands) && !roles.isEmpty ? " (\(roles.joined(separator: ", ")))" : ""
-            out.append(Diagnostic(inst.loc, "\(info.name): expected \(counted(info.operands, "operand"))\(shown), got \(operands)"))
+            out.append(Diagnostic(inst.loc, .verify(.operandCount(op: info.name, expected: info.operands, roles: operandRoles(info), got: operands))))
         }
         let results = inst.results.count
         if !info.results.admits(results) {
-            out.append(Diagnostic(inst.loc, "\(info.name): gives \(counted(info.results, "result")) but \(results) name\(results == 1 ? " is" : "s are") bound"))
+            out.append(Diagnostic(inst.loc, .verify(.resultArity(op: info.name, expected: info.results, bound: results))))
         }
         return out
     }
@@ -24,18 +22,5 @@ extension Verifier {
         return head.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "(" || $0 == ")" })
             .filter { $0.hasPrefix("%") }
             .map { String($0.dropFirst()) }
-    }
-
-    private static func isExact(_ a: Arity) -> Bool {
-        if case .exactly = a { return true }
-        return false
-    }
-
-    /// `2 operands`, `1 result`, `at least 1 operand`.
-    private static func counted(_ a: Arity, _ noun: String) -> String {
-        switch a {
-        case .exactly(let n): return "\(n) \(noun)\(n == 1 ? "" : "s")"
-        case .atLeast(let n): return "at least \(n) \(noun)\(n == 1 ? "" : "s")"
-        }
     }
 }

@@ -10,7 +10,7 @@ public enum Verifier {
         var paramTypes: [String: TensorType] = [:]
         for p in module.params {
             if !p.type.isStatic {
-                diags.append(Diagnostic(p.loc, "param: '@\(p.name)' must have a static shape, got \(p.type)"))
+                diags.append(Diagnostic(p.loc, .verify(.paramNotStatic(param: p.name, p.type))))
             }
             paramTypes[p.name] = p.type
         }
@@ -27,13 +27,13 @@ public enum Verifier {
         var skipped = Set<Int>()
         for e in graph.recursiveCalls {
             let loc = module.functions[e.caller].body[e.instruction].loc
-            diags.append(Diagnostic(loc, "call: recursive call to '@\(module.functions[e.callee].name)' (recursion is not supported)"))
+            diags.append(Diagnostic(loc, .verify(.recursiveCall(callee: module.functions[e.callee].name))))
             skipped.insert(e.callee)
         }
         for e in graph.tooDeepCalls() {
             let loc = module.functions[e.caller].body[e.instruction].loc
             let callee = module.functions[e.callee].name
-            diags.append(Diagnostic(loc, "call: calls nest deeper than \(CallGraph.maxDepth) levels from here ('@\(callee)' is \(CallGraph.maxDepth) deep; deeper call chains are not supported)"))
+            diags.append(Diagnostic(loc, .verify(.callsTooDeep(callee: callee, maxDepth: CallGraph.maxDepth))))
         }
         for f in module.functions.indices where graph.height[f] > CallGraph.maxDepth { skipped.insert(f) }
         var failed = Set(skipped.map { module.functions[$0].name })
@@ -51,13 +51,13 @@ public enum Verifier {
         for p in module.params {
             guard case .copy(let source) = p.initializer else { continue }
             guard let s = module.param(named: source) else {
-                diags.append(Diagnostic(p.loc, "param: '@\(p.name)' copies undefined parameter '@\(source)'"))
+                diags.append(Diagnostic(p.loc, .verify(.copyOfUndefinedParam(param: p.name, source: source))))
                 continue
             }
             if s.type != p.type {
-                diags.append(Diagnostic(p.loc, "param: '@\(p.name)' : \(p.type) copies '@\(source)' of a different type \(s.type)"))
+                diags.append(Diagnostic(p.loc, .verify(.copyTypeMismatch(param: p.name, p.type, source: source, s.type))))
             } else if case .copy = s.initializer {
-                diags.append(Diagnostic(p.loc, "param: '@\(p.name)' copies '@\(source)', which is itself a copy"))
+                diags.append(Diagnostic(p.loc, .verify(.copyOfCopy(param: p.name, source: source))))
             }
         }
     }
@@ -74,13 +74,13 @@ public enum Verifier {
             case .literal: return (nil, true)
             case .param(let p):
                 guard let t = params[p] else {
-                    diags.append(Diagnostic(loc, "\(opName): use of undefined parameter '@\(p)'"))
+                    diags.append(Diagnostic(loc, .verify(.undefinedParam(op: opName, p))))
                     return (nil, false)
                 }
                 return (t, true)
             case .value(let v):
                 guard v.index >= 0, v.index < f.values.count, known.contains(v) else {
-                    diags.append(Diagnostic(loc, "\(opName): operand %\(v.index) is not defined before its use"))
+                    diags.append(Diagnostic(loc, .verify(.useBeforeDefinition(op: opName, v))))
                     return (nil, false)
                 }
                 if poisoned.contains(v) { return (nil, false) }
@@ -123,11 +123,11 @@ public enum Verifier {
                 }
             }
             if let inferred, inferred.count != inst.results.count {
-                diags.append(Diagnostic(inst.loc, "\(name): gives \(inferred.count) result(s) but \(inst.results.count) name(s) are bound"))
+                diags.append(Diagnostic(inst.loc, .verify(.resultCount(op: name, gives: inferred.count, bound: inst.results.count))))
             } else if let inferred {
                 for (k, r) in inst.results.enumerated() {
                     if let d = declared[k], d != inferred[k] {
-                        diags.append(Diagnostic(f.values[r.index].loc, "\(name): result type \(d) was written, but the op gives \(inferred[k])"))
+                        diags.append(Diagnostic(f.values[r.index].loc, .verify(.resultType(op: name, written: d, inferred: inferred[k]))))
                     }
                     f.values[r.index].type = inferred[k]
                 }
@@ -140,7 +140,7 @@ public enum Verifier {
         var allKnown = true
         for o in f.returns {
             if case .literal = o {
-                diags.append(Diagnostic(f.returnLoc, "return: literal operands are not allowed; use 'constant'"))
+                diags.append(Diagnostic(f.returnLoc, .verify(.literalReturn)))
                 allKnown = false
                 continue
             }
@@ -149,8 +149,7 @@ public enum Verifier {
         }
         if allKnown {
             if let declared = f.resultTypes, declared != results {
-                let shown = { (ts: [TensorType]) in "(" + ts.map(\.description).joined(separator: ", ") + ")" }
-                diags.append(Diagnostic(f.returnLoc, "return: function '@\(f.name)' declares results \(shown(declared)) but returns \(shown(results))"))
+                diags.append(Diagnostic(f.returnLoc, .verify(.returnTypes(function: f.name, declared: declared, returned: results))))
             } else {
                 f.resultTypes = results
             }
@@ -168,31 +167,31 @@ public enum Verifier {
         for (i, ref) in f.resultAliases.sorted(by: { $0.key < $1.key }) {
             let spelled = f.spelling(of: ref)
             guard i >= 0, i < f.returns.count else {
-                diags.append(Diagnostic(f.returnLoc, "return: result \(i) aliases \(spelled), but '@\(f.name)' returns \(f.returns.count) result(s)"))
+                diags.append(Diagnostic(f.returnLoc, .verify(.aliasResultOutOfRange(result: i, input: spelled, function: f.name, returns: f.returns.count))))
                 continue
             }
             let inputType: TensorType?
             switch ref {
             case .argument(let a):
                 guard a >= 0, a < f.arguments.count else {
-                    diags.append(Diagnostic(f.returnLoc, "return: result \(i) aliases argument \(a), but '@\(f.name)' takes \(f.arguments.count) argument(s)"))
+                    diags.append(Diagnostic(f.returnLoc, .verify(.aliasArgumentOutOfRange(result: i, argument: a, function: f.name, arguments: f.arguments.count))))
                     continue
                 }
                 inputType = f.values[f.arguments[a].index].type
             case .param(let p):
                 guard let t = params[p] else {
-                    diags.append(Diagnostic(f.returnLoc, "return: result \(i) aliases undefined parameter '@\(p)'"))
+                    diags.append(Diagnostic(f.returnLoc, .verify(.aliasOfUndefinedParam(result: i, p))))
                     continue
                 }
                 inputType = t
             }
             if let first = donated[ref] {
-                diags.append(Diagnostic(f.returnLoc, "return: \(spelled) is donated to result \(first) and to result \(i); an input can be donated at most once"))
+                diags.append(Diagnostic(f.returnLoc, .verify(.donatedTwice(input: spelled, first: first, second: i))))
                 continue
             }
             donated[ref] = i
             if let rt = f.resultTypes, i < rt.count, let inputType, rt[i] != inputType {
-                diags.append(Diagnostic(f.returnLoc, "return: result \(i) \(rt[i]) cannot alias \(spelled) of type \(inputType)"))
+                diags.append(Diagnostic(f.returnLoc, .verify(.aliasType(result: i, rt[i], input: spelled, inputType))))
             }
         }
     }

@@ -35,14 +35,14 @@ public struct InlinePass: Pass {
     /// an unverified module from overflowing the stack all the same.
     static func inlineCalls(in name: String, _ module: inout Module, _ state: inout [String: Bool], callSite: SourceLoc?, depth: Int = 0) throws(DiagnosticError) {
         guard depth <= CallGraph.maxDepth else {
-            throw DiagnosticError(callSite ?? .unknown, "inline: calls nest deeper than \(CallGraph.maxDepth) levels at the call of '@\(name)'")
+            throw DiagnosticError(callSite ?? .unknown, .inline(.callsTooDeep(callee: name, maxDepth: CallGraph.maxDepth)))
         }
         guard let i = module.functionIndex(named: name) else {
-            throw DiagnosticError(callSite ?? .unknown, "inline: call to undefined function '@\(name)'")
+            throw DiagnosticError(callSite ?? .unknown, .inline(.undefinedFunction(name)))
         }
         if let done = state[name] {
             if done { return }
-            throw DiagnosticError(callSite ?? module.functions[i].loc, "inline: recursive call to '@\(name)' cannot be inlined")
+            throw DiagnosticError(callSite ?? module.functions[i].loc, .inline(.recursiveCall(name)))
         }
         state[name] = false
         for inst in module.functions[i].body {
@@ -61,7 +61,7 @@ public struct InlinePass: Pass {
             }
             let size = body.count + module.functions[j].body.count
             guard size <= maxInstructions else {
-                throw DiagnosticError(inst.loc, "inline: inlining '@\(callee)' here makes '@\(name)' over \(maxInstructions) instructions (the inline budget); \(body.count) are inlined before this call and '@\(callee)' has \(module.functions[j].body.count)")
+                throw DiagnosticError(inst.loc, .inline(.overBudget(callee: callee, function: name, budget: maxInstructions, inlinedBefore: body.count, calleeSize: module.functions[j].body.count)))
             }
             try inline(module.functions[j], at: inst, into: &f, &body, &replaced, module)
         }
@@ -77,22 +77,22 @@ public struct InlinePass: Pass {
         _ callee: Function, at call: Instruction, into f: inout Function, _ body: inout [Instruction],
         _ replaced: inout [ValueID: Operand], _ module: Module
     ) throws(DiagnosticError) {
-        func fail(_ message: String) -> DiagnosticError {
-            DiagnosticError(call.loc, "inline: call to '@\(callee.name)': \(message)")
+        func fail(_ mismatch: InlineError.CallMismatch) -> DiagnosticError {
+            DiagnosticError(call.loc, .inline(.callMismatch(callee: callee.name, mismatch)))
         }
         guard call.operands.count == callee.arguments.count, call.results.count == callee.returns.count else {
-            throw fail("argument or result count differs from the callee's signature")
+            throw fail(.signatureCounts)
         }
         let binding = try symbolBinding(callee, call, f, module, fail)
         func substitute(_ t: TensorType?) throws(DiagnosticError) -> TensorType? {
             guard let t else { return nil }
-            guard let s = t.substituting(binding) else { throw fail("type \(t) overflows once its symbols are bound") }
+            guard let s = t.substituting(binding) else { throw fail(.typeOverflow(t)) }
             return s
         }
         func substitute(_ dims: [Dim]) throws(DiagnosticError) -> [Dim] {
             var out: [Dim] = []
             for d in dims {
-                guard let s = d.substituting(binding) else { throw fail("dimension \(d) overflows once its symbols are bound") }
+                guard let s = d.substituting(binding) else { throw fail(.dimensionOverflow(d)) }
                 out.append(s)
             }
             return out
@@ -128,7 +128,7 @@ public struct InlinePass: Pass {
             let o = callee.returns[k]
             let now = mapped(o)
             if let want = f[r].type, let got = f.type(of: now, in: module), want != got {
-                throw fail("result \(k) is \(want) at the call but \(got) once inlined")
+                throw fail(.resultType(index: k, atCall: want, inlined: got))
             }
             replaced[r] = now
         }
@@ -139,29 +139,29 @@ public struct InlinePass: Pass {
     /// then agree. Symbols no argument binds stay as they are, as in the call's type.
     static func symbolBinding(
         _ callee: Function, _ call: Instruction, _ f: Function, _ module: Module,
-        _ fail: (String) -> DiagnosticError
+        _ fail: (InlineError.CallMismatch) -> DiagnosticError
     ) throws(DiagnosticError) -> [String: Dim] {
         var binding: [String: Dim] = [:]
         var formals: [(TensorType, TensorType)] = []
         for (k, a) in callee.arguments.enumerated() {
             guard let formal = callee[a].type, let actual = f.type(of: call.operands[k], in: module) else {
-                throw fail("argument \(k) is untyped (run shape-infer first)")
+                throw fail(.untypedArgument(k))
             }
             guard formal.dtype == actual.dtype, formal.rank == actual.rank else {
-                throw fail("argument \(k) is \(formal), got \(actual)")
+                throw fail(.argumentType(index: k, formal: formal, actual: actual))
             }
             formals.append((formal, actual))
             for (d, fd) in formal.shape.enumerated() {
                 guard let s = fd.singleSymbol else { continue }
                 if let b = binding[s], b != actual.shape[d] {
-                    throw fail("symbol \(s) is bound to \(b) and to \(actual.shape[d])")
+                    throw fail(.symbolConflict(s, first: b, second: actual.shape[d]))
                 }
                 binding[s] = actual.shape[d]
             }
         }
         for (k, (formal, actual)) in formals.enumerated() {
             for (d, fd) in formal.shape.enumerated() where fd.substituting(binding) != actual.shape[d] {
-                throw fail("argument \(k) is \(formal), got \(actual) (dim \(d))")
+                throw fail(.argumentDim(index: k, formal: formal, actual: actual, dim: d))
             }
         }
         return binding

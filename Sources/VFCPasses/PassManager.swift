@@ -104,8 +104,7 @@ public struct PassManager {
     public func run(_ module: inout Module) throws(DiagnosticError) {
         let names = Set(passes.map(\.name))
         for p in printAfter.sorted() where !names.contains(p) {
-            throw DiagnosticError(PassRegistry.pipelineLoc(column: 0),
-                                  "print-after: pass '\(p)' is not in the pipeline (\(passes.map(\.name).joined(separator: ",")))")
+            throw DiagnosticError(PassRegistry.pipelineLoc(column: 0), .pipeline(.printAfterNotInPipeline(p, pipeline: passes.map(\.name))))
         }
         var timings: [(String, Duration)] = []
         let clock = ContinuousClock()

@@ -103,10 +103,10 @@ public struct PassRegistry: Sendable {
             let name = piece.trimmingBlanks()
             let at = Self.pipelineLoc(column: column + leading)
             guard !name.isEmpty else {
-                throw DiagnosticError(at, "empty pass name in pipeline '\(text)' (known passes: \(names.joined(separator: ", ")))")
+                throw DiagnosticError(at, .pipeline(.emptyPassName(pipeline: text, known: names)))
             }
             guard let p = pass(named: name) else {
-                throw DiagnosticError(at, "unknown pass '\(name)' (known passes: \(names.joined(separator: ", ")))")
+                throw DiagnosticError(at, .pipeline(.unknownPass(String(name), known: names)))
             }
             out.append(p)
             column += piece.count + 1
@@ -121,8 +121,7 @@ extension PassRegistry {
     /// that is not in the pipeline is simply not there to remove.
     public func removing(_ disabled: [String], from passes: [any Pass]) throws(DiagnosticError) -> [any Pass] {
         for name in disabled where pass(named: name) == nil {
-            throw DiagnosticError(Self.pipelineLoc(column: 0),
-                                  "disable-passes: unknown pass '\(name)' (known passes: \(names.joined(separator: ", ")))")
+            throw DiagnosticError(Self.pipelineLoc(column: 0), .pipeline(.unknownDisabledPass(name, known: names)))
         }
         let off = Set(disabled)
         return passes.filter { !off.contains($0.name) }

@@ -15,6 +15,7 @@ import VFCTestSupport
         let first = try #require(d.diagnostics.first)
         #expect(first.loc == SourceLoc(file: "g.ir", line: 2, column: 8))
         #expect(first.message == "gt: no gradient flows through this op from %x to the differentiated result")
+        #expect(first.body == .autodiff(.noGradientPath(op: "gt", target: "%x")))
         #expect(e.diagnostics == d.diagnostics)
     }
 }

@@ -81,7 +81,7 @@ import VFCTestSupport
         var warnings: [String] = []
         let index = try DataIndex(source: "\(dir)/data") { warnings.append($0) }
         #expect(index.paths.map { String($0.dropFirst(dir.count + 6)) } == ["linked.png", "linked_dir/y.png", "x.png"])
-        let reasons = index.skipped.map { (($0.path as NSString).lastPathComponent, $0.reason) }
+        let reasons = index.skipped.map { (($0.path as NSString).lastPathComponent, $0.reason.description) }
         #expect(reasons.map(\.0) == ["dangling.png", "loop_a.png", "loop_b.png", "sub_loop"])
         #expect(reasons[0].1.hasPrefix("dangling symlink"))
         #expect(reasons[1].1.hasPrefix("symlink loop") && reasons[2].1.hasPrefix("symlink loop"))
@@ -101,6 +101,8 @@ import VFCTestSupport
         #expect(index.paths == ["\(dir)/imgs/a.png", "\(dir)/b.png"])
         #expect(index.entries.map(\.label) == [3, -1])
         #expect(warnings == ["skipping \(dir)/missing.png: no such file (\(dir)/train.txt:5)"])
+        guard case let .listedMissing(list, line) = index.skipped.first?.reason else { Issue.record("not a missing-file skip"); return }
+        #expect(list == "\(dir)/train.txt" && line == 5)
         writeBytes(Array("a.png\tcat\n".utf8), to: "\(dir)/bad.txt")
         #expect { try DataIndex(source: "\(dir)/bad.txt") } throws: { "\($0)".contains("bad.txt:1:7: the label must be") }
         // The same error as a value: the file, line, column and the text at fault.

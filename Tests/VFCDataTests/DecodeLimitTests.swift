@@ -31,6 +31,12 @@ import VFCTestSupport
         let (chosen, _) = try index.readableSource(from: 0, size: 8)
         #expect(chosen == 1)
         #expect(warnings == ["skipping \(dir)/a_bomb.png: PNG of 16000x16000 pixels exceeds the limit of 89478485 pixels (a decompression bomb?)"])
+        // The skip keeps the codec's error, not its text.
+        guard case .image(let e) = index.skipped.first?.reason, case let .overPixelLimit(format, w, h, limit) = e.problem else {
+            Issue.record("not an image error: \(String(describing: index.skipped.first?.reason))")
+            return
+        }
+        #expect(format == "PNG" && w == 16000 && h == 16000 && limit == 89478485 && e.path == "\(dir)/a_bomb.png")
         // A lower limit refuses ordinary images too.
         let strict = try DataIndex(source: dir, limits: DecodeLimits(maxPixels: 100, maxDecodeBytes: 1 << 20))
         #expect { try strict.readableSource(from: 0, size: 8) } throws: { "\($0)".contains("no readable images") }

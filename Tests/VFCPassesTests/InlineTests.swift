@@ -135,6 +135,7 @@ import VFCTestSupport
         """, file: "rec.ir")
     let error = #expect(throws: DiagnosticError.self) { try InlinePass().run(&m) }
     #expect(error?.description == "rec.ir:2:8: error: inline: recursive call to '@f' cannot be inlined")
+    #expect(error?.diagnostics.first?.body == .inline(.recursiveCall("f")))
 }
 
 @Test func inlineRefusesDeepChainsOfAnUnverifiedModule() throws {
@@ -145,4 +146,5 @@ import VFCTestSupport
     var m = try Parser.parse(text, file: "deep.ir")
     let error = #expect(throws: DiagnosticError.self) { try InlinePass().run(&m) }
     #expect(error?.description.contains("error: inline: calls nest deeper than 64 levels at the call of '@f65'") == true)
+    #expect(error?.diagnostics.first?.body == .inline(.callsTooDeep(callee: "f65", maxDepth: 64)))
 }

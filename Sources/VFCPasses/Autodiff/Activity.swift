@@ -61,7 +61,7 @@ extension Autodiff {
         var flat = module
         var state: [String: Bool] = [:]
         try InlinePass.inlineCalls(in: function, &flat, &state, callSite: nil)
-        guard let f = flat.function(named: function) else { throw DiagnosticError(.unknown, "autodiff: no function '@\(function)'") }
+        guard let f = flat.function(named: function) else { throw DiagnosticError(.unknown, .autodiff(.undefinedFunction(function))) }
         return targets.map { t in
             let (active, blocked) = activity(f, in: flat, from: [t], stopGradientBlocks: stopGradientBlocks)
             let outputs = f.returns.compactMap { o -> ValueID? in if case .value(let v) = o { return v } else { return nil } }

@@ -24,7 +24,7 @@ public enum Autodiff {
         var state: [String: Bool] = [:]
         try InlinePass.inlineCalls(in: function, &flat, &state, callSite: loc)
         guard let f = flat.function(named: function) else {
-            throw DiagnosticError(loc ?? .unknown, "autodiff: no function '@\(function)'")
+            throw DiagnosticError(loc ?? .unknown, .autodiff(.undefinedFunction(function)))
         }
         let wrt = module.expand(targets, callee: function)
         var g = f
@@ -35,7 +35,7 @@ public enum Autodiff {
         switch seed {
         case .loss:
             guard let first = f.returns.first, let t = b.type(first), t.rank == 0, t.dtype.isFloat else {
-                throw DiagnosticError(loc ?? f.returnLoc, "autodiff: the first result of '@\(function)' must be a float scalar (the loss)")
+                throw DiagnosticError(loc ?? f.returnLoc, .autodiff(.lossNotScalar(function: function)))
             }
             b.name = "d_loss"
             seeds.append((first, try b.constant(1, t)))
@@ -62,25 +62,25 @@ public enum Autodiff {
     static func checkTargets(_ wrt: [GradTarget], _ f: Function, _ module: Module, loc: SourceLoc?) throws(DiagnosticError) {
         for inst in f.body {
             if case .valueAndGrad = inst.op {
-                throw DiagnosticError(inst.loc, "value_and_grad: differentiating a function that itself takes gradients is not supported")
+                throw DiagnosticError(inst.loc, .autodiff(.nestedGradient))
             }
         }
         for t in wrt {
             switch t {
             case .argument(let i):
                 guard i < f.arguments.count else {
-                    throw DiagnosticError(loc ?? f.loc, "autodiff: '@\(f.name)' has no argument \(i)")
+                    throw DiagnosticError(loc ?? f.loc, .autodiff(.noArgument(function: f.name, index: i)))
                 }
                 let v = f.values[f.arguments[i].index]
                 if let ty = v.type, !ty.dtype.isFloat {
-                    throw DiagnosticError(v.loc, "autodiff: cannot differentiate with respect to %\(v.name): \(ty) is not a float type")
+                    throw DiagnosticError(v.loc, .autodiff(.notFloat(target: "%" + v.name, ty)))
                 }
             case .param(let p):
                 guard let decl = module.param(named: p) else {
-                    throw DiagnosticError(loc ?? f.loc, "autodiff: no param '@\(p)'")
+                    throw DiagnosticError(loc ?? f.loc, .autodiff(.undefinedParam(p)))
                 }
                 if !decl.type.dtype.isFloat {
-                    throw DiagnosticError(decl.loc, "autodiff: cannot differentiate with respect to '@\(p)': \(decl.type) is not a float type")
+                    throw DiagnosticError(decl.loc, .autodiff(.notFloat(target: "'@\(p)'", decl.type)))
                 }
             case .allParams:
                 break

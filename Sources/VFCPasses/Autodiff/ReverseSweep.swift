@@ -39,7 +39,7 @@ struct ReverseSweep {
             let outputs = seeds.compactMap { o -> ValueID? in if case .value(let v) = o.0 { return v } else { return nil } }
             if outputs.contains(where: { act.contains($0) }) { continue }
             if let blocker = outputs.lazy.compactMap({ blocked[$0] }).first {
-                throw DiagnosticError(blocker.loc, "\(blocker.op.name): no gradient flows through this op from \(describe(t, f)) to the differentiated result")
+                throw DiagnosticError(blocker.loc, .autodiff(.noGradientPath(op: blocker.op.name, target: describe(t, f))))
             }
         }
         active = Autodiff.activity(f, in: builder.module, from: wrt).0
