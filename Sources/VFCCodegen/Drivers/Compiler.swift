@@ -125,7 +125,7 @@ public final class LoweredModule {
                     f = module.function(named: name) ?? f
                 }
                 var lowering = FunctionLowering(e: Emitter(context: ctx, module: llvmModule, builder: builder), module: module, function: f, bindings: options.bindings)
-                if !dims.isEmpty { lowering.runtime = RuntimeDims(names: dims) }
+                if !dims.isEmpty { lowering.useRuntimeDims(dims) }
                 lowering.profile = profile
                 let entry = try lowering.entryPoint()
                 try lowering.emit(entry, attributes: options.attributes)

@@ -41,11 +41,16 @@ struct ViewFolding {
     /// Values those products already wrote (the transposes after them, the pads and sums
     /// of `foldPadSums`), by the value whose buffer holds them: lowered to no code.
     var absorbed: [ValueID: ValueID] = [:]
+    /// With run-time dims, the product each matmul reading a folded view computes, its
+    /// first batch axis the run-time one (`ViewFolding.runtime`); empty otherwise.
+    var products: [ValueID: StridedProduct] = [:]
 
     init() {}
 
     /// `shape` gives a value's static shape (nil: unknown, nothing about it is folded).
-    init(_ f: Function, module: Module, shape: @escaping (ValueID) -> [Int]?) {
+    /// `foldResults` false folds only operand views (no product into a transpose's buffer,
+    /// no pad-sums), as the run-time form needs.
+    init(_ f: Function, module: Module, foldResults: Bool = true, shape: @escaping (ValueID) -> [Int]?) {
         var readers: [ValueID: [Int]] = [:]
         var producer: [ValueID: Int] = [:]
         for (k, inst) in f.body.enumerated() {
@@ -75,7 +80,7 @@ struct ViewFolding {
         }
         // 2. Products whose result a transpose keeping the last axis is the only reader of.
         var into: [ValueID: Into] = [:]
-        for (k, inst) in f.body.enumerated() {
+        for (k, inst) in f.body.enumerated() where foldResults {
             guard case .matmul = inst.op, let r = inst.results.first, !returned.contains(r),
                   let users = readers[r], users.count == 1, case .transpose(let perm) = f.body[users[0]].op,
                   perm.last == perm.count - 1, users[0] > k, let t = f.body[users[0]].results.first,
@@ -111,6 +116,7 @@ struct ViewFolding {
             if !ok { folded[r] = nil }
         }
         views = folded
+        guard foldResults else { return }
         // A product folded into a transpose whose operands are fine dense but not as folded
         // views would have been rejected above; re-check each with the final operands.
         for (r, i) in into {

@@ -19,6 +19,7 @@ extension FunctionLowering {
     /// extent, and returns true; false (nothing emitted) when every extent is fixed.
     mutating func lowerWithRuntimeDims(_ inst: Instruction, at index: Int) throws -> Bool {
         guard let block = runtime?.block else { return false }
+        if try lowerRuntimeFolded(inst, block, at: index) { return true }
         let shapes = try inst.operands.map { try dims(of: $0) }
         let runtimeOperand = shapes.contains { $0.map(isRuntime) ?? false }
         if case .call(let callee) = inst.op, let f = module.function(named: callee), RuntimeDims.hasRuntimeForm(f, bindings: bindings),

@@ -1,0 +1,65 @@
+import CLLVM
+import VFCIR
+
+/// The run-time form of `lowerFolded` (`ViewFolding.runtime`): a folded view emits no code,
+/// and a product reading one runs as `stridedBatchedGemm`'s sgemm loop, its item count
+/// read from the dim block.
+extension FunctionLowering {
+    /// Switches the lowering to the run-time dims `names`, with their view folding and the
+    /// memory plan that shares each folded view's buffer with its base.
+    mutating func useRuntimeDims(_ names: [String]) {
+        runtime = RuntimeDims(names: names)
+        folding = ViewFolding.runtime(function, module: module, bindings: bindings, dims: names)
+        plan = MemoryPlan(function, sharing: folding.views.mapValues(\.base))
+    }
+
+    /// Lowers instruction `index` when it is a folded view or a product reading one with a
+    /// run-time extent, and returns true; false (nothing emitted) otherwise.
+    mutating func lowerRuntimeFolded(_ inst: Instruction, _ block: LLVMValueRef, at index: Int) throws -> Bool {
+        guard inst.results.count == 1, let r = inst.results.first, let t = function.values[r.index].type else { return false }
+        let outShape = dims(t)
+        if let view = folding.views[r] {
+            guard case .buffer(let p, _, _)? = values[view.base] else { throw CodegenError.internalError("folded view of an unlowered value") }
+            values[r] = .buffer(p, t.dtype, isRuntime(outShape) ? [] : try shape(t))
+            if isRuntime(outShape) { runtime?.shapes[r] = outShape }
+            return true
+        }
+        guard isRuntime(outShape), let p = folding.products[r], let first = outShape.first,
+              outShape.dropFirst().allSatisfy({ $0.symbols.isEmpty }) else { return false }
+        guard let f = p.blasForm else { throw CodegenError.internalError("run-time strided product without a BLAS form: \(p)") }
+        var bases: [LLVMValueRef] = []
+        for o in inst.operands.prefix(2) {
+            guard case .value(let v) = o, case .buffer(let ptr, _, _)? = values[folding.views[v]?.base ?? v] else {
+                throw CodegenError.internalError("folded matmul of a literal")
+            }
+            bases.append(ptr)
+        }
+        let d = t.dtype
+        let out: LLVMValueRef
+        if let slot = outputSlots.removeValue(forKey: r) {
+            out = slot
+        } else {
+            out = runtimeAllocate(d, count(outShape, block), zeroed: false)
+            runtime?.owned[plan.rootOf(r)] = out
+        }
+        values[r] = .buffer(out, d, [])
+        runtime?.shapes[r] = outShape
+        plan.handoff = []
+        let perItem = p.batchShape.dropFirst().reduce(1, *)
+        let signature = "\(d) \(p) first \(first)"
+        try outlined(key: "strided-matmul runtime " + signature, pointers: [out] + bases + [block],
+                     site: (.kernel, "matmul", signature)) { me, inner in
+            let batches = me.e.mul(me.extent(first, inner(block)), me.e.i64(perItem))
+            try me.runtimeParallelLoop(batches, workPerIteration: Swift.max(p.m * p.n * p.k, 1),
+                                       buffers: [inner(bases[0]), inner(bases[1]), inner(out)]) { me, item, ptrs in
+                let aPtr = me.e.gep(ptrs[0], d, me.batchOffset(item, p.batchShape, p.a))
+                let bPtr = me.e.gep(ptrs[1], d, me.batchOffset(item, p.batchShape, p.b))
+                let cPtr = me.e.gep(ptrs[2], d, me.batchOffset(item, p.batchShape, p.c))
+                try me.gemm(d, f.ta, f.tb, p.m, p.n, p.k, aPtr, f.lda, bPtr, f.ldb, cPtr, f.ldc, profiled: false)
+            }
+        }
+        releaseDying(inst, at: index)
+        freeDyingRuntimeBuffers(inst, at: index)
+        return true
+    }
+}
