@@ -2,8 +2,8 @@ import CLLVM
 import VFCIR
 
 /// The run-time form of `lowerFolded` (`ViewFolding.runtime`): a folded view emits no code,
-/// and a product reading one runs as `stridedBatchedGemm`'s sgemm loop, its item count
-/// read from the dim block.
+/// and a product reading one runs as `stridedBatchedGemm`'s loop of vfc_sgemm calls, its
+/// item count read from the dim block.
 extension FunctionLowering {
     /// Switches the lowering to the run-time dims `names`, with their view folding and the
     /// memory plan that shares each folded view's buffer with its base.
@@ -55,7 +55,10 @@ extension FunctionLowering {
                 let aPtr = me.e.gep(ptrs[0], d, me.batchOffset(item, p.batchShape, p.a))
                 let bPtr = me.e.gep(ptrs[1], d, me.batchOffset(item, p.batchShape, p.b))
                 let cPtr = me.e.gep(ptrs[2], d, me.batchOffset(item, p.batchShape, p.c))
-                try me.gemm(d, f.ta, f.tb, p.m, p.n, p.k, aPtr, f.lda, bPtr, f.ldb, cPtr, f.ldc, profiled: false)
+                // vfc_sgemm per item, as `runtimeMatmul` calls it for the copies.
+                let e = me.e
+                func i(_ v: Int) -> LLVMValueRef { e.i64(v) }
+                me.runtimeGemm(d, f.ta, f.tb, i(p.m), i(p.n), i(p.k), aPtr, i(f.lda), bPtr, i(f.ldb), cPtr, i(f.ldc))
             }
         }
         releaseDying(inst, at: index)
