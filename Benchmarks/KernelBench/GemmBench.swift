@@ -81,13 +81,20 @@ func fmaPeak(_ loop: FMAPeak.Loop, vectorWidth: Int, threads: Int, samples: Int)
     return best
 }
 
-func gemmBenchmark(quick: Bool) throws {
-    let env = ProcessInfo.processInfo.environment
+/// The BLAS set up and vfc's GEMM kernel installed for this host; nil, after saying so with
+/// `consequence`, where the host has no kernel (no AVX2 with FMA or AVX-512).
+func installHostGemmKernel(consequence: String) -> GemmKernel? {
     _ = vfc_blas_setup()
     guard let kernel = GemmKernel.installForHost() else {
-        print("no vfc GEMM kernel for this host (needs AVX2 with FMA or AVX-512): nothing to compare")
-        return
+        print("no vfc GEMM kernel for this host (needs AVX2 with FMA or AVX-512): \(consequence)")
+        return nil
     }
+    return kernel
+}
+
+func gemmBenchmark(quick: Bool) throws {
+    let env = ProcessInfo.processInfo.environment
+    guard let kernel = installHostGemmKernel(consequence: "nothing to compare") else { return }
     let dnnl = OneDNN.load()
     let threadCounts = (env["VFC_BENCH_THREADS"] ?? "1,2").split(separator: ",").compactMap { Int($0) }
     let samples = quick ? 5 : 9

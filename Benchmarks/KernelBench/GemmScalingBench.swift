@@ -2,7 +2,7 @@
 // VFC_BENCH_SAMPLES=S): how the step's unbatched products (GemmShapes, run through
 // vfc_sgemm as the step runs them: vfc's kernel or OpenBLAS by shape) scale from 1 to 2
 // threads. Each sample times, in turn: 1 thread; 2 threads with each task schedule of
-// vfc_gemm_set_schedule: static (the earlier grid), grid (the balanced grid, each thread's
+// vfc_gemm_set_schedule: static (MC-row tasks in index order), grid (the balanced grid, each thread's
 // share fixed), claimed (the same grid claimed task by task: the default).
 // Two clocks: the wall clock, and the pool's busy time (vfc_pool_set_accounting: each
 // thread's own CPU time in loop bodies; a product's time is its busiest thread's), which
@@ -29,11 +29,7 @@ private let configs: [(name: String, threads: Int32, schedule: vfc_gemm_schedule
 
 func gemmScalingBenchmark(quick: Bool) throws {
     let env = ProcessInfo.processInfo.environment
-    _ = vfc_blas_setup()
-    guard let kernel = GemmKernel.installForHost() else {
-        print("no vfc GEMM kernel for this host (needs AVX2 with FMA or AVX-512): nothing to measure")
-        return
-    }
+    guard let kernel = installHostGemmKernel(consequence: "nothing to measure") else { return }
     let samples = env["VFC_BENCH_SAMPLES"].flatMap { Int($0) } ?? (quick ? 5 : 11)
     print("vfc gemm scaling, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores, wall clock, "
           + "best of \(samples) interleaved samples; vfc kernel \(kernel.mr)x\(kernel.nr), KC \(vfc_gemm_kc()), "
