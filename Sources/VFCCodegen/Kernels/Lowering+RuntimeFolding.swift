@@ -35,15 +35,8 @@ extension FunctionLowering {
             bases.append(ptr)
         }
         let d = t.dtype
-        let out: LLVMValueRef
-        if let slot = outputSlots.removeValue(forKey: r) {
-            out = slot
-        } else {
-            out = runtimeAllocate(d, count(outShape, block), zeroed: false)
-            runtime?.owned[plan.rootOf(r)] = out
-        }
+        let out = runtimeResultBuffer(for: r, d, outShape, block)
         values[r] = .buffer(out, d, [])
-        runtime?.shapes[r] = outShape
         plan.handoff = []
         let perItem = p.batchShape.dropFirst().reduce(1, *)
         let signature = "\(d) \(p) first \(first)"

@@ -47,15 +47,8 @@ extension FunctionLowering {
         let zeroed = inst.op.has(.partialWriter)
         let out: LLVMValueRef
         if isRuntime(outShape) {
-            if let slot = outputSlots.removeValue(forKey: r) {
-                out = slot
-                if zeroed { LLVMBuildMemSet(e.builder, out, LLVMConstInt(e.i8, 0, 0), e.mul(count(outShape, block), t.dtype.byteSize), 1) }
-            } else {
-                out = runtimeAllocate(t.dtype, count(outShape, block), zeroed: zeroed)
-                runtime?.owned[plan.rootOf(r)] = out
-            }
+            out = runtimeResultBuffer(for: r, t.dtype, outShape, block, zeroed: zeroed)
             values[r] = .buffer(out, t.dtype, [])
-            runtime?.shapes[r] = outShape
         } else {
             let s = try shape(t)
             out = resultBuffer(for: r, t.dtype, s, zeroed: zeroed)

@@ -43,15 +43,7 @@ extension FunctionLowering {
                 values[r] = .buffer(bufs.pointers[s], t.dtype, fixed)
                 continue
             }
-            let out: LLVMValueRef
-            if !runtimeSized {
-                out = resultBuffer(for: r, t.dtype, fixed)
-            } else if let slot = outputSlots.removeValue(forKey: r) {
-                out = slot
-            } else {
-                out = runtimeAllocate(t.dtype, count(shape, block), zeroed: false)
-                runtime?.owned[plan.rootOf(r)] = out
-            }
+            let out = runtimeSized ? runtimeResultBuffer(for: r, t.dtype, shape, block) : resultBuffer(for: r, t.dtype, fixed)
             values[r] = .buffer(out, t.dtype, fixed)
             stored[v] = bufs.add(out, runtimeSized ? -1 : fixed.reduce(1, *))
         }

@@ -128,6 +128,20 @@ extension FunctionLowering {
         return p
     }
 
+    /// The buffer of result `r`, whose shape `shape` has a run-time extent: the entry's
+    /// output slot when `r` is returned (zeroed when asked), else a runtime allocation owned
+    /// by `r`'s root, freed after its last reader. Records the shape.
+    mutating func runtimeResultBuffer(for r: ValueID, _ d: DType, _ shape: [Dim], _ block: LLVMValueRef, zeroed: Bool = false) -> LLVMValueRef {
+        runtime?.shapes[r] = shape
+        if let slot = outputSlots.removeValue(forKey: r) {
+            if zeroed { LLVMBuildMemSet(e.builder, slot, LLVMConstInt(e.i8, 0, 0), e.mul(count(shape, block), d.byteSize), 1) }
+            return slot
+        }
+        let out = runtimeAllocate(d, count(shape, block), zeroed: zeroed)
+        runtime?.owned[plan.rootOf(r)] = out
+        return out
+    }
+
     /// for i in 0..<count (an i64 value): body, on the runtime's threads when
     /// count * workPerIteration reaches `parallelThreshold`, else inline (a run-time test).
     /// The body is outlined as in `parallelLoop`: it sees only the `buffers` it captures.
