@@ -15,7 +15,7 @@ VFC_GEMM_EPILOGUE=store: fused kernels' epilogues applied in the product's store
 in a pass after it (the same results). A mode `M+dims` is M with `vfc step --runtime-dims`:
 the step compiled once for every batch size (the batch dim a run-time argument). A mode
 `M+static` (`M+grid`) is M with VFC_GEMM_SCHEDULE=static (grid): vfc's kernel splits C's tiles over the
-threads in the earlier static grid (the balanced grid split in index order) instead of
+threads in the static grid of MC-row tasks (the balanced grid split in index order) instead of
 the balanced grid claimed task by task (the same results).
 """
 import argparse

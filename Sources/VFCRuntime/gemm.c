@@ -287,7 +287,8 @@ static void balanced_grid(generated_job *j, int threads, int64_t mc_panels, int6
     j->n_groups = best_ng;
 }
 
-// The grid before the balanced schedule: MC rows per group, about four tasks per thread.
+// The static grid (VFC_GEMM_SCHEDULE=static, kept as the baseline of gemm-scaling's A/B):
+// MC rows per group, about four tasks per thread, split in index order.
 static void static_grid(generated_job *j, int threads, int64_t mc_panels, int64_t nc_panels) {
     j->m_group_panels = mc_panels;
     j->m_groups = (j->a_panels + mc_panels - 1) / mc_panels;

@@ -4,7 +4,7 @@ import VFCRuntime
 import VFCTensor
 
 /// gemm.c's task schedules (the balanced grid claimed task by task or split in index order,
-/// the earlier static grid) on 1 and 2 threads: the grids differ with the thread count and
+/// the static grid of MC-row tasks) on 1 and 2 threads: the grids differ with the thread count and
 /// the schedule, the results must not differ in any bit, and they match an
 /// f64 product. The shapes are the step's kinds at a smaller scale: many row panels and few
 /// column panels (x W^T), few rows and long K (a weight gradient), partial tiles and

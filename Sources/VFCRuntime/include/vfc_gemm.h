@@ -49,7 +49,7 @@ void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, c
 /// panels into a grid of tasks sized for the thread count (balanced_grid), which the
 /// threads claim in turn; GRID (VFC_GEMM_SCHEDULE=grid) splits the same grid evenly in index
 /// order (each thread's share fixed: what the pool's busy time measures); STATIC
-/// (VFC_GEMM_SCHEDULE=static) is the earlier grid of MC-row tasks split in index order. The
+/// (VFC_GEMM_SCHEDULE=static) is a grid of MC-row tasks split in index order, the baseline of A/B runs. The
 /// results are the same in every schedule.
 typedef enum { VFC_GEMM_CLAIMED = 0, VFC_GEMM_GRID = 1, VFC_GEMM_STATIC = 2 } vfc_gemm_schedule;
 void vfc_gemm_set_schedule(vfc_gemm_schedule schedule);
