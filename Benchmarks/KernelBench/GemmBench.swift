@@ -50,7 +50,7 @@ struct OneDNN {
 /// by the same clock.
 private let cpuClock = ProcessInfo.processInfo.environment["VFC_BENCH_CLOCK"] == "cpu"
 
-private func now() -> Double {
+func now() -> Double {
     var t = timespec()
     if cpuClock {
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)

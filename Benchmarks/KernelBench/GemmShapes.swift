@@ -123,10 +123,20 @@ enum GemmShapes {
         GemmShape(2048, 192, 64, ta: true, tb: false, calls: 1),
         GemmShape(64, 2048, 192, ta: false, tb: true, calls: 1),
     ]
+
+    /// One item of tiny's batched per-head products of attention (`48 x 197x64x197` and
+    /// the like in the profile: one sgemm call per head, each on one thread, 48 per call),
+    /// with their items per step. Dense operands here; the step reads them in place.
+    static let attention: [GemmShape] = [
+        GemmShape(197, 64, 197, ta: false, tb: false, calls: 36 * 48),
+        GemmShape(197, 197, 64, ta: false, tb: true, calls: 36 * 48),
+        GemmShape(197, 64, 197, ta: true, tb: false, calls: 24 * 48),
+    ]
 }
 
 extension GemmShapes {
-    /// The steps VFC_BENCH_STEPS names (micro,tiny by default) with their shapes;
+    /// The steps VFC_BENCH_STEPS names (micro,tiny by default; `attention`: tiny's
+    /// per-head items) with their shapes;
     /// VFC_BENCH_SHAPES=N keeps the N shapes of each step with the most work per step.
     static func selected(_ env: [String: String]) -> [(String, [GemmShape])] {
         let only = (env["VFC_BENCH_STEPS"] ?? "micro,tiny").split(separator: ",").map(String.init)
@@ -135,6 +145,6 @@ extension GemmShapes {
             let cut = shapes.map { $0.flops * Double($0.calls) }.sorted(by: >).prefix(keep).last ?? 0
             return shapes.filter { $0.flops * Double($0.calls) >= cut }
         }
-        return [("micro", largest(micro)), ("tiny", largest(tiny))].filter { only.contains($0.0) }
+        return [("micro", largest(micro)), ("tiny", largest(tiny)), ("attention", attention)].filter { only.contains($0.0) }
     }
 }

@@ -3,6 +3,7 @@
 //   swift run -c release vfc-bench [--quick] [--vit] [--crop]
 //   swift run -c release vfc-bench gemm [--quick]   (GemmBench.swift; VFC_BENCH_THREADS=1,2)
 //   swift run -c release vfc-bench gemm-scaling [--quick]   (GemmScalingBench.swift: 1 -> 2 threads)
+//   swift run -c release vfc-bench gemm-ab [--quick]   (GemmAbBench.swift: the kernel's tuning choices)
 //   swift run -c release vfc-bench --epilogue [--quick]   (EpilogueBench.swift)
 //
 // --vit runs only the ViT block forward and forward+backward, fused against unfused
@@ -71,6 +72,11 @@ if CommandLine.arguments.contains("--crop") {
 if CommandLine.arguments.contains("--epilogue") {
     print("vfc fused-epilogue benchmark, \(Date()), \(cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores")
     try epilogueBenchmark(quick: quick)
+    exit(0)
+}
+
+if CommandLine.arguments.contains("gemm-ab") {
+    try gemmAbBenchmark(quick: quick)
     exit(0)
 }
 

@@ -41,6 +41,20 @@ int vfc_gemm_installed(int *mr, int *nr) {
 }
 
 int vfc_gemm_kc(void) { return block_kc; }
+
+static int even_k_blocks = 1;
+void vfc_gemm_set_even_k_blocks(int even) { even_k_blocks = even != 0; }
+
+// The depth of K's blocks: as few as KC allows, of equal depth rounded up to a multiple of
+// 8 (the last one a little shorter), rather than KC-deep blocks and a short remainder
+// (2048 = 6 x 336 + 32: the last pass over C would load and store every tile of C for 32
+// multiply-adds). K alone decides, so the result does not depend on the thread count.
+static int k_block(int32_t k) {
+    if (!even_k_blocks || k <= block_kc) return block_kc;
+    int32_t blocks = (k + block_kc - 1) / block_kc;
+    int kc = (int)((k + blocks - 1) / blocks + 7) / 8 * 8;
+    return kc < block_kc ? kc : block_kc;
+}
 int vfc_gemm_mc(void) { return block_mc; }
 int vfc_gemm_nc(void) { return block_nc; }
 
@@ -351,7 +365,7 @@ void vfc_gemm_generated_fused(int ta, int tb, int32_t m, int32_t n, int32_t k, c
     }
     generated_job j;
     memset(&j, 0, sizeof j);
-    j.ta = ta != 0; j.tb = tb != 0; j.mr = kernel_mr; j.nr = kernel_nr; j.kc = block_kc; j.mc = block_mc;
+    j.ta = ta != 0; j.tb = tb != 0; j.mr = kernel_mr; j.nr = kernel_nr; j.kc = k_block(k); j.mc = block_mc;
     j.m = m; j.n = n; j.k = k; j.lda = lda; j.ldb = ldb; j.ldc = ldc; j.a = a; j.b = b; j.c = c;
     j.epilogue = epilogue;
     j.epilogue_context = context;
@@ -412,11 +426,14 @@ void vfc_gemm_set_mode(vfc_gemm_mode m) {
 // "Matrix products"): every product of at least 2^22 multiply-adds (the smallest the step
 // makes and the bench measured: 96x128x512) except op(B) = B^T with M < 128 and K >= 256,
 // where packing (transposing) all K x N of B for so few rows costs more than the kernel
-// saves.
-// Smaller products were not measured and stay on OpenBLAS.
+// saves; and, above 2^21, products without B^T (attention's per-head items, 197x64x197
+// with or without A^T, one thread each). Per-head B^T items (197x197x64: K = 64, and
+// 197 columns leave most of a 32-column tile idle) stay on OpenBLAS, as do smaller
+// products, which were not measured.
 int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
     (void)ta;
-    if ((int64_t)m * n * k < ((int64_t)1 << 22)) return 0;
+    int64_t work = (int64_t)m * n * k;
+    if (work < ((int64_t)1 << 22)) return !tb && work > ((int64_t)1 << 21);
     if (tb && m < 128 && k >= 256) return 0;
     return 1;
 }

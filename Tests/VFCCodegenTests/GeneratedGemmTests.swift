@@ -135,6 +135,38 @@ import VFCTensor
         }
     }
 
+    /// K cut into blocks of equal depth (the default) or into KC-deep blocks and a short
+    /// remainder: both match the reference, on 1 and 2 threads alike, and the cut is
+    /// really different (the sums round differently somewhere).
+    @Test func bothCutsOfKMatchTheReference() throws {
+        let kernel = try #require(GemmKernel.installForHost(), "this CPU has no vfc GEMM kernel (needs AVX2+FMA or AVX-512)")
+        _ = kernel
+        let before = vfc_num_threads()
+        defer { _ = vfc_set_num_threads(before); vfc_gemm_set_even_k_blocks(1) }
+        let (m, n, k) = (37, 70, 2 * Int(vfc_gemm_kc()) + 40)
+        var rng = RNG(seed: 11)
+        let a = (0..<(m * k)).map { _ in Float(rng.nextDouble() - 0.5) }
+        let b = (0..<(k * n)).map { _ in Float(rng.nextDouble() - 0.5) }
+        let want = Self.naive(false, false, m, n, k, a, k, b, n)
+        var byCut: [[Float]] = []
+        for even in [1, 0] as [Int32] {
+            vfc_gemm_set_even_k_blocks(even)
+            var results: [[Float]] = []
+            for threads in [2, 1] as [Int32] {
+                _ = vfc_set_num_threads(threads)
+                var c = [Float](repeating: .nan, count: m * n)
+                vfc_gemm_generated(0, 0, Int32(m), Int32(n), Int32(k), a, Int32(k), b, Int32(n), &c, Int32(n))
+                var worst = 0.0
+                for i in 0..<(m * n) { worst = max(worst, Swift.abs(Double(c[i]) - want[i])) }
+                #expect(worst <= 2e-7 * Double(k), "even=\(even) threads=\(threads): off by \(worst)")
+                results.append(c)
+            }
+            #expect(results[0].map(\.bitPattern) == results[1].map(\.bitPattern), "even=\(even): 2 threads differ from 1")
+            byCut.append(results[0])
+        }
+        #expect(byCut[0].map(\.bitPattern) != byCut[1].map(\.bitPattern), "the two cuts of K gave the same bits")
+    }
+
     /// The cache sizes gemm.c blocks for: on x86-64 CPUID names an L1 data cache and a
     /// larger L2, each a whole number of 64-byte lines.
     @Test func cpuidNamesTheCacheSizes() {
@@ -152,11 +184,14 @@ import VFCTensor
         // Each kernel only where the CPU has its instructions.
         if cpu.avx2 != 0 && cpu.fma != 0 { try checkTile(GemmKernel(mr: 6, nr: 16, vectorWidth: 8)) }
         if vfc_cpu_level(&cpu) >= 3 { try checkTile(GemmKernel(mr: 12, nr: 32, vectorWidth: 16)) }
+        // Without the prefetch of C (vfc-bench gemm-ab's baseline) the same tile.
+        if let host = GemmKernel.forHost { try checkTile(GemmKernel(mr: host.mr, nr: host.nr, vectorWidth: host.vectorWidth, prefetchC: false)) }
         #expect(GemmKernel.forHost == nil || vfc_cpu_level(&cpu) >= 2)
     }
 
     /// VFC_GEMM=auto's table: vfc's kernel for the step's products except B^T with
-    /// M < 128 and K >= 256, OpenBLAS below 2^22 multiply-adds.
+    /// M < 128 and K >= 256, OpenBLAS below 2^22 multiply-adds except products without
+    /// B^T above 2^21.
     @Test func autoChoosesByShapeClass() {
         #expect(vfc_gemm_prefers_generated(1, 0, 128, 512, 2080) == 1)  // a weight gradient
         #expect(vfc_gemm_prefers_generated(0, 1, 2080, 512, 128) == 1)  // x W^T
@@ -170,5 +205,8 @@ import VFCTensor
         #expect(vfc_gemm_prefers_generated(0, 1, 65, 65, 32) == 0)      // a per-head product
         #expect(vfc_gemm_prefers_generated(0, 0, 96, 128, 512) == 1)    // 2^22.6 multiply-adds
         #expect(vfc_gemm_prefers_generated(0, 0, 64, 128, 256) == 0)    // 2^21
+        #expect(vfc_gemm_prefers_generated(0, 0, 197, 64, 197) == 1)    // attention's per-head items
+        #expect(vfc_gemm_prefers_generated(1, 0, 197, 64, 197) == 1)
+        #expect(vfc_gemm_prefers_generated(0, 1, 197, 197, 64) == 0)    // ... with B^T
     }
 }

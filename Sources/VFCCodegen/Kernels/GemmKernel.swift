@@ -20,11 +20,16 @@ public struct GemmKernel: Hashable, Sendable {
     public var nr: Int
     /// Floats per vector.
     public var vectorWidth: Int
+    /// Whether the kernel prefetches its tile of C before the k loop: the tile's rows,
+    /// `ldc` apart, are not a stream the hardware prefetchers follow, and without it every
+    /// K block's `C += sums` waits for them from L3 or memory.
+    public var prefetchC: Bool
 
-    public init(mr: Int, nr: Int, vectorWidth: Int) {
+    public init(mr: Int, nr: Int, vectorWidth: Int, prefetchC: Bool = true) {
         self.mr = mr
         self.nr = nr
         self.vectorWidth = vectorWidth
+        self.prefetchC = prefetchC
     }
 
     /// The kernel for the host's features (as `CodegenOptions` gives them to generated
@@ -55,7 +60,7 @@ public struct GemmKernel: Hashable, Sendable {
     /// Generates, optimises and JIT-compiles the microkernel (signature of
     /// `vfc_gemm_microkernel`); the code lives as long as the process.
     public func compile() throws -> vfc_gemm_microkernel {
-        let symbol = "vfc_gemm_ukr_\(mr)x\(nr)"
+        let symbol = "vfc_gemm_ukr_\(mr)x\(nr)\(prefetchC ? "" : "_noprefetch")"
         let address = try Self.jitCompile(symbol: symbol) { e, attributes in
             emit(into: e, name: symbol, attributes: attributes)
         }
@@ -127,6 +132,18 @@ public struct GemmKernel: Hashable, Sendable {
         let zero = LLVMConstNull(vec)!
         // Where op(A)'s row r starts (loop-invariant): packed (stride 1) or in place.
         let aRows = (0..<mr).map { r in e.gep(a, .f32, e.mul(aRowStride, e.i64(r))) }
+        if prefetchC {
+            // Every cache line of the tile (its rows need not be aligned: first and last
+            // float of each vector), for writing, into all cache levels; the k loop hides
+            // the wait.
+            let flag = { (v: Int32) in LLVMConstInt(e.i32, UInt64(v), 0)! }
+            for r in 0..<mr {
+                let row = e.gep(c, .f32, e.mul(ldc, e.i64(r)))
+                for offset in Set(stride(from: 0, to: nr, by: 16) + [nr - 1]).sorted() {
+                    _ = e.intrinsic("llvm.prefetch", overloads: [e.ptr], [e.gep(row, .f32, e.i64(offset)), flag(1), flag(3), flag(1)])
+                }
+            }
+        }
         LLVMBuildCondBr(builder, LLVMBuildICmp(builder, LLVMIntSGT, kc, e.i64(0), ""), loop, sums)
 
         // The k loop: accumulators are phis, so they stay in registers.

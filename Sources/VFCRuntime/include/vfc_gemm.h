@@ -86,6 +86,10 @@ int vfc_gemm_uses_generated(int ta, int tb, int32_t m, int32_t n, int32_t k);
 /// pass over C) and MC (rows of op(A) per task block); 0 when none is installed.
 int vfc_gemm_kc(void);
 int vfc_gemm_mc(void);
+/// Whether vfc_gemm_generated cuts K into blocks of equal depth (up to a multiple of 8, at
+/// most KC; the default) or into KC-deep blocks and a shorter remainder (0: the baseline
+/// of vfc-bench gemm-ab). Not while a product runs.
+void vfc_gemm_set_even_k_blocks(int even);
 /// NC: columns of op(B) per task block (its KC x NC floats stay in L2); 0 when none.
 int vfc_gemm_nc(void);
 
