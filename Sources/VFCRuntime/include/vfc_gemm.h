@@ -33,7 +33,7 @@ int vfc_gemm_installed(int *mr, int *nr);
 /// (packed, zero-padded); op(B) with tb is packed, op(A) without ta when n >= 1024, op(B)
 /// without tb when its rows share L1 sets (ldb a multiple of 256) and m >= 1024; packing
 /// runs in parallel over the pool, then C's tiles are computed in parallel.
-/// Every element is the same sequence of fused multiply-adds (K in blocks of KC, each
+/// Every element is the same sequence of fused multiply-adds (K in blocks of at most KC, each
 /// block's sum in order, added to C) whichever thread computes its tile, so the result
 /// does not depend on the thread count. Falls back to OpenBLAS when nothing is installed.
 void vfc_gemm_generated(int ta, int tb, int32_t m, int32_t n, int32_t k, const float *a, int32_t lda,
