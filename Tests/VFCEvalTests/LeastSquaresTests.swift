@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VFCData
+import VFCTensor
 @testable import VFCEval
 
 /// The position probe's exact least-squares head: a fit by hand, the optimality condition
@@ -25,8 +26,11 @@ import VFCData
         let x = FeatureMatrix(rows: n, dim: p, values: (0..<(n * p)).map { _ in Float(rng.normal()) })
         var t: [Float] = []
         for i in 0..<n {
-            let r = x.row(i).map(Double.init)
-            t += [Float(0.3 * r[0] - r[2] + 0.1 * rng.normal()), Float(2 + r[5] + rng.normal())]
+            let r: [Double] = x.row(i).map(Double.init)
+            let e1: Double = rng.normal(), e2: Double = rng.normal()
+            let a: Double = 0.3 * r[0] - r[2] + 0.1 * e1
+            let b: Double = 2 + r[5] + e2
+            t += [Float(a), Float(b)]
         }
         let y = FeatureMatrix(rows: n, dim: 2, values: t)
         let f = try LeastSquares(x: x, y: y)
@@ -51,9 +55,10 @@ import VFCData
         var rng = RNG(seed: 4)
         var v: [Float] = [], t: [Float] = []
         for _ in 0..<200 {
-            let a = rng.normal(), b = rng.normal()
+            let a: Double = rng.normal(), b: Double = rng.normal()
+            let target: Double = 2 * a - b + 0.5
             v += [Float(a), 7, Float(a), Float(b)]
-            t += [Float(2 * a - b + 0.5)]
+            t += [Float(target)]
         }
         let x = FeatureMatrix(rows: 200, dim: 4, values: v), y = FeatureMatrix(rows: 200, dim: 1, values: t)
         let pred = try LeastSquares(x: x, y: y).predict(x)
@@ -67,10 +72,12 @@ import VFCData
         func make(_ rows: Int) -> (FeatureMatrix, FeatureMatrix) {
             var x: [Float] = [], t: [Float] = []
             for _ in 0..<rows {
-                let (u, v) = (rng.uniform(lo: 0, hi: 1), rng.uniform(lo: 0, hi: 1))
+                let u: Double = rng.uniform(lo: 0, hi: 1), v: Double = rng.uniform(lo: 0, hi: 1)
                 t += [Float(u), Float(v)]
-                let s = 1 + u + v
-                x += [Float(s), Float(s + 1e-3 * (u - v)), Float(rng.normal()), Float(rng.normal())]
+                let s: Double = 1 + u + v
+                let d: Double = 1e-3 * (u - v)
+                let n1: Double = rng.normal(), n2: Double = rng.normal()
+                x += [Float(s), Float(s + d), Float(n1), Float(n2)]
             }
             return (FeatureMatrix(rows: rows, dim: 4, values: x), FeatureMatrix(rows: rows, dim: 2, values: t))
         }
