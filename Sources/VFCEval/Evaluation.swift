@@ -28,11 +28,10 @@ public struct EvalOptions: Sendable {
     public var linearFeatures: LinearFeatures
     /// The linear probe's L-BFGS iterations at most, per fit.
     public var linearSteps: Int
-    public var positionSteps: Int
     public var boxesSteps: Int
 
     public init(probes: [Probe], explicit: Bool, seed: UInt64 = 0, k: Int = 20, temperature: Double = 0.07,
-                linearFeatures: LinearFeatures = .cls, linearSteps: Int = 3000, positionSteps: Int = 1000, boxesSteps: Int = 1000) {
+                linearFeatures: LinearFeatures = .cls, linearSteps: Int = 3000, boxesSteps: Int = 1000) {
         self.probes = probes
         self.explicit = explicit
         self.seed = seed
@@ -40,7 +39,6 @@ public struct EvalOptions: Sendable {
         self.temperature = temperature
         self.linearFeatures = linearFeatures
         self.linearSteps = linearSteps
-        self.positionSteps = positionSteps
         self.boxesSteps = boxesSteps
     }
 }
@@ -220,8 +218,7 @@ public enum Evaluation {
             let (vaX, vaY) = try cropFeatures(backbone, images: val.images, indices: val.kept, seed: options.seed)
             featureTime += clock.now - start
             report.featureCpuSeconds += processCPUSeconds() - cpu
-            report.position = try PositionProbe.run(train: trX, trainTargets: trY, val: vaX, valTargets: vaY, grid: backbone.grid,
-                                                    steps: options.positionSteps, seed: options.seed)
+            report.position = try PositionProbe.run(train: trX, trainTargets: trY, val: vaX, valTargets: vaY, grid: backbone.grid)
             log(String(format: "position: mean error %.3f patches, R^2 %.4f (%d train / %d val patches)",
                        report.position!.meanErrorPatches, report.position!.r2, trX.rows, vaX.rows))
         }

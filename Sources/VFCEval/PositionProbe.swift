@@ -9,8 +9,6 @@ public struct PositionReport: Codable, Sendable, Equatable {
     public var r2: Double
     public var trainPatches: Int
     public var valPatches: Int
-    public var learningRate: Double
-    public var steps: Int
 }
 
 /// Crops like the training views (RandomResizedCrop of the global views' scale, a flip with
@@ -40,20 +38,21 @@ public enum PositionProbe {
         return out
     }
 
-    /// Trains a linear head (mean squared error, AdamW, standardised features) from patch
-    /// features to normalised (x, y) and scores it on the validation rows; `grid` converts the
-    /// error to patch units.
+    /// Fits a linear map from patch features (standardised on the training rows) to the
+    /// normalised (x, y) by exact least squares (`LeastSquares`) and scores it on the
+    /// validation rows; `grid` converts the error to patch units.
     public static func run(train: FeatureMatrix, trainTargets: FeatureMatrix, val: FeatureMatrix, valTargets: FeatureMatrix,
-                           grid: Int, learningRate: Double = 0.01, steps: Int = 1000, batchSize: Int = 1024,
-                           seed: UInt64 = 0) throws -> PositionReport {
-        let head = try LinearHead(inputs: train.dim, loss: .meanSquared(outputs: 2))
+                           grid: Int) throws -> PositionReport {
+        guard train.dim == val.dim, trainTargets.dim == 2, valTargets.dim == 2, train.rows == trainTargets.rows,
+              val.rows == valTargets.rows, train.rows > 0 else {
+            throw EvalError.headShape(rows: train.rows, dim: train.dim, targetRows: trainTargets.rows, targetDim: trainTargets.dim,
+                                      inputs: val.dim, targetWidth: 2)
+        }
+        // Standardising changes no least-squares fit; it keeps the normal equations well scaled.
         let standard = Standardizer(fitting: train)
-        let weights = try head.train(x: standard.apply(train), targets: trainTargets,
-                                     ProbeTraining(learningRate: learningRate, steps: steps, batchSize: batchSize, seed: seed))
-        let predicted = try head.predict(weights, x: standard.apply(val))
-        let (error, r2) = scores(predicted: predicted, targets: valTargets, grid: grid)
-        return PositionReport(meanErrorPatches: error, r2: r2, trainPatches: train.rows, valPatches: val.rows,
-                              learningRate: learningRate, steps: steps)
+        let head = try LeastSquares(x: standard.apply(train), y: trainTargets)
+        let (error, r2) = scores(predicted: head.predict(standard.apply(val)), targets: valTargets, grid: grid)
+        return PositionReport(meanErrorPatches: error, r2: r2, trainPatches: train.rows, valPatches: val.rows)
     }
 
     /// Mean Euclidean error (times `grid`: normalised units to patches) and R^2 = 1 -

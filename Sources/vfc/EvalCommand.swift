@@ -18,9 +18,9 @@ struct EvalCommand: ParsableCommand {
             linear: multinomial logistic regression on CLS (or CLS ++ mean patch), L2 strength \
             chosen on a hold-out fifth of the training images, solved to convergence (L-BFGS, \
             full batch; scikit-learn's LogisticRegression objective). position: a linear map from each \
-            patch feature of a random crop to the patch centre in the original image. boxes: an \
-            FCOS-style per-patch head (class, distances to the box sides), COCO AP. The \
-            trainable probes are generated IR that vfc differentiates and compiles. Classes come \
+            patch feature of a random crop to the patch centre in the original image, exact least \
+            squares. boxes: an FCOS-style per-patch head (class, distances to the box sides), \
+            COCO AP, generated IR that vfc differentiates and compiles. Classes come \
             from ImageFolder subfolders or the labels.json of vfc data synth (the largest object).
             Examples:
               vfc eval runs/micro --data synth --probe all
@@ -64,9 +64,6 @@ struct EvalCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "L-BFGS iterations of the linear probe at most (per fit; it stops earlier at convergence).")
     var linearSteps: Int = 3000
 
-    @Option(parsing: .unconditional, help: "AdamW steps of the position probe (batches of 1024 patches).")
-    var positionSteps: Int = 1000
-
     @Option(parsing: .unconditional, help: "AdamW steps of the boxes probe (batches of 1024 patches).")
     var boxesSteps: Int = 1000
 
@@ -95,7 +92,7 @@ struct EvalCommand: ParsableCommand {
             guard k >= 1 else { throw DriverError.optionRange("--k", requirement: ">= 1", got: "\(k)") }
             guard temperature > 0 else { throw DriverError.optionRange("--temperature", requirement: "> 0", got: "\(temperature)") }
             guard batch >= 1 else { throw DriverError.optionRange("--batch", requirement: ">= 1", got: "\(batch)") }
-            for (option, steps) in [("--linear-steps", linearSteps), ("--position-steps", positionSteps), ("--boxes-steps", boxesSteps)] where steps < 1 {
+            for (option, steps) in [("--linear-steps", linearSteps), ("--boxes-steps", boxesSteps)] where steps < 1 {
                 throw DriverError.optionRange(option, requirement: ">= 1", got: "\(steps)")
             }
             guard let features = LinearFeatures(rawValue: linearFeatures) else {
@@ -131,7 +128,7 @@ struct EvalCommand: ParsableCommand {
             let say: (String) -> Void = { line in if !json { print(line) } }
             say("vfc eval: \(network.rawValue) of \(path) (\(irPath)); compiled in \(String(format: "%.2f", backbone.compileSeconds)) s")
             let options = EvalOptions(probes: chosen, explicit: explicit, seed: seed, k: k, temperature: temperature,
-                                      linearFeatures: features, linearSteps: linearSteps, positionSteps: positionSteps, boxesSteps: boxesSteps)
+                                      linearFeatures: features, linearSteps: linearSteps, boxesSteps: boxesSteps)
             let report = try Evaluation.run(backbone: backbone, split: evalSplit, options: options, log: say,
                                             features: featuresOut.map { out in { tensors in
                                                 try SafetensorsFile(tensors: tensors, metadata: ["format": "pt"]).write(path: out)

@@ -83,7 +83,7 @@ import VFCTensor
             return (FeatureMatrix(rows: rows, dim: 4, values: x), FeatureMatrix(rows: rows, dim: 2, values: t))
         }
         let (tx, ty) = make(4000), (vx, vy) = make(1000)
-        let r = try PositionProbe.run(train: tx, trainTargets: ty, val: vx, valTargets: vy, grid: 8, steps: 1500, batchSize: 256)
+        let r = try PositionProbe.run(train: tx, trainTargets: ty, val: vx, valTargets: vy, grid: 8)
         #expect(r.r2 > 0.9999, "\(r.r2)")
         #expect(r.meanErrorPatches < 0.05, "\(r.meanErrorPatches)")
     }
@@ -96,7 +96,7 @@ import VFCTensor
             return (FeatureMatrix(rows: rows, dim: 4, values: x), FeatureMatrix(rows: rows, dim: 2, values: t))
         }
         let (tx, ty) = make(2000), (vx, vy) = make(1000)
-        let r = try PositionProbe.run(train: tx, trainTargets: ty, val: vx, valTargets: vy, grid: 8, steps: 300, batchSize: 256)
+        let r = try PositionProbe.run(train: tx, trainTargets: ty, val: vx, valTargets: vy, grid: 8)
         #expect(abs(r.r2) < 0.02, "\(r.r2)")
     }
 
