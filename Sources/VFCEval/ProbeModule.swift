@@ -2,8 +2,6 @@
 public enum ProbeLoss: Sendable, Equatable {
     /// Softmax cross-entropy; targets are one-hot rows of `classes` values.
     case crossEntropy(classes: Int)
-    /// Mean squared error; targets are rows of `outputs` values.
-    case meanSquared(outputs: Int)
     /// FCOS-style per-patch detection: outputs `classes + 1` logits (class 0 is the
     /// background) then 4 distances to the box sides. Target rows hold the one-hot class
     /// (`classes + 1`), the 4 distances and a 1/0 positive flag: cross-entropy on every row
@@ -14,7 +12,6 @@ public enum ProbeLoss: Sendable, Equatable {
     public var outputs: Int {
         switch self {
         case .crossEntropy(let c): return c
-        case .meanSquared(let k): return k
         case .fcos(let c): return c + 1 + 4
         }
     }
@@ -23,7 +20,6 @@ public enum ProbeLoss: Sendable, Equatable {
     public var targetWidth: Int {
         switch self {
         case .crossEntropy(let c): return c
-        case .meanSquared(let k): return k
         case .fcos(let c): return c + 1 + 4 + 1
         }
     }
@@ -62,10 +58,6 @@ public enum ProbeModule {
         switch loss {
         case .crossEntropy(let c):
             crossEntropy(w, logits: "%y", onehot: "%t", classes: c, result: "%loss")
-        case .meanSquared:
-            w("  %d = sub %y, %t")
-            w("  %sq = mul %d, %d")
-            w("  %loss = reduce_mean %sq {axes = [0, 1]}")
         case .fcos(let c):
             w("  %logits = slice %y {axis = 1, start = 0, end = \(c + 1)}")
             w("  %reg = slice %y {axis = 1, start = \(c + 1), end = \(c + 5)}")
