@@ -55,7 +55,6 @@ extension FunctionLowering {
             }
         }
         releaseDying(inst, at: index)
-        freeDyingRuntimeBuffers(inst, at: index)
         return true
     }
 }
