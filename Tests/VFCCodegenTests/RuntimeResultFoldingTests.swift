@@ -8,36 +8,11 @@ import VFCTestSupport
 /// and into their ranges of a pad-sum (the gradient of the qkv split), against the f64
 /// interpreter and the build specialised to each B.
 extension RuntimeViewFoldingTests {
-    /// `StridedBatchedGemmTests.splitGradient` with its batch the run-time dim B.
-    static func splitGradient(t: Int, heads: Int, dh: Int) throws -> Module {
-        let part = "[1, B, \(heads), \(t), \(dh)]"
-        return try verified("""
-            func @f(%s: f32[B, \(heads), \(t), \(t)], %x: f32[B, \(heads), \(t), \(dh)], %y: f32[B, \(heads), \(t), \(dh)]) {
-              %a = mul %x, 1.5
-              %dq = matmul %s, %a
-              %dk = matmul %s, %y {transpose_a}
-              %dv = matmul %s, %a {transpose_a}
-              %dq1 = reshape %dq {shape = \(part)}
-              %pq = pad %dq1 {axis = 0, low = 0, high = 2}
-              %dk1 = reshape %dk {shape = \(part)}
-              %pk = pad %dk1 {axis = 0, low = 1, high = 1}
-              %dv1 = reshape %dv {shape = \(part)}
-              %pv = pad %dv1 {axis = 0, low = 2, high = 0}
-              %sum1 = add %pv, %pk
-              %sum = add %sum1, %pq
-              %g5 = transpose %sum {perm = [1, 3, 0, 2, 4]}
-              %g = reshape %g5 {shape = [B, \(t), \(3 * heads * dh)]}
-              %e = exp %g
-              return %e
-            }
-            """)
-    }
-
     /// The three products write their ranges of the transposed buffer: the pads, the sum
     /// and the transpose are absorbed (no code), at every B.
     @Test(arguments: [(17, 4, 32), (9, 2, 7), (40, 3, 20)])
     func padSumIsWrittenInPlace(t: Int, heads: Int, dh: Int) throws {
-        let m = try Self.splitGradient(t: t, heads: heads, dh: dh)
+        let m = try StridedBatchedGemmTests.splitGradient(batch: "B", t: t, heads: heads, dh: dh)
         let f = try #require(m.function(named: "f"))
         let folding = ViewFolding.runtime(f, module: m, bindings: [:], dims: ["B"])
         #expect(folding.results.count == 3, "\(folding.results.count) products into the sum")

@@ -168,16 +168,22 @@ extension FunctionLowering {
         LLVMPositionBuilderBefore(e.builder, LLVMGetFirstInstruction(LLVMGetEntryBasicBlock(fn)))
         // The runtime reports running out of memory and exits (nothing to unwind to here).
         let arena = e.call("vfc_alloc_arena", e.ptr, [e.i64], [e.i64(total)])
-        for (slot, offset) in zip(plan.slots, offsets) {
+        replacePlaceholders(arena) { me, k in me.e.i64(offsets[k]) }
+        LLVMPositionBuilderAtEnd(e.builder, here)
+        return arena
+    }
+
+    /// Replaces each slot's placeholder by `arena` plus the slot's offset (`offset(self, k)`
+    /// for slot k, emitted just before the placeholder), and removes their declaration.
+    func replacePlaceholders(_ arena: LLVMValueRef, offset: (FunctionLowering, Int) -> LLVMValueRef) {
+        for (k, slot) in plan.slots.enumerated() {
             LLVMPositionBuilderBefore(e.builder, slot.placeholder)
-            var index: [LLVMValueRef?] = [e.i64(offset)]
+            var index: [LLVMValueRef?] = [offset(self, k)]
             let address = LLVMBuildInBoundsGEP2(e.builder, e.i8, arena, &index, 1, "")
             LLVMReplaceAllUsesWith(slot.placeholder, address)
             LLVMInstructionEraseFromParent(slot.placeholder)
         }
         if let declaration = LLVMGetNamedFunction(e.module, MemoryPlan.placeholderName) { LLVMDeleteFunction(declaration) }
-        LLVMPositionBuilderAtEnd(e.builder, here)
-        return arena
     }
 
     /// A new buffer from the runtime, zeroed when asked (else its contents are undefined:

@@ -83,14 +83,7 @@ extension FunctionLowering {
         let table = constantTable("\(LLVMSupport.valueName(fn)).arena.lifetimes", lifetimes)
         let total = e.call("vfc_arena_plan", e.i64, [e.i64, e.ptr, e.ptr, e.ptr], [e.i64(n), sizes, table, offsets])
         let arena = e.call("vfc_alloc_arena", e.ptr, [e.i64], [total])
-        for (k, slot) in plan.slots.enumerated() {
-            LLVMPositionBuilderBefore(e.builder, slot.placeholder)
-            var index: [LLVMValueRef?] = [e.load(offsets, .i64, e.i64(k))]
-            let address = LLVMBuildInBoundsGEP2(e.builder, e.i8, arena, &index, 1, "")
-            LLVMReplaceAllUsesWith(slot.placeholder, address)
-            LLVMInstructionEraseFromParent(slot.placeholder)
-        }
-        if let declaration = LLVMGetNamedFunction(e.module, MemoryPlan.placeholderName) { LLVMDeleteFunction(declaration) }
+        replacePlaceholders(arena) { me, k in me.e.load(offsets, .i64, me.e.i64(k)) }
         LLVMPositionBuilderAtEnd(e.builder, here)
         return arena
     }
