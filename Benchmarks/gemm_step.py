@@ -4,7 +4,7 @@ default) against the same step with every product on OpenBLAS (VFC_GEMM=openblas
 with every product on vfc's generated kernel (VFC_GEMM=vfc), interleaved in one run.
 
     python3 Benchmarks/gemm_step.py --config micro [--rounds 3] [--repeat 3] [--threads 2]
-        [--modes openblas,auto,vfc,auto+store,auto+dims,auto+static,auto+grid]
+        [--modes openblas,auto,vfc,auto+store,auto+fixed,auto+dims,auto+static,auto+grid]
 
 Each round starts one `vfc step --repeat R --warmup 1 --json` process per mode, one after
 another (a process compiles once, then times R steps); the report is the median over all
@@ -12,8 +12,9 @@ timed steps of each mode, and its ratio to openblas. The state comes from `vfc i
 0`, the batch from Tests/fixtures/ssl/make_batch.py (the config's B). All modes must give
 the same metrics to 1e-5 (relative) or the run stops. A mode `M+store` is M with
 VFC_GEMM_EPILOGUE=store: fused kernels' epilogues applied in the product's store instead of
-in a pass after it (the same results). A mode `M+dims` is M with `vfc step --runtime-dims`:
-the step compiled once for every batch size (the batch dim a run-time argument). A mode
+in a pass after it (the same results). A mode `M+fixed` is M with `vfc step --specialize`:
+the step compiled for the batch's size (the batch dim a compile-time constant) instead of
+once for every batch size (the default, which `M+dims` names: `--runtime-dims`). A mode
 `M+static` (`M+grid`) is M with VFC_GEMM_SCHEDULE=static (grid): vfc's kernel splits C's tiles over the
 threads in the static grid of MC-row tasks (the balanced grid split in index order) instead of
 the balanced grid claimed task by task (the same results).
@@ -59,7 +60,8 @@ def main():
                 if schedule in options:
                     env["VFC_GEMM_SCHEDULE"] = schedule
             out = subprocess.run([a.vfc, "step", ir, "--state", state, "--batch", batch, "--json", "--repeat", str(a.repeat),
-                                  "--warmup", "1"] + (["--runtime-dims"] if "dims" in options else []),
+                                  "--warmup", "1"] + (["--runtime-dims"] if "dims" in options else [])
+                                 + (["--specialize"] if "fixed" in options else []),
                                  env=env, capture_output=True, text=True, check=True).stdout
             j = json.loads(out)
             times[mode] += j["step_times_s"]

@@ -59,7 +59,8 @@ public final class Backbone {
     /// Patches per side of the image (n) and the token width (D).
     public let grid: Int
     public let dim: Int
-    /// Images per compiled call.
+    /// Images per call (the last call takes what is left: the image count is a run-time
+    /// dim of the compiled functions, compiled once).
     public let chunk: Int
     public let compileSeconds: Double
     let whole: String, crop: String
@@ -70,8 +71,8 @@ public final class Backbone {
     private let declared: [(name: String, type: TensorType)]
 
     /// Checks that `state` (read from `source`) holds every param the feature functions of
-    /// `module` (read from `irName`) read, with the declared shapes, then compiles them for
-    /// `chunk` images per call.
+    /// `module` (read from `irName`) read, with the declared shapes, then compiles them once
+    /// for every image count (run-time dims), to run on `chunk` images per call.
     public init(module: Module, irName: String, state: [String: Tensor], source: String, network: Network, chunk: Int = 64) throws {
         self.network = network
         self.chunk = chunk
@@ -97,7 +98,7 @@ public final class Backbone {
             module.param(named: name).map { (name, $0.type) }
         }
         params = try Self.checked(state, declared, source: source, function: whole, irName: irName)
-        jit = try JITModule(module: module, functions: [whole, crop], options: CodegenOptions(bindings: ["N": chunk]))
+        jit = try JITModule(module: module, functions: [whole, crop], options: CodegenOptions(runtimeDims: true))
         compileSeconds = jit.compileSeconds
     }
 
@@ -125,7 +126,7 @@ public final class Backbone {
     /// Tokens of whole images, each planar [3, side, side] (normalised like the views).
     public func features(images: [[Float]]) throws -> Tokens {
         try run(images.count, function: whole) { range in
-            [Self.batch(images[range], side: side, chunk: chunk)]
+            [Self.batch(images[range], side: side)]
         }
     }
 
@@ -133,20 +134,18 @@ public final class Backbone {
     /// (x0, y0, w, h in source pixels) and mirrored where `flips`.
     public func features(views: [[Float]], boxes: [CropBox], flips: [Bool]) throws -> Tokens {
         try run(views.count, function: crop) { range in
-            var b = Tensor(dtype: .f32, shape: [chunk, 4])
-            var fl = Tensor(dtype: .u8, shape: [chunk])
+            var b = Tensor(dtype: .f32, shape: [range.count, 4])
+            var fl = Tensor(dtype: .u8, shape: [range.count])
             b.withUnsafeMutableBufferPointer { p in
                 for (r, i) in range.enumerated() {
                     let x = boxes[i]
                     (p[4 * r], p[4 * r + 1], p[4 * r + 2], p[4 * r + 3]) = (Double(x.x0), Double(x.y0), Double(x.w), Double(x.h))
                 }
-                // Padding rows get the whole image, a valid box.
-                for r in range.count..<chunk { (p[4 * r + 2], p[4 * r + 3]) = (Double(side), Double(side)) }
             }
             fl.withUnsafeMutableBufferPointer { p in for (r, i) in range.enumerated() { p[r] = flips[i] ? 1 : 0 } }
-            var inputs = [Self.batch(views[range], side: side, chunk: chunk), b, fl]
+            var inputs = [Self.batch(views[range], side: side), b, fl]
             if network == .student {
-                inputs += [Tensor(dtype: .u8, shape: [chunk, grid * grid]), Tensor(dtype: .u8, shape: [chunk, grid * grid])]
+                inputs += [Tensor(dtype: .u8, shape: [range.count, grid * grid]), Tensor(dtype: .u8, shape: [range.count, grid * grid])]
             }
             return inputs
         }
@@ -168,8 +167,8 @@ public final class Backbone {
         return Tokens(count: count, tokens: t, dim: dim, values: out)
     }
 
-    private static func batch(_ images: ArraySlice<[Float]>, side: Int, chunk: Int) -> Tensor {
-        var x = Tensor(dtype: .f32, shape: [chunk, 3, side, side])
+    private static func batch(_ images: ArraySlice<[Float]>, side: Int) -> Tensor {
+        var x = Tensor(dtype: .f32, shape: [images.count, 3, side, side])
         let per = 3 * side * side
         x.withUnsafeMutableBufferPointer { p in
             for (r, img) in images.enumerated() { for k in 0..<per { p[r * per + k] = Double(img[k]) } }

@@ -1,9 +1,11 @@
-// vfc runtime: aligned buffers with a cache of freed ones, and the errors compiled code
-// reports. See include/vfc_runtime.h.
+// vfc runtime: aligned buffers with a cache of freed ones, the arena plans of functions
+// whose buffer sizes depend on run-time dims, and the errors compiled code reports. See
+// include/vfc_runtime.h.
 #include "vfc_runtime.h"
 
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,4 +130,124 @@ void vfc_free(void *buffer) {
     }
     pthread_mutex_unlock(&cache_lock);
     free(buffer);
+}
+
+// Arena plans placed when the function is called (vfc_arena_plan).
+// The same placement as the compiler's for fixed sizes (MemoryPlan.place): the largest slot
+// first (ties: earlier first use, then lower index), each at the lowest 64-byte-aligned
+// offset free of the slots already placed that are live at one instruction with it.
+
+static int64_t aligned(int64_t n) { return (n + 63) & ~(int64_t)63; }
+
+static int64_t slot_first(const int64_t *lifetimes, int64_t i) { return lifetimes[2 * i]; }
+static int64_t slot_last(const int64_t *lifetimes, int64_t i) { return lifetimes[2 * i + 1]; }
+
+typedef struct { int64_t size, first, index; } order_key;
+
+static int by_placement_order(const void *a, const void *b) {
+    const order_key *x = a, *y = b;
+    if (x->size != y->size) return x->size > y->size ? -1 : 1;
+    if (x->first != y->first) return x->first < y->first ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+typedef struct { int64_t start, end; } range;
+
+static int by_start(const void *a, const void *b) {
+    const range *x = a, *y = b;
+    return x->start < y->start ? -1 : (x->start > y->start);
+}
+
+// Places `count` slots; returns the arena's size, or -1 when out of memory.
+static int64_t place(int64_t count, const int64_t *sizes, const int64_t *lifetimes, int64_t *offsets) {
+    order_key *order = malloc((size_t)(count > 0 ? count : 1) * sizeof *order);
+    range *busy = malloc((size_t)(count > 0 ? count : 1) * sizeof *busy);
+    if (!order || !busy) {
+        free(order);
+        free(busy);
+        return -1;
+    }
+    for (int64_t i = 0; i < count; i++) order[i] = (order_key){sizes[i], slot_first(lifetimes, i), i};
+    qsort(order, (size_t)count, sizeof *order, by_placement_order);
+    int64_t total = 0;
+    for (int64_t k = 0; k < count; k++) {
+        int64_t i = order[k].index, first = slot_first(lifetimes, i), last = slot_last(lifetimes, i);
+        int64_t size = aligned(sizes[i]), n = 0;
+        for (int64_t m = 0; m < k; m++) {
+            int64_t j = order[m].index;
+            if (first <= slot_last(lifetimes, j) && slot_first(lifetimes, j) <= last) {
+                busy[n++] = (range){offsets[j], offsets[j] + aligned(sizes[j])};
+            }
+        }
+        qsort(busy, (size_t)n, sizeof *busy, by_start);
+        int64_t offset = 0;
+        for (int64_t r = 0; r < n; r++) {
+            if (busy[r].start >= offset + size) break;
+            if (busy[r].end > offset) offset = busy[r].end;
+        }
+        offsets[i] = offset;
+        if (offset + size > total) total = offset + size;
+    }
+    free(order);
+    free(busy);
+    return total;
+}
+
+// The last plans made, so that calling a function again with the same sizes (the same
+// batch size) costs a comparison and a copy. Keyed by content, not by address: a JIT
+// module's tables may be unloaded and their addresses reused.
+#define VFC_ARENA_PLANS 4
+
+typedef struct {
+    int64_t count, total;
+    int64_t *sizes, *lifetimes, *offsets;
+} arena_plan;
+
+static pthread_mutex_t plans_lock = PTHREAD_MUTEX_INITIALIZER;
+static arena_plan plans[VFC_ARENA_PLANS];
+static int next_plan = 0;
+
+static int matches(const arena_plan *p, int64_t count, const int64_t *sizes, const int64_t *lifetimes) {
+    size_t bytes = (size_t)count * sizeof(int64_t);
+    return p->sizes && p->count == count && memcmp(p->sizes, sizes, bytes) == 0 && memcmp(p->lifetimes, lifetimes, 2 * bytes) == 0;
+}
+
+static void remember_plan(int64_t count, const int64_t *sizes, const int64_t *lifetimes, const int64_t *offsets, int64_t total) {
+    size_t bytes = (size_t)count * sizeof(int64_t);
+    arena_plan p = {count, total, malloc(bytes ? bytes : 1), malloc(bytes ? 2 * bytes : 1), malloc(bytes ? bytes : 1)};
+    if (!p.sizes || !p.lifetimes || !p.offsets) {
+        free(p.sizes);
+        free(p.lifetimes);
+        free(p.offsets);
+        return;  // not cached; the plan is still returned
+    }
+    memcpy(p.sizes, sizes, bytes);
+    memcpy(p.lifetimes, lifetimes, 2 * bytes);
+    memcpy(p.offsets, offsets, bytes);
+    arena_plan *old = &plans[next_plan];
+    free(old->sizes);
+    free(old->lifetimes);
+    free(old->offsets);
+    *old = p;
+    next_plan = (next_plan + 1) % VFC_ARENA_PLANS;
+}
+
+int64_t vfc_arena_plan(int64_t count, const int64_t *sizes, const int64_t *lifetimes, int64_t *offsets) {
+    if (count <= 0) return 0;
+    pthread_mutex_lock(&plans_lock);
+    for (int i = 0; i < VFC_ARENA_PLANS; i++) {
+        if (matches(&plans[i], count, sizes, lifetimes)) {
+            memcpy(offsets, plans[i].offsets, (size_t)count * sizeof(int64_t));
+            int64_t total = plans[i].total;
+            pthread_mutex_unlock(&plans_lock);
+            return total;
+        }
+    }
+    pthread_mutex_unlock(&plans_lock);
+    int64_t total = place(count, sizes, lifetimes, offsets);
+    if (total < 0) vfc_out_of_memory((int64_t)count * 64);
+    pthread_mutex_lock(&plans_lock);
+    remember_plan(count, sizes, lifetimes, offsets, total);
+    pthread_mutex_unlock(&plans_lock);
+    return total;
 }

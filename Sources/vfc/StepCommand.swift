@@ -17,8 +17,8 @@ struct StepCommand: ParsableCommand {
             boxes, flips, content_masks, position_masks, lr, weight_decay, teacher_momentum); \
             the batch size is taken from its shapes. Prints the step's metrics (loss, loss_cls, \
             loss_mim, loss_pos before the update, grad_norm before clipping). The JIT compiles \
-            the step for each batch's size; --runtime-dims compiles it once for every batch \
-            size (the batch dim a run-time argument).
+            the step once for every batch size (the batch dim a run-time argument); \
+            --specialize compiles it for each batch's size instead.
             Timing (JIT): --repeat N runs W (--warmup) untimed and N timed steps after the first \
             (compiling) one, in one process on the same batch (the state keeps updating in \
             machine form); --json then adds compile_s, first_step_s, step_times_s, median_s, \
@@ -72,7 +72,10 @@ struct StepCommand: ParsableCommand {
     @Flag(help: "Per-kernel time shares of the step (sgemm, fused kernels, the rest).")
     var profile = false
 
-    @Flag(help: "Compile the step once for every batch size (the batch dim a run-time argument) instead of for each batch's size (JIT).")
+    @Flag(help: "Compile the step for each batch's size (the batch dim a compile-time constant) instead of once for every batch size (JIT).")
+    var specialize = false
+
+    @Flag(help: "Compile the step once for every batch size (the default; refused with --specialize).")
     var runtimeDims = false
 
     @Option(name: .customLong("profile-top"), help: ArgumentHelp("With --profile: how many sites the table lists (the rest are summed in one row).", valueName: "N"))
@@ -86,6 +89,7 @@ struct StepCommand: ParsableCommand {
 
     func validate() throws {
         if repeatCount < 0 || warmup < 0 { throw ValidationError("--repeat and --warmup must be >= 0") }
+        if specialize && runtimeDims { throw ValidationError("--specialize and --runtime-dims exclude each other") }
         if batch.isEmpty { throw ValidationError("Missing expected argument '--batch <BATCH.safetensors>'") }
         if batch.count > 1 && (repeatCount > 0 || warmup > 0 || profile || serve) {
             throw ValidationError("--repeat, --warmup, --profile and --serve time one batch: give --batch once")
@@ -113,7 +117,7 @@ struct StepCommand: ParsableCommand {
             }
             let step = try TrainStep(module: try loadModule(file), function: function, gradients: grads != nil)
             step.passManager = try debug.codegenPassManager()
-            step.runtimeDims = runtimeDims
+            step.runtimeDims = !specialize
             if repeatCount > 0 || warmup > 0 || profile || serve {
                 let (inputs, bindings) = try step.inputs(from: try SafetensorsFile.read(path: batch[0]).tensors, source: batch[0])
                 try timed(step, inputs, bindings)
@@ -130,7 +134,7 @@ struct StepCommand: ParsableCommand {
                                            backend: backend == .jit ? .jit : .interpreter(floatType: floatType))
                 let compiled = step.compileSeconds - seconds
                 if verbose {
-                    // One line per compile: a batch of a new size compiles again, except with --runtime-dims.
+                    // One line per compile: a batch of a new size compiles again only with --specialize.
                     if step.compileCount > compiles { printError("jit: compiled @\(function) in \(String(format: "%.3f", compiled)) s\(Self.phaseNote(step))") }
                     printError("step: \(String(format: "%.3f", Date().timeIntervalSince(start) - compiled)) s")
                 }

@@ -86,7 +86,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Leave out the photometric augmentation (colour jitter, grayscale, blur, solarize).")
     var noPhotometric = false
 
-    @Flag(help: "Compile the step once for every batch size (the batch dim a run-time argument) instead of for the run's batch size.")
+    @Flag(help: "Compile the step for the run's batch size (the batch dim a compile-time constant) instead of once for every batch size.")
+    var specialize = false
+
+    @Flag(help: "Compile the step once for every batch size (the default; refused with --specialize).")
     var runtimeDims = false
 
     @Flag(help: "Compile the step with per-kernel timers and print the time shares of the steps after the first at the end.")
@@ -113,6 +116,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("give FILE.ir, --data DIR and --out RUN_DIR (or --resume RUN_DIR)")
         }
         if logEvery < 1 { throw ValidationError("--log-every must be >= 1") }
+        if specialize && runtimeDims { throw ValidationError("--specialize and --runtime-dims exclude each other") }
         try validateNumbers()
     }
 
@@ -169,7 +173,7 @@ struct TrainCommand: ParsableCommand {
             var compiled = false
             trainer.step.profile = profile
             trainer.step.passManager = try debug.codegenPassManager()
-            trainer.step.runtimeDims = runtimeDims
+            trainer.step.runtimeDims = !specialize
             var sites: [ProfileSite] = []
             var last: Trainer.Progress?
             let summary = try trainer.run(shouldStop: { interrupt.isSet }) { p in

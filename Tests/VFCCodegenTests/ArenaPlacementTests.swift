@@ -1,5 +1,6 @@
 import Testing
 @testable import VFCCodegen
+import VFCRuntime
 
 /// The arena placement of the memory plan (`MemoryPlan.place`): slots live at the same
 /// instruction never share bytes, and the arena stays close to what is live at once.
@@ -68,5 +69,63 @@ import Testing
             #expect(total <= slots.map { ($0.bytes + 63) & ~63 }.reduce(0, +))
             #expect(MemoryPlan.place(slots).offsets == offsets)
         }
+    }
+}
+
+/// The runtime's placement (`vfc_arena_plan`, used by functions with run-time dims) is the
+/// compiler's (`MemoryPlan.place`), and its cache of plans hands back the plan of the sizes
+/// asked for when calls alternate between sizes.
+@Suite struct RuntimeArenaPlacementTests {
+    typealias Slot = ArenaPlacementTests.Slot
+
+    /// `vfc_arena_plan` on `slots`: the offsets and the total.
+    static func runtimePlan(_ slots: [Slot]) -> (offsets: [Int], total: Int) {
+        let sizes = slots.map { Int64($0.bytes) }
+        let lifetimes = slots.flatMap { [Int64($0.first), Int64($0.last ?? Int.max)] }
+        var offsets = [Int64](repeating: -1, count: slots.count)
+        let total = vfc_arena_plan(Int64(slots.count), sizes, lifetimes, &offsets)
+        return (offsets.map(Int.init), Int(total))
+    }
+
+    /// Random slot sets (a fixed generator, equal sizes included so that ties are broken
+    /// by first use and order): the same offsets and total as the compiler's placement,
+    /// also when asked again after other plans (from the cache) and past the cache's size.
+    @Test func matchesCompilePlacement() {
+        var state: UInt64 = 0x2545F4914F6CDD1D
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        var sets: [[Slot]] = []
+        for _ in 0..<12 {
+            var slots: [Slot] = []
+            for _ in 0..<(1 + next(80)) {
+                let first = next(40)
+                let last: Int? = next(8) == 0 ? nil : first + next(10)
+                slots.append((64 * (1 + next(6)) + (next(3) == 0 ? 0 : next(64)), first, last))
+            }
+            sets.append(slots)
+        }
+        for round in 0..<2 {
+            for slots in sets {
+                let compiled = MemoryPlan.place(slots)
+                let runtime = Self.runtimePlan(slots)
+                #expect(runtime.offsets == compiled.offsets, "round \(round)")
+                #expect(runtime.total == compiled.total, "round \(round)")
+                #expect(!ArenaPlacementTests.conflicts(slots, runtime.offsets))
+            }
+        }
+        // The same lifetimes with other sizes (another batch size) are another plan.
+        let slots: [Slot] = [(100, 0, 2), (64, 3, 5), (64, 1, 4)]
+        let scaled = slots.map { ($0.bytes * 3, $0.first, $0.last) }
+        #expect(Self.runtimePlan(slots).total == 192)
+        let placed = MemoryPlan.place(scaled), again = Self.runtimePlan(scaled)
+        #expect(again.offsets == placed.offsets && again.total == placed.total)
+        #expect(Self.runtimePlan(slots).offsets == [0, 0, 128])
+    }
+
+    /// No slots: an empty arena.
+    @Test func noSlots() {
+        #expect(Self.runtimePlan([]).total == 0)
     }
 }

@@ -81,6 +81,11 @@ import VFCTestSupport
     /// along the q/k/v axis, summed and transposed back. Each product writes its range of
     /// the transposed buffer; the pads, the sum and the transpose are no code.
     static func splitGradient(n: Int, t: Int, heads: Int, dh: Int) throws -> Module {
+        try splitGradient(batch: "\(n)", t: t, heads: heads, dh: dh)
+    }
+
+    /// `splitGradient` with the batch extent `batch` (a number, or a symbolic dim).
+    static func splitGradient(batch n: String, t: Int, heads: Int, dh: Int) throws -> Module {
         let part = "[1, \(n), \(heads), \(t), \(dh)]"
         return try verified("""
             func @f(%s: f32[\(n), \(heads), \(t), \(t)], %x: f32[\(n), \(heads), \(t), \(dh)], %y: f32[\(n), \(heads), \(t), \(dh)]) {

@@ -86,6 +86,7 @@ public final class JITModule {
             ("vfc_alloc", address(of: vfc_alloc as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
             ("vfc_alloc_uninit", address(of: vfc_alloc_uninit as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
             ("vfc_alloc_arena", address(of: vfc_alloc_arena as @convention(c) (Int64) -> UnsafeMutableRawPointer?)),
+            ("vfc_arena_plan", address(of: vfc_arena_plan as @convention(c) (Int64, UnsafePointer<Int64>?, UnsafePointer<Int64>?, UnsafeMutablePointer<Int64>?) -> Int64)),
             ("vfc_free", address(of: vfc_free as @convention(c) (UnsafeMutableRawPointer?) -> Void)),
             ("vfc_prof_begin", address(of: vfc_prof_begin as @convention(c) (Int64) -> Void)),
             ("vfc_prof_end", address(of: vfc_prof_end as @convention(c) (Int64) -> Void)),

@@ -127,7 +127,7 @@ extension FunctionLowering {
         // nor reductions (a result element is not an input element).
         let resultSizes = Set(inst.results.compactMap { r in function[r].type.flatMap { t in (try? shape(t)).map { [$0.reduce(1, *), t.dtype.byteSize] } } })
         if resultSizes.count == 1, let size = resultSizes.first, anchorRole == nil || anchorRole == .rowAnchor {
-            releaseDying(inst, at: index, inPlace: (size[0], size[1]))
+            releaseDying(inst, at: index, inPlace: (Dim(size[0]), size[1]))
         }
         // Result buffers: the caller's output slots, else planned buffers.
         let inputSlots = bufs.pointers.count

@@ -1,9 +1,10 @@
 import CLLVM
 import VFCIR
 
-/// The run-time form of `lowerFolded` (`ViewFolding.runtime`): a folded view emits no code,
-/// and a product reading one runs as `stridedBatchedGemm`'s loop of vfc_sgemm calls, its
-/// item count read from the dim block.
+/// The run-time form of `lowerFolded` (`ViewFolding.runtime`): a folded view, or a
+/// transpose, pad or sum its products already wrote, emits no code, and a product reading a
+/// folded view or writing into such a buffer runs as `stridedBatchedGemm`'s loop of
+/// vfc_sgemm calls, its item count read from the dim block.
 extension FunctionLowering {
     /// Switches the lowering to the run-time dims `names`, with their view folding and the
     /// memory plan that shares each folded view's buffer with its base.
@@ -24,6 +25,14 @@ extension FunctionLowering {
             if isRuntime(outShape) { runtime?.shapes[r] = outShape }
             return true
         }
+        if let d = folding.absorbed[r] {
+            // The products before it wrote it; only absorbed values read it.
+            if values[r] == nil, case .buffer(let p, _, _)? = values[d] {
+                values[r] = .buffer(p, t.dtype, isRuntime(outShape) ? [] : try shape(t))
+                if isRuntime(outShape) { runtime?.shapes[r] = outShape }
+            }
+            return true
+        }
         guard isRuntime(outShape), let p = folding.products[r], let first = outShape.first,
               outShape.dropFirst().allSatisfy({ $0.symbols.isEmpty }) else { return false }
         guard let f = p.blasForm else { throw CodegenError.internalError("run-time strided product without a BLAS form: \(p)") }
@@ -35,7 +44,21 @@ extension FunctionLowering {
             bases.append(ptr)
         }
         let d = t.dtype
-        let out = runtimeResultBuffer(for: r, d, outShape, block)
+        let out: LLVMValueRef
+        if let into = folding.results[r] {
+            // The first product writing into the buffer allocates it (the parts of a
+            // pad-sum share it).
+            if case .buffer(let q, _, _)? = values[into.value] {
+                out = q
+            } else {
+                guard let it = function[into.value].type else { throw CodegenError.internalError("untyped folded result") }
+                out = runtimeResultBuffer(for: into.value, d, dims(it), block)
+                values[into.value] = .buffer(out, d, [])
+            }
+            runtime?.shapes[r] = outShape
+        } else {
+            out = runtimeResultBuffer(for: r, d, outShape, block)
+        }
         values[r] = .buffer(out, d, [])
         plan.handoff = []
         let perItem = p.batchShape.dropFirst().reduce(1, *)
@@ -55,7 +78,6 @@ extension FunctionLowering {
             }
         }
         releaseDying(inst, at: index)
-        freeDyingRuntimeBuffers(inst, at: index)
         return true
     }
 }

@@ -85,14 +85,14 @@ extension FunctionLowering {
             p = newBuffer(bytes, zeroed: zeroed)
             stats.peakMemoryBytes += bytes
         } else {
-            if let k = plan.handoff.firstIndex(where: { plan.slots[plan.slotIndex[$0]!].bytes >= bytes }) {
+            if let k = plan.handoff.firstIndex(where: { plan.slots[plan.slotIndex[$0]!].runtimeBytes == nil && plan.slots[plan.slotIndex[$0]!].bytes >= bytes }) {
                 p = plan.handoff.remove(at: k)
                 plan.slots[plan.slotIndex[p]!].last = nil
             } else {
                 // A placeholder, replaced by the slot's address in the arena by `placeArena`.
                 p = e.call(MemoryPlan.placeholderName, e.ptr, [e.i64], [e.i64(plan.slots.count)])
                 plan.slotIndex[p] = plan.slots.count
-                plan.slots.append(ArenaSlot(bytes: bytes, first: plan.now, last: nil, placeholder: p))
+                plan.slots.append(ArenaSlot(bytes: bytes, runtimeBytes: nil, first: plan.now, last: nil, placeholder: p))
             }
             if zeroed { LLVMBuildMemSet(e.builder, p, LLVMConstInt(e.i8, 0, 0), e.i64(bytes), 1) }
         }
@@ -126,8 +126,9 @@ extension FunctionLowering {
 
     /// Releases the buffers of the operands of instruction `index` that it reads last
     /// (and of its results nothing reads). With `inPlace`, only those an elementwise result
-    /// of `count` elements of `elementBytes` can overwrite, before the result is allocated.
-    mutating func releaseDying(_ inst: Instruction, at index: Int, inPlace: (count: Int, elementBytes: Int)? = nil) {
+    /// of `count` elements (a dim: fixed, or run-time) of `elementBytes` can overwrite,
+    /// before the result is allocated.
+    mutating func releaseDying(_ inst: Instruction, at index: Int, inPlace: (count: Dim, elementBytes: Int)? = nil) {
         var candidates: [ValueID] = []
         for case .value(let v) in inst.operands { candidates.append(v) }
         if inPlace == nil { candidates += inst.results }
@@ -135,7 +136,7 @@ extension FunctionLowering {
             let r = plan.rootOf(v)
             guard plan.dies(r, at: index), let p = plan.owned[r] else { continue }
             if let (count, size) = inPlace {
-                guard case .buffer(_, let d, let s)? = values[v], d.byteSize == size, s.reduce(1, *) == count else { continue }
+                guard case .buffer(_, let d, _)? = values[v], d.byteSize == size, elementCount(of: v) == count else { continue }
                 plan.handoff.append(p)
             }
             plan.owned[r] = nil
@@ -158,22 +159,31 @@ extension FunctionLowering {
     /// there are no slots), which the caller frees before returning.
     mutating func placeArena(in fn: LLVMValueRef) -> LLVMValueRef? {
         guard !plan.slots.isEmpty else { return nil }
+        if let dims = runtime?.dimParams, plan.slots.contains(where: { $0.runtimeBytes != nil }) {
+            return placeRuntimeArena(in: fn, dims: dims)
+        }
         let (offsets, total) = MemoryPlan.place(plan.slots.map { ($0.bytes, $0.first, $0.last) })
         stats.peakMemoryBytes += total
         let here = LLVMGetInsertBlock(e.builder)!
         LLVMPositionBuilderBefore(e.builder, LLVMGetFirstInstruction(LLVMGetEntryBasicBlock(fn)))
         // The runtime reports running out of memory and exits (nothing to unwind to here).
         let arena = e.call("vfc_alloc_arena", e.ptr, [e.i64], [e.i64(total)])
-        for (slot, offset) in zip(plan.slots, offsets) {
+        replacePlaceholders(arena) { me, k in me.e.i64(offsets[k]) }
+        LLVMPositionBuilderAtEnd(e.builder, here)
+        return arena
+    }
+
+    /// Replaces each slot's placeholder by `arena` plus the slot's offset (`offset(self, k)`
+    /// for slot k, emitted just before the placeholder), and removes their declaration.
+    func replacePlaceholders(_ arena: LLVMValueRef, offset: (FunctionLowering, Int) -> LLVMValueRef) {
+        for (k, slot) in plan.slots.enumerated() {
             LLVMPositionBuilderBefore(e.builder, slot.placeholder)
-            var index: [LLVMValueRef?] = [e.i64(offset)]
+            var index: [LLVMValueRef?] = [offset(self, k)]
             let address = LLVMBuildInBoundsGEP2(e.builder, e.i8, arena, &index, 1, "")
             LLVMReplaceAllUsesWith(slot.placeholder, address)
             LLVMInstructionEraseFromParent(slot.placeholder)
         }
         if let declaration = LLVMGetNamedFunction(e.module, MemoryPlan.placeholderName) { LLVMDeleteFunction(declaration) }
-        LLVMPositionBuilderAtEnd(e.builder, here)
-        return arena
     }
 
     /// A new buffer from the runtime, zeroed when asked (else its contents are undefined:
@@ -198,9 +208,11 @@ extension FunctionLowering {
 
 /// A region of a function's arena: the buffer of one value (or one scratch buffer), or of a
 /// chain of values each computed in place of the one before; live from instruction `first`
-/// to `last` inclusive (nil: to the end of the function).
+/// to `last` inclusive (nil: to the end of the function). A slot of run-time size has its
+/// bytes as a monomial in the run-time dims (`RuntimeArena.swift`).
 struct ArenaSlot {
     var bytes: Int
+    var runtimeBytes: Dim?
     var first: Int
     var last: Int?
     var placeholder: LLVMValueRef

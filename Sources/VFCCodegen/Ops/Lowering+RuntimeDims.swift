@@ -10,9 +10,9 @@ import VFCIR
 /// by a run-time test of their length (`runtimeParallelLoop`), in contiguous chunks, so
 /// results do not depend on the thread count.
 ///
-/// Buffers with a run-time size come from the runtime (`vfc_alloc`) and are freed after
-/// their last use (the runtime's block cache reuses them): they are not part of the arena
-/// plan. Fused kernels with run-time extents go to `lowerRuntimeFusedKernel`, or arrive
+/// Buffers with a run-time size are slots of the arena like the fixed-size ones, placed
+/// when the entry is called (`RuntimeArena.swift`); an elementwise op computes in place of
+/// an operand it reads last, as with fixed sizes. Fused kernels with run-time extents go to `lowerRuntimeFusedKernel`, or arrive
 /// here op by op (`RuntimeDimsKernels.swift`).
 extension FunctionLowering {
     /// Lowers instruction `index` when one of its operands or its result has a run-time
@@ -27,7 +27,6 @@ extension FunctionLowering {
            runtimeOperand || inst.results.contains(where: { function[$0].type.map { isRuntime(dims($0)) } ?? false }) {
             try lowerRuntimeFusedKernel(inst, f, k, block, at: index)
             releaseDying(inst, at: index)
-            freeDyingRuntimeBuffers(inst, at: index)
             return true
         }
         guard inst.results.count == 1, let t = function.values[inst.results[0].index].type else {
@@ -45,6 +44,10 @@ extension FunctionLowering {
         }
         guard Self.hasRuntimeLowering(inst.op) else { throw unsupportedRuntime(inst) }
         let zeroed = inst.op.has(.partialWriter)
+        if inst.op.has(.elementwise), let n = product(outShape) {
+            // An operand read for the last time can hold the result (in place).
+            releaseDying(inst, at: index, inPlace: (n, t.dtype.byteSize))
+        }
         let out: LLVMValueRef
         if isRuntime(outShape) {
             out = runtimeResultBuffer(for: r, t.dtype, outShape, block, zeroed: zeroed)
@@ -72,21 +75,7 @@ extension FunctionLowering {
             try me.lowerRuntimeOp(inst.op, mapped, shapes, inner(out), t.dtype, outShape, inner(block))
         }
         releaseDying(inst, at: index)
-        freeDyingRuntimeBuffers(inst, at: index)
         return true
-    }
-
-    /// Frees the run-time-sized buffers of the operands instruction `index` reads last (and
-    /// of its results nothing reads); they leave the list freed when the function returns.
-    mutating func freeDyingRuntimeBuffers(_ inst: Instruction, at index: Int) {
-        var candidates = inst.results
-        for case .value(let v) in inst.operands { candidates.append(v) }
-        for v in candidates {
-            let r = plan.rootOf(v)
-            guard plan.dies(r, at: index), let p = runtime?.owned.removeValue(forKey: r) else { continue }
-            _ = e.call("vfc_free", e.void, [e.ptr], [p])
-            allocations.removeAll { $0 == p }
-        }
     }
 
     /// The ops `lowerRuntimeOp` lowers with run-time extents (views aside).

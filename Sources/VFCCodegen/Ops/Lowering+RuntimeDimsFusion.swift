@@ -1,5 +1,6 @@
 import CLLVM
 import VFCIR
+import VFCPasses
 
 /// Fused loop, row, reduce and epilogue kernels with run-time extents: the buffers of the
 /// call as `lowerFusedKernel` sets them up (run-time-sized ones from the runtime), then the
@@ -30,6 +31,18 @@ extension FunctionLowering {
         }
         for v in f.body.flatMap(\.results) { bufs.dtype[v] = f[v].type?.dtype }
         let inputs = Set(bufs.pointers)
+        // In place, as `lowerFusedKernel` decides it: loop and row kernels whose results
+        // all have one size.
+        var rowAnchor = true
+        if let a = k.anchor {
+            var rank = 0
+            if case .value(let v)? = f.body[a].operands.first { rank = f[v].type?.rank ?? 0 }
+            rowAnchor = FusionRole.of(f.body[a], inputRank: rank) == .rowAnchor
+        }
+        let resultSizes = Set(inst.results.compactMap { r in function[r].type.flatMap { t in product(dims(t)).map { [$0, Dim(t.dtype.byteSize)] } } })
+        if resultSizes.count == 1, let size = resultSizes.first, rowAnchor {
+            releaseDying(inst, at: index, inPlace: (size[0], size[1].coefficient))
+        }
         var stored: [ValueID: Int] = [:]
         var resultDims: [[Dim]] = []
         for (r, ret) in zip(inst.results, f.returns) {
@@ -75,7 +88,6 @@ extension FunctionLowering {
         // of its shape that is not an input, else scratch freed after the call.
         var bufsA = bufs
         var anchorSlot = -1
-        var scratch: LLVMValueRef?
         let isProduct = anchorInst.op == .linear || { if case .matmul = anchorInst.op { return true } else { return false } }()
         var needsBuffer = isProduct
         if case .softmax = anchorInst.op { needsBuffer = true }
@@ -87,8 +99,7 @@ extension FunctionLowering {
             }) {
                 anchorSlot = s
             } else {
-                let p = isRuntime(aShape) ? runtimeAllocate(at.dtype, count(aShape, block), zeroed: false) : allocate(at.dtype, try shape(at), zeroed: false)
-                if isRuntime(aShape) { scratch = p }
+                let p = isRuntime(aShape) ? allocateRuntime(at.dtype, aShape, block, zeroed: false) : allocate(at.dtype, try shape(at), zeroed: false)
                 anchorSlot = bufsA.add(p, -1)
             }
         }
@@ -120,10 +131,6 @@ extension FunctionLowering {
             }
             try me.lowerRuntimeAnchor(k, f, anchorInst, ops, anchorDims, b, stored, anchor: av, anchorSlot: anchorSlot,
                                       dtype: at.dtype, shape: aShape, inner(block))
-        }
-        if let scratch {
-            _ = e.call("vfc_free", e.void, [e.ptr], [scratch])
-            allocations.removeAll { $0 == scratch }
         }
     }
 

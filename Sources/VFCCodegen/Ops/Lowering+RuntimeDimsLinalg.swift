@@ -72,6 +72,12 @@ extension FunctionLowering {
                                profiled: "\(batchDim.multiplied(by: md) ?? md)x\(nd)x\(kd)")
                 return
             }
+            if ra == 2 && rb == 2 {
+                // One product (a weight gradient, contracting over the batch): called here,
+                // so that it is profiled as the product it is.
+                me.runtimeGemm(dtype, ta, tb, m, n, k, ap, lda, bp, ldb, out, n, profiled: "\(md)x\(nd)x\(kd)")
+                return
+            }
             // One product per item, the items spread over the pool's threads (each product
             // then runs on its own thread), as `lowerMatmul` does.
             let work = Swift.max(md.coefficient * nd.coefficient * kd.coefficient, 1)

@@ -326,7 +326,7 @@ struct FunctionLowering {
         }
         if inst.op.has(.elementwise) {
             // An operand read for the last time can hold the result (in place).
-            releaseDying(inst, at: index, inPlace: (outShape.reduce(1, *), t.dtype.byteSize))
+            releaseDying(inst, at: index, inPlace: (Dim(outShape.reduce(1, *)), t.dtype.byteSize))
         }
         // Only the ops that write some elements of their result need it zeroed first.
         let out = resultBuffer(for: inst.results[0], t.dtype, outShape, zeroed: inst.op.has(.partialWriter))

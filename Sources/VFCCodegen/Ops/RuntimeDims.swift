@@ -13,18 +13,17 @@ import VFCIR
 /// Values sized by a run-time dim keep the `Lowered.buffer` form with an empty static
 /// shape; their shapes live in `shapes`, and only the run-time lowering
 /// (`lowerWithRuntimeDims`) reads them: an instruction with such an operand or result
-/// never reaches the fixed-size lowerings.
+/// never reaches the fixed-size lowerings. Their buffers are slots of the arena, placed
+/// when the entry is called (`RuntimeArena.swift`).
 struct RuntimeDims {
     /// The dims, in call order.
     var names: [String]
     /// The entry's block of dim values (`[names.count x i64]`), set when the entry starts.
     var block: LLVMValueRef?
+    /// The entry's dim arguments, in `names` order (what the arena's sizes are computed from).
+    var dimParams: [LLVMValueRef] = []
     /// The shape of every value with a run-time extent, by value.
     var shapes: [ValueID: [Dim]] = [:]
-    /// The run-time-sized buffer of each root value (`MemoryPlan.rootOf`) computed so far,
-    /// freed after the instruction that reads it last, so that the runtime's block cache
-    /// hands it to a later value (they are not in the arena plan).
-    var owned: [ValueID: LLVMValueRef] = [:]
 
     /// The unbound symbols of `function`'s argument types, in order of first appearance:
     /// the run-time dims of its entry point.
@@ -68,10 +67,10 @@ extension FunctionLowering {
     mutating func storeRuntimeDims(_ fn: LLVMValueRef, after buffers: Int) {
         guard let names = runtime?.names, !names.isEmpty else { return }
         let block = LLVMBuildArrayAlloca(e.builder, e.i64, e.i64(names.count), "dims")!
-        for j in names.indices {
-            e.store(LLVMGetParam(fn, UInt32(buffers + j))!, block, .i64, e.i64(j))
-        }
+        let params = names.indices.map { LLVMGetParam(fn, UInt32(buffers + $0))! }
+        for (j, p) in params.enumerated() { e.store(p, block, .i64, e.i64(j)) }
         runtime?.block = block
+        runtime?.dimParams = params
     }
 
     /// The value of `d` read from the dim block `block` (a constant when `d` is static).
@@ -129,16 +128,16 @@ extension FunctionLowering {
     }
 
     /// The buffer of result `r`, whose shape `shape` has a run-time extent: the entry's
-    /// output slot when `r` is returned (zeroed when asked), else a runtime allocation owned
-    /// by `r`'s root, freed after its last reader. Records the shape.
+    /// output slot when `r` is returned (zeroed when asked), else a slot of the arena held
+    /// until `r`'s last use (`allocateRuntime`). Records the shape.
     mutating func runtimeResultBuffer(for r: ValueID, _ d: DType, _ shape: [Dim], _ block: LLVMValueRef, zeroed: Bool = false) -> LLVMValueRef {
         runtime?.shapes[r] = shape
         if let slot = outputSlots.removeValue(forKey: r) {
             if zeroed { LLVMBuildMemSet(e.builder, slot, LLVMConstInt(e.i8, 0, 0), e.mul(count(shape, block), d.byteSize), 1) }
             return slot
         }
-        let out = runtimeAllocate(d, count(shape, block), zeroed: zeroed)
-        runtime?.owned[plan.rootOf(r)] = out
+        let out = allocateRuntime(d, shape, block, zeroed: zeroed)
+        claim(out, for: r)
         return out
     }
 

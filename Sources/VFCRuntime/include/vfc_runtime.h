@@ -3,7 +3,7 @@
 // (OpenBLAS's cblas_sgemm / cblas_dgemm split over the pool).
 //
 // Link it with objects written by `vfc compile` (gcc ... runtime_*.c -lopenblas -lpthread -lm):
-// runtime_pool.c (the pool), runtime_gemm.c (products), runtime_buffers.c (buffers and the
+// runtime_pool.c (the pool), runtime_gemm.c (products), runtime_buffers.c (buffers, run-time arena plans and the
 // errors of compiled code), runtime_profile.c (profiling counters).
 #ifndef VFC_RUNTIME_H
 #define VFC_RUNTIME_H
@@ -90,6 +90,15 @@ void *vfc_alloc_uninit(int64_t bytes);
 /// A compiled function's arena of temporaries (`vfc_alloc_uninit`); reports running out of
 /// memory and exits instead of returning NULL.
 void *vfc_alloc_arena(int64_t bytes);
+
+/// The arena plan of a compiled function whose temporaries' sizes depend on run-time dims:
+/// slot i has `sizes[i]` bytes and is live from instruction `lifetimes[2i]` to
+/// `lifetimes[2i+1]` (INT64_MAX: to the end). Writes each slot's offset (64-byte aligned;
+/// slots live at one instruction do not overlap) and returns the arena's size. The
+/// placement is the compiler's for fixed sizes, so a run-time-dims function gets the arena
+/// its specialised form would; the last few plans are kept, so a call with the sizes of an
+/// earlier one costs a comparison and a copy. Thread-safe.
+int64_t vfc_arena_plan(int64_t count, const int64_t *sizes, const int64_t *lifetimes, int64_t *offsets);
 
 /// Returns the heap's free memory to the system (glibc malloc_trim): called after a JIT
 /// compile, whose freed blocks would otherwise stay resident.
