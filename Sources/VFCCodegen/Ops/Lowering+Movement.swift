@@ -118,7 +118,7 @@ extension FunctionLowering {
     func movementStrides(_ shape: [Int]) -> [Int] { rowMajorStrides(shape) }
 
     /// Element `j` of an index buffer as i64 (signed types sign-extended).
-    private func movementIndex(_ p: LLVMValueRef, _ d: DType, _ j: LLVMValueRef) -> LLVMValueRef {
+    func movementIndex(_ p: LLVMValueRef, _ d: DType, _ j: LLVMValueRef) -> LLVMValueRef {
         let v = e.load(p, d, j)
         switch d {
         case .i64: return v
@@ -130,7 +130,7 @@ extension FunctionLowering {
 
     /// `acc + x` in dtype `d`: floats add (contractible), integers saturate as the
     /// interpreter's rounding of its sums does (u8 unsigned, i1 as "or").
-    private func movementAccumulate(_ acc: LLVMValueRef, _ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
+    func movementAccumulate(_ acc: LLVMValueRef, _ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
         switch d {
         case .f32, .f64: return e.fastMath(LLVMBuildFAdd(e.builder, acc, x, ""))
         case .i32, .i64: return e.intrinsic("llvm.sadd.sat", e.storage(d), [acc, x])
