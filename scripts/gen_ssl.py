@@ -5,6 +5,7 @@
                                   # and the ablation variants (VARIANTS): IR/ablation/ssl_micro_<v>.ir,
                                   # Tests/fixtures/ablation/ssl_nano_<v>.ir
     scripts/gen_ssl.py --check    # exits 1 if a committed file differs from what it would write
+    scripts/gen_ssl.py --dense-patch-losses nano FILE   # the reference formulation (heads on every patch)
 
 The files are committed; CI runs --check so they never drift from this generator. A
 generator (rather than hand-written files) because the three configs differ only in sizes
@@ -35,6 +36,10 @@ import sys
 # the PyTorch reference and the benchmark peers also read.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "fixtures", "ssl"))
 import configs as method  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ssl_patch_losses as patch_losses  # noqa: E402
+from ssl_patch_losses import head_args, pos_head_args  # noqa: E402
 
 DIMS = ("S", "P", "D", "depth", "heads", "M", "G", "L", "Vg", "Vl", "Hh", "Hb", "K", "Fs")
 # nano is a shrunk config for finite-difference checks of the whole loss (not in method.md).
@@ -70,9 +75,10 @@ def ty(dims, dtype="f32"):
 
 
 class Config:
-    def __init__(self, name, c, variant="field"):
+    def __init__(self, name, c, variant="field", dense_patch_losses=False):
         self.name = name
         self.variant = variant
+        self.dense_patch_losses = dense_patch_losses
         self.__dict__.update(c)
         self.n = self.G // self.P
         self.nl = self.L // self.P
@@ -327,15 +333,6 @@ def emit_heads(w, c):
     w()
 
 
-def head_args(prefix):
-    return ", ".join(f"@{prefix}head.mlp.{k}.{s}" for k in (0, 2, 4) for s in ("weight", "bias")) + \
-        f", @{prefix}head.last_layer.weight"
-
-
-def pos_head_args():
-    return ", ".join(f"@pos_head.fc{k}.{s}" for k in (1, 2) for s in ("weight", "bias"))
-
-
 def embed_args(c, prefix):
     table = [c.table_param()] if c.table_param() else []
     return ", ".join(f"@{prefix}{p}" for p in ["patch_embed.proj.weight", "patch_embed.proj.bias"] + table +
@@ -411,35 +408,6 @@ def split_globals(w, c):
     w(f"  %gf = reshape %gf2 {{shape = [{Ng}]}}")
 
 
-def mim_bound(c, part):
-    """How many content-masked patches a batch (or, with `part`, a slice of one) can hold, as
-    a dim of B: method.md section 1 masks exactly half of the B*Vg global views, each with a
-    block mask of at most floor(n^2 / 2) patches (ratio <= 0.5), so at most
-    (B*Vg/2) floor(n^2/2). A data-parallel slice may hold more than half of the masked views:
-    there the bound is every view's, B*Vg floor(n^2/2)."""
-    nn = c.n * c.n
-    assert c.Vg % 2 == 0, "half of the global views needs Vg even"
-    views = c.Vg if part else c.Vg // 2
-    return f"{views * (nn // 2)}*B"
-
-
-def pos_bound(c):
-    """The position-masked patches of a batch: exactly round(n^2 / 4) per global view."""
-    return f"{c.Vg * round(0.25 * c.n * c.n)}*B"
-
-
-def gather_rows(w, tag, mask, rows, bound):
-    """The flat indices (row b*Vg*n^2 + v*n^2 + patch) of the nonzero elements of `mask`
-    [Vg*B, n^2], padded to `bound` with -1 (nonzero's fill): %{tag}_at clamps the padding to
-    row 0 so that take reads a real row, and %{tag}_keep (f32, 0 for padding) is the weight
-    that makes those rows contribute exactly 0 to the losses and gradients. More nonzero
-    elements than `bound` stops the step with nonzero's error (a batch outside section 1)."""
-    w(f"  %{tag}m_rows = reshape {mask} {{shape = [{rows}]}}")
-    w(f"  %{tag}_idx = nonzero %{tag}m_rows {{size = {bound}, fill = -1}}")
-    w(f"  %{tag}_at = max %{tag}_idx, 0")
-    w(f"  %{tag}_real = ge %{tag}_idx, 0")
-    w(f"  %{tag}_keep = convert %{tag}_real {{dtype = f32}}")
-
 
 def emit_loss(w, c, part=False):
     """@loss, or with `part` @loss_part: the share of a slice of the batch in the losses of the
@@ -495,75 +463,7 @@ def emit_loss(w, c, part=False):
         w(f"  %tq_mean = reduce_mean %tq_image {{axes = [0]}}")
     w(f"  %loss_cls = mul %tq_mean, {repr(-1.0 / (Vg * V - Vg))}      // -1 / pairs per image")
     w()
-    rows = f"{Vg * nn}*B"
-    w(f"  // L_mim: cross-entropy at the content-masked patches of each global view, with g run on")
-    w(f"  // those patch rows only: at most {mim_bound(c, part)} of the {rows} rows (padding rows weigh 0).")
-    w(f"  %sp = slice %sg {{axis = 1, start = 1, end = {nn + 1}}}")
-    w(f"  %sp_rows = reshape %sp {{shape = [{rows}, {D}]}}")
-    gather_rows(w, "c", "%cm", rows, mim_bound(c, part))
-    w(f"  %s_masked = take %sp_rows, %c_at {{axis = 0}}")
-    w(f"  %s_masked3 = reshape %s_masked {{shape = [1, {mim_bound(c, part)}, {D}]}}")
-    w(f"  %s_patch = call @head(%s_masked3, {head_args('')})")
-    w(f"  %s_patch_t = mul %s_patch, 10.0")
-    w(f"  %log_qp = log_softmax %s_patch_t {{axis = -1}}")
-    w(f"  %tp_rows = reshape %teacher_patch {{shape = [{rows}, {K}]}}")
-    w(f"  %t_masked = take %tp_rows, %c_at {{axis = 0}}")
-    w(f"  %t_masked3 = reshape %t_masked {{shape = [1, {mim_bound(c, part)}, {K}]}}")
-    w(f"  %tlq = mul %t_masked3, %log_qp")
-    w(f"  %neg_ce = reduce_sum %tlq {{axes = [2]}}")
-    w(f"  // Each row weighted by 1 / max(count, 1) of its view, padding rows by 0.")
-    w(f"  %cmf = convert %cm {{dtype = f32}}")
-    w(f"  %count = reduce_sum %cmf {{axes = [1]}}")
-    w(f"  %count1 = max %count, 1.0")
-    w(f"  %view_w = div 1.0, %count1")
-    w(f"  %patch_w = broadcast %view_w {{shape = [{Ng}, {nn}], dims = [0]}}")
-    w(f"  %patch_w_rows = reshape %patch_w {{shape = [{rows}]}}")
-    w(f"  %c_w = take %patch_w_rows, %c_at {{axis = 0}}")
-    w(f"  %c_row_w = mul %c_w, %c_keep")
-    w(f"  %c_row_w2 = reshape %c_row_w {{shape = [1, {mim_bound(c, part)}]}}")
-    w(f"  %neg_ce_w = mul %neg_ce, %c_row_w2")
-    w(f"  %neg_mim_sum = reduce_sum %neg_ce_w {{axes = [0, 1]}}")
-    if part:
-        w(f"  %views = mul %images, {float(Vg)}")
-    else:
-        w(f"  %one = constant {{value = 1}} : f32[]")
-        w(f"  %view_ones = broadcast %one {{shape = [{Ng}], dims = []}}")
-        w(f"  %views = reduce_sum %view_ones {{axes = [0]}}")
-    w(f"  %neg_mim = div %neg_mim_sum, %views")
-    w(f"  %loss_mim = neg %neg_mim")
-    w()
-    if not c.position_masking:
-        w(f"  // Variant `nopos`: no position prediction; L_pos is kept as a metric, always 0.")
-        w(f"  %loss_pos = constant {{value = 0}} : f32[]")
-        w()
-    else:
-        pb = pos_bound(c)
-        w(f"  // L_pos: predicted vs teacher field directions at the position-masked patches, with q")
-        w(f"  // run on those rows only: exactly {round(0.25 * nn)} per global view, {pb} in all.")
-        gather_rows(w, "p", "%pm", rows, pb)
-        w(f"  %s_pos = take %sp_rows, %p_at {{axis = 0}}")
-        w(f"  %s_pos3 = reshape %s_pos {{shape = [1, {pb}, {D}]}}")
-        w(f"  %q = call @pos_head(%s_pos3, {pos_head_args()})")
-        w(f"  %qn = l2_normalize %q {{axis = -1, eps = 1e-12}}")
-        w(f"  %pt_rows = reshape %pos_target {{shape = [{rows}, {D}]}}")
-        w(f"  %pt = take %pt_rows, %p_at {{axis = 0}}")
-        w(f"  %pt3 = reshape %pt {{shape = [1, {pb}, {D}]}}")
-        w(f"  %target_sg = stop_gradient %pt3")
-        w(f"  %target = l2_normalize %target_sg {{axis = -1, eps = 1e-12}}")
-        w(f"  %diff = sub %qn, %target")
-        w(f"  %diff2 = mul %diff, %diff")
-        w(f"  %dist = reduce_sum %diff2 {{axes = [2]}}")
-        w(f"  %p_keep2 = reshape %p_keep {{shape = [1, {pb}]}}")
-        w(f"  %dist_masked = mul %dist, %p_keep2")
-        w(f"  %dist_sum = reduce_sum %dist_masked {{axes = [0, 1]}}")
-        if part:
-            w(f"  %pcount1 = max %position_count, 1.0")
-        else:
-            w(f"  %pmf = convert %pm {{dtype = f32}}")
-            w(f"  %pcount = reduce_sum %pmf {{axes = [0, 1]}}")
-            w(f"  %pcount1 = max %pcount, 1.0")
-        w(f"  %loss_pos = div %dist_sum, %pcount1")
-        w()
+    patch_losses.emit(w, c, part, dense=c.dense_patch_losses)
     w(f"  %loss_cm = add %loss_cls, %loss_mim")
     w(f"  %loss = add %loss_cm, %loss_pos")
     w(f"  return %loss, %loss_cls, %loss_mim, %loss_pos")
@@ -771,8 +671,8 @@ def emit_apply_step(w, c):
     w("}")
 
 
-def generate(name, variant="field"):
-    c = Config(name, CONFIGS[name], variant)
+def generate(name, variant="field", dense_patch_losses=False):
+    c = Config(name, CONFIGS[name], variant, dense_patch_losses)
     w = Writer()
     w(f"// GENERATED by scripts/gen_ssl.py from method.md; do not edit (CI checks it is up to date).")
     w(f"// The self-supervised training step of the `{name}` config: crop-tied vector-field ViT with")
@@ -801,7 +701,18 @@ def generate(name, variant="field"):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="exit 1 if a committed file is out of date")
+    ap.add_argument("--dense-patch-losses", nargs=2, metavar=("CONFIG", "FILE"),
+                    help="write CONFIG's module with g and q on every patch (the reference formulation "
+                         "of scripts/ssl_patch_losses.py) to FILE, and nothing else")
     args = ap.parse_args()
+    if args.dense_patch_losses:
+        name, out = args.dense_patch_losses
+        if name not in CONFIGS:
+            ap.error(f"unknown config {name!r}; known: {', '.join(CONFIGS)}")
+        with open(out + ".tmp", "w") as f:
+            f.write(generate(name, dense_patch_losses=True))
+        os.replace(out + ".tmp", out)
+        return
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stale = []
     jobs = [((name, "field"), rel) for name, rel in OUTPUTS.items()] + list(ABLATION_OUTPUTS.items())
