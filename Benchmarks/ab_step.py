@@ -31,7 +31,8 @@ def main():
     ir = os.path.join(ROOT, "IR", f"ssl_{a.config}.ir")
     work = tempfile.mkdtemp(prefix="vfc-ab-step-")
     state, batch = os.path.join(work, "state.safetensors"), os.path.join(work, "batch.safetensors")
-    subprocess.run([a.binaries[0].partition("@")[0], "init", ir, "--seed", "0", "-o", state], check=True, stdout=subprocess.DEVNULL)
+    first, _, first_module = a.binaries[0].partition("@")
+    subprocess.run([first, "init", first_module or ir, "--seed", "0", "-o", state], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([sys.executable, os.path.join(ROOT, "Tests", "fixtures", "ssl", "make_batch.py"), "--config", a.config,
                     "--seed", "0", "-o", batch], check=True, stdout=subprocess.DEVNULL)
     env = dict(os.environ, VFC_THREADS="1", VFC_SPIN_US="0")

@@ -71,9 +71,7 @@ def emit_gathered(w, c, part):
     w(f"  %loss_mim = neg %neg_mim")
     w()
     if not c.position_masking:
-        w(f"  // Variant `nopos`: no position prediction; L_pos is kept as a metric, always 0.")
-        w(f"  %loss_pos = constant {{value = 0}} : f32[]")
-        w()
+        no_position_loss(w)
     else:
         pb = pos_bound(c)
         w(f"  // L_pos: predicted vs teacher field directions at the position-masked patches, with q")
@@ -87,21 +85,11 @@ def emit_gathered(w, c, part):
         w(f"  %pt = take %pt_rows, %p_at {{axis = 0}}")
         w(f"  %pt3 = reshape %pt {{shape = [1, {pb}, {D}]}}")
         w(f"  %target_sg = stop_gradient %pt3")
-        w(f"  %target = l2_normalize %target_sg {{axis = -1, eps = 1e-12}}")
-        w(f"  %diff = sub %qn, %target")
-        w(f"  %diff2 = mul %diff, %diff")
-        w(f"  %dist = reduce_sum %diff2 {{axes = [2]}}")
+        distances(w)
         w(f"  %p_keep2 = reshape %p_keep {{shape = [1, {pb}]}}")
         w(f"  %dist_masked = mul %dist, %p_keep2")
         w(f"  %dist_sum = reduce_sum %dist_masked {{axes = [0, 1]}}")
-        if part:
-            w(f"  %pcount1 = max %position_count, 1.0")
-        else:
-            w(f"  %pmf = convert %pm {{dtype = f32}}")
-            w(f"  %pcount = reduce_sum %pmf {{axes = [0, 1]}}")
-            w(f"  %pcount1 = max %pcount, 1.0")
-        w(f"  %loss_pos = div %dist_sum, %pcount1")
-        w()
+        position_mean(w, part, convert=True)
 
 def mim_bound(c, part):
     """How many content-masked patches a batch (or, with `part`, a slice of one) can hold, as
@@ -159,24 +147,41 @@ def emit_dense(w, c, part):
     w(f"  %loss_mim = neg %neg_mim")
     w()
     if not c.position_masking:
-        w(f"  // Variant `nopos`: no position prediction; L_pos is kept as a metric, always 0.")
-        w(f"  %loss_pos = constant {{value = 0}} : f32[]")
-        w()
+        no_position_loss(w)
         return
     w(f"  // L_pos: predicted vs teacher field directions at the position-masked patches.")
     w(f"  %q = call @pos_head(%sp, {pos_head_args()})")
     w(f"  %qn = l2_normalize %q {{axis = -1, eps = 1e-12}}")
     w(f"  %target_sg = stop_gradient %pos_target")
+    distances(w)
+    w(f"  %pmf = convert %pm {{dtype = f32}}")
+    w(f"  %dist_masked = mul %dist, %pmf")
+    w(f"  %dist_sum = reduce_sum %dist_masked {{axes = [0, 1]}}")
+    position_mean(w, part, convert=False)
+
+
+def no_position_loss(w):
+    w(f"  // Variant `nopos`: no position prediction; L_pos is kept as a metric, always 0.")
+    w(f"  %loss_pos = constant {{value = 0}} : f32[]")
+    w()
+
+
+def distances(w):
+    """%dist: ||l2n(%qn's source) - l2n(%target_sg)||^2 per row (%qn is already normalised)."""
     w(f"  %target = l2_normalize %target_sg {{axis = -1, eps = 1e-12}}")
     w(f"  %diff = sub %qn, %target")
     w(f"  %diff2 = mul %diff, %diff")
     w(f"  %dist = reduce_sum %diff2 {{axes = [2]}}")
-    w(f"  %pmf = convert %pm {{dtype = f32}}")
-    w(f"  %dist_masked = mul %dist, %pmf")
-    w(f"  %dist_sum = reduce_sum %dist_masked {{axes = [0, 1]}}")
+
+
+def position_mean(w, part, convert):
+    """%loss_pos = %dist_sum over the position-masked count (the whole batch's for a slice);
+    `convert`: %pmf (the masks as f32) is not defined yet."""
     if part:
         w(f"  %pcount1 = max %position_count, 1.0")
     else:
+        if convert:
+            w(f"  %pmf = convert %pm {{dtype = f32}}")
         w(f"  %pcount = reduce_sum %pmf {{axes = [0, 1]}}")
         w(f"  %pcount1 = max %pcount, 1.0")
     w(f"  %loss_pos = div %dist_sum, %pcount1")

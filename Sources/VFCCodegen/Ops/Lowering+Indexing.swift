@@ -45,38 +45,21 @@ extension FunctionLowering {
             let (ip, id, iShape) = try buffer(1)
             let a = axis < 0 ? axis + xs.count : axis
             guard a >= 0, a < xs.count else { throw CodegenError.internalError("take: axis \(axis) is out of range for rank \(xs.count)") }
-            let outer = extentOf(xs[..<a]), n = extentOf(xs[a...a]), inner = extentOf(xs[(a + 1)...])
-            let m = count(iShape, block)
-            let rowBytes = e.mul(inner, d.byteSize)
-            e.loop(outer, "take.o") { o in
-                e.loop(m, "take.j") { j in
-                    let r = movementIndex(ip, id, j)
-                    checkRuntimeIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
-                    let src = e.mul(e.add(e.mul(o, n), r), inner)
-                    let dst = e.mul(e.add(e.mul(o, m), j), inner)
-                    LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, rowBytes)
-                }
+            let n = extentOf(xs[a...a])
+            takeRows(p, d, ip, id, out, outer: extentOf(xs[..<a]), n: n, inner: extentOf(xs[(a + 1)...]), m: count(iShape, block)) { r, j in
+                checkRuntimeIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
             }
         case .scatterAdd(let axis, _):
-            // The result is zeroed (a partial writer); rows are added in order over the updates.
+            // The result is zeroed (a partial writer).
             let (p, d, _) = try buffer(0)
             let (ip, id, iShape) = try buffer(1)
             guard axis >= 0, axis < shape.count else {
                 throw CodegenError.unsupported(loc, "scatter_add: axis \(axis) is out of range for rank \(shape.count)")
             }
-            let outer = extentOf(shape[..<axis]), size = extentOf(shape[axis...axis]), inner = extentOf(shape[(axis + 1)...])
-            let m = count(iShape, block)
-            e.loop(outer, "scatter.o") { o in
-                e.loop(m, "scatter.j") { j in
-                    let r = movementIndex(ip, id, j)
-                    checkRuntimeIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
-                    let dst = e.mul(e.add(e.mul(o, size), r), inner)
-                    let src = e.mul(e.add(e.mul(o, m), j), inner)
-                    e.loop(inner, "scatter.i") { i in
-                        let at = e.add(dst, i)
-                        e.store(movementAccumulate(e.load(out, d, at), e.load(p, d, e.add(src, i)), d), out, d, at)
-                    }
-                }
+            let size = extentOf(shape[axis...axis])
+            scatterRows(p, d, ip, id, out, outer: extentOf(shape[..<axis]), size: size, inner: extentOf(shape[(axis + 1)...]),
+                        m: count(iShape, block)) { r, j in
+                checkRuntimeIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
             }
         default:
             throw CodegenError.internalError("\(op.name) is not an indexing op")

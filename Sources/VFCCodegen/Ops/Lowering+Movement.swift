@@ -66,14 +66,8 @@ extension FunctionLowering {
         let outer = xShape[..<a].reduce(1, *), n = xShape[a], inner = xShape[(a + 1)...].reduce(1, *)
         let m = iShape.reduce(1, *)
         guard outer > 0, m > 0, inner > 0 else { return }
-        e.loop(outer, "take.o") { o in
-            e.loop(m, "take.j") { j in
-                let r = movementIndex(ip, id, j)
-                checkIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
-                let src = e.mul(e.add(e.mul(o, n), r), inner)
-                let dst = e.mul(e.add(e.mul(o, m), j), inner)
-                LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, e.i64(inner * d.byteSize))
-            }
+        takeRows(p, d, ip, id, out, outer: e.i64(outer), n: e.i64(n), inner: e.i64(inner), m: e.i64(m)) { r, j in
+            checkIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
         }
     }
 
@@ -86,10 +80,37 @@ extension FunctionLowering {
         let outer = shape[..<axis].reduce(1, *), size = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
         let m = iShape.reduce(1, *)
         guard outer > 0, m > 0, inner > 0 else { return }
+        scatterRows(p, d, ip, id, out, outer: e.i64(outer), size: e.i64(size), inner: e.i64(inner), m: e.i64(m)) { r, j in
+            checkIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
+        }
+    }
+
+    /// out[o, j, :] = x[o, idx[j], :] over (outer, m) rows of `inner` elements, the extents
+    /// i64 values (constants, or read from the dim block); `check(index, j)` guards each index.
+    func takeRows(_ p: LLVMValueRef, _ d: DType, _ ip: LLVMValueRef, _ id: DType, _ out: LLVMValueRef,
+                  outer: LLVMValueRef, n: LLVMValueRef, inner: LLVMValueRef, m: LLVMValueRef,
+                  check: (LLVMValueRef, LLVMValueRef) -> Void) {
+        let rowBytes = e.mul(inner, d.byteSize)
+        e.loop(outer, "take.o") { o in
+            e.loop(m, "take.j") { j in
+                let r = movementIndex(ip, id, j)
+                check(r, j)
+                let src = e.mul(e.add(e.mul(o, n), r), inner)
+                let dst = e.mul(e.add(e.mul(o, m), j), inner)
+                LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, rowBytes)
+            }
+        }
+    }
+
+    /// The transpose of `takeRows` into a zeroed `out`: each updates row added into
+    /// out[o, idx[j], :] in row-major order over the updates (a fixed order).
+    func scatterRows(_ p: LLVMValueRef, _ d: DType, _ ip: LLVMValueRef, _ id: DType, _ out: LLVMValueRef,
+                     outer: LLVMValueRef, size: LLVMValueRef, inner: LLVMValueRef, m: LLVMValueRef,
+                     check: (LLVMValueRef, LLVMValueRef) -> Void) {
         e.loop(outer, "scatter.o") { o in
             e.loop(m, "scatter.j") { j in
                 let r = movementIndex(ip, id, j)
-                checkIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
+                check(r, j)
                 let dst = e.mul(e.add(e.mul(o, size), r), inner)
                 let src = e.mul(e.add(e.mul(o, m), j), inner)
                 e.loop(inner, "scatter.i") { i in
@@ -118,7 +139,7 @@ extension FunctionLowering {
     func movementStrides(_ shape: [Int]) -> [Int] { rowMajorStrides(shape) }
 
     /// Element `j` of an index buffer as i64 (signed types sign-extended).
-    func movementIndex(_ p: LLVMValueRef, _ d: DType, _ j: LLVMValueRef) -> LLVMValueRef {
+    private func movementIndex(_ p: LLVMValueRef, _ d: DType, _ j: LLVMValueRef) -> LLVMValueRef {
         let v = e.load(p, d, j)
         switch d {
         case .i64: return v
@@ -130,7 +151,7 @@ extension FunctionLowering {
 
     /// `acc + x` in dtype `d`: floats add (contractible), integers saturate as the
     /// interpreter's rounding of its sums does (u8 unsigned, i1 as "or").
-    func movementAccumulate(_ acc: LLVMValueRef, _ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
+    private func movementAccumulate(_ acc: LLVMValueRef, _ x: LLVMValueRef, _ d: DType) -> LLVMValueRef {
         switch d {
         case .f32, .f64: return e.fastMath(LLVMBuildFAdd(e.builder, acc, x, ""))
         case .i32, .i64: return e.intrinsic("llvm.sadd.sat", e.storage(d), [acc, x])
