@@ -91,14 +91,10 @@ extension FunctionLowering {
                   outer: LLVMValueRef, n: LLVMValueRef, inner: LLVMValueRef, m: LLVMValueRef,
                   check: (LLVMValueRef, LLVMValueRef) -> Void) {
         let rowBytes = e.mul(inner, d.byteSize)
-        e.loop(outer, "take.o") { o in
-            e.loop(m, "take.j") { j in
-                let r = movementIndex(ip, id, j)
-                check(r, j)
-                let src = e.mul(e.add(e.mul(o, n), r), inner)
-                let dst = e.mul(e.add(e.mul(o, m), j), inner)
-                LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, rowBytes)
-            }
+        indexedRows(ip, id, outer: outer, m: m, "take", check: check) { o, j, r in
+            let src = e.mul(e.add(e.mul(o, n), r), inner)
+            let dst = e.mul(e.add(e.mul(o, m), j), inner)
+            LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, rowBytes)
         }
     }
 
@@ -107,16 +103,24 @@ extension FunctionLowering {
     func scatterRows(_ p: LLVMValueRef, _ d: DType, _ ip: LLVMValueRef, _ id: DType, _ out: LLVMValueRef,
                      outer: LLVMValueRef, size: LLVMValueRef, inner: LLVMValueRef, m: LLVMValueRef,
                      check: (LLVMValueRef, LLVMValueRef) -> Void) {
-        e.loop(outer, "scatter.o") { o in
-            e.loop(m, "scatter.j") { j in
+        indexedRows(ip, id, outer: outer, m: m, "scatter", check: check) { o, j, r in
+            let dst = e.mul(e.add(e.mul(o, size), r), inner)
+            let src = e.mul(e.add(e.mul(o, m), j), inner)
+            e.loop(inner, "scatter.i") { i in
+                let at = e.add(dst, i)
+                e.store(movementAccumulate(e.load(out, d, at), e.load(p, d, e.add(src, i)), d), out, d, at)
+            }
+        }
+    }
+
+    /// body(o, j, idx[j]) for every (o, j) of outer x m, after check(idx[j], j).
+    private func indexedRows(_ ip: LLVMValueRef, _ id: DType, outer: LLVMValueRef, m: LLVMValueRef, _ name: String,
+                             check: (LLVMValueRef, LLVMValueRef) -> Void, _ body: (LLVMValueRef, LLVMValueRef, LLVMValueRef) -> Void) {
+        e.loop(outer, name + ".o") { o in
+            e.loop(m, name + ".j") { j in
                 let r = movementIndex(ip, id, j)
                 check(r, j)
-                let dst = e.mul(e.add(e.mul(o, size), r), inner)
-                let src = e.mul(e.add(e.mul(o, m), j), inner)
-                e.loop(inner, "scatter.i") { i in
-                    let at = e.add(dst, i)
-                    e.store(movementAccumulate(e.load(out, d, at), e.load(p, d, e.add(src, i)), d), out, d, at)
-                }
+                body(o, j, r)
             }
         }
     }
