@@ -17,7 +17,8 @@ Layout of each module (method.md is the contract; section numbers refer to it):
   - @block, @embed_masked, @embed, @head, @pos_head: one network piece each, weights passed
     as arguments so that the student and the teacher share them;
   - @student_*/@teacher_global: the encoders of section 3 on each kind of view;
-  - @loss: the student forward and the three losses of section 5 (reads student params only);
+  - @loss: the student forward and the three losses of section 5 (reads student params only;
+    L_mim and L_pos with the heads on the masked patch rows only: scripts/ssl_patch_losses.py);
   - @update.rK: clipping scale, AdamW and teacher EMA for one parameter of rank K (section 6);
   - @train_step: one step of section 6. Results are named by the values it returns: the
     losses, `grad_norm`, the raw gradients `grad.<param>`, then the new state, each result
