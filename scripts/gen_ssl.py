@@ -5,6 +5,7 @@
                                   # and the ablation variants (VARIANTS): IR/ablation/ssl_micro_<v>.ir,
                                   # Tests/fixtures/ablation/ssl_nano_<v>.ir
     scripts/gen_ssl.py --check    # exits 1 if a committed file differs from what it would write
+    scripts/gen_ssl.py --dense-patch-losses nano FILE   # the reference formulation (heads on every patch)
 
 The files are committed; CI runs --check so they never drift from this generator. A
 generator (rather than hand-written files) because the three configs differ only in sizes
@@ -16,7 +17,8 @@ Layout of each module (method.md is the contract; section numbers refer to it):
   - @block, @embed_masked, @embed, @head, @pos_head: one network piece each, weights passed
     as arguments so that the student and the teacher share them;
   - @student_*/@teacher_global: the encoders of section 3 on each kind of view;
-  - @loss: the student forward and the three losses of section 5 (reads student params only);
+  - @loss: the student forward and the three losses of section 5 (reads student params only;
+    L_mim and L_pos with the heads on the masked patch rows only: scripts/ssl_patch_losses.py);
   - @update.rK: clipping scale, AdamW and teacher EMA for one parameter of rank K (section 6);
   - @train_step: one step of section 6. Results are named by the values it returns: the
     losses, `grad_norm`, the raw gradients `grad.<param>`, then the new state, each result
@@ -35,6 +37,10 @@ import sys
 # the PyTorch reference and the benchmark peers also read.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "fixtures", "ssl"))
 import configs as method  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ssl_patch_losses as patch_losses  # noqa: E402
+from ssl_patch_losses import head_args, pos_head_args  # noqa: E402
 
 DIMS = ("S", "P", "D", "depth", "heads", "M", "G", "L", "Vg", "Vl", "Hh", "Hb", "K", "Fs")
 # nano is a shrunk config for finite-difference checks of the whole loss (not in method.md).
@@ -70,9 +76,10 @@ def ty(dims, dtype="f32"):
 
 
 class Config:
-    def __init__(self, name, c, variant="field"):
+    def __init__(self, name, c, variant="field", dense_patch_losses=False):
         self.name = name
         self.variant = variant
+        self.dense_patch_losses = dense_patch_losses
         self.__dict__.update(c)
         self.n = self.G // self.P
         self.nl = self.L // self.P
@@ -327,15 +334,6 @@ def emit_heads(w, c):
     w()
 
 
-def head_args(prefix):
-    return ", ".join(f"@{prefix}head.mlp.{k}.{s}" for k in (0, 2, 4) for s in ("weight", "bias")) + \
-        f", @{prefix}head.last_layer.weight"
-
-
-def pos_head_args():
-    return ", ".join(f"@pos_head.fc{k}.{s}" for k in (1, 2) for s in ("weight", "bias"))
-
-
 def embed_args(c, prefix):
     table = [c.table_param()] if c.table_param() else []
     return ", ".join(f"@{prefix}{p}" for p in ["patch_embed.proj.weight", "patch_embed.proj.bias"] + table +
@@ -411,6 +409,7 @@ def split_globals(w, c):
     w(f"  %gf = reshape %gf2 {{shape = [{Ng}]}}")
 
 
+
 def emit_loss(w, c, part=False):
     """@loss, or with `part` @loss_part: the share of a slice of the batch in the losses of the
     whole batch (data parallelism): sums over the slice divided by the whole batch's image
@@ -465,50 +464,7 @@ def emit_loss(w, c, part=False):
         w(f"  %tq_mean = reduce_mean %tq_image {{axes = [0]}}")
     w(f"  %loss_cls = mul %tq_mean, {repr(-1.0 / (Vg * V - Vg))}      // -1 / pairs per image")
     w()
-    w(f"  // L_mim: cross-entropy at the content-masked patches of each global view.")
-    w(f"  %sp = slice %sg {{axis = 1, start = 1, end = {nn + 1}}}")
-    w(f"  %s_patch = call @head(%sp, {head_args('')})")
-    w(f"  %s_patch_t = mul %s_patch, 10.0")
-    w(f"  %log_qp = log_softmax %s_patch_t {{axis = -1}}")
-    w(f"  %tlq = mul %teacher_patch, %log_qp")
-    w(f"  %neg_ce = reduce_sum %tlq {{axes = [2]}}")
-    w(f"  %cmf = convert %cm {{dtype = f32}}")
-    w(f"  %neg_ce_masked = mul %neg_ce, %cmf")
-    w(f"  %neg_ce_view = reduce_sum %neg_ce_masked {{axes = [1]}}")
-    w(f"  %count = reduce_sum %cmf {{axes = [1]}}")
-    w(f"  %count1 = max %count, 1.0")
-    w(f"  %neg_mim_view = div %neg_ce_view, %count1")
-    if part:
-        w(f"  %neg_mim_sum = reduce_sum %neg_mim_view {{axes = [0]}}")
-        w(f"  %views = mul %images, {float(Vg)}")
-        w(f"  %neg_mim = div %neg_mim_sum, %views")
-    else:
-        w(f"  %neg_mim = reduce_mean %neg_mim_view {{axes = [0]}}")
-    w(f"  %loss_mim = neg %neg_mim")
-    w()
-    if not c.position_masking:
-        w(f"  // Variant `nopos`: no position prediction; L_pos is kept as a metric, always 0.")
-        w(f"  %loss_pos = constant {{value = 0}} : f32[]")
-        w()
-    else:
-        w(f"  // L_pos: predicted vs teacher field directions at the position-masked patches.")
-        w(f"  %q = call @pos_head(%sp, {pos_head_args()})")
-        w(f"  %qn = l2_normalize %q {{axis = -1, eps = 1e-12}}")
-        w(f"  %target_sg = stop_gradient %pos_target")
-        w(f"  %target = l2_normalize %target_sg {{axis = -1, eps = 1e-12}}")
-        w(f"  %diff = sub %qn, %target")
-        w(f"  %diff2 = mul %diff, %diff")
-        w(f"  %dist = reduce_sum %diff2 {{axes = [2]}}")
-        w(f"  %pmf = convert %pm {{dtype = f32}}")
-        w(f"  %dist_masked = mul %dist, %pmf")
-        w(f"  %dist_sum = reduce_sum %dist_masked {{axes = [0, 1]}}")
-        if part:
-            w(f"  %pcount1 = max %position_count, 1.0")
-        else:
-            w(f"  %pcount = reduce_sum %pmf {{axes = [0, 1]}}")
-            w(f"  %pcount1 = max %pcount, 1.0")
-        w(f"  %loss_pos = div %dist_sum, %pcount1")
-        w()
+    patch_losses.emit(w, c, part, dense=c.dense_patch_losses)
     w(f"  %loss_cm = add %loss_cls, %loss_mim")
     w(f"  %loss = add %loss_cm, %loss_pos")
     w(f"  return %loss, %loss_cls, %loss_mim, %loss_pos")
@@ -716,8 +672,8 @@ def emit_apply_step(w, c):
     w("}")
 
 
-def generate(name, variant="field"):
-    c = Config(name, CONFIGS[name], variant)
+def generate(name, variant="field", dense_patch_losses=False):
+    c = Config(name, CONFIGS[name], variant, dense_patch_losses)
     w = Writer()
     w(f"// GENERATED by scripts/gen_ssl.py from method.md; do not edit (CI checks it is up to date).")
     w(f"// The self-supervised training step of the `{name}` config: crop-tied vector-field ViT with")
@@ -746,7 +702,18 @@ def generate(name, variant="field"):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="exit 1 if a committed file is out of date")
+    ap.add_argument("--dense-patch-losses", nargs=2, metavar=("CONFIG", "FILE"),
+                    help="write CONFIG's module with g and q on every patch (the reference formulation "
+                         "of scripts/ssl_patch_losses.py) to FILE, and nothing else")
     args = ap.parse_args()
+    if args.dense_patch_losses:
+        name, out = args.dense_patch_losses
+        if name not in CONFIGS:
+            ap.error(f"unknown config {name!r}; known: {', '.join(CONFIGS)}")
+        with open(out + ".tmp", "w") as f:
+            f.write(generate(name, dense_patch_losses=True))
+        os.replace(out + ".tmp", out)
+        return
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stale = []
     jobs = [((name, "field"), rel) for name, rel in OUTPUTS.items()] + list(ABLATION_OUTPUTS.items())

@@ -32,9 +32,20 @@ def parse_args(description, modes=None):
     ap.add_argument("--serve", action="store_true",
                     help="benchmark worker: after the first step's JSON line, read a step count per line from "
                          "stdin, run them and print their times; at end of input print peak_rss_bytes")
+    ap.add_argument("--gather-masked", action="store_true",
+                    help="run the heads g and q only on the masked patch rows the losses read (as vfc's step "
+                         "does), not on every patch (as iBOT's code does)")
     if modes:
         ap.add_argument("--mode", choices=modes, default=modes[0])
     return ap.parse_args()
+
+
+def mask_bounds(cfg, B):
+    """The fixed row counts of the gathered patch losses (scripts/ssl_patch_losses.py): at
+    most (B Vg / 2) floor(n^2 / 2) content-masked patches (half of the global views masked,
+    each at most half) and exactly B Vg round(n^2 / 4) position-masked ones."""
+    nn = cfg.n * cfg.n
+    return B * cfg.Vg // 2 * (nn // 2), B * cfg.Vg * round(0.25 * nn)
 
 
 def load(args):

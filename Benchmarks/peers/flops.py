@@ -6,7 +6,14 @@ shapes the GEMM floor is timed at); step_flops = sum of 2 m n k count. The rule
 where gradients flow (the student) each also has its two backward products (x3 in all),
 except the patch embedding, whose input (pixels) needs no gradient (x2: forward and
 weight gradient); the teacher forward counts once. Elementwise work is not counted.
+
+The step of vfc's modules (`gathered`, the default) runs the student's heads only on the
+patch rows the losses read: g on the CLS tokens and on the content-bound rows
+(common.mask_bounds: (B Vg / 2) floor(n^2 / 2)), q on the B Vg round(n^2 / 4)
+position-masked rows. gathered=False counts iBOT's form, the heads on every patch token.
 """
+from common import mask_bounds
+
 
 
 def _linear(out, rows, din, dout, count=1, grad=True, input_grad=True):
@@ -49,31 +56,34 @@ def _head_g(out, cfg, rows, grad):
     _linear(out, rows, cfg.Hb, cfg.K, grad=grad)
 
 
-def gemms(cfg, B):
+def gemms(cfg, B, gathered=True):
     out = []
     Ng, Nl, n = B * cfg.Vg, B * cfg.Vl, cfg.G // cfg.P
     Tg = 1 + n * n
     # teacher: global views, forward only
     _encoder(out, cfg, Ng, cfg.G, grad=False)
     _head_g(out, cfg, Ng * Tg, grad=False)
-    # student: masked global views (g on every token, q on the patch tokens), local views
-    # (g on the CLS token)
+    # student: masked global views (g on the CLS tokens and the content-masked rows, q on
+    # the position-masked rows; or both on every patch token), local views (g on the CLS token)
     _encoder(out, cfg, Ng, cfg.G, grad=True)
-    _head_g(out, cfg, Ng * Tg, grad=True)
-    _linear(out, Ng * n * n, cfg.D, cfg.D, grad=True)
-    _linear(out, Ng * n * n, cfg.D, cfg.D, grad=True)
+    content, position = mask_bounds(cfg, B) if gathered else (Ng * n * n, Ng * n * n)
+    _head_g(out, cfg, Ng + content, grad=True)
+    _linear(out, position, cfg.D, cfg.D, grad=True)
+    _linear(out, position, cfg.D, cfg.D, grad=True)
     _encoder(out, cfg, Nl, cfg.L, grad=True)
     _head_g(out, cfg, Nl, grad=True)
     return out
 
 
-def step_flops(cfg, B):
-    return sum(2 * m * n * k * c for m, n, k, _, _, c in gemms(cfg, B))
+def step_flops(cfg, B, gathered=True):
+    return sum(2 * m * n * k * c for m, n, k, _, _, c in gemms(cfg, B, gathered))
 
 
 if __name__ == "__main__":
     import sys
+
     import common
     for name in sys.argv[1:] or ["micro", "tiny"]:
         cfg = common.configs.get(name)
-        print(name, cfg.B, f"{step_flops(cfg, cfg.B) / 1e9:.3f} GFLOP")
+        print(name, cfg.B, f"{step_flops(cfg, cfg.B) / 1e9:.3f} GFLOP (heads on the masked rows; "
+              f"{step_flops(cfg, cfg.B, gathered=False) / 1e9:.3f} on every patch)")

@@ -4,8 +4,12 @@ gradients, clipping, AdamW, teacher EMA, centres), the state donated so XLA upda
 place.
 
     peer_jax.py --config micro --state S --batch B [--threads T] [--warmup W] [--repeat N]
+                [--gather-masked]
 
 A port of reference.py (Tests/fixtures/ssl) to jax.numpy, function for function.
+--gather-masked runs the student's heads g and q only on the masked patch rows the losses
+read (jnp.nonzero(size=..., fill_value=-1), as vfc's step does); without it, on every
+patch, as iBOT's code does.
 compile_s is jit(...).lower(...).compile() measured on its own. --threads 1 sets
 XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1; otherwise
 XLA uses the CPUs the process may run on (the driver pins it with taskset).
@@ -153,6 +157,8 @@ def losses(params, teacher, c_cls, c_patch, batch, cfg):
     cm = batch["content_masks"].reshape(B * Vg, n * n).astype(bool)
     pm = batch["position_masks"].reshape(B * Vg, n * n).astype(bool)
     out_g = encoder(params, embed(params, gv, gb, gf, cfg, cm, pm), cfg)
+    if args.gather_masked:
+        return gathered_losses(params, out_g, t_cls, t_patch, pe_t, c_cls, c_patch, batch, cfg)
     g_g = head_g(params, out_g)
     q = pos_head_q(params, out_g[:, 1:]).reshape(B, Vg, n * n, -1)
     lv = batch["local_views"].reshape(B * Vl, 3, cfg.L, cfg.L)
@@ -171,6 +177,46 @@ def losses(params, teacher, c_cls, c_patch, batch, cfg):
     pmask = batch["position_masks"].reshape(B, Vg, -1).astype(jnp.float32)
     d = ((l2n(q) - l2n(pe_t)) ** 2).sum(axis=-1)
     l_pos = (d * pmask).sum() / jnp.maximum(pmask.sum(), 1.0)
+    loss = l_cls + l_mim + l_pos
+    return loss, (l_cls, l_mim, l_pos, t_cls, t_patch)
+
+
+def student_cls(params, out_g, batch, cfg):
+    """The student's CLS outputs [B, Vg + Vl, K], globals first (local views encoded here)."""
+    B, Vg, Vl = batch["global_views"].shape[0], cfg.Vg, cfg.Vl
+    lv = batch["local_views"].reshape(B * Vl, 3, cfg.L, cfg.L)
+    lb = batch["boxes"][:, Vg:].reshape(B * Vl, 4)
+    lf = batch["flips"][:, Vg:].reshape(B * Vl)
+    out_l = encoder(params, embed(params, lv, lb, lf, cfg), cfg)
+    cls_l = head_g(params, out_l[:, 0])
+    return jnp.concatenate([head_g(params, out_g[:, 0]).reshape(B, Vg, -1), cls_l.reshape(B, Vl, -1)], axis=1)
+
+
+def gathered_losses(params, out_g, t_cls, t_patch, pe_t, c_cls, c_patch, batch, cfg):
+    """losses() with g and q run only on the masked patch rows (--gather-masked)."""
+    B, Vg, Vl, n = batch["global_views"].shape[0], cfg.Vg, cfg.Vl, cfg.n
+    nn = n * n
+    s_cls = student_cls(params, out_g, batch, cfg)
+    terms = [cross_entropy(t_cls[:, a], c_cls, s_cls[:, b]) for a in range(Vg) for b in range(Vg + Vl) if b != a]
+    l_cls = jnp.stack(terms, axis=1).mean()
+    rows = out_g[:, 1:].reshape(B * Vg * nn, -1)
+    content_bound, position_bound = common.mask_bounds(cfg, B)
+
+    def gather(mask, bound):
+        idx = jnp.nonzero(mask.reshape(-1), size=bound, fill_value=-1)[0]
+        return jnp.maximum(idx, 0), (idx >= 0).astype(jnp.float32)
+
+    m = batch["content_masks"].reshape(B * Vg, nn).astype(jnp.float32)
+    at, keep = gather(m, content_bound)
+    K = t_patch.shape[-1]
+    ce = cross_entropy(t_patch.reshape(-1, K)[at], c_patch, head_g(params, rows[at]))
+    row_w = jnp.repeat(1.0 / jnp.maximum(m.sum(axis=-1), 1.0), nn)[at] * keep
+    l_mim = (ce * row_w).sum() / (B * Vg)
+    pmask = batch["position_masks"].reshape(B * Vg, nn).astype(jnp.float32)
+    at, keep = gather(pmask, position_bound)
+    q = pos_head_q(params, rows[at])
+    d = ((l2n(q) - l2n(pe_t.reshape(B * Vg * nn, -1)[at])) ** 2).sum(axis=-1)
+    l_pos = (d * keep).sum() / jnp.maximum(pmask.sum(), 1.0)
     loss = l_cls + l_mim + l_pos
     return loss, (l_cls, l_mim, l_pos, t_cls, t_patch)
 

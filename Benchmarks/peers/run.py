@@ -3,7 +3,7 @@
 
     python3 Benchmarks/peers/run.py --config micro [--threads 1,2] [--batch B]
         [--repeat 10] [--warmup 2] [--impls vfc,torch-eager,torch-compile,jax]
-        [--coretype Haswell] [--vfc PATH] [--keep DIR]
+        [--coretype Haswell] [--vfc PATH] [--keep DIR] [--gather-masked]
 
 For the config it makes a state (`vfc init`) and a batch (make_batch.py, B from
 method.md's table unless --batch), then for each thread count:
@@ -18,7 +18,9 @@ method.md's table unless --batch), then for each thread count:
 4. times cblas_sgemm of the system OpenBLAS (vfc's) at every GEMM shape of the step
    (Benchmarks/peers/gemm_floor.c, same pinning and threads): the GEMM floor;
 and prints one table. --coretype X runs everything again with OPENBLAS_CORETYPE=X
-(labelled). Workers speak a line protocol on stdin/stdout (`vfc step --serve`, the peers'
+(labelled). --gather-masked makes the peers run the student's heads only on the masked
+patch rows, as vfc's step does (like for like); without it they run them on every patch,
+as iBOT's code does. Workers speak a line protocol on stdin/stdout (`vfc step --serve`, the peers'
 --serve): a number k runs k steps and prints their times; end of input prints peak RSS.
 """
 
@@ -116,6 +118,8 @@ def main():
     ap.add_argument("--vfc", default=os.path.join(ROOT, ".build", "release", "vfc"))
     ap.add_argument("--keep", help="keep the state, batch and raw JSON in this folder")
     ap.add_argument("--json", help="also write every figure to this JSON file")
+    ap.add_argument("--gather-masked", action="store_true",
+                    help="the peers run the heads g and q only on the masked patch rows, as vfc does")
     ap.add_argument("--gap", type=float, default=0.0,
                     help="seconds of idle cores before each timed step: the thread pools of the implementation "
                          "that ran before (OpenMP, Eigen) spin for a while after a step and would slow the next one")
@@ -141,7 +145,8 @@ def main():
     subprocess.run([a.vfc, "init", ir, "--seed", "0", "-o", state], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([sys.executable, os.path.join(SSL, "make_batch.py"), "--config", a.config, "--batch", str(B),
                     "--seed", "0", "-o", batch], check=True, stdout=subprocess.DEVNULL)
-    step_flops = flopcount.step_flops(cfg, B)
+    step_flops = flopcount.step_flops(cfg, B)  # vfc's step: the heads on the masked rows
+    dense_flops = flopcount.step_flops(cfg, B, gathered=False)
     stats_flops = None
     try:
         out = subprocess.run([a.vfc, "compile", ir, "--func", "train_step", "--bind", f"B={B}", "--stats", "--emit", "llvm"],
@@ -152,6 +157,7 @@ def main():
 
     def argv(impl, T):
         common_args = ["--config", a.config, "--state", state, "--batch", batch, "--threads", str(T)]
+        common_args += ["--gather-masked"] if a.gather_masked else []
         if impl == "vfc":
             return [a.vfc, "step", ir, "--state", state, "--batch", batch, "--json"]
         if impl == "torch-eager":
@@ -163,7 +169,7 @@ def main():
     variants = [("env", os.environ.get("OPENBLAS_CORETYPE"))]
     if a.coretype:
         variants.append(("set", a.coretype))
-    report = {"config": a.config, "B": B, "step_flops": step_flops, "vfc_stats_flops": stats_flops,
+    report = {"config": a.config, "B": B, "gather_masked": a.gather_masked, "step_flops": step_flops, "dense_step_flops": dense_flops, "vfc_stats_flops": stats_flops,
               "date": time.strftime("%Y-%m-%d %H:%M"), "runs": []}
     rows = []
     for _, coretype in variants:
@@ -210,7 +216,8 @@ def main():
                     first[impl]["compile_s"] = max(first[impl]["first_step_s"] - med, 0.0)
                 r = {"impl": impl, "threads": T, "coretype": coretype or "unset", "corename": floor["corename"],
                      "median_s": med, "min_s": min(ts), "max_s": max(ts), "step_times_s": ts,
-                     "images_per_s": B / med, "gflops": step_flops / med * 1e-9,
+                     "images_per_s": B / med,
+                     "gflops": (step_flops if impl == "vfc" or a.gather_masked else dense_flops) / med * 1e-9,
                      "floor_fraction": floor["floor_s"] / med, "floor_s": floor["floor_s"],
                      "floor_gflops": floor["gflops"],
                      "compile_s": first[impl].get("compile_s"), "first_step_s": first[impl].get("first_step_s"),
@@ -218,9 +225,11 @@ def main():
                      "metrics": {k: first[impl][k] for k in common.METRICS}}
                 report["runs"].append(r)
                 rows.append(r)
-    print(f"config {a.config}, B={B}, step {step_flops / 1e9:.2f} GFLOP (analytic matmul count"
+    print(f"config {a.config}, B={B}, step {step_flops / 1e9:.2f} GFLOP with the heads on the masked rows, "
+          f"{dense_flops / 1e9:.2f} on every patch (analytic matmul count"
           + (f"; vfc compile --stats: {stats_flops / 1e9:.2f} GFLOP incl. elementwise" if stats_flops else "") + ")")
-    print(f"{a.repeat} timed steps each after {a.warmup} warm-up, interleaved; date {report['date']}")
+    print(f"{a.repeat} timed steps each after {a.warmup} warm-up, interleaved; date {report['date']}; peers' heads on "
+          + ("the masked patch rows only (--gather-masked)" if a.gather_masked else "every patch"))
     hdr = f"{'impl':<14} {'T':>2} {'coretype':<14} {'median ms':>10} {'min':>9} {'max':>9} {'img/s':>7} {'GFLOP/s':>8} {'floor':>6} {'compile s':>9} {'RSS MiB':>8}"
     print(hdr)
     print("-" * len(hdr))

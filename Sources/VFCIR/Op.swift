@@ -62,6 +62,11 @@ public enum Op: Hashable, Sendable {
     /// updates[:axis] + [size] + updates[axis + rank(indices):], plus each update added at its
     /// index along `axis` (the transpose of `take`); out-of-range indices are errors.
     case scatterAdd(axis: Int, size: Dim)
+    /// `nonzero %mask {size = 2*B, fill = -1}`: i64[size], the row-major flat indices of the
+    /// mask's nonzero elements in increasing order, then `fill` up to `size` (JAX's
+    /// `jnp.nonzero(mask.ravel(), size=size, fill_value=fill)`); more nonzero elements than
+    /// `size` is an error at run time.
+    case nonzero(size: Dim, fill: Int)
     /// `crop_sample_grad %d_pe, %boxes, %flips {grid = 8, source = 64, field = 64}`: the
     /// transpose of `crop_sample` with respect to the field: each sample's [D] row is
     /// scatter-added into its four neighbouring cells with the bilinear weights, giving

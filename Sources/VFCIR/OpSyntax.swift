@@ -60,6 +60,7 @@ public enum OpSyntax {
             return .pad(axis: try attrs.int("axis"), low: try attrs.int("low", default: 0),
                         high: try attrs.int("high", default: 0), interior: try attrs.int("interior", default: 0))
         case .scatterAdd: return .scatterAdd(axis: try attrs.int("axis"), size: try attrs.dim("size"))
+        case .nonzero: return .nonzero(size: try attrs.dim("size"), fill: try attrs.int("fill", default: -1))
         case .cropSampleGrad:
             return .cropSampleGrad(grid: try attrs.int("grid"), source: try attrs.int("source"), field: try attrs.int("field"))
         case .stopGradient: return .stopGradient
@@ -96,6 +97,7 @@ public enum OpSyntax {
         case .pad(let axis, let low, let high, let interior):
             return ["axis = \(axis)", "low = \(low)", "high = \(high)", "interior = \(interior)"]
         case .scatterAdd(let axis, let size): return ["axis = \(axis)", "size = \(size)"]
+        case .nonzero(let size, let fill): return ["size = \(size)", "fill = \(fill)"]
         case .cropSampleGrad(let g, let s, let f): return ["grid = \(g)", "source = \(s)", "field = \(f)"]
         case .valueAndGrad(_, let wrt): return ["wrt = \(list(wrt))"]
         case .cropSample(let g, let s), .cropSampleAdd(let g, let s): return ["grid = \(g)", "source = \(s)"]

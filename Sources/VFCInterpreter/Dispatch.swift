@@ -38,6 +38,7 @@ extension Executor {
         case .cropSampleAdd(let g, let s): return [r(try Kernels.cropSampleAdd(g, s, args, spec))]
         case .pad(let axis, let low, _, let interior): return [try Kernels.pad(axis, low, interior, args, spec)]
         case .scatterAdd(let axis, _): return [r(try Kernels.scatterAdd(axis, args, spec))]
+        case .nonzero(_, let fill): return [try Kernels.nonzero(fill, args, spec)]
         case .cropSampleGrad(let g, let s, let f): return [r(try Kernels.cropSampleGrad(g, s, f, args, spec))]
         case .call: throw KernelError.internalError("call reached the kernel switch")
         case .valueAndGrad: throw KernelError.notExpanded

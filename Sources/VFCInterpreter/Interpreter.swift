@@ -239,6 +239,7 @@ extension Executor {
         case .broadcast(let shape, let dims): return .broadcast(shape: try eval(shape), dims: dims)
         case .reshape(let shape): return .reshape(shape: try eval(shape))
         case .scatterAdd(let axis, let size): return .scatterAdd(axis: axis, size: try eval([size])[0])
+        case .nonzero(let size, let fill): return .nonzero(size: try eval([size])[0], fill: fill)
         // Exhaustive, so that a new op with symbolic attributes cannot be missed here.
         case .unary, .binary, .compare, .select, .constant, .convert, .transpose, .slice, .concat,
              .take, .reduce, .matmul, .linear, .softmax, .logSoftmax, .layerNorm, .l2Normalize,

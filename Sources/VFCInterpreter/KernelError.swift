@@ -51,6 +51,8 @@ public enum KernelError: Error, Sendable, CustomStringConvertible {
     case axisOutOfRange(Int, rank: Int)
     /// A gather or scatter index out of range (or NaN).
     case indexOutOfRange(Double, position: Int, axis: Int, size: Int)
+    /// A `nonzero` mask with more nonzero elements than the result's size.
+    case nonzeroOverflow(count: Int, size: Int)
     /// Crop sampling from a field of side 0.
     case emptyField
     /// A box whose sample points are NaN (its four coordinates).
@@ -91,6 +93,7 @@ public enum KernelError: Error, Sendable, CustomStringConvertible {
         case let .axisOutOfRange(axis, rank): return "axis \(axis) is out of range for rank \(rank)"
         case let .indexOutOfRange(v, position, axis, size):
             return "index \(formatNumber(v)) at position \(position) of the indices is out of range for axis \(axis) of size \(size)"
+        case let .nonzeroOverflow(count, size): return "the mask has \(count) nonzero elements, more than size \(size)"
         case .emptyField: return "cannot sample an empty field (side 0)"
         case let .nanSamplePoint(n, box): return "box \(n) (\(box.map(formatNumber).joined(separator: ", "))) gives a NaN sample point"
         case .internalError(let m): return "internal: \(m)"

@@ -88,6 +88,13 @@ void vfc_index_error(const char *format, int64_t index, int64_t position) {
     exit(1);
 }
 
+void vfc_index_error_sized(const char *format, int64_t index, int64_t position, int64_t size) {
+    fflush(stdout);
+    fprintf(stderr, format, (long long)index, (long long)position, (long long)size);
+    fputc('\n', stderr);
+    exit(1);
+}
+
 static int poison = 0;
 
 void vfc_set_poison(int on) { poison = on; }

@@ -92,6 +92,7 @@ public final class JITModule {
             ("vfc_prof_end", address(of: vfc_prof_end as @convention(c) (Int64) -> Void)),
             ("vfc_out_of_memory", address(of: vfc_out_of_memory as @convention(c) (Int64) -> Void)),
             ("vfc_index_error", address(of: vfc_index_error as @convention(c) (UnsafePointer<CChar>?, Int64, Int64) -> Void)),
+            ("vfc_index_error_sized", address(of: vfc_index_error_sized as @convention(c) (UnsafePointer<CChar>?, Int64, Int64, Int64) -> Void)),
             ("vfc_sgemm", address(of: vfc_sgemm as @convention(c) (Int32, Int32, Int32, Int32, Int32, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, UnsafeMutablePointer<Float>?, Int32) -> Void)),
             ("vfc_sgemm_fused", address(of: vfc_sgemm_fused as @convention(c) (Int32, Int32, Int32, Int32, Int32, UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, UnsafeMutablePointer<Float>?, Int32, vfc_gemm_epilogue?, UnsafeMutableRawPointer?, Int64) -> Void)),
             ("vfc_dgemm", address(of: vfc_dgemm as @convention(c) (Int32, Int32, Int32, Int32, Int32, UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32, UnsafeMutablePointer<Double>?, Int32) -> Void)),

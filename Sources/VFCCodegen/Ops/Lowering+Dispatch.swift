@@ -25,6 +25,8 @@ extension FunctionLowering {
             try lowerTake(axis, ops[0], ops[1], out, dtype, shape, loc: inst.loc)
         case .scatterAdd(let axis, _):
             try lowerScatterAdd(axis, ops[0], ops[1], out, dtype, shape, loc: inst.loc)
+        case .nonzero(_, let fill):
+            try lowerNonzero(fill, ops[0], out, dtype, shape, loc: inst.loc)
         case .reduce(let kind, let axes, _):
             try lowerReduce(kind, axes, ops[0], out, dtype, shape)
         case .softmax(let axis):

@@ -66,14 +66,8 @@ extension FunctionLowering {
         let outer = xShape[..<a].reduce(1, *), n = xShape[a], inner = xShape[(a + 1)...].reduce(1, *)
         let m = iShape.reduce(1, *)
         guard outer > 0, m > 0, inner > 0 else { return }
-        e.loop(outer, "take.o") { o in
-            e.loop(m, "take.j") { j in
-                let r = movementIndex(ip, id, j)
-                checkIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
-                let src = e.mul(e.add(e.mul(o, n), r), inner)
-                let dst = e.mul(e.add(e.mul(o, m), j), inner)
-                LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, e.i64(inner * d.byteSize))
-            }
+        takeRows(p, d, ip, id, out, outer: e.i64(outer), n: e.i64(n), inner: e.i64(inner), m: e.i64(m)) { r, j in
+            checkIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
         }
     }
 
@@ -86,16 +80,47 @@ extension FunctionLowering {
         let outer = shape[..<axis].reduce(1, *), size = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
         let m = iShape.reduce(1, *)
         guard outer > 0, m > 0, inner > 0 else { return }
-        e.loop(outer, "scatter.o") { o in
-            e.loop(m, "scatter.j") { j in
+        scatterRows(p, d, ip, id, out, outer: e.i64(outer), size: e.i64(size), inner: e.i64(inner), m: e.i64(m)) { r, j in
+            checkIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
+        }
+    }
+
+    /// out[o, j, :] = x[o, idx[j], :] over (outer, m) rows of `inner` elements, the extents
+    /// i64 values (constants, or read from the dim block); `check(index, j)` guards each index.
+    func takeRows(_ p: LLVMValueRef, _ d: DType, _ ip: LLVMValueRef, _ id: DType, _ out: LLVMValueRef,
+                  outer: LLVMValueRef, n: LLVMValueRef, inner: LLVMValueRef, m: LLVMValueRef,
+                  check: (LLVMValueRef, LLVMValueRef) -> Void) {
+        let rowBytes = e.mul(inner, d.byteSize)
+        indexedRows(ip, id, outer: outer, m: m, "take", check: check) { o, j, r in
+            let src = e.mul(e.add(e.mul(o, n), r), inner)
+            let dst = e.mul(e.add(e.mul(o, m), j), inner)
+            LLVMBuildMemCpy(e.builder, e.gep(out, d, dst), 1, e.gep(p, d, src), 1, rowBytes)
+        }
+    }
+
+    /// The transpose of `takeRows` into a zeroed `out`: each updates row added into
+    /// out[o, idx[j], :] in row-major order over the updates (a fixed order).
+    func scatterRows(_ p: LLVMValueRef, _ d: DType, _ ip: LLVMValueRef, _ id: DType, _ out: LLVMValueRef,
+                     outer: LLVMValueRef, size: LLVMValueRef, inner: LLVMValueRef, m: LLVMValueRef,
+                     check: (LLVMValueRef, LLVMValueRef) -> Void) {
+        indexedRows(ip, id, outer: outer, m: m, "scatter", check: check) { o, j, r in
+            let dst = e.mul(e.add(e.mul(o, size), r), inner)
+            let src = e.mul(e.add(e.mul(o, m), j), inner)
+            e.loop(inner, "scatter.i") { i in
+                let at = e.add(dst, i)
+                e.store(movementAccumulate(e.load(out, d, at), e.load(p, d, e.add(src, i)), d), out, d, at)
+            }
+        }
+    }
+
+    /// body(o, j, idx[j]) for every (o, j) of outer x m, after check(idx[j], j).
+    private func indexedRows(_ ip: LLVMValueRef, _ id: DType, outer: LLVMValueRef, m: LLVMValueRef, _ name: String,
+                             check: (LLVMValueRef, LLVMValueRef) -> Void, _ body: (LLVMValueRef, LLVMValueRef, LLVMValueRef) -> Void) {
+        e.loop(outer, name + ".o") { o in
+            e.loop(m, name + ".j") { j in
                 let r = movementIndex(ip, id, j)
-                checkIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
-                let dst = e.mul(e.add(e.mul(o, size), r), inner)
-                let src = e.mul(e.add(e.mul(o, m), j), inner)
-                e.loop(inner, "scatter.i") { i in
-                    let at = e.add(dst, i)
-                    e.store(movementAccumulate(e.load(out, d, at), e.load(p, d, e.add(src, i)), d), out, d, at)
-                }
+                check(r, j)
+                body(o, j, r)
             }
         }
     }

@@ -63,16 +63,21 @@ extension FunctionLowering {
             return "\(o.dtype.map { "\($0)" } ?? "")\(s ?? [])"
         }
         let signature = "\(described) -> \(t.dtype)\(outShape)"
+        let located = inst.op.has(.checksIndices) ? " at \(inst.loc)" : ""  // their messages name the op's location
         var pointers = [out]
         for case .buffer(let p, _, _) in ops { pointers.append(p) }
         pointers.append(block)
-        try outlined(key: "\(inst.op) runtime " + signature, pointers: pointers,
+        try outlined(key: "\(inst.op) runtime " + signature + located, pointers: pointers,
                      site: (.kernel, inst.op.name, signature.replacingOccurrences(of: "\"", with: ""))) { me, inner in
             let mapped = ops.map { o -> Lowered in
                 guard case .buffer(let p, let d, let s) = o else { return o }
                 return .buffer(inner(p), d, s)
             }
-            try me.lowerRuntimeOp(inst.op, mapped, shapes, inner(out), t.dtype, outShape, inner(block))
+            if Self.isRuntimeIndexing(inst.op) {
+                try me.lowerRuntimeIndexing(inst.op, mapped, shapes, inner(out), t.dtype, outShape, inner(block), loc: inst.loc)
+            } else {
+                try me.lowerRuntimeOp(inst.op, mapped, shapes, inner(out), t.dtype, outShape, inner(block))
+            }
         }
         releaseDying(inst, at: index)
         return true
@@ -84,7 +89,9 @@ extension FunctionLowering {
         case .unary, .binary, .compare, .select, .convert, .constant(.splat), .broadcast, .transpose, .slice, .pad, .concat,
              .reduce, .softmax, .logSoftmax, .layerNorm, .matmul, .linear, .patchify, .cropSample, .cropSampleGrad, .cropSampleAdd, .l2Normalize:
             return true
-        case .constant, .stopGradient, .reshape, .take, .scatterAdd, .call, .valueAndGrad:
+        case .take, .scatterAdd, .nonzero:
+            return isRuntimeIndexing(op)
+        case .constant, .stopGradient, .reshape, .call, .valueAndGrad:
             return false
         }
     }

@@ -59,7 +59,7 @@ extension FunctionLowering {
         switch op {
         case .unary, .binary, .compare, .select, .convert, .reduce, .softmax, .logSoftmax, .layerNorm, .l2Normalize:
             kernel(read: read, written: written, flops: largest)
-        case .constant, .broadcast, .reshape, .stopGradient, .transpose, .slice, .pad, .concat, .take, .scatterAdd, .patchify:
+        case .constant, .broadcast, .reshape, .stopGradient, .transpose, .slice, .pad, .concat, .take, .scatterAdd, .nonzero, .patchify:
             kernel(read: read, written: written, flops: 0)
         case .cropSample:
             kernel(read: read, written: written, flops: 8 * outCount)

@@ -8,7 +8,7 @@ public enum OpCode: String, CaseIterable, Hashable, Sendable {
     case eq, ne, lt, le, gt, ge
     case select, convert
     case constant, broadcast, reshape, transpose, slice, concat, take, pad
-    case scatterAdd = "scatter_add", stopGradient = "stop_gradient"
+    case scatterAdd = "scatter_add", stopGradient = "stop_gradient", nonzero
     case reduceSum = "reduce_sum", reduceMax = "reduce_max", reduceMin = "reduce_min", reduceMean = "reduce_mean"
     case softmax, logSoftmax = "log_softmax", layerNorm = "layer_norm", l2Normalize = "l2_normalize"
     case matmul, linear
@@ -107,6 +107,10 @@ public enum OpCode: String, CaseIterable, Hashable, Sendable {
             return OpInfo(self, .movement, "scatter_add %updates, %indices {axis = 0, size = 10}", attributes: ["axis", "size"], operands: ab,
                           traits: [.partialWriter, .checksIndices], differentiable: .operands([0]),
                           doc: "zeros of updates[:axis] + [size] + updates[axis+rank(indices):], each update added at its index (the transpose of `take`)")
+        case .nonzero:
+            return OpInfo(self, .movement, "nonzero %mask {size = 4, fill = -1}", attributes: ["size", "fill = -1"], operands: x,
+                          traits: .checksIndices, differentiable: .none,
+                          doc: "`i64[size]`: the flat row-major indices of the mask's nonzero elements, increasing, then `fill` up to `size` (JAX's `nonzero(size, fill_value)`); more nonzeros than `size` is an error")
         case .stopGradient:
             return OpInfo(self, .movement, "stop_gradient %x", operands: x, traits: .view, differentiable: .none,
                           doc: "the identity, not differentiated through")
@@ -194,6 +198,7 @@ extension Op {
         case .cropSampleAdd: return .cropSampleAdd
         case .pad: return .pad
         case .scatterAdd: return .scatterAdd
+        case .nonzero: return .nonzero
         case .cropSampleGrad: return .cropSampleGrad
         case .stopGradient: return .stopGradient
         case .valueAndGrad: return .valueAndGrad

@@ -120,3 +120,12 @@ extension ShapeRules {
         return try checkCount(TensorType(x.dtype, shape))
     }
 }
+
+extension ShapeRules {
+    /// `nonzero`: any mask (read flat, row-major) to `i64[size]`; `size` may be symbolic.
+    static func nonzero(_ size: Dim, _ operands: [TensorType?]) throws(ShapeError) -> TensorType {
+        _ = try unaryTensor(operands)
+        guard size.coefficient >= 0 else { throw .attributeBelow(name: "size", minimum: 0, got: size.coefficient) }
+        return try checkCount(TensorType(.i64, [size]))
+    }
+}

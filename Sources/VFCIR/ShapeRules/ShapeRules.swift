@@ -30,6 +30,7 @@ public enum ShapeRules {
         case .cropSampleAdd(let g, let s): return [try cropSampleAdd(g, s, operands)]
         case .pad(let axis, let low, let high, let interior): return [try pad(axis, low, high, interior, operands)]
         case .scatterAdd(let axis, let size): return [try scatterAdd(axis, size, operands)]
+        case .nonzero(let size, _): return [try nonzero(size, operands)]
         case .cropSampleGrad(let g, let s, let f): return [try cropSampleGrad(g, s, f, operands)]
         case .call, .valueAndGrad: throw .functionOp
         }

@@ -55,7 +55,7 @@ public enum GradRules {
         case .binary(let op): return try binaryVJP(op, c, &b)
         case .select: return try selectVJP(c, &b)
         case .convert: return [try b.emit(.convert(try c.type(0).dtype), [try c.dy()])]
-        case .compare, .constant, .stopGradient, .call, .valueAndGrad:
+        case .compare, .constant, .stopGradient, .nonzero, .call, .valueAndGrad:
             return c.inst.operands.map { _ in nil }
         case .broadcast(_, let dims): return [try broadcastVJP(dims, c, &b)]
         case .reshape: return [try b.reshape(try c.dy(), try c.type(0).shape)]

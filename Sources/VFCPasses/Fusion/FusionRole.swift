@@ -49,7 +49,7 @@ public enum FusionRole: Equatable, Sendable {
             return .gemmAnchor
         case .l2Normalize:
             return .opaque(reason: "l2_normalize is not fused yet")
-        case .constant, .broadcast, .reshape, .transpose, .slice, .concat, .take, .pad, .scatterAdd, .stopGradient:
+        case .constant, .broadcast, .reshape, .transpose, .slice, .concat, .take, .pad, .scatterAdd, .nonzero, .stopGradient:
             return .opaque(reason: "\(inst.op.name) moves data (not fused)")
         case .cropSampleGrad:
             return .cropAnchor

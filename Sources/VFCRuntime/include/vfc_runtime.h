@@ -116,6 +116,10 @@ void vfc_out_of_memory(int64_t bytes);
 /// is the located message with two `%lld` for the index and its position.
 void vfc_index_error(const char *format, int64_t index, int64_t position);
 
+/// As vfc_index_error, for an axis whose size is known only at run time: `format` has a
+/// third `%lld` for the size.
+void vfc_index_error_sized(const char *format, int64_t index, int64_t position, int64_t size);
+
 /// Frees a buffer from vfc_alloc (NULL is ignored).
 void vfc_free(void *buffer);
 
