@@ -22,8 +22,9 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static cached_block cache[VFC_CACHE_SLOTS];
 static int cache_count = 0;
 static size_t cache_bytes = 0;
-// One block larger than the cache's budget (a training step's arena) is kept on its own,
-// so that calling the step again does not fault its pages in anew.
+// The largest block that did not fit the cache's budget (a training step's arena: it is
+// freed last, when the cache already holds the step's other blocks) is kept on its own, so
+// that calling the step again does not fault its pages in anew.
 static cached_block large = {NULL, 0};
 
 // Sizes of live buffers, so vfc_free knows how large a block is.
@@ -130,7 +131,7 @@ void vfc_free(void *buffer) {
         cache[cache_count++] = (cached_block){buffer, size};
         cache_bytes += size;
         buffer = NULL;
-    } else if (size > VFC_CACHE_BYTES) {
+    } else if (size && size >= large.size) {
         void *previous = large.pointer;
         large = (cached_block){buffer, size};
         buffer = previous;
