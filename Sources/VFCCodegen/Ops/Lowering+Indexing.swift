@@ -7,8 +7,7 @@ import VFCIR
 ///
 /// The loops are the fixed lowerings' (`Lowering+Movement.swift`) with i64 values for the
 /// extents, read from the dim block. Bad input stops the run with the interpreter's
-/// located message and exit status 1: an index outside its axis (`checkIndex`, or
-/// `vfc_index_error_sized` when the axis size is a run-time value), a mask with more
+/// located message and exit status 1: an index outside its axis (`checkIndex`), a mask with more
 /// nonzero elements than the `nonzero` result holds.
 extension FunctionLowering {
     /// `nonzero` with fixed extents.
@@ -43,11 +42,10 @@ extension FunctionLowering {
         case .take(let axis):
             let (p, d, xs) = try buffer(0)
             let (ip, id, iShape) = try buffer(1)
-            let a = axis < 0 ? axis + xs.count : axis
-            guard a >= 0, a < xs.count else { throw CodegenError.internalError("take: axis \(axis) is out of range for rank \(xs.count)") }
+            let a = try movementAxis(axis, xs.count, "take")
             let n = extentOf(xs[a...a])
             takeRows(p, d, ip, id, out, outer: extentOf(xs[..<a]), n: n, inner: extentOf(xs[(a + 1)...]), m: count(iShape, block)) { r, j in
-                checkRuntimeIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
+                checkIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
             }
         case .scatterAdd(let axis, _):
             // The result is zeroed (a partial writer).
@@ -59,7 +57,7 @@ extension FunctionLowering {
             let size = extentOf(shape[axis...axis])
             scatterRows(p, d, ip, id, out, outer: extentOf(shape[..<axis]), size: size, inner: extentOf(shape[(axis + 1)...]),
                         m: count(iShape, block)) { r, j in
-                checkRuntimeIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
+                checkIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
             }
         default:
             throw CodegenError.internalError("\(op.name) is not an indexing op")
@@ -99,22 +97,5 @@ extension FunctionLowering {
         LLVMBuildUnreachable(e.builder)
         LLVMPositionBuilderAtEnd(e.builder, ok)
         e.loop(from: total, to: size, "nonzero.fill") { j in e.store(e.i64(fill), out, .i64, j) }
-    }
-
-    /// As `checkIndex`, with the axis size an i64 value (read from the dim block).
-    private func checkRuntimeIndex(_ index: LLVMValueRef, position: LLVMValueRef, size: LLVMValueRef, axis: Int, op: String, loc: SourceLoc) {
-        let ok = e.block("\(op).index.ok"), bad = e.block("\(op).index.bad")
-        LLVMBuildCondBr(e.builder, LLVMBuildICmp(e.builder, LLVMIntULT, index, size, ""), ok, bad)
-        LLVMPositionBuilderAtEnd(e.builder, bad)
-        let format = "\(printfPlace(loc)): error: \(op): index %lld at position %lld of the indices is out of range for axis \(axis) of size %lld"
-        let text = LLVMBuildGlobalStringPtr(e.builder, format, "vfc.index.message")!
-        _ = e.call("vfc_index_error_sized", e.void, [e.ptr, e.i64, e.i64, e.i64], [text, index, position, size])
-        LLVMBuildUnreachable(e.builder)
-        LLVMPositionBuilderAtEnd(e.builder, ok)
-    }
-
-    /// The op's location as printf text ('%' in the file name doubled).
-    private func printfPlace(_ loc: SourceLoc) -> String {
-        "\(loc)".replacingOccurrences(of: "%", with: "%%")
     }
 }

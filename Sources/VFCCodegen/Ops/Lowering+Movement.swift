@@ -67,7 +67,7 @@ extension FunctionLowering {
         let m = iShape.reduce(1, *)
         guard outer > 0, m > 0, inner > 0 else { return }
         takeRows(p, d, ip, id, out, outer: e.i64(outer), n: e.i64(n), inner: e.i64(inner), m: e.i64(m)) { r, j in
-            checkIndex(r, position: j, size: n, axis: a, op: "take", loc: loc)
+            checkIndex(r, position: j, size: e.i64(n), axis: a, op: "take", loc: loc)
         }
     }
 
@@ -81,7 +81,7 @@ extension FunctionLowering {
         let m = iShape.reduce(1, *)
         guard outer > 0, m > 0, inner > 0 else { return }
         scatterRows(p, d, ip, id, out, outer: e.i64(outer), size: e.i64(size), inner: e.i64(inner), m: e.i64(m)) { r, j in
-            checkIndex(r, position: j, size: size, axis: axis, op: "scatter_add", loc: loc)
+            checkIndex(r, position: j, size: e.i64(size), axis: axis, op: "scatter_add", loc: loc)
         }
     }
 
@@ -134,7 +134,7 @@ extension FunctionLowering {
     }
 
     /// A possibly negative axis resolved against `rank`.
-    private func movementAxis(_ axis: Int, _ rank: Int, _ op: String) throws -> Int {
+    func movementAxis(_ axis: Int, _ rank: Int, _ op: String) throws -> Int {
         let a = axis < 0 ? axis + rank : axis
         guard a >= 0, a < rank else { throw CodegenError.internalError("\(op): axis \(axis) is out of range for rank \(rank)") }
         return a
@@ -164,19 +164,30 @@ extension FunctionLowering {
         }
     }
 
-    /// Unless 0 <= index < size, calls the runtime's `vfc_index_error` with the
-    /// interpreter's message for this op (located at the op), which exits with status 1.
-    func checkIndex(_ index: LLVMValueRef, position: LLVMValueRef, size: Int, axis: Int, op: String, loc: SourceLoc) {
+    /// Unless 0 <= index < size, calls the runtime with the interpreter's message for this
+    /// op (located at the op), which exits with status 1. `size` is an i64 value: a
+    /// constant is written into the message (`vfc_index_error`), a size read from the dim
+    /// block with run-time dims is passed along (`vfc_index_error_sized`).
+    func checkIndex(_ index: LLVMValueRef, position: LLVMValueRef, size: LLVMValueRef, axis: Int, op: String, loc: SourceLoc) {
         let ok = e.block("\(op).index.ok"), bad = e.block("\(op).index.bad")
-        LLVMBuildCondBr(e.builder, LLVMBuildICmp(e.builder, LLVMIntULT, index, e.i64(size), ""), ok, bad)
+        LLVMBuildCondBr(e.builder, LLVMBuildICmp(e.builder, LLVMIntULT, index, size, ""), ok, bad)
         LLVMPositionBuilderAtEnd(e.builder, bad)
-        // A printf format: '%' in the file name is doubled.
-        let place = "\(loc)".replacingOccurrences(of: "%", with: "%%")
-        let format = "\(place): error: \(op): index %lld at position %lld of the indices is out of range for axis \(axis) of size \(size)"
+        let known = LLVMIsAConstantInt(size) != nil
+        let sizeText = known ? "\(LLVMConstIntGetSExtValue(size))" : "%lld"
+        let format = "\(printfPlace(loc)): error: \(op): index %lld at position %lld of the indices is out of range for axis \(axis) of size \(sizeText)"
         let text = LLVMBuildGlobalStringPtr(e.builder, format, "vfc.index.message")!
-        _ = e.call("vfc_index_error", e.void, [e.ptr, e.i64, e.i64], [text, index, position])
+        if known {
+            _ = e.call("vfc_index_error", e.void, [e.ptr, e.i64, e.i64], [text, index, position])
+        } else {
+            _ = e.call("vfc_index_error_sized", e.void, [e.ptr, e.i64, e.i64, e.i64], [text, index, position, size])
+        }
         LLVMBuildUnreachable(e.builder)
         LLVMPositionBuilderAtEnd(e.builder, ok)
+    }
+
+    /// The op's location as printf text ('%' in the file name doubled).
+    func printfPlace(_ loc: SourceLoc) -> String {
+        "\(loc)".replacingOccurrences(of: "%", with: "%%")
     }
 
 

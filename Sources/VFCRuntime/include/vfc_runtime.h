@@ -112,12 +112,13 @@ void vfc_set_poison(int on);
 /// and exits with status 1: generated code calls it when vfc_alloc returns NULL.
 void vfc_out_of_memory(int64_t bytes);
 
-/// Reports an index out of range in take or scatter_add and exits with status 1: `format`
-/// is the located message with two `%lld` for the index and its position.
+/// Prints a located message with two `%lld` and exits with status 1: an index out of
+/// range in take or scatter_add (the index and its position; the axis size is in the
+/// text), or a nonzero mask with more elements than its result holds (the count, the size).
 void vfc_index_error(const char *format, int64_t index, int64_t position);
 
-/// As vfc_index_error, for an axis whose size is known only at run time: `format` has a
-/// third `%lld` for the size.
+/// As vfc_index_error for take and scatter_add, for an axis whose size is known only at
+/// run time: `format` has a third `%lld` for the size.
 void vfc_index_error_sized(const char *format, int64_t index, int64_t position, int64_t size);
 
 /// Frees a buffer from vfc_alloc (NULL is ignored).
