@@ -39,21 +39,26 @@ def parse_args():
     ap.add_argument("--phase", choices=["all", "train", "eval", "report"], default="all")
     ap.add_argument("--variants", default="field,sincos,table,nopos")
     ap.add_argument("--seeds", default="0,1,2")
-    # The defaults are the size measured to fit about an hour on a loaded 2-core machine
-    # (docs/experiments.md, "Sizing"); the pilots there found no schedule that moves the probes.
-    ap.add_argument("--steps", type=int, default=600, help="pretraining steps per run (a multiple of 3)")
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--warmup-steps", type=int, default=10)
-    ap.add_argument("--momentum", type=float, default=0.99, help="teacher momentum at the start (cosine to 1)")
-    ap.add_argument("--train-images", type=int, default=2000, help="vfc data synth --n for pretraining")
-    ap.add_argument("--eval-images", type=int, default=1000, help="vfc data synth --n for the probes")
-    ap.add_argument("--val-fraction", type=float, default=0.25, help="of the probe data, held out for scoring")
+    # The defaults are the smallest setting whose training shows in the probes on a 2-core
+    # machine (docs/experiments.md, "Sizing": round 3's M5, teacher momentum 0.9 from the start).
+    ap.add_argument("--data", choices=["one-shape", "synth"], default="one-shape",
+                    help="one-shape: one_shape.py (one shape per image, one colour; needs --python); "
+                         "synth: vfc data synth's default (1-3 objects, random colours and backgrounds)")
+    ap.add_argument("--python", default=os.path.join(REPO, ".venv-torch", "bin", "python"),
+                    help="a Python with numpy and PIL, for --data one-shape")
+    ap.add_argument("--steps", type=int, default=150, help="pretraining steps per run (a multiple of 3)")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup-steps", type=int, default=30)
+    ap.add_argument("--momentum", type=float, default=0.9, help="teacher momentum at the start (cosine to 1)")
+    ap.add_argument("--train-images", type=int, default=2000, help="images for pretraining (data seed 0)")
+    ap.add_argument("--eval-images", type=int, default=1000, help="images for the probes (data seed 1)")
+    ap.add_argument("--val-fraction", type=float, default=0.2, help="of the probe data, held out for scoring")
     ap.add_argument("--probes", default="all", help="vfc eval --probe")
     ap.add_argument("--eval-steps", default="",
                     help="steps whose states are evaluated, e.g. 0,300 (default: 0 and the three checkpoints)")
     ap.add_argument("--threads", type=int, default=1, help="threads per vfc process")
-    ap.add_argument("--jobs", type=int, default=3, help="vfc processes at once")
+    ap.add_argument("--jobs", type=int, default=2, help="vfc processes at once")
     ap.add_argument("--out", default=os.path.join(REPO, ".build", "experiments"), help="runs, data, results")
     ap.add_argument("--results", default=os.path.join(REPO, "Benchmarks", "experiments", "results.json"),
                     help="the results (read to skip evaluations done; committed with the report)")
@@ -96,12 +101,18 @@ def checkpoint_steps(steps):
     return every, points[-3:]
 
 
+def data_command(args, path, n, seed):
+    if args.data == "one-shape":
+        return [args.python, os.path.join(REPO, "Benchmarks", "experiments", "one_shape.py"), path, str(n), str(seed)]
+    return [args.vfc, "data", "synth", "--out", path, "--n", str(n), "--seed", str(seed)]
+
+
 def data(args):
     paths = {}
     for name, n, seed in (("train", args.train_images, 0), ("probe", args.eval_images, 1)):
-        path = os.path.join(args.out, "data", name)
+        path = os.path.join(args.out, "data", args.data, name)
         if not os.path.exists(os.path.join(path, "labels.json")):
-            run([args.vfc, "data", "synth", "--out", path, "--n", str(n), "--seed", str(seed)])
+            run(data_command(args, path, n, seed))
         paths[name] = path
     return paths
 
@@ -228,7 +239,7 @@ def schedule(args, paths, variants, seeds, points, results, train, evaluate):
 
 
 # The settings that change the numbers: results of other settings are never reused.
-MEASURED = ("steps", "batch", "lr", "warmup_steps", "momentum", "train_images", "eval_images", "val_fraction", "probes")
+MEASURED = ("data", "steps", "batch", "lr", "warmup_steps", "momentum", "train_images", "eval_images", "val_fraction", "probes")
 
 
 def check_same_config(args, results):
@@ -273,10 +284,13 @@ def main():
         points = [p for p in points if p in wanted]
     if args.phase in ("all", "train", "eval"):
         check_same_config(args, results)
-        results["config"] = {k: v for k, v in vars(args).items() if k not in ("phase", "out", "doc", "vfc", "results")}
+        results["config"] = {k: v for k, v in vars(args).items()
+                             if k not in ("phase", "out", "doc", "vfc", "results", "python")}
         results["machine"] = machine()
-        results["commands"] = {"synth": [f"vfc data synth --out DATA/train --n {args.train_images} --seed 0",
-                                         f"vfc data synth --out DATA/probe --n {args.eval_images} --seed 1"],
+        def shown(cmd):
+            return " ".join(cmd).replace(args.vfc, "vfc").replace(args.python, "python").replace(REPO + "/", "")
+        results["commands"] = {"synth": [shown(data_command(args, f"DATA/{name}", n, seed)) for name, n, seed in
+                                         (("train", args.train_images, 0), ("probe", args.eval_images, 1))],
                                "invocation": shlex.join(["python3", "Benchmarks/experiments/run.py"] + sys.argv[1:])}
         paths = data(args)
         every, _ = checkpoint_steps(args.steps)
