@@ -12,11 +12,26 @@
 
 static vfc_gemm_microkernel kernel = NULL;
 static int kernel_mr = 0, kernel_nr = 0, block_kc = 0, block_mc = 0, block_nc = 0;
+// The narrow kernel for the last, partial column panel (NULL: partial panels take the
+// whole tile through a copy).
+static vfc_gemm_microkernel edge_kernel = NULL;
+static int edge_nr = 0;
+
+void vfc_gemm_install_edge(vfc_gemm_microkernel k, int nr) {
+    edge_kernel = k && kernel && nr > 0 && nr < kernel_nr ? k : NULL;
+    edge_nr = edge_kernel ? nr : 0;
+}
+
+int vfc_gemm_edge_installed(int *nr) {
+    if (nr) *nr = edge_nr;
+    return edge_kernel != NULL;
+}
 
 void vfc_gemm_install(vfc_gemm_microkernel k, int mr, int nr) {
     kernel = k;
     kernel_mr = k ? mr : 0;
     kernel_nr = k ? nr : 0;
+    if (!k || nr <= edge_nr) { edge_kernel = NULL; edge_nr = 0; }
     if (!k) { block_kc = block_mc = block_nc = 0; return; }
     // KC: a micro-panel of op(A) (MR x KC floats) fills about half of L1 and stays there
     // while the task's op(B) micro-panels stream past it from L2; a larger KC means fewer
@@ -200,12 +215,22 @@ static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64
         kernel(kc, ap, a_rs, a_cs, bp, b_rs, c, j->ldc, accumulate);
         return;
     }
+    // A last column panel of at most edge_nr columns runs the narrow kernel (the same
+    // operations per element, on the panel's first edge_nr columns of op(B)): 197 columns
+    // in 32-wide tiles leave 27 of the last tile's 32 idle, in 16-wide ones 11.
+    vfc_gemm_microkernel k = kernel, narrow = edge_kernel;
+    int width = nr, narrow_nr = edge_nr;
+    if (narrow && narrow_nr > 0 && cols <= narrow_nr) { k = narrow; width = narrow_nr; }
+    if (rows == mr && cols == width) {
+        k(kc, ap, a_rs, a_cs, bp, b_rs, c, j->ldc, accumulate);
+        return;
+    }
     float t[mr * nr] __attribute__((aligned(64)));
-    memset(t, 0, sizeof t);
+    memset(t, 0, (size_t)mr * width * sizeof(float));
     if (accumulate)
-        for (int r = 0; r < rows; r++) memcpy(t + r * nr, c + r * j->ldc, cols * sizeof(float));
-    kernel(kc, ap, a_rs, a_cs, bp, b_rs, t, nr, accumulate);
-    for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * nr, cols * sizeof(float));
+        for (int r = 0; r < rows; r++) memcpy(t + r * width, c + r * j->ldc, cols * sizeof(float));
+    k(kc, ap, a_rs, a_cs, bp, b_rs, t, width, accumulate);
+    for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * width, cols * sizeof(float));
 }
 
 // Task t of the grid: K blocks outermost (C's tiles are revisited once per block), then
