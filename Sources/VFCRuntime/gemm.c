@@ -451,14 +451,13 @@ void vfc_gemm_set_mode(vfc_gemm_mode m) {
 // "Matrix products"): every product of at least 2^22 multiply-adds (the smallest the step
 // makes and the bench measured: 96x128x512) except op(B) = B^T with M < 128 and K >= 256,
 // where packing (transposing) all K x N of B for so few rows costs more than the kernel
-// saves; and, above 2^21, products without B^T (attention's per-head items, 197x64x197
-// with or without A^T, one thread each). Per-head B^T items (197x197x64: K = 64, and
-// 197 columns leave most of a 32-column tile idle) stay on OpenBLAS, as do smaller
-// products, which were not measured.
+// saves; and, above 2^21, attention's per-head items (197x64x197 with or without A^T,
+// 197x197x64 with B^T, one thread each; the last one's 197 columns end in the narrow
+// kernel's tile). Smaller products, which were not measured, stay on OpenBLAS.
 int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
     (void)ta;
     int64_t work = (int64_t)m * n * k;
-    if (work < ((int64_t)1 << 22)) return !tb && work > ((int64_t)1 << 21);
+    if (work < ((int64_t)1 << 22)) return work > ((int64_t)1 << 21);
     if (tb && m < 128 && k >= 256) return 0;
     return 1;
 }
