@@ -187,8 +187,9 @@ static void pack_panels(void *context, int64_t lo, int64_t hi) {
 }
 
 // One tile of C at rows i0, columns j0 over K block [p0, p0 + kc). Partial tiles go
-// through a full-size copy, so that every element sees the same operations as in a full
-// tile (and the result does not depend on where tile boundaries fall).
+// through a copy of the whole tile (the narrow kernel's, for a last panel that fits it),
+// so that every element sees the same operations as in a full tile (and the result does
+// not depend on where tile boundaries fall).
 static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64_t p0, int kc) {
     const int mr = j->mr, nr = j->nr;
     const int64_t i0 = a_panel * mr, j0 = b_panel * nr;
