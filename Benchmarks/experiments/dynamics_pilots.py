@@ -125,7 +125,7 @@ def summary(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--settings", default="P0,P1,P2,P3")
+    ap.add_argument("--settings", default="P0,P1", help="names of SETTINGS (P2-P5 were not run)")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--vfc", default=os.path.join(REPO, ".build", "release", "vfc"))
