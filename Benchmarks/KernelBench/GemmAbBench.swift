@@ -2,7 +2,8 @@
 // VFC_BENCH_THREADS=2): the A/B of vfc's kernel's tuning choices at the step's product
 // shapes, in one process: K cut into KC-deep blocks and a short remainder, or into blocks
 // of equal depth (vfc_gemm_set_even_k_blocks); the microkernel without or with its
-// prefetch of C's tile (GemmKernel.prefetchC). Each sample times every variant in turn
+// prefetch of C's tile (GemmKernel.prefetchC); the last, partial column panel on the
+// narrow kernel (GemmKernel.edge, the default) or the whole tile. Each sample times every variant in turn
 // (wall clock, vfc_gemm_generated on the pool's threads, the default schedule); each
 // figure is the best sample. Variants with the same K blocks must agree in every bit,
 // and the others within 1e-5 of the largest |C| (a different summation order), or the run
@@ -15,6 +16,7 @@ private struct GemmVariant {
     var name: String
     var evenK: Bool
     var kernel: vfc_gemm_microkernel
+    var narrowEdge = true
 }
 
 func gemmAbBenchmark(quick: Bool) throws {
@@ -30,7 +32,9 @@ func gemmAbBenchmark(quick: Bool) throws {
     let variants = [GemmVariant(name: "KC blocks", evenK: false, kernel: without),
                     GemmVariant(name: "even K", evenK: true, kernel: without),
                     GemmVariant(name: "KC + pf C", evenK: false, kernel: with),
-                    GemmVariant(name: "even + pf C", evenK: true, kernel: with)]
+                    GemmVariant(name: "even + pf C", evenK: true, kernel: with),
+                    GemmVariant(name: "even+pf, no narrow", evenK: true, kernel: with, narrowEdge: false)]
+    let edge = try host.edge.map { (code: try $0.compile(), nr: Int32($0.nr)) }
     let peakLoop = try FMAPeak.compile(vectorWidth: host.vectorWidth)
     var peak = 0.0
     print("vfc gemm A/B, \(Date()), \(cpuModel()), \(threads) threads, wall clock, best of \(samples) interleaved samples; "
@@ -40,7 +44,7 @@ func gemmAbBenchmark(quick: Bool) throws {
         print(pad("shape", 24) + pad("calls", 6) + variants.map { pad($0.name, 18) }.joined())
         var total = [Double](repeating: 0, count: variants.count), flops = 0.0
         for s in shapes {
-            let best = abSample(s, variants, threads: threads, samples: samples, between: {
+            let best = abSample(s, variants, edge: edge, threads: threads, samples: samples, between: {
                 peak = max(peak, fmaPeak(peakLoop, vectorWidth: host.vectorWidth, threads: Int(threads), samples: 1))
             })
             print(pad(s.label, 24) + pad("\(s.calls)", 6)
@@ -54,10 +58,12 @@ func gemmAbBenchmark(quick: Bool) throws {
         }.joined(separator: "; "))
     }
     vfc_gemm_install(with, Int32(host.mr), Int32(host.nr))
+    if let edge { vfc_gemm_install_edge(edge.code, edge.nr) }
     vfc_gemm_set_even_k_blocks(1)
 }
 
-private func abSample(_ s: GemmShape, _ variants: [GemmVariant], threads: Int32, samples: Int, between: () -> Void) -> [Double] {
+private func abSample(_ s: GemmShape, _ variants: [GemmVariant], edge: (code: vfc_gemm_microkernel, nr: Int32)?,
+                      threads: Int32, samples: Int, between: () -> Void) -> [Double] {
     var mr: Int32 = 0, nr: Int32 = 0
     _ = vfc_gemm_installed(&mr, &nr)
     let a = buffer(s.m * s.k, 1).assumingMemoryBound(to: Float.self)
@@ -72,6 +78,7 @@ private func abSample(_ s: GemmShape, _ variants: [GemmVariant], threads: Int32,
         _ = vfc_set_num_threads(threads)
         for (i, v) in variants.enumerated() {
             vfc_gemm_install(v.kernel, mr, nr)
+            vfc_gemm_install_edge(v.narrowEdge ? edge?.code : nil, edge?.nr ?? 0)
             vfc_gemm_set_even_k_blocks(v.evenK ? 1 : 0)
             let t0 = now()
             for _ in 0..<reps {

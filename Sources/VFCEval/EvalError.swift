@@ -41,6 +41,8 @@ public enum EvalError: Error, CustomStringConvertible, Sendable {
     case tooFewForHoldOut(Int)
     /// Features and targets that do not fit the head.
     case headShape(rows: Int, dim: Int, targetRows: Int, targetDim: Int, inputs: Int, targetWidth: Int)
+    /// Features to score whose width is not the one the head was fitted on.
+    case featureWidth(got: Int, fitted: Int)
     /// Probe training diverged.
     case diverged(loss: Double)
     /// `--eval-every` below 1.
@@ -71,6 +73,7 @@ public enum EvalError: Error, CustomStringConvertible, Sendable {
         case .tooFewForHoldOut(let n): return "the linear probe needs at least 2 training images for its learning-rate hold-out, got \(n)"
         case let .headShape(rows, dim, targetRows, targetDim, inputs, width):
             return "probe training: \(rows) x \(dim) features and \(targetRows) x \(targetDim) targets do not fit a head of \(inputs) inputs and \(width)-wide targets"
+        case let .featureWidth(got, fitted): return "probe: features of width \(got), but the head was fitted on width \(fitted)"
         case .diverged(let loss): return "probe training diverged (loss \(loss)); try a smaller learning rate"
         case .evalEvery(let n): return "--eval-every must be >= 1, got \(n)"
         }

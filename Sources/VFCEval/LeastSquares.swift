@@ -55,9 +55,9 @@ public struct LeastSquares: Sendable {
         outputs = o
     }
 
-    /// x W + b for every row of `x`.
-    public func predict(_ x: FeatureMatrix) -> FeatureMatrix {
-        precondition(x.dim == inputs, "features of width \(x.dim), fitted on \(inputs)")
+    /// x W + b for every row of `x`; throws when `x` is not as wide as the fitted features.
+    public func predict(_ x: FeatureMatrix) throws -> FeatureMatrix {
+        guard x.dim == inputs else { throw EvalError.featureWidth(got: x.dim, fitted: inputs) }
         var out = [Float](repeating: 0, count: x.rows * outputs)
         for i in 0..<x.rows {
             for c in 0..<outputs {

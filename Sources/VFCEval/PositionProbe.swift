@@ -51,7 +51,7 @@ public enum PositionProbe {
         // Standardising changes no least-squares fit; it keeps the normal equations well scaled.
         let standard = Standardizer(fitting: train)
         let head = try LeastSquares(x: standard.apply(train), y: trainTargets)
-        let (error, r2) = scores(predicted: head.predict(standard.apply(val)), targets: valTargets, grid: grid)
+        let (error, r2) = scores(predicted: try head.predict(standard.apply(val)), targets: valTargets, grid: grid)
         return PositionReport(meanErrorPatches: error, r2: r2, trainPatches: train.rows, valPatches: val.rows)
     }
 

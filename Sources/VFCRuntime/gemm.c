@@ -12,11 +12,26 @@
 
 static vfc_gemm_microkernel kernel = NULL;
 static int kernel_mr = 0, kernel_nr = 0, block_kc = 0, block_mc = 0, block_nc = 0;
+// The narrow kernel for the last, partial column panel (NULL: partial panels take the
+// whole tile through a copy).
+static vfc_gemm_microkernel edge_kernel = NULL;
+static int edge_nr = 0;
+
+void vfc_gemm_install_edge(vfc_gemm_microkernel k, int nr) {
+    edge_kernel = k && kernel && nr > 0 && nr < kernel_nr ? k : NULL;
+    edge_nr = edge_kernel ? nr : 0;
+}
+
+int vfc_gemm_edge_installed(int *nr) {
+    if (nr) *nr = edge_nr;
+    return edge_kernel != NULL;
+}
 
 void vfc_gemm_install(vfc_gemm_microkernel k, int mr, int nr) {
     kernel = k;
     kernel_mr = k ? mr : 0;
     kernel_nr = k ? nr : 0;
+    if (!k || nr <= edge_nr) { edge_kernel = NULL; edge_nr = 0; }
     if (!k) { block_kc = block_mc = block_nc = 0; return; }
     // KC: a micro-panel of op(A) (MR x KC floats) fills about half of L1 and stays there
     // while the task's op(B) micro-panels stream past it from L2; a larger KC means fewer
@@ -172,8 +187,9 @@ static void pack_panels(void *context, int64_t lo, int64_t hi) {
 }
 
 // One tile of C at rows i0, columns j0 over K block [p0, p0 + kc). Partial tiles go
-// through a full-size copy, so that every element sees the same operations as in a full
-// tile (and the result does not depend on where tile boundaries fall).
+// through a copy of the whole tile (the narrow kernel's, for a last panel that fits it),
+// so that every element sees the same operations as in a full tile (and the result does
+// not depend on where tile boundaries fall).
 static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64_t p0, int kc) {
     const int mr = j->mr, nr = j->nr;
     const int64_t i0 = a_panel * mr, j0 = b_panel * nr;
@@ -200,12 +216,22 @@ static void tile(const generated_job *j, int64_t a_panel, int64_t b_panel, int64
         kernel(kc, ap, a_rs, a_cs, bp, b_rs, c, j->ldc, accumulate);
         return;
     }
+    // A last column panel of at most edge_nr columns runs the narrow kernel (the same
+    // operations per element, on the panel's first edge_nr columns of op(B)): 197 columns
+    // in 32-wide tiles leave 27 of the last tile's 32 idle, in 16-wide ones 11.
+    vfc_gemm_microkernel k = kernel, narrow = edge_kernel;
+    int width = nr, narrow_nr = edge_nr;
+    if (narrow && narrow_nr > 0 && cols <= narrow_nr) { k = narrow; width = narrow_nr; }
+    if (rows == mr && cols == width) {
+        k(kc, ap, a_rs, a_cs, bp, b_rs, c, j->ldc, accumulate);
+        return;
+    }
     float t[mr * nr] __attribute__((aligned(64)));
-    memset(t, 0, sizeof t);
+    memset(t, 0, (size_t)mr * width * sizeof(float));
     if (accumulate)
-        for (int r = 0; r < rows; r++) memcpy(t + r * nr, c + r * j->ldc, cols * sizeof(float));
-    kernel(kc, ap, a_rs, a_cs, bp, b_rs, t, nr, accumulate);
-    for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * nr, cols * sizeof(float));
+        for (int r = 0; r < rows; r++) memcpy(t + r * width, c + r * j->ldc, cols * sizeof(float));
+    k(kc, ap, a_rs, a_cs, bp, b_rs, t, width, accumulate);
+    for (int r = 0; r < rows; r++) memcpy(c + r * j->ldc, t + r * width, cols * sizeof(float));
 }
 
 // Task t of the grid: K blocks outermost (C's tiles are revisited once per block), then
@@ -426,14 +452,13 @@ void vfc_gemm_set_mode(vfc_gemm_mode m) {
 // "Matrix products"): every product of at least 2^22 multiply-adds (the smallest the step
 // makes and the bench measured: 96x128x512) except op(B) = B^T with M < 128 and K >= 256,
 // where packing (transposing) all K x N of B for so few rows costs more than the kernel
-// saves; and, above 2^21, products without B^T (attention's per-head items, 197x64x197
-// with or without A^T, one thread each). Per-head B^T items (197x197x64: K = 64, and
-// 197 columns leave most of a 32-column tile idle) stay on OpenBLAS, as do smaller
-// products, which were not measured.
+// saves; and, above 2^21, attention's per-head items (197x64x197 with or without A^T,
+// 197x197x64 with B^T, one thread each; the last one's 197 columns end in the narrow
+// kernel's tile). Smaller products, which were not measured, stay on OpenBLAS.
 int vfc_gemm_prefers_generated(int ta, int tb, int32_t m, int32_t n, int32_t k) {
     (void)ta;
     int64_t work = (int64_t)m * n * k;
-    if (work < ((int64_t)1 << 22)) return !tb && work > ((int64_t)1 << 21);
+    if (work < ((int64_t)1 << 22)) return work > ((int64_t)1 << 21);
     if (tb && m < 128 && k >= 256) return 0;
     return 1;
 }

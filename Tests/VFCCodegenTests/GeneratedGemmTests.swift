@@ -190,8 +190,8 @@ import VFCTensor
     }
 
     /// VFC_GEMM=auto's table: vfc's kernel for the step's products except B^T with
-    /// M < 128 and K >= 256, OpenBLAS below 2^22 multiply-adds except products without
-    /// B^T above 2^21.
+    /// M < 128 and K >= 256, OpenBLAS below 2^22 multiply-adds except products above
+    /// 2^21 (attention's per-head items).
     @Test func autoChoosesByShapeClass() {
         #expect(vfc_gemm_prefers_generated(1, 0, 128, 512, 2080) == 1)  // a weight gradient
         #expect(vfc_gemm_prefers_generated(0, 1, 2080, 512, 128) == 1)  // x W^T
@@ -207,6 +207,7 @@ import VFCTensor
         #expect(vfc_gemm_prefers_generated(0, 0, 64, 128, 256) == 0)    // 2^21
         #expect(vfc_gemm_prefers_generated(0, 0, 197, 64, 197) == 1)    // attention's per-head items
         #expect(vfc_gemm_prefers_generated(1, 0, 197, 64, 197) == 1)
-        #expect(vfc_gemm_prefers_generated(0, 1, 197, 197, 64) == 0)    // ... with B^T
+        #expect(vfc_gemm_prefers_generated(0, 1, 197, 197, 64) == 1)    // ... with B^T (the narrow kernel's last tile)
+        #expect(vfc_gemm_prefers_generated(0, 1, 128, 128, 128) == 0)   // 2^21
     }
 }

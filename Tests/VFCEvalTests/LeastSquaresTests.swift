@@ -16,6 +16,14 @@ import VFCTensor
         let f = try LeastSquares(x: x, y: y)
         #expect(abs(f.weights[0] - 1.1) < 1e-8, "\(f.weights)")
         #expect(abs(f.bias[0] - 1.1) < 1e-8, "\(f.bias)")
+        #expect(abs(try f.predict(FeatureMatrix(rows: 1, dim: 1, values: [4])).values[0] - 5.5) < 1e-5)
+    }
+
+    /// Scoring features of another width than the fitted ones is an error, not a crash.
+    @Test func predictRejectsAnotherWidth() throws {
+        let f = try LeastSquares(x: FeatureMatrix(rows: 3, dim: 1, values: [0, 1, 2]),
+                                 y: FeatureMatrix(rows: 3, dim: 1, values: [1, 2, 3]))
+        #expect(throws: EvalError.self) { try f.predict(FeatureMatrix(rows: 1, dim: 2, values: [1, 2])) }
     }
 
     /// At the minimiser the residual is orthogonal to every column and sums to zero
@@ -34,7 +42,7 @@ import VFCTensor
         }
         let y = FeatureMatrix(rows: n, dim: 2, values: t)
         let f = try LeastSquares(x: x, y: y)
-        let pred = f.predict(x)
+        let pred = try f.predict(x)
         for c in 0..<2 {
             var sum = 0.0, scale = 0.0
             var dots = [Double](repeating: 0, count: p)

@@ -50,8 +50,17 @@ public struct GemmKernel: Hashable, Sendable {
     private static let installed: GemmKernel? = {
         guard let kernel = forHost, let code = try? kernel.compile() else { return nil }
         vfc_gemm_install(code, Int32(kernel.mr), Int32(kernel.nr))
+        // Without the narrow kernel partial panels still run, through the whole tile.
+        if let edge = kernel.edge, let edgeCode = try? edge.compile() { vfc_gemm_install_edge(edgeCode, Int32(edge.nr)) }
         return kernel
     }()
+
+    /// The narrow kernel for a product's last, partial column panel: the same rows, one
+    /// vector of columns (each element the same FMAs as in the whole tile); nil when the
+    /// tile is one vector wide.
+    public var edge: GemmKernel? {
+        nr > vectorWidth ? GemmKernel(mr: mr, nr: vectorWidth, vectorWidth: vectorWidth, prefetchC: prefetchC) : nil
+    }
 
     /// The LLJIT instances that own compiled kernels: kept for the life of the process.
     nonisolated(unsafe) private static var owners: [LLVMOrcLLJITRef] = []

@@ -15,7 +15,7 @@ public enum GemmPaths {
         }
         var lines: [String] = []
         if let kernel {
-            lines.append("f32 products (vfc_sgemm): \(mode); vfc kernel \(kernel.mr)x\(kernel.nr) tiles of <\(kernel.vectorWidth) x float> FMA (C tile prefetched), K in equal blocks of at most KC \(vfc_gemm_kc()), MC \(vfc_gemm_mc()), NC \(vfc_gemm_nc()); OpenBLAS \(core) split over the pool")
+            lines.append("f32 products (vfc_sgemm): \(mode); vfc kernel \(kernel.mr)x\(kernel.nr) tiles of <\(kernel.vectorWidth) x float> FMA (C tile prefetched\(vfc_gemm_edge_installed(nil) != 0 ? "; a narrow last column tile" : "")), K in equal blocks of at most KC \(vfc_gemm_kc()), MC \(vfc_gemm_mc()), NC \(vfc_gemm_nc()); OpenBLAS \(core) split over the pool")
         } else {
             lines.append("f32 products (vfc_sgemm): OpenBLAS \(core) split over the pool (no vfc kernel for this ISA)")
         }

@@ -25,6 +25,16 @@ typedef void (*vfc_gemm_microkernel)(int64_t kc, const float *a, int64_t a_rs, i
 /// NULL uninstalls. Not while a product runs.
 void vfc_gemm_install(vfc_gemm_microkernel kernel, int mr, int nr);
 
+/// Installs a narrow microkernel of the same mr rows and `nr` columns (fewer than the
+/// installed kernel's; NULL uninstalls) for the last column panel of a product when it
+/// holds at most `nr` columns. It must compute each element as the installed kernel does,
+/// so results are the same with or without it. vfc_gemm_install of another kernel with
+/// no more columns than it drops it. Not while a product runs.
+void vfc_gemm_install_edge(vfc_gemm_microkernel kernel, int nr);
+
+/// Whether a narrow kernel is installed; *nr: its columns (0 when none).
+int vfc_gemm_edge_installed(int *nr);
+
 /// The installed tile (0 when none): *mr, *nr; returns whether a kernel is installed.
 int vfc_gemm_installed(int *mr, int *nr);
 
