@@ -42,10 +42,8 @@ def parse_args():
     # The defaults are the smallest setting whose training shows in the probes on a 2-core
     # machine (docs/experiments.md, "Sizing": round 3's M5, teacher momentum 0.9 from the start).
     ap.add_argument("--data", choices=["one-shape", "synth"], default="one-shape",
-                    help="one-shape: one_shape.py (one shape per image, one colour; needs --python); "
-                         "synth: vfc data synth's default (1-3 objects, random colours and backgrounds)")
-    ap.add_argument("--python", default=os.path.join(REPO, ".venv-torch", "bin", "python"),
-                    help="a Python with numpy and PIL, for --data one-shape")
+                    help="one-shape: vfc data synth --preset one-shape (one shape per image, one colour, "
+                         "grey noise); synth: vfc data synth's default (1-3 objects, random colours and backgrounds)")
     ap.add_argument("--steps", type=int, default=150, help="pretraining steps per run (a multiple of 3)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -102,9 +100,8 @@ def checkpoint_steps(steps):
 
 
 def data_command(args, path, n, seed):
-    if args.data == "one-shape":
-        return [args.python, os.path.join(REPO, "Benchmarks", "experiments", "one_shape.py"), path, str(n), str(seed)]
-    return [args.vfc, "data", "synth", "--out", path, "--n", str(n), "--seed", str(seed)]
+    preset = ["--preset", "one-shape"] if args.data == "one-shape" else []
+    return [args.vfc, "data", "synth", "--out", path, "--n", str(n), "--seed", str(seed)] + preset
 
 
 def data(args):
@@ -285,10 +282,10 @@ def main():
     if args.phase in ("all", "train", "eval"):
         check_same_config(args, results)
         results["config"] = {k: v for k, v in vars(args).items()
-                             if k not in ("phase", "out", "doc", "vfc", "results", "python")}
+                             if k not in ("phase", "out", "doc", "vfc", "results")}
         results["machine"] = machine()
         def shown(cmd):
-            return " ".join(cmd).replace(args.vfc, "vfc").replace(args.python, "python").replace(REPO + "/", "")
+            return " ".join(cmd).replace(args.vfc, "vfc").replace(REPO + "/", "")
         results["commands"] = {"synth": [shown(data_command(args, f"DATA/{name}", n, seed)) for name, n, seed in
                                          (("train", args.train_images, 0), ("probe", args.eval_images, 1))],
                                "invocation": shlex.join(["python3", "Benchmarks/experiments/run.py"] + sys.argv[1:])}

@@ -6,16 +6,15 @@ import VFCTensor
 /// tests and for the evaluation probes of method.md section 8 (each object's class and
 /// position is known).
 ///
-/// Image i is a pure function of (seed, i, size, layout): one to three objects (`Layout`) of
-/// the classes in `classes`, random colour, size (circumradius 8% to 22% of the side), position (centre
-/// inside the image, at least 0.6 radius from each edge) and rotation, drawn in order
-/// (later ones on top) over one of four backgrounds (smooth value noise, stripes, a linear
-/// gradient, a rotated checkerboard). Edges are antialiased with 4 x 4 supersampling.
+/// Image i is a pure function of (seed, i, size, layout, style): one to three objects (`Layout`) of
+/// the classes in `classes`, random colour (or `Style.color`), size (circumradius 8% to 22% of the
+/// side), position (centre inside the image, at least 0.6 radius from each edge) and rotation,
+/// drawn in order (later ones on top) over one of the backgrounds of `Style.backgrounds` (by
+/// default smooth value noise, stripes, a linear gradient, a rotated checkerboard). Edges are
+/// antialiased with 4 x 4 supersampling. `Preset` names settings made for the probes.
 public enum SynthDataset {
     /// Object classes; a class id is an index into this list.
     public static let classes = ["circle", "square", "triangle", "star", "cross"]
-    /// Background kinds.
-    public static let backgrounds = ["noise", "stripes", "gradient", "checker"]
 
     /// One object of an image. Coordinates are in pixels with the origin at the top-left
     /// corner of the image (pixel (x, y) covers [x, x+1) x [y, y+1)).
@@ -89,13 +88,19 @@ public enum SynthDataset {
         public var images: [Entry]
         /// The layout, when not `Layout.standard` (absent in older files and standard ones).
         public var layout: Layout?
+        /// The colour of every object, when fixed (absent when random per object).
+        public var color: [Int]?
+        /// The backgrounds drawn from, when not `Background.standard` (absent in older files
+        /// and standard ones).
+        public var backgrounds: [String]?
     }
 
     /// Generates image `index` for `seed`.
-    public static func sample(index: Int, seed: UInt64, size: Int, layout: Layout = .standard) -> Sample {
+    public static func sample(index: Int, seed: UInt64, size: Int, layout: Layout = .standard,
+                              style: Style = .standard) -> Sample {
         var rng = RandomStreams.rng(seed: seed, .synthImage, index)
-        let bgKind = rng.nextInt(below: backgrounds.count)
-        var img = background(kind: bgKind, size: size, rng: &rng)
+        let bgKind = style.backgrounds[rng.nextInt(below: style.backgrounds.count)]
+        var img = background(bgKind, size: size, rng: &rng)
         let count = layout.minObjects + rng.nextInt(below: layout.maxObjects - layout.minObjects + 1)
         var objects: [Object] = []
         let s = Double(size)
@@ -105,14 +110,14 @@ public enum SynthDataset {
             let cx = rng.uniform(lo: 0.6 * r, hi: s - 0.6 * r)
             let cy = rng.uniform(lo: 0.6 * r, hi: s - 0.6 * r)
             let rot = rng.uniform(lo: 0, hi: 2 * Double.pi)
-            let color = [rng.nextInt(below: 256), rng.nextInt(below: 256), rng.nextInt(below: 256)]
+            let color = style.color ?? [rng.nextInt(below: 256), rng.nextInt(below: 256), rng.nextInt(below: 256)]
             let shape = Shape(kind: cls, cx: cx, cy: cy, r: r, rotation: rot)
             let bbox = draw(shape, color: color, into: &img, size: size)
             objects.append(Object(className: classes[cls], classId: cls, bbox: bbox,
                                   center: [cx, cy], radius: r, rotation: rot, color: color))
         }
         let rgb8 = img.map { UInt8(Swift.max(0, Swift.min(255, $0.rounded()))) }
-        return Sample(rgb8: rgb8, size: size, background: backgrounds[bgKind], objects: objects)
+        return Sample(rgb8: rgb8, size: size, background: bgKind.rawValue, objects: objects)
     }
 
     /// Writes `count` images to `dir/images/NNNNN.png` (or `.jpg` with `jpeg`, quality 95)
@@ -120,8 +125,9 @@ public enum SynthDataset {
     /// Returns the labels.
     @discardableResult
     public static func write(to dir: String, count: Int, seed: UInt64, size: Int, jpeg: Bool = false,
-                             layout: Layout = .standard) throws -> Labels {
+                             layout: Layout = .standard, style: Style = .standard) throws -> Labels {
         try layout.validate()
+        try style.validate()
         guard count >= 1 else { throw DatasetError.synth(what: "--n", requirement: "at least 1", value: "\(count)") }
         guard size >= 8 else { throw DatasetError.synth(what: "--size", requirement: "at least 8", value: "\(size)") }
         let imagesDir = (dir as NSString).appendingPathComponent("images")
@@ -133,7 +139,7 @@ public enum SynthDataset {
         }
         let slots = SynthSlots(count: count)
         DispatchQueue.concurrentPerform(iterations: count) { i in
-            let smp = sample(index: i, seed: seed, size: size, layout: layout)
+            let smp = sample(index: i, seed: seed, size: size, layout: layout, style: style)
             do {
                 let path = (dir as NSString).appendingPathComponent(name(i))
                 if jpeg {
@@ -149,7 +155,9 @@ public enum SynthDataset {
         }
         var entries: [Labels.Entry] = []
         for r in slots.values { entries.append(try r.get()) }
-        let labels = Labels(seed: seed, size: size, classes: classes, images: entries, layout: layout == .standard ? nil : layout)
+        let labels = Labels(seed: seed, size: size, classes: classes, images: entries, layout: layout == .standard ? nil : layout,
+                            color: style.color,
+                            backgrounds: style.backgrounds == Background.standard ? nil : style.backgrounds.map(\.rawValue))
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try enc.encode(labels)
@@ -231,7 +239,7 @@ public enum SynthDataset {
         return [minX, minY, maxX - minX + 1, maxY - minY + 1]
     }
 
-    /// A textured background, interleaved RGB in 0...255.
+    /// A textured background of `Background.standard[kind]`, interleaved RGB in 0...255.
     static func background(kind: Int, size: Int, rng: inout RNG) -> [Double] {
         func color() -> [Double] { (0..<3).map { _ in rng.uniform(lo: 0, hi: 255) } }
         let c0 = color(), c1 = color()

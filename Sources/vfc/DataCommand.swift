@@ -21,6 +21,11 @@ struct DataCommand: ParsableCommand {
                 every image's objects: class name and id (\(SynthDataset.classes.joined(separator: ", "))), \
                 bounding box [x0, y0, w, h] in pixels, centre [cx, cy], radius, rotation and colour. \
                 The same seed gives the same files.
+
+                --preset one-shape is --objects 1 --scale 0.2-0.4 --color 230,60,40 --background \
+                grey-noise: one shape per image in one colour over grey low-contrast noise, the data on \
+                which pretraining shows in the probes (docs/data.md). An option given with a preset \
+                replaces the preset's value for that option.
                 """)
 
         @Option(help: ArgumentHelp("Output directory (created if needed).", valueName: "DIR"))
@@ -38,11 +43,20 @@ struct DataCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Image file format: png (lossless) or jpg (quality 95).", valueName: "png|jpg"))
         var format: String = "png"
 
-        @Option(help: ArgumentHelp("Objects per image, drawn uniformly (e.g. 1 for one object, whose class is the image's).", valueName: "MIN-MAX"))
-        var objects: String = "1-3"
+        @Option(help: ArgumentHelp("Objects per image, drawn uniformly (e.g. 1 for one object, whose class is the image's). Default 1-3.", valueName: "MIN-MAX"))
+        var objects: String?
 
-        @Option(help: ArgumentHelp("Object circumradius as a fraction of the side, drawn uniformly.", valueName: "MIN-MAX"))
-        var scale: String = "0.08-0.22"
+        @Option(help: ArgumentHelp("Object circumradius as a fraction of the side, drawn uniformly. Default 0.08-0.22.", valueName: "MIN-MAX"))
+        var scale: String?
+
+        @Option(help: ArgumentHelp("Fill every object with this colour (each 0-255). Default: a random colour per object.", valueName: "R,G,B"))
+        var color: String?
+
+        @Option(help: ArgumentHelp("The kinds each image's background is drawn from: \(SynthDataset.Background.allCases.map(\.rawValue).joined(separator: ", ")). Default noise,stripes,gradient,checker.", valueName: "KIND[,KIND...]"))
+        var background: String?
+
+        @Option(help: ArgumentHelp("Named settings: \(SynthDataset.Preset.allCases.map(\.rawValue).joined(separator: ", ")) (see above).", valueName: "NAME"))
+        var preset: String?
 
         func run() throws {
             try reportingErrors {
@@ -50,13 +64,35 @@ struct DataCommand: ParsableCommand {
                 try StandardOutput.refuse(out, option: "--out", what: "a directory (images/ and labels.json)")
                 // Made here first so that a bad path is reported with the system's reason.
                 try RunFiles.createDirectory(out)
-                let (o, sc) = (try DataCommand.range(objects, "--objects", Int.init), try DataCommand.range(scale, "--scale", Double.init))
-                let layout = SynthDataset.Layout(minObjects: o.0, maxObjects: o.1, minScale: sc.0, maxScale: sc.1)
-                try layout.validate()
-                let labels = try SynthDataset.write(to: out, count: n, seed: seed, size: size, jpeg: format == "jpg", layout: layout)
+                let (layout, style) = try settings()
+                let labels = try SynthDataset.write(to: out, count: n, seed: seed, size: size, jpeg: format == "jpg",
+                                                    layout: layout, style: style)
                 let objects = labels.images.reduce(0) { $0 + $1.objects.count }
                 print("wrote \(labels.images.count) images (\(size)x\(size), \(objects) objects) to \(out)/images and \(out)/labels.json")
             }
+        }
+
+        /// The preset's layout and style (or the standard ones), each option given replacing
+        /// the preset's value for it.
+        func settings() throws -> (SynthDataset.Layout, SynthDataset.Style) {
+            var layout = SynthDataset.Layout.standard, style = SynthDataset.Style.standard
+            if let preset {
+                guard let p = SynthDataset.Preset(rawValue: preset) else {
+                    throw DriverError.optionChoice("--preset", choices: SynthDataset.Preset.allCases.map(\.rawValue).joined(separator: ", "), got: preset)
+                }
+                (layout, style) = (p.layout, p.style)
+            }
+            if let objects {
+                (layout.minObjects, layout.maxObjects) = try DataCommand.range(objects, "--objects", Int.init)
+            }
+            if let scale {
+                (layout.minScale, layout.maxScale) = try DataCommand.range(scale, "--scale", Double.init)
+            }
+            if let color { style.color = try SynthDataset.Style.parseColor(color) }
+            if let background { style.backgrounds = try SynthDataset.Background.parseList(background) }
+            try layout.validate()
+            try style.validate()
+            return (layout, style)
         }
     }
 
