@@ -61,6 +61,26 @@ def table(results, keys):
     return lines
 
 
+def gains(results, keys):
+    """Each variant's paired change from its own random init to the last step, seed by seed:
+    the mean ± std of (trained - init) over the seeds and how many seeds rose. Pairing removes
+    the spread between the seeds' fresh states, which is larger than most gains."""
+    groups = grouped(results)
+    last = max((s for (_, s) in groups), default=0)
+    lines = ["| variant | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+    for v in [v for v in ORDER if (v, 0) in groups and (v, last) in groups]:
+        init = {r["seed"]: r["metrics"] for r in groups[(v, 0)]}
+        cells = []
+        for k in keys:
+            d = [r["metrics"][k] - init[r["seed"]][k] for r in groups[(v, last)]
+                 if r["seed"] in init and k in r["metrics"] and k in init[r["seed"]]]
+            # Lower is better for an error; "rose" counts the seeds that improved.
+            better = sum(1 for x in d if (x < 0 if k.endswith("error_patches") else x > 0))
+            cells.append(f"{fmt(d, k)} ({better}/{len(d)})" if d else "-")
+        lines.append(f"| {NAMES[v]} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def svg(results, keys, path):
     """One panel per headline metric: mean over seeds against steps, one line per variant,
     bars at +- one standard deviation."""
@@ -132,12 +152,16 @@ def block(results, svg_name, note):
               f"{mach.get('load_average', '?')} at the start (shared with other jobs); {mach.get('date_utc', '?')}.",
               f"Pretraining: {cfg.get('steps')} steps, batch {cfg.get('batch')}, lr {cfg.get('lr')} "
               f"(warm-up {cfg.get('warmup_steps')}, cosine over the run), teacher momentum {cfg.get('momentum')} "
-              f"(cosine to 1), {cfg.get('train_images')} synthetic images; seeds {seeds}; probes on "
-              f"{cfg.get('eval_images')} other synthetic images, {cfg.get('val_fraction')} of them held out. "
+              f"(cosine to 1), {cfg.get('train_images')} images of data `{cfg.get('data', 'synth')}` (seed 0); "
+              f"seeds {seeds}; probes on {cfg.get('eval_images')} other images (seed 1), "
+              f"{cfg.get('val_fraction')} of them held out. "
               f"The training runs' wall times add up to {results.get('train_seconds', '?')} s "
               f"(--jobs {cfg.get('jobs')} at a time, {cfg.get('threads')} threads each).", "",
               "Mean ± standard deviation over the seeds, teacher features:", ""]
     lines += table(results, keys)
+    lines += ["", "Change from each seed's random init to the last step, paired by seed (mean ± std; "
+              "in brackets, the seeds that improved):", ""]
+    lines += gains(results, keys)
     if svg_name:
         lines += ["", f"![probes against pretraining steps]({svg_name})"]
     cmds = results.get("commands", {})

@@ -38,7 +38,7 @@ def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--phase", choices=["all", "train", "eval", "report"], default="all")
     ap.add_argument("--variants", default="field,sincos,table,nopos")
-    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--seeds", default="0,1,2,3,4")
     # The defaults are the smallest setting whose training shows in the probes on a 2-core
     # machine (docs/experiments.md, "Sizing": round 3's M5, teacher momentum 0.9 from the start).
     ap.add_argument("--data", choices=["one-shape", "synth"], default="one-shape",
