@@ -16,8 +16,8 @@ extension SynthDataset {
         /// upsampled to the side, plus uniform grain of +-8; R = G = B.
         case greyNoise = "grey-noise"
 
-        /// The four kinds every dataset drew from before backgrounds could be chosen, in the
-        /// order their index was drawn in (so the default draws the same images as before).
+        /// The default kinds, in the order their index is drawn in: a seed without a style
+        /// draws the same images as datasets whose labels.json has no `backgrounds`.
         public static let standard: [Background] = [.noise, .stripes, .gradient, .checker]
 
         /// Parses `KIND[,KIND...]`; a kind may repeat (it is then drawn more often).
