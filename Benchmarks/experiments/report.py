@@ -13,6 +13,8 @@ NAMES = {"field": "(a) field: the method", "sincos": "(b) fixed 2-D sin-cos", "t
 COLORS = {"field": "#1f77b4", "sincos": "#ff7f0e", "table": "#2ca02c", "nopos": "#d62728"}
 # The headline number of each probe, by the last part of its key, in this order of preference.
 HEADLINE = ["top1", "accuracy", "r2", "mean_error_patches", "ap", "ap50"]
+# The plot's panels: one headline number per probe.
+PLOTTED = ["knn.top1", "linear.top1", "position.r2", "boxes.ap"]
 
 
 def mean_std(xs):
@@ -87,7 +89,7 @@ def svg(results, keys, path):
     groups = grouped(results)
     steps = sorted({s for (_, s) in groups})
     variants = [v for v in ORDER if any(g[0] == v for g in groups)]
-    keys = keys[:4]
+    keys = [k for k in PLOTTED if k in keys] or keys[:4]
     if not keys or not steps:
         return False
     pw, ph, ml, mt, mb = 300, 220, 55, 30, 40
