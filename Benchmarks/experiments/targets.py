@@ -22,7 +22,6 @@ Uniform collapse: H(target) near ln K. One-prototype collapse: H(mean) low, top 
 import argparse
 import math
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -33,6 +32,7 @@ sys.path.insert(0, os.path.join(REPO, "Tests", "fixtures", "ssl"))
 import configs  # noqa: E402
 import reference  # noqa: E402
 import safetensors_io  # noqa: E402
+import trajectory  # noqa: E402
 
 
 def batches(a, cfg):
@@ -40,9 +40,8 @@ def batches(a, cfg):
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(a.batches):
             path = os.path.join(tmp, f"b{i}.safetensors")
-            subprocess.run([a.vfc, "data", "batch", "--data", a.data, "--batch", str(a.batch), "--seed", str(a.seed),
-                            "--index", str(i), "--workers", "1", "-o", path], check=True, capture_output=True)
-            out.append(reference.to_torch(safetensors_io.load_tensors(path), torch.float32))
+            out.append(reference.to_torch(trajectory.pipeline_batch(a.vfc, a.data, a.batch, a.seed, i, cfg, path),
+                                          torch.float32))
     return out
 
 
@@ -62,15 +61,10 @@ def main():
     print(f"{'state':<48} {'|C|':>6} {'|t-C|':>7} {'spread':>7} {'H(target)':>9} {'H(mean)':>8} {'top':>5}")
     for path in a.states:
         st = reference.to_torch(safetensors_io.load_tensors(path), torch.float32)
-        teacher = {k: st["teacher." + k] for k in reference.param_names(cfg)}
         C = st["center_cls"]
-        with torch.no_grad():
-            t = torch.cat([reference.teacher_forward(teacher, b, cfg)[0].reshape(-1, cfg.K) for b in data])
-        c = t - C
-        p = torch.softmax(c / configs.TEACHER_TEMP, dim=-1)
-        h = float(-(p * torch.log(p.clamp_min(1e-30))).sum(-1).mean())
-        pm = p.mean(0)
-        hm = float(-(pm * torch.log(pm.clamp_min(1e-30))).sum())
+        c, p = (torch.cat(x) for x in zip(*(trajectory.cls_targets(st, b, cfg) for b in data)))
+        h = float(trajectory.entropy(p).mean())
+        hm = float(trajectory.entropy(p.mean(0)))
         am = p.argmax(-1)
         top = float((am == am.mode().values).float().mean())
         name = os.path.relpath(path)[-48:]
