@@ -239,14 +239,15 @@ public enum SynthDataset {
         return [minX, minY, maxX - minX + 1, maxY - minY + 1]
     }
 
-    /// A textured background of `Background.standard[kind]`, interleaved RGB in 0...255.
-    static func background(kind: Int, size: Int, rng: inout RNG) -> [Double] {
+    /// A background of two random colours (`noise`, `stripes`, `gradient`, `checker`),
+    /// interleaved RGB in 0...255.
+    static func textured(_ kind: Background, size: Int, rng: inout RNG) -> [Double] {
         func color() -> [Double] { (0..<3).map { _ in rng.uniform(lo: 0, hi: 255) } }
         let c0 = color(), c1 = color()
         var img = [Double](repeating: 0, count: size * size * 3)
         let s = Double(size)
         switch kind {
-        case 0:  // smooth value noise: a coarse random grid, bilinearly upsampled, plus grain
+        case .noise:  // smooth value noise: a coarse random grid, bilinearly upsampled, plus grain
             let g = 4 + rng.nextInt(below: 5)
             let grid = (0..<((g + 1) * (g + 1) * 3)).map { _ in rng.uniform(lo: 0, hi: 255) }
             for y in 0..<size {
@@ -262,7 +263,7 @@ public enum SynthDataset {
                     }
                 }
             }
-        case 1, 3:  // stripes (sinusoidal) or a rotated checkerboard
+        case .stripes, .checker:  // sinusoidal stripes or a rotated checkerboard
             let angle = rng.uniform(lo: 0, hi: Double.pi)
             let period = s * rng.uniform(lo: 0.08, hi: 0.3)
             let (ca, sa) = (cos(angle), sin(angle))
@@ -270,7 +271,7 @@ public enum SynthDataset {
                 for x in 0..<size {
                     let u = (ca * Double(x) + sa * Double(y)) / period
                     let t: Double
-                    if kind == 1 {
+                    if kind == .stripes {
                         t = 0.5 + 0.5 * sin(2 * Double.pi * u)
                     } else {
                         let v = (-sa * Double(x) + ca * Double(y)) / period
@@ -279,7 +280,7 @@ public enum SynthDataset {
                     for c in 0..<3 { img[(y * size + x) * 3 + c] = (1 - t) * c0[c] + t * c1[c] }
                 }
             }
-        default:  // linear gradient in a random direction
+        case .gradient, .greyNoise:  // a linear gradient in a random direction (grey noise is drawn by greyNoise)
             let angle = rng.uniform(lo: 0, hi: 2 * Double.pi)
             let (ca, sa) = (cos(angle), sin(angle))
             for y in 0..<size {

@@ -93,10 +93,7 @@ extension SynthDataset {
     /// Draws background `kind`, interleaved RGB in 0...255 (before rounding).
     static func background(_ kind: Background, size: Int, rng: inout RNG) -> [Double] {
         switch kind {
-        case .noise: return background(kind: 0, size: size, rng: &rng)
-        case .stripes: return background(kind: 1, size: size, rng: &rng)
-        case .gradient: return background(kind: 2, size: size, rng: &rng)
-        case .checker: return background(kind: 3, size: size, rng: &rng)
+        case .noise, .stripes, .gradient, .checker: return textured(kind, size: size, rng: &rng)
         case .greyNoise: return greyNoise(size: size, rng: &rng)
         }
     }
